@@ -1,0 +1,196 @@
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration file. Every section has defaults, but `init` always writes them all out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
+    /// Named listeners, e.g. `[listener.smtp]`. The name appears in logs and metrics.
+    #[serde(default, rename = "listener")]
+    pub listeners: BTreeMap<String, ListenerConfig>,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The name this server gives itself: SMTP greeting and EHLO, TLS certificate, `Received:` headers.
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub backend: StoreBackend,
+    /// Directory of the store (database and message blobs), relative to the data directory.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { backend: StoreBackend::Sqlite, path: PathBuf::from("store") }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// Embedded SQLite database plus content-addressed files for message blobs.
+    Sqlite,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain, relative to the data directory.
+    pub certificate: PathBuf,
+    /// PEM private key, relative to the data directory.
+    pub private_key: PathBuf,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig { certificate: PathBuf::from("tls/cert.pem"), private_key: PathBuf::from("tls/key.pem") }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerConfig {
+    pub protocol: Protocol,
+    /// Socket addresses to listen on. Port 0 picks a free port (tests use it; the log says which).
+    pub bind: Vec<SocketAddr>,
+    pub tls: TlsMode,
+}
+
+/// What a listener speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// SMTP from other servers (MX): mail for our domains only, no relaying.
+    Smtp,
+    /// SMTP from our users' clients: authentication required, relaying allowed (RFC 6409).
+    Submission,
+    Imap,
+    Pop3,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "smtp",
+            Protocol::Submission => "submission",
+            Protocol::Imap => "imap",
+            Protocol::Pop3 => "pop3",
+        }
+    }
+}
+
+/// When TLS starts on a listener's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain text first; the client upgrades with STARTTLS (SMTP, IMAP) or STLS (POP3).
+    Starttls,
+    /// TLS from the first byte (RFC 8314 prefers it for submission, IMAP and POP3).
+    Implicit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Open connections over all listeners; new ones beyond it are refused with a protocol error.
+    pub max_connections: u32,
+    /// Open connections from one IP address.
+    pub max_connections_per_ip: u32,
+    /// Seconds a connection may stay silent before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds a client has to complete a TLS handshake.
+    pub tls_handshake_timeout_secs: u64,
+    /// Seconds running sessions get to finish their current command when the server stops.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 2000,
+            max_connections_per_ip: 50,
+            idle_timeout_secs: 300,
+            tls_handshake_timeout_secs: 10,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Accept passwords on connections that are not encrypted. Never on a server reachable from a network.
+    pub allow_plaintext: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a filter such as `info,facteur_store=debug`.
+    /// The `RUST_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".to_owned() }
+    }
+}
+
+/// The standard listeners, at `port_base` plus each protocol's well-known port (design brief §5).
+pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, ListenerConfig> {
+    const STANDARD: [(&str, Protocol, u16, TlsMode); 7] = [
+        ("smtp", Protocol::Smtp, 25, TlsMode::Starttls),
+        ("submission", Protocol::Submission, 587, TlsMode::Starttls),
+        ("submissions", Protocol::Submission, 465, TlsMode::Implicit),
+        ("imap", Protocol::Imap, 143, TlsMode::Starttls),
+        ("imaps", Protocol::Imap, 993, TlsMode::Implicit),
+        ("pop3", Protocol::Pop3, 110, TlsMode::Starttls),
+        ("pop3s", Protocol::Pop3, 995, TlsMode::Implicit),
+    ];
+    STANDARD
+        .iter()
+        .map(|&(name, protocol, port, tls)| {
+            let bind = vec![SocketAddr::new(bind_ip, port_base.saturating_add(port))];
+            (name.to_owned(), ListenerConfig { protocol, bind, tls })
+        })
+        .collect()
+}
+
+/// The highest well-known port a port base is added to; `port_base` must leave room for it.
+pub const HIGHEST_STANDARD_PORT: u16 = 995;
+
+impl Config {
+    /// The configuration `init` writes: standard listeners on `bind_ip`, everything else at its default.
+    pub fn standard(hostname: &str, bind_ip: IpAddr, port_base: u16) -> Config {
+        Config {
+            server: ServerConfig { hostname: hostname.to_owned() },
+            store: StoreConfig::default(),
+            tls: TlsConfig::default(),
+            listeners: standard_listeners(bind_ip, port_base),
+            limits: Limits::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The commented `facteur.toml` that `facteur init` writes.
+//!
+//! Values come from a [`Config`], so the file always states the defaults the code actually uses; the tests check
+//! that the file reads back to the same `Config` and that no setting is missing from it.
+
+use std::fmt::Write as _;
+
+use crate::model::{Config, ListenerConfig, Protocol, TlsMode};
+
+/// Renders `config` as a complete, commented configuration file.
+pub fn render(config: &Config) -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    render_server(&mut out, config);
+    render_store(&mut out, config);
+    render_tls(&mut out, config);
+    render_listeners(&mut out, config);
+    render_limits(&mut out, config);
+    render_auth(&mut out, config);
+    render_log(&mut out, config);
+    out
+}
+
+const HEADER: &str = "\
+# Facteur configuration.
+#
+# Written by `facteur init`. Every setting is present with its default value; edit and restart `facteur serve`.
+# Relative paths are relative to the data directory (the directory holding this file). Unknown keys are errors.
+# Accounts, domains and aliases live in the store, not here: see `facteur account --help`.
+
+";
+
+/// TOML string literal (basic string, escaped).
+fn quoted(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn render_server(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[server]\n\
+         # The name of this server: SMTP greeting, EHLO, Received: headers, the TLS certificate. Clients and other\n\
+         # servers reach it under this name, so publish it in DNS (`facteur dns-records` will list what to publish).\n\
+         hostname = {}\n",
+        quoted(&config.server.hostname)
+    );
+}
+
+fn render_store(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[store]\n\
+         # Where accounts, mailboxes and messages live. \"sqlite\": an embedded database plus one file per message.\n\
+         backend = \"sqlite\"\n\
+         # Directory of the store.\n\
+         path = {}\n",
+        quoted(&config.store.path.to_string_lossy())
+    );
+}
+
+fn render_tls(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[tls]\n\
+         # PEM certificate chain and private key used by every listener. `facteur init` made a self-signed pair for\n\
+         # the hostname; replace them with a certificate from a public CA (e.g. Let's Encrypt) for real clients.\n\
+         certificate = {}\n\
+         private_key = {}\n",
+        quoted(&config.tls.certificate.to_string_lossy()),
+        quoted(&config.tls.private_key.to_string_lossy())
+    );
+}
+
+fn render_listeners(out: &mut String, config: &Config) {
+    out.push_str(
+        "# Listeners. Each has a name (used in logs), a protocol, the addresses to bind and when TLS starts.\n\
+         #   protocol: \"smtp\" (mail from other servers, MX), \"submission\" (mail from our users, AUTH required),\n\
+         #             \"imap\", \"pop3\"\n\
+         #   bind:     socket addresses; \"[::]:25\" also accepts IPv4 on Linux; port 0 picks a free port\n\
+         #   tls:      \"starttls\" (plain first, the client upgrades: STARTTLS or STLS)\n\
+         #             \"implicit\" (TLS from the first byte, RFC 8314)\n\
+         # Remove a section to disable that listener.\n\n",
+    );
+    for (name, listener) in &config.listeners {
+        render_listener(out, name, listener);
+    }
+}
+
+fn render_listener(out: &mut String, name: &str, listener: &ListenerConfig) {
+    let protocol = match listener.protocol {
+        Protocol::Smtp => "smtp",
+        Protocol::Submission => "submission",
+        Protocol::Imap => "imap",
+        Protocol::Pop3 => "pop3",
+    };
+    let tls = match listener.tls {
+        TlsMode::Starttls => "starttls",
+        TlsMode::Implicit => "implicit",
+    };
+    let bind: Vec<String> = listener.bind.iter().map(|address| quoted(&address.to_string())).collect();
+    let _ =
+        writeln!(out, "[listener.{name}]\nprotocol = \"{protocol}\"\nbind = [{}]\ntls = \"{tls}\"\n", bind.join(", "));
+}
+
+fn render_limits(out: &mut String, config: &Config) {
+    let limits = &config.limits;
+    let _ = writeln!(
+        out,
+        "[limits]\n\
+         # Open connections over all listeners, and from one IP address; beyond them a client is refused politely.\n\
+         max_connections = {}\n\
+         max_connections_per_ip = {}\n\
+         # Seconds a connection may stay silent before it is closed.\n\
+         idle_timeout_secs = {}\n\
+         # Seconds a client has to complete a TLS handshake.\n\
+         tls_handshake_timeout_secs = {}\n\
+         # Seconds sessions get to finish their current command when the server stops (SIGTERM, Ctrl-C).\n\
+         shutdown_grace_secs = {}\n",
+        limits.max_connections,
+        limits.max_connections_per_ip,
+        limits.idle_timeout_secs,
+        limits.tls_handshake_timeout_secs,
+        limits.shutdown_grace_secs
+    );
+}
+
+fn render_auth(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[auth]\n\
+         # Accept passwords on unencrypted connections. Leave false: passwords travel only inside TLS.\n\
+         allow_plaintext = {}\n",
+        config.auth.allow_plaintext
+    );
+}
+
+fn render_log(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[log]\n\
+         # \"error\", \"warn\", \"info\", \"debug\", \"trace\", or a filter like \"info,facteur_store=debug\".\n\
+         # Logs go to standard error. The RUST_LOG environment variable overrides this.\n\
+         level = {}",
+        quoted(&config.log.level)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+    use crate::parse;
+
+    fn standard() -> Config {
+        Config::standard("mail.example.test", IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)
+    }
+
+    #[test]
+    fn rendered_file_reads_back_to_the_same_config() {
+        for config in [
+            standard(),
+            Config::standard("localhost", IpAddr::V4(Ipv4Addr::LOCALHOST), 10000),
+            Config::standard("mx.example.test", IpAddr::V6(Ipv6Addr::UNSPECIFIED), 20000),
+        ] {
+            let text = render(&config);
+            assert_eq!(parse(&text).unwrap(), config, "{text}");
+        }
+    }
+
+    #[test]
+    fn rendered_file_escapes_strings() {
+        let mut config = standard();
+        config.log.level = "info,\"odd\\".to_owned();
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    /// Every key the `Config` type has must appear, uncommented, in the file: a setting added to the code but not
+    /// to the template would be invisible to operators.
+    #[test]
+    fn every_setting_is_written_out() {
+        let config = standard();
+        let serialised = toml::to_string(&config).unwrap();
+        let table: toml::Table = serialised.parse().unwrap();
+        let rendered: toml::Table = render(&config).parse().unwrap();
+        assert_eq!(key_paths(&table, ""), key_paths(&rendered, ""));
+    }
+
+    fn key_paths(table: &toml::Table, prefix: &str) -> BTreeSet<String> {
+        let mut paths = BTreeSet::new();
+        for (key, value) in table {
+            let path = format!("{prefix}{key}");
+            if let toml::Value::Table(inner) = value {
+                paths.extend(key_paths(inner, &format!("{path}.")));
+            }
+            paths.insert(path);
+        }
+        paths
+    }
+
+    #[test]
+    fn standard_ports_follow_the_port_base() {
+        let config = Config::standard("localhost", IpAddr::V4(Ipv4Addr::LOCALHOST), 20000);
+        let ports: BTreeSet<u16> =
+            config.listeners.values().flat_map(|listener| listener.bind.iter().map(|a| a.port())).collect();
+        assert_eq!(ports, BTreeSet::from([20025, 20110, 20143, 20465, 20587, 20993, 20995]));
+    }
+}

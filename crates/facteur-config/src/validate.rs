@@ -1,0 +1,114 @@
+use std::collections::HashMap;
+
+use crate::load::ConfigError;
+use crate::model::Config;
+
+/// Checks that need more than one key, or more than a type, to decide.
+pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
+    check_hostname(&config.server.hostname)?;
+    check_listeners(config)?;
+    check_limits(config)
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { path: None, key: key.into(), message: message.into() }
+}
+
+/// A hostname goes into SMTP greetings and certificates: letters, digits, hyphens and dots only (RFC 1123 §2.1).
+fn check_hostname(hostname: &str) -> Result<(), ConfigError> {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if hostname.len() > 253 || !hostname.split('.').all(label_ok) {
+        return Err(invalid(
+            "server.hostname",
+            format!("{hostname:?} is not a valid host name (expected e.g. \"mail.example.com\")"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_listeners(config: &Config) -> Result<(), ConfigError> {
+    let mut seen: HashMap<std::net::SocketAddr, &str> = HashMap::new();
+    for (name, listener) in &config.listeners {
+        if listener.bind.is_empty() {
+            return Err(invalid(format!("listener.{name}.bind"), "needs at least one address, e.g. [\"0.0.0.0:25\"]"));
+        }
+        for address in &listener.bind {
+            if address.port() == 0 {
+                continue; // each port-0 bind gets its own free port
+            }
+            if let Some(other) = seen.insert(*address, name) {
+                return Err(invalid(
+                    format!("listener.{name}.bind"),
+                    format!("{address} is already used by listener.{other}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_limits(config: &Config) -> Result<(), ConfigError> {
+    let limits = &config.limits;
+    let positive = [
+        ("limits.max_connections", u64::from(limits.max_connections)),
+        ("limits.max_connections_per_ip", u64::from(limits.max_connections_per_ip)),
+        ("limits.idle_timeout_secs", limits.idle_timeout_secs),
+        ("limits.tls_handshake_timeout_secs", limits.tls_handshake_timeout_secs),
+    ];
+    for (key, value) in positive {
+        if value == 0 {
+            return Err(invalid(key, "must be greater than 0"));
+        }
+    }
+    if limits.max_connections_per_ip > limits.max_connections {
+        return Err(invalid("limits.max_connections_per_ip", "cannot exceed limits.max_connections"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+
+    fn standard() -> Config {
+        Config::standard("mail.example.test", IpAddr::V4(Ipv4Addr::LOCALHOST), 20000)
+    }
+
+    #[test]
+    fn standard_config_is_valid() {
+        check(&standard()).unwrap();
+    }
+
+    #[test]
+    fn two_listeners_on_one_address_are_refused() {
+        let mut config = standard();
+        let smtp_bind = config.listeners["smtp"].bind.clone();
+        config.listeners.get_mut("imap").unwrap().bind = smtp_bind;
+        let error = check(&config).unwrap_err().to_string();
+        assert!(error.contains("already used by listener.imap") || error.contains("already used by listener.smtp"));
+    }
+
+    #[test]
+    fn bad_hostnames_are_refused() {
+        for bad in ["", "mail..example", "-mail.example", "mail_example.com", "mail example"] {
+            let mut config = standard();
+            config.server.hostname = bad.to_owned();
+            assert!(check(&config).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn zero_limits_are_refused() {
+        let mut config = standard();
+        config.limits.idle_timeout_secs = 0;
+        assert!(check(&config).unwrap_err().to_string().contains("limits.idle_timeout_secs"));
+    }
+}
