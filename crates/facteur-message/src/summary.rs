@@ -1,0 +1,122 @@
+//! [`MessageSummary`]: everything computed at ingest, how it is stored, and how IMAP
+//! section numbers find a part in it.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::body::BodyPart;
+use crate::envelope::Envelope;
+use crate::mime::parse_tree;
+use crate::preview::preview;
+use crate::sort_keys::SortKeys;
+
+/// Version of the stored format. Bump it when a field changes meaning (not when
+/// one is added: `#[serde(default)]` reads older rows), so that readers can tell
+/// a summary that must be recomputed from the blob.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What IMAP needs about one message, computed once by [`ingest`] and stored next
+/// to its blob. All offsets index that blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MessageSummary {
+    /// [`FORMAT_VERSION`] at the time the summary was computed.
+    pub format: u32,
+    /// Size of the raw message in octets (RFC822.SIZE).
+    pub size: u64,
+    /// Octets of the header block, empty line included (`HEADER` is `0..header_len`).
+    pub header_len: u64,
+    pub envelope: Envelope,
+    /// The MIME tree; its root is the message itself.
+    pub body: BodyPart,
+    /// Whitespace-collapsed start of the first text part, decoded.
+    pub preview: Option<String>,
+    pub sort: SortKeys,
+}
+
+impl Default for MessageSummary {
+    fn default() -> Self {
+        MessageSummary {
+            format: FORMAT_VERSION,
+            size: 0,
+            header_len: 0,
+            envelope: Envelope::default(),
+            body: BodyPart::default(),
+            preview: None,
+            sort: SortKeys::default(),
+        }
+    }
+}
+
+/// A stored summary could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("message summary: cannot decode stored summary: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+/// Computes the summary of a raw RFC 5322 message.
+///
+/// Never fails: a mail server stores whatever it accepted, so malformed input
+/// gets a best-effort structure (text/plain where nothing better can be said).
+pub fn ingest(raw: &[u8]) -> MessageSummary {
+    let body = parse_tree(raw);
+    let header = &raw[body.mime_header()];
+    MessageSummary {
+        format: FORMAT_VERSION,
+        size: raw.len() as u64,
+        header_len: body.body_start,
+        envelope: Envelope::from_header_block(header),
+        sort: SortKeys::from_header_block(header),
+        preview: preview(raw, &body),
+        body,
+    }
+}
+
+impl MessageSummary {
+    /// Serialised form for the store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising plain strings, numbers and vectors cannot fail; an empty
+        // vector would only make `from_bytes` fail later, and visibly.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a summary written by [`MessageSummary::to_bytes`], possibly by an
+    /// older version (missing fields take their defaults).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SummaryError> {
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// Range of the message header (`HEADER`, `RFC822.HEADER`).
+    pub fn header(&self) -> Range<usize> {
+        self.body.mime_header()
+    }
+
+    /// Range of the message text (`TEXT`, `RFC822.TEXT`).
+    pub fn text(&self) -> Range<usize> {
+        self.body.body()
+    }
+
+    /// The part with IMAP section number `section` (RFC 9051 §6.4.5), e.g.
+    /// `&[2, 1]` for `2.1`; `&[]` is the message itself.
+    ///
+    /// A non-multipart message (or encapsulated message) has one part, `1`, its
+    /// body. Numbers after a message/rfc822 part count inside the message it
+    /// encapsulates.
+    pub fn part(&self, section: &[u32]) -> Option<&BodyPart> {
+        let mut container = &self.body;
+        let mut found = &self.body;
+        for (index, &number) in section.iter().enumerate() {
+            if index > 0 {
+                container = match &found.message {
+                    Some(message) => &message.body,
+                    None if found.is_multipart() => found,
+                    None => return None,
+                };
+            }
+            found = container.numbered(number)?;
+        }
+        Some(found)
+    }
+}
