@@ -1,0 +1,140 @@
+//! Accounts, aliases and the address normalisation every lookup goes through.
+
+use crate::error::StoreError;
+use crate::ids::AccountId;
+
+/// A local account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    /// Normalised (`local@domain`, both lowercased).
+    pub address: String,
+    /// Opaque to the store: produced and checked by `facteur-auth`.
+    pub password_hash: String,
+    /// `None` means unlimited.
+    pub quota_bytes: Option<u64>,
+    /// Sum of the sizes of the account's messages, kept in the same transactions that change them.
+    pub used_bytes: u64,
+}
+
+/// An alias: `local@domain`, or the catch-all `@domain`, forwarding to one or more addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub alias: String,
+    /// Normalised addresses, sorted: local accounts, other aliases (one level is followed) or remote addresses.
+    pub targets: Vec<String>,
+}
+
+/// Where mail for one address goes, as decided by [`crate::Store::resolve_recipient`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resolution {
+    /// Local accounts to deliver to, without duplicates.
+    pub accounts: Vec<AccountId>,
+    /// Remote addresses an alias forwards to (for the outbound queue), without duplicates.
+    pub forwards: Vec<String>,
+}
+
+/// Longest address we accept: RFC 5321 §4.5.3.1 limits a path to 256 octets including the angle brackets.
+const MAX_ADDRESS_LEN: usize = 254;
+
+/// A normalised address split at its last `@`. The local part is empty for a catch-all alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Address {
+    pub local: String,
+    pub domain: String,
+}
+
+impl Address {
+    /// Parses and lowercases `local@domain`. Matching is case-insensitive in practice even though RFC 5321 §2.4
+    /// lets the local part be case-sensitive: every other mail server users meet treats it so.
+    pub fn parse(input: &str) -> Result<Address, StoreError> {
+        let address = Self::parse_pattern(input)?;
+        if address.local.is_empty() {
+            return Err(StoreError::InvalidAddress(input.to_owned(), "the local part is empty"));
+        }
+        Ok(address)
+    }
+
+    /// Like [`Address::parse`] but also accepts the catch-all form `@domain`.
+    pub fn parse_pattern(input: &str) -> Result<Address, StoreError> {
+        let invalid = |why| StoreError::InvalidAddress(input.to_owned(), why);
+        if input.len() > MAX_ADDRESS_LEN {
+            return Err(invalid("it is longer than 254 bytes"));
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',')) {
+            return Err(invalid("it contains spaces, control characters, angle brackets or commas"));
+        }
+        let (local, domain) = input.rsplit_once('@').ok_or_else(|| invalid("there is no @"))?;
+        let domain = normalize_domain(domain).map_err(|_| invalid("the domain is not valid"))?;
+        if local.contains('@') {
+            return Err(invalid("there is more than one @"));
+        }
+        Ok(Address { local: local.to_lowercase(), domain })
+    }
+
+    /// `user+tag@domain` → `user@domain` (sub-addressing, RFC 5233 style), if there is a tag.
+    pub fn without_subaddress(&self) -> Option<Address> {
+        let (user, _tag) = self.local.split_once('+')?;
+        (!user.is_empty()).then(|| Address { local: user.to_owned(), domain: self.domain.clone() })
+    }
+
+    /// The catch-all alias of this address's domain.
+    pub fn catch_all(&self) -> String {
+        format!("@{}", self.domain)
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.local, self.domain)
+    }
+}
+
+/// Lowercases a domain and checks it looks like one (labels of letters, digits, hyphens, or UTF-8).
+pub(crate) fn normalize_domain(input: &str) -> Result<String, StoreError> {
+    let domain = input.to_lowercase();
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    };
+    if domain.is_empty() || domain.len() > 253 || !domain.split('.').all(label_ok) {
+        return Err(StoreError::InvalidAddress(input.to_owned(), "not a valid domain name"));
+    }
+    Ok(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_lowercased_on_both_sides() {
+        let address = Address::parse("Alice.Smith@Example.COM").unwrap();
+        assert_eq!(address.to_string(), "alice.smith@example.com");
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused() {
+        for bad in ["", "alice", "@example.com", "a@", "a b@x.org", "a@b@c.org", "a@-x.org", "a@x..org", "<a@x.org>"] {
+            assert!(Address::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(Address::parse(&format!("{}@x.org", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn catch_all_pattern_has_an_empty_local_part() {
+        let pattern = Address::parse_pattern("@Example.com").unwrap();
+        assert_eq!((pattern.local.as_str(), pattern.domain.as_str()), ("", "example.com"));
+    }
+
+    #[test]
+    fn subaddress_tag_is_dropped_at_the_first_plus() {
+        let address = Address::parse("bob+lists+x@example.com").unwrap();
+        assert_eq!(address.without_subaddress().unwrap().to_string(), "bob@example.com");
+        assert_eq!(Address::parse("+x@example.com").unwrap().without_subaddress(), None);
+        assert_eq!(Address::parse("bob@example.com").unwrap().without_subaddress(), None);
+    }
+}

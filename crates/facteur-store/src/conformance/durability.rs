@@ -1,0 +1,110 @@
+//! Checks on what outlives a write: the queue, the change bus, reopening.
+
+use std::time::Duration;
+
+use super::{Backend, deliver_to, inbox, put, with_alice};
+use crate::{
+    Change, DeliveryAttempt, FlagChange, FlagOp, Keywords, Notify, QueuedMessage, QueuedRecipient, RecipientStatus,
+    Ret, SpecialUse, StoreError, SystemFlags, Uid,
+};
+
+fn queued(blob: crate::BlobId) -> QueuedMessage {
+    QueuedMessage {
+        blob,
+        return_path: "alice@example.com".into(),
+        envid: Some("env-1".into()),
+        ret: Some(Ret::Headers),
+        expires_at: 2_000_000_000,
+        recipients: vec![
+            QueuedRecipient {
+                address: "x@remote.net".into(),
+                orcpt: Some("rfc822;x@remote.net".into()),
+                notify: Notify::default(),
+            },
+            QueuedRecipient { address: "y@remote.net".into(), orcpt: None, notify: Notify::SUCCESS | Notify::FAILURE },
+        ],
+    }
+}
+
+pub async fn queue_round_trip_holds_a_blob_reference(backend: &dyn Backend) {
+    let (store, _) = with_alice(backend).await;
+    let blob = put(&store, b"outbound message").await;
+    let id = store.enqueue(queued(blob)).await.unwrap();
+    let entries = store.queue().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!(
+        (entry.id, entry.blob, entry.ret, entry.envid.as_deref()),
+        (id, blob, Some(Ret::Headers), Some("env-1"))
+    );
+    assert_eq!(entry.recipients.len(), 2);
+    assert!(entry.recipients.iter().all(|r| r.status == RecipientStatus::Pending && r.attempts == 0));
+    assert_eq!(entry.recipients[1].notify, Notify::SUCCESS | Notify::FAILURE);
+    let attempt = DeliveryAttempt {
+        status: RecipientStatus::Pending,
+        next_attempt: 1_900_000_000,
+        reply: Some("451 4.7.1 try later".into()),
+    };
+    store.record_attempt(id, "x@remote.net", attempt).await.unwrap();
+    let x = store.queue().await.unwrap()[0].recipients[0].clone();
+    assert_eq!((x.attempts, x.next_attempt, x.last_reply.as_deref()), (1, 1_900_000_000, Some("451 4.7.1 try later")));
+    let missing = DeliveryAttempt { status: RecipientStatus::Failed, next_attempt: 0, reply: None };
+    assert!(matches!(store.record_attempt(id, "z@remote.net", missing).await, Err(StoreError::NoSuchQueueEntry(_))));
+    assert!(store.blobs().contains(blob));
+    store.dequeue(id).await.unwrap();
+    assert!(store.queue().await.unwrap().is_empty());
+    assert!(!store.blobs().contains(blob), "the queue held the only reference");
+}
+
+pub async fn change_bus_announces_committed_deliveries(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    let mut changes = store.subscribe();
+    let delivered = deliver_to(&store, b"hello", &[alice]).await;
+    let change = tokio::time::timeout(Duration::from_secs(5), changes.recv()).await.unwrap().unwrap();
+    assert_eq!(change, Change { account: alice, mailbox: delivered[0].mailbox, modseq: delivered[0].modseq });
+    // The store, not the bus, is the truth: what was announced is readable.
+    assert!(store.changes_since(change.mailbox, crate::ModSeq(0)).await.unwrap().changed.len() == 1);
+    let inbox_id = inbox(&store, alice).await.id;
+    let seen = FlagChange { op: FlagOp::Add, flags: SystemFlags::SEEN, keywords: Keywords::new() };
+    let stored = store.store_flags(inbox_id, &[Uid::MIN], seen, None).await.unwrap();
+    let change = tokio::time::timeout(Duration::from_secs(5), changes.recv()).await.unwrap().unwrap();
+    assert_eq!(change.modseq, stored.changed[0].modseq);
+    // A failed write announces nothing.
+    let _ = store.expunge(crate::MailboxId(i64::MAX), &[Uid::MIN]).await;
+    assert!(tokio::time::timeout(Duration::from_millis(200), changes.recv()).await.is_err());
+}
+
+pub async fn everything_survives_close_and_reopen(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    store.add_alias("info@example.com", &["alice@example.com".into()]).await.unwrap();
+    store.set_quota("alice@example.com", Some(1_000_000)).await.unwrap();
+    store.create_mailbox(alice, "Lists/Rust", None).await.unwrap();
+    let delivered = deliver_to(&store, b"persistent message", &[alice]).await;
+    let inbox_id = delivered[0].mailbox;
+    let flagged = FlagChange { op: FlagOp::Add, flags: SystemFlags::FLAGGED, keywords: ["kept".to_string()].into() };
+    store.store_flags(inbox_id, &[delivered[0].uid], flagged, None).await.unwrap();
+    deliver_to(&store, b"expunged message", &[alice]).await;
+    store.expunge(inbox_id, &[Uid::new(2).unwrap()]).await.unwrap();
+    let blob = put(&store, b"queued").await;
+    store.enqueue(queued(blob)).await.unwrap();
+    let mailboxes_before = store.list_mailboxes(alice).await.unwrap();
+    let messages_before = store.messages(inbox_id).await.unwrap();
+    store.close().await.unwrap();
+    assert!(matches!(store.create_mailbox(alice, "After", None).await, Err(StoreError::Closed)));
+    drop(store);
+
+    let store = backend.open().await;
+    assert_eq!(store.list_domains().await.unwrap(), ["example.com"]);
+    let account = store.account_by_address("alice@example.com").await.unwrap().unwrap();
+    assert_eq!((account.id, account.quota_bytes, account.used_bytes), (alice, Some(1_000_000), 18));
+    assert_eq!(store.resolve_recipient("info@example.com").await.unwrap().unwrap().accounts, [alice]);
+    assert_eq!(store.list_mailboxes(alice).await.unwrap(), mailboxes_before);
+    assert_eq!(store.messages(inbox_id).await.unwrap(), messages_before);
+    assert_eq!(store.changes_since(inbox_id, crate::ModSeq(0)).await.unwrap().vanished, [Uid::new(2).unwrap()]);
+    assert_eq!(store.mailbox_by_role(alice, SpecialUse::Trash).await.unwrap().unwrap().name, "Trash");
+    assert_eq!(store.blobs().read(messages_before[0].blob).unwrap(), b"persistent message");
+    assert_eq!(store.queue().await.unwrap().len(), 1);
+    let next = deliver_to(&store, b"after reopen", &[alice]).await;
+    assert_eq!(next[0].uid.get(), 3, "UIDNEXT survives reopening");
+    assert!(next[0].modseq > mailboxes_before.iter().find(|m| m.id == inbox_id).unwrap().highestmodseq);
+}

@@ -1,0 +1,117 @@
+//! The store API test suite that any backend must pass.
+//!
+//! A backend's test file implements [`Backend`] and invokes [`conformance_tests!`](crate::conformance_tests),
+//! which generates one `#[tokio::test]` per check. Every check states a behaviour the rest of Facteur relies
+//! on; none looks at backend internals (blob files are part of the contract: [`BlobStore`](crate::BlobStore)).
+//!
+//! This is test code: a failed check panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod durability;
+mod mailboxes;
+mod messages;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{AccountId, BlobId, Delivered, Delivery, DeliveryTarget, Store};
+
+pub use accounts::*;
+pub use durability::*;
+pub use mailboxes::*;
+pub use messages::*;
+
+/// Opens the store under test.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Opens the store; calling it again (after `close()` on the previous one) reopens the same data.
+    async fn open(&self) -> Arc<dyn Store>;
+}
+
+/// Generates one test per conformance check for a backend: `conformance_tests!(MyBackend::new());`
+/// (the expression is evaluated afresh for each test, so each gets empty storage).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($backend:expr) => {
+        $crate::conformance_tests!(@each $backend;
+            default_mailboxes_have_their_special_use,
+            special_use_role_is_unique_per_account,
+            create_mailbox_makes_missing_parents,
+            rename_moves_inferiors_and_keeps_uidvalidity,
+            recreated_mailbox_gets_a_new_uidvalidity,
+            inbox_cannot_be_deleted_or_renamed,
+            invalid_mailbox_names_are_refused,
+            accounts_are_normalised_and_unique,
+            accounts_need_a_local_domain,
+            domain_in_use_cannot_be_removed,
+            password_and_quota_can_be_changed,
+            alias_catch_all_subaddress_and_case_resolve,
+            alias_to_alias_is_followed_one_level_and_loops_end,
+            alias_forwards_to_remote_addresses,
+            non_local_domains_never_resolve,
+            removing_account_releases_blobs_and_alias_targets,
+            concurrent_deliveries_get_distinct_contiguous_uids,
+            uids_are_not_reused_after_expunge,
+            modseq_strictly_increases_across_changes,
+            tombstones_show_in_changes_since,
+            unchanged_since_conflict_is_reported_and_untouched,
+            flag_changes_that_change_nothing_keep_modseq,
+            invalid_keywords_are_refused,
+            blob_is_stored_once_and_removed_with_its_last_reference,
+            quota_refusal_writes_nothing,
+            copy_keeps_flags_and_checks_quota,
+            move_leaves_tombstones_in_the_source,
+            deleting_mailbox_releases_its_blobs,
+            failing_write_leaves_concurrent_writes_intact,
+            delivery_to_a_foreign_mailbox_is_refused,
+            summary_is_kept_with_the_blob,
+            queue_round_trip_holds_a_blob_reference,
+            change_bus_announces_committed_deliveries,
+            everything_survives_close_and_reopen,
+        );
+    };
+    (@each $backend:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                let backend = $backend;
+                $crate::conformance::$check(&backend).await;
+            }
+        )*
+    };
+}
+
+// ---- Helpers shared by the checks ----
+
+/// A store with the local domain `example.com` and the account `alice@example.com`.
+async fn with_alice(backend: &dyn Backend) -> (Arc<dyn Store>, AccountId) {
+    let store = backend.open().await;
+    store.add_domain("example.com").await.unwrap();
+    let alice = store.create_account("alice@example.com", "hash-a").await.unwrap();
+    (store, alice)
+}
+
+/// Stores `content` as a blob (off the async threads, as real callers must).
+async fn put(store: &Arc<dyn Store>, content: &[u8]) -> BlobId {
+    let blobs = store.blobs().clone();
+    let content = content.to_vec();
+    tokio::task::spawn_blocking(move || blobs.put(&content)).await.unwrap().unwrap()
+}
+
+/// A small distinct message.
+fn message(n: usize) -> Vec<u8> {
+    format!("From: a@example.net\r\nSubject: message {n}\r\n\r\nbody {n}\r\n").into_bytes()
+}
+
+/// Delivers `content` into the INBOX of each account, returning where it landed.
+async fn deliver_to(store: &Arc<dyn Store>, content: &[u8], accounts: &[AccountId]) -> Vec<Delivered> {
+    let blob = put(store, content).await;
+    let targets = accounts.iter().map(|&account| DeliveryTarget::inbox(account)).collect();
+    store.deliver(Delivery { blob, summary: b"summary".to_vec(), internal_date: 1_700_000_000, targets }).await.unwrap()
+}
+
+async fn inbox(store: &Arc<dyn Store>, account: AccountId) -> crate::Mailbox {
+    store.mailbox_by_name(account, "INBOX").await.unwrap().expect("every account has an INBOX")
+}

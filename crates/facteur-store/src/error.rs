@@ -1,0 +1,90 @@
+//! The store's one error type: each variant says what a caller (or an operator) can act on.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::blob::BlobId;
+use crate::ids::{AccountId, MailboxId, QueueId};
+use crate::mailbox::SpecialUse;
+
+/// What kind of thing was missing or already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Domain,
+    Account,
+    Alias,
+    Mailbox,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Entity::Domain => "domain",
+            Entity::Account => "account",
+            Entity::Alias => "alias",
+            Entity::Mailbox => "mailbox",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} {1:?} does not exist")]
+    NotFound(Entity, String),
+    #[error("{0} {1:?} already exists")]
+    AlreadyExists(Entity, String),
+    #[error("no account with id {}", .0.0)]
+    NoSuchAccount(AccountId),
+    #[error("no mailbox with id {}", .0.0)]
+    NoSuchMailbox(MailboxId),
+    #[error("no queue entry with id {}", .0.0)]
+    NoSuchQueueEntry(QueueId),
+    #[error("{0:?} is not a valid address: {1}")]
+    InvalidAddress(String, &'static str),
+    #[error("{0:?} is not a valid mailbox name: {1}")]
+    InvalidMailboxName(String, &'static str),
+    #[error("{0:?} is not a valid keyword (it must be an IMAP atom of at most 128 characters)")]
+    InvalidKeyword(String),
+    #[error("{0} keywords on one message is more than the 64 allowed")]
+    TooManyKeywords(usize),
+    #[error("domain {0:?} is not a local domain")]
+    DomainNotLocal(String),
+    #[error("domain {domain:?} is still used by {accounts} account(s) and {aliases} alias(es)")]
+    DomainInUse { domain: String, accounts: u64, aliases: u64 },
+    #[error("{0:?} is both an account and an alias; remove one first")]
+    AddressInUse(String),
+    #[error("the account already has a {role} mailbox ({mailbox:?})")]
+    SpecialUseTaken { role: SpecialUse, mailbox: String },
+    #[error("INBOX cannot be deleted or renamed")]
+    InboxIsPermanent,
+    #[error("the mailbox {0:?} has the same name as its new one or is inside it")]
+    RenameIntoItself(String),
+    #[error("account {address} is over quota: {used} + {needed} bytes > {limit} bytes")]
+    QuotaExceeded { address: String, limit: u64, used: u64, needed: u64 },
+    #[error("blob {0} is not in the blob store (store it with put() before referencing it)")]
+    BlobMissing(BlobId),
+    #[error("blob store: {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("the batch this write was part of could not be committed: {0}")]
+    CommitFailed(String),
+    #[error(
+        "the database schema is version {found}, newer than the {supported} this program knows: \
+         run the newer facteur, or restore a backup"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl StoreError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { action, path, source }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

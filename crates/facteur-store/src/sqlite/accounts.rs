@@ -1,0 +1,265 @@
+//! SQL for domains, accounts and aliases, and the recipient resolution built on them.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::account::{Account, Address, Alias, Resolution, normalize_domain};
+use crate::error::{Entity, Result, StoreError};
+use crate::ids::AccountId;
+use crate::mailbox::DEFAULT_MAILBOXES;
+use crate::sqlite::columns::{to_i64, to_u64};
+use crate::sqlite::writer::Effects;
+use crate::sqlite::{blobrefs, mailboxes};
+
+/// Most targets one alias may have: enough for a team list, bounded so one address cannot fan out unboundedly.
+pub(crate) const MAX_ALIAS_TARGETS: usize = 1000;
+
+/// How many alias-to-alias hops resolution follows. One is enough for `postmaster → admins → people`, and the
+/// bound is what makes loops (`a → b → a`) harmless.
+const ALIAS_HOPS: u32 = 1;
+
+// ---- Domains ----
+
+pub(crate) fn add_domain(conn: &Connection, domain: &str) -> Result<()> {
+    let domain = normalize_domain(domain)?;
+    if is_local_domain(conn, &domain)? {
+        return Err(StoreError::AlreadyExists(Entity::Domain, domain));
+    }
+    conn.execute("INSERT INTO domains (name) VALUES (?1)", [&domain])?;
+    Ok(())
+}
+
+pub(crate) fn remove_domain(conn: &Connection, domain: &str) -> Result<()> {
+    let domain = normalize_domain(domain)?;
+    let count = |table: &str| -> Result<i64> {
+        let sql = format!("SELECT count(*) FROM {table} WHERE domain = ?1");
+        Ok(conn.query_row(&sql, [&domain], |row| row.get(0))?)
+    };
+    let (accounts, aliases) = (count("accounts")?, count("aliases")?);
+    if accounts + aliases > 0 {
+        return Err(StoreError::DomainInUse { domain, accounts: to_u64(accounts), aliases: to_u64(aliases) });
+    }
+    if conn.execute("DELETE FROM domains WHERE name = ?1", [&domain])? == 0 {
+        return Err(StoreError::NotFound(Entity::Domain, domain));
+    }
+    Ok(())
+}
+
+pub(crate) fn list_domains(conn: &Connection) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached("SELECT name FROM domains ORDER BY name")?;
+    let rows = statement.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Expects a normalised domain.
+pub(crate) fn is_local_domain(conn: &Connection, domain: &str) -> Result<bool> {
+    let found = conn.query_row("SELECT 1 FROM domains WHERE name = ?1", [domain], |_| Ok(())).optional()?;
+    Ok(found.is_some())
+}
+
+// ---- Accounts ----
+
+const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes";
+
+fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: row.get(0)?,
+        address: row.get(1)?,
+        password_hash: row.get(2)?,
+        quota_bytes: row.get::<_, Option<i64>>(3)?.map(to_u64),
+        used_bytes: to_u64(row.get(4)?),
+    })
+}
+
+pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &str) -> Result<AccountId> {
+    let address = Address::parse(address)?;
+    if !is_local_domain(conn, &address.domain)? {
+        return Err(StoreError::DomainNotLocal(address.domain));
+    }
+    let text = address.to_string();
+    if account_id(conn, &text)?.is_some() {
+        return Err(StoreError::AlreadyExists(Entity::Account, text));
+    }
+    if !alias_targets(conn, &text)?.is_empty() {
+        return Err(StoreError::AddressInUse(text));
+    }
+    conn.execute(
+        "INSERT INTO accounts (address, domain, password_hash) VALUES (?1, ?2, ?3)",
+        params![text, address.domain, password_hash],
+    )?;
+    let account = AccountId(conn.last_insert_rowid());
+    for (name, role) in DEFAULT_MAILBOXES {
+        mailboxes::insert(conn, account, name, role)?;
+    }
+    tracing::info!(address = %text, "account created");
+    Ok(account)
+}
+
+/// `None` for unknown and for malformed addresses alike: a lookup is not a validation.
+pub(crate) fn account_by_address(conn: &Connection, address: &str) -> Result<Option<Account>> {
+    let Ok(address) = Address::parse(address) else { return Ok(None) };
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE address = ?1");
+    Ok(conn.query_row(&sql, [address.to_string()], account_from_row).optional()?)
+}
+
+pub(crate) fn account_by_id(conn: &Connection, id: AccountId) -> Result<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], account_from_row).optional()?)
+}
+
+pub(crate) fn list_accounts(conn: &Connection) -> Result<Vec<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY address");
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([], account_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The id of an existing account, by normalised address.
+fn account_id(conn: &Connection, address: &str) -> Result<Option<AccountId>> {
+    Ok(conn.query_row("SELECT id FROM accounts WHERE address = ?1", [address], |row| row.get(0)).optional()?)
+}
+
+fn existing_account(conn: &Connection, address: &str) -> Result<(AccountId, String)> {
+    let address = Address::parse(address)?.to_string();
+    match account_id(conn, &address)? {
+        Some(id) => Ok((id, address)),
+        None => Err(StoreError::NotFound(Entity::Account, address)),
+    }
+}
+
+pub(crate) fn set_password(conn: &Connection, address: &str, password_hash: &str) -> Result<()> {
+    let (id, _) = existing_account(conn, address)?;
+    conn.execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])?;
+    Ok(())
+}
+
+pub(crate) fn set_quota(conn: &Connection, address: &str, quota_bytes: Option<u64>) -> Result<()> {
+    let (id, _) = existing_account(conn, address)?;
+    let quota = quota_bytes.map(to_i64).transpose()?;
+    conn.execute("UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1", params![id, quota])?;
+    Ok(())
+}
+
+pub(crate) fn remove_account(conn: &Connection, effects: &mut Effects, address: &str) -> Result<()> {
+    let (id, address) = existing_account(conn, address)?;
+    let held = mailboxes::blob_references(conn, "m.account = ?1", id)?;
+    // Rows first (mailboxes, messages and tombstones cascade), then the references they held.
+    conn.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    for (blob, count) in held {
+        blobrefs::release(conn, effects, blob, count)?;
+    }
+    conn.execute("DELETE FROM alias_targets WHERE target = ?1", [&address])?;
+    conn.execute(
+        "DELETE FROM aliases WHERE NOT EXISTS (SELECT 1 FROM alias_targets t WHERE t.alias = aliases.alias)",
+        [],
+    )?;
+    tracing::info!(%address, "account removed");
+    Ok(())
+}
+
+// ---- Aliases ----
+
+pub(crate) fn add_alias(conn: &Connection, alias: &str, targets: &[String]) -> Result<()> {
+    let pattern = Address::parse_pattern(alias)?;
+    if !is_local_domain(conn, &pattern.domain)? {
+        return Err(StoreError::DomainNotLocal(pattern.domain));
+    }
+    let alias = if pattern.local.is_empty() { pattern.catch_all() } else { pattern.to_string() };
+    if account_id(conn, &alias)?.is_some() {
+        return Err(StoreError::AddressInUse(alias));
+    }
+    if targets.is_empty() || targets.len() > MAX_ALIAS_TARGETS {
+        return Err(StoreError::InvalidAddress(alias, "an alias needs between 1 and 1000 targets"));
+    }
+    let targets = targets.iter().map(|t| Address::parse(t).map(|a| a.to_string())).collect::<Result<Vec<_>>>()?;
+    conn.execute("INSERT OR IGNORE INTO aliases (alias, domain) VALUES (?1, ?2)", params![alias, pattern.domain])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO alias_targets (alias, target) VALUES (?1, ?2)")?;
+    for target in &targets {
+        insert.execute(params![alias, target])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn remove_alias(conn: &Connection, alias: &str) -> Result<()> {
+    let pattern = Address::parse_pattern(alias)?;
+    let alias = if pattern.local.is_empty() { pattern.catch_all() } else { pattern.to_string() };
+    if conn.execute("DELETE FROM aliases WHERE alias = ?1", [&alias])? == 0 {
+        return Err(StoreError::NotFound(Entity::Alias, alias));
+    }
+    Ok(())
+}
+
+pub(crate) fn list_aliases(conn: &Connection) -> Result<Vec<Alias>> {
+    let mut statement = conn.prepare_cached("SELECT alias, target FROM alias_targets ORDER BY alias, target")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+    let mut aliases: Vec<Alias> = Vec::new();
+    for row in rows {
+        let (alias, target) = row?;
+        match aliases.last_mut() {
+            Some(last) if last.alias == alias => last.targets.push(target),
+            _ => aliases.push(Alias { alias, targets: vec![target] }),
+        }
+    }
+    Ok(aliases)
+}
+
+/// Targets of an alias (normalised form), empty if there is no such alias.
+fn alias_targets(conn: &Connection, alias: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached("SELECT target FROM alias_targets WHERE alias = ?1 ORDER BY target")?;
+    let rows = statement.query_map([alias], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- Resolution ----
+
+/// See [`crate::Store::resolve_recipient`] for the order of the rules.
+pub(crate) fn resolve_recipient(conn: &Connection, address: &str) -> Result<Option<Resolution>> {
+    let Ok(address) = Address::parse(address) else { return Ok(None) };
+    if !is_local_domain(conn, &address.domain)? {
+        return Ok(None);
+    }
+    if let Some(found) = resolve_exact(conn, &address.to_string())? {
+        return Ok(Some(found));
+    }
+    if let Some(base) = address.without_subaddress()
+        && let Some(found) = resolve_exact(conn, &base.to_string())?
+    {
+        return Ok(Some(found));
+    }
+    expand_alias(conn, &address.catch_all(), ALIAS_HOPS)
+}
+
+fn resolve_exact(conn: &Connection, address: &str) -> Result<Option<Resolution>> {
+    if let Some(id) = account_id(conn, address)? {
+        return Ok(Some(Resolution { accounts: vec![id], forwards: Vec::new() }));
+    }
+    expand_alias(conn, address, ALIAS_HOPS)
+}
+
+/// Expands an alias into accounts and remote addresses, following at most `hops` further aliases. Local
+/// targets that are neither accounts nor (within the hop budget) aliases are dropped.
+fn expand_alias(conn: &Connection, alias: &str, hops: u32) -> Result<Option<Resolution>> {
+    let targets = alias_targets(conn, alias)?;
+    let mut found = Resolution::default();
+    for target in targets {
+        let Ok(address) = Address::parse(&target) else { continue };
+        if let Some(id) = account_id(conn, &target)? {
+            push_unique(&mut found.accounts, id);
+        } else if !is_local_domain(conn, &address.domain)? {
+            push_unique(&mut found.forwards, target);
+        } else if hops > 0 {
+            if let Some(nested) = expand_alias(conn, &target, hops - 1)? {
+                nested.accounts.into_iter().for_each(|id| push_unique(&mut found.accounts, id));
+                nested.forwards.into_iter().for_each(|forward| push_unique(&mut found.forwards, forward));
+            }
+        } else {
+            tracing::debug!(%alias, %target, "alias target resolves to nothing here");
+        }
+    }
+    Ok((!found.accounts.is_empty() || !found.forwards.is_empty()).then_some(found))
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}

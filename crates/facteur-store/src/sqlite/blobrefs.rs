@@ -1,0 +1,98 @@
+//! Blob reference counts, and the removal of blob files nothing references.
+//!
+//! A file is deleted only while holding SQLite's write lock and after checking that no row references it, so
+//! a concurrent writer (in this process or another, e.g. the CLI) cannot reference a blob whose file is
+//! going away: it either sees the row (and the file is kept) or sees the file gone and gets `BlobMissing`.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::blob::{BlobId, BlobStore};
+use crate::error::Result;
+use crate::sqlite::columns::{to_i64, to_u64};
+use crate::sqlite::writer::Effects;
+
+/// Orphan blob files (no row) younger than this are left alone: their writer may be between writing the file
+/// and committing the row that references it, possibly in another process.
+pub(crate) const ORPHAN_AGE: Duration = Duration::from_secs(3600);
+
+/// Takes `count` references on a blob and returns its size. The first reference creates the row, which
+/// requires the file to be there; `summary` fills in a missing one.
+pub(crate) fn acquire(
+    conn: &Connection,
+    blobs: &BlobStore,
+    id: BlobId,
+    count: u64,
+    summary: Option<&[u8]>,
+) -> Result<u64> {
+    let updated = conn.execute(
+        "UPDATE blobs SET refcount = refcount + ?2, summary = coalesce(summary, ?3) WHERE id = ?1",
+        params![id, to_i64(count)?, summary],
+    )?;
+    if updated == 0 {
+        let size = blobs.size(id)?;
+        conn.execute(
+            "INSERT INTO blobs (id, size, refcount, summary) VALUES (?1, ?2, ?3, ?4)",
+            params![id, to_i64(size)?, to_i64(count)?, summary],
+        )?;
+        return Ok(size);
+    }
+    let size: i64 = conn.query_row("SELECT size FROM blobs WHERE id = ?1", [id], |row| row.get(0))?;
+    Ok(to_u64(size))
+}
+
+/// Drops `count` references; at zero the row goes and the file is removed after the commit.
+pub(crate) fn release(conn: &Connection, effects: &mut Effects, id: BlobId, count: u64) -> Result<()> {
+    conn.execute("UPDATE blobs SET refcount = refcount - ?2 WHERE id = ?1", params![id, to_i64(count)?])?;
+    let deleted = conn.execute("DELETE FROM blobs WHERE id = ?1 AND refcount <= 0", [id])?;
+    if deleted > 0 {
+        effects.released(id);
+    }
+    Ok(())
+}
+
+/// Removes the files of blobs released by a committed batch, unless another writer referenced them again.
+pub(crate) fn remove_released(conn: &mut Connection, blobs: &BlobStore, released: &[BlobId]) {
+    if released.is_empty() {
+        return;
+    }
+    if let Err(error) = remove_unreferenced(conn, blobs, released) {
+        // Harmless: the file is an orphan now, and the sweep at the next open removes it.
+        tracing::warn!(%error, "could not remove released blob files");
+    }
+}
+
+/// Sweep at open: stale temporary files, and blob files with no row that are older than [`ORPHAN_AGE`].
+pub(crate) fn sweep_orphans(conn: &mut Connection, blobs: &BlobStore) -> Result<()> {
+    let temp = blobs.remove_stale_temp_files(ORPHAN_AGE)?;
+    let candidates = blobs.blobs_older_than(ORPHAN_AGE)?;
+    let orphans = remove_unreferenced(conn, blobs, &candidates)?;
+    if temp + orphans > 0 {
+        tracing::info!(temp, orphans, "swept unreferenced blob files");
+    }
+    Ok(())
+}
+
+/// Deletes the files among `ids` that no row references, under the write lock. Returns how many.
+fn remove_unreferenced(conn: &mut Connection, blobs: &BlobStore, ids: &[BlobId]) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut removed = 0;
+    for &id in ids {
+        let referenced = tx.query_row("SELECT 1 FROM blobs WHERE id = ?1", [id], |_| Ok(())).optional()?;
+        if referenced.is_none() {
+            blobs.remove(id)?;
+            removed += 1;
+        }
+    }
+    // Nothing was written: the commit only releases the lock.
+    tx.commit()?;
+    Ok(removed)
+}
+
+/// The row's summary, `None` if the blob has no row or no summary.
+pub(crate) fn summary(conn: &Connection, id: BlobId) -> Result<Option<Vec<u8>>> {
+    let found: Option<Option<Vec<u8>>> =
+        conn.query_row("SELECT summary FROM blobs WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+    Ok(found.flatten())
+}

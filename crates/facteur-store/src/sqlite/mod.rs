@@ -1,0 +1,298 @@
+//! The SQLite backend: all of the store's SQL lives under this module.
+//!
+//! One database file, `<dir>/facteur.db`, in WAL mode with `synchronous=FULL`. Writes go through the group
+//! commit writer thread (`writer`); reads through a small pool of read-only connections (`reader`).
+//! Other processes (the CLI next to the server) may open the same directory: SQLite's locks serialise writers
+//! and the blob sweep never removes a young file.
+
+mod accounts;
+mod blobrefs;
+mod columns;
+mod mailboxes;
+mod messages;
+mod queue;
+mod reader;
+mod schema;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+use tokio::sync::broadcast;
+
+use crate::account::{Account, Alias, Resolution};
+use crate::blob::{BlobId, BlobStore};
+use crate::change::{BUS_CAPACITY, Change};
+use crate::error::{Result, StoreError};
+use crate::flags::FlagChange;
+use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
+use crate::mailbox::{Mailbox, SpecialUse};
+use crate::message::{Delivered, Delivery, FlagsStored, MailboxChanges, MessageMeta};
+use crate::queue::{DeliveryAttempt, QueueEntry, QueuedMessage};
+use crate::store::Store;
+use reader::ReadPool;
+use writer::{Effects, Writer};
+
+pub use schema::SCHEMA_VERSION;
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "facteur.db";
+
+/// The SQLite store of one data directory.
+pub struct SqliteStore {
+    writer: Writer,
+    reads: ReadPool,
+    blobs: BlobStore,
+    bus: broadcast::Sender<Change>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("blobs", &self.blobs).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`: applies migrations, sweeps stale blob files, starts the
+    /// writer thread.
+    pub async fn open(dir: impl Into<PathBuf>) -> Result<SqliteStore> {
+        let dir = dir.into();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&dir)).await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn open_blocking(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(StoreError::io("create", dir))?;
+        let blobs = BlobStore::open(dir)?;
+        let path = dir.join(DATABASE_FILE);
+        let mut conn = schema::open_writer(&path)?;
+        schema::migrate(&mut conn)?;
+        blobrefs::sweep_orphans(&mut conn, &blobs)?;
+        let (bus, _) = broadcast::channel(BUS_CAPACITY);
+        let writer = Writer::start(conn, blobs.clone(), bus.clone())?;
+        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus })
+    }
+
+    async fn write<T, F>(&self, op: F) -> Result<T>
+    where
+        F: FnOnce(&Connection, &mut Effects) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(op).await
+    }
+
+    /// A write that also needs the blob files.
+    async fn write_with_blobs<T, F>(&self, op: F) -> Result<T>
+    where
+        F: FnOnce(&Connection, &BlobStore, &mut Effects) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let blobs = self.blobs.clone();
+        self.writer.write(move |conn, effects| op(conn, &blobs, effects)).await
+    }
+
+    async fn read<T, F>(&self, query: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.reads.read(query).await
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.bus.subscribe()
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.writer.stop().await
+    }
+
+    async fn add_domain(&self, domain: &str) -> Result<()> {
+        let domain = domain.to_owned();
+        self.write(move |conn, _| accounts::add_domain(conn, &domain)).await
+    }
+
+    async fn remove_domain(&self, domain: &str) -> Result<()> {
+        let domain = domain.to_owned();
+        self.write(move |conn, _| accounts::remove_domain(conn, &domain)).await
+    }
+
+    async fn list_domains(&self) -> Result<Vec<String>> {
+        self.read(accounts::list_domains).await
+    }
+
+    async fn is_local_domain(&self, domain: &str) -> Result<bool> {
+        let Ok(domain) = crate::account::normalize_domain(domain) else { return Ok(false) };
+        self.read(move |conn| accounts::is_local_domain(conn, &domain)).await
+    }
+
+    async fn create_account(&self, address: &str, password_hash: &str) -> Result<AccountId> {
+        let (address, hash) = (address.to_owned(), password_hash.to_owned());
+        self.write(move |conn, _| accounts::create_account(conn, &address, &hash)).await
+    }
+
+    async fn account_by_address(&self, address: &str) -> Result<Option<Account>> {
+        let address = address.to_owned();
+        self.read(move |conn| accounts::account_by_address(conn, &address)).await
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        self.read(move |conn| accounts::account_by_id(conn, id)).await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>> {
+        self.read(accounts::list_accounts).await
+    }
+
+    async fn set_password(&self, address: &str, password_hash: &str) -> Result<()> {
+        let (address, hash) = (address.to_owned(), password_hash.to_owned());
+        self.write(move |conn, _| accounts::set_password(conn, &address, &hash)).await
+    }
+
+    async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()> {
+        let address = address.to_owned();
+        self.write(move |conn, _| accounts::set_quota(conn, &address, quota_bytes)).await
+    }
+
+    async fn remove_account(&self, address: &str) -> Result<()> {
+        let address = address.to_owned();
+        self.write(move |conn, effects| accounts::remove_account(conn, effects, &address)).await
+    }
+
+    async fn add_alias(&self, alias: &str, targets: &[String]) -> Result<()> {
+        let (alias, targets) = (alias.to_owned(), targets.to_vec());
+        self.write(move |conn, _| accounts::add_alias(conn, &alias, &targets)).await
+    }
+
+    async fn remove_alias(&self, alias: &str) -> Result<()> {
+        let alias = alias.to_owned();
+        self.write(move |conn, _| accounts::remove_alias(conn, &alias)).await
+    }
+
+    async fn list_aliases(&self) -> Result<Vec<Alias>> {
+        self.read(accounts::list_aliases).await
+    }
+
+    async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>> {
+        let address = address.to_owned();
+        self.read(move |conn| accounts::resolve_recipient(conn, &address)).await
+    }
+
+    async fn list_mailboxes(&self, account: AccountId) -> Result<Vec<Mailbox>> {
+        self.read(move |conn| mailboxes::list(conn, account)).await
+    }
+
+    async fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+        self.read(move |conn| mailboxes::by_id(conn, id)).await
+    }
+
+    async fn mailbox_by_name(&self, account: AccountId, name: &str) -> Result<Option<Mailbox>> {
+        let name = name.to_owned();
+        self.read(move |conn| mailboxes::by_name(conn, account, &name)).await
+    }
+
+    async fn mailbox_by_role(&self, account: AccountId, role: SpecialUse) -> Result<Option<Mailbox>> {
+        self.read(move |conn| mailboxes::by_role(conn, account, role)).await
+    }
+
+    async fn create_mailbox(
+        &self,
+        account: AccountId,
+        name: &str,
+        special_use: Option<SpecialUse>,
+    ) -> Result<MailboxId> {
+        let name = name.to_owned();
+        self.write(move |conn, _| mailboxes::create(conn, account, &name, special_use)).await
+    }
+
+    async fn rename_mailbox(&self, account: AccountId, from: &str, to: &str) -> Result<()> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.write(move |conn, _| mailboxes::rename(conn, account, &from, &to)).await
+    }
+
+    async fn delete_mailbox(&self, account: AccountId, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |conn, effects| mailboxes::delete(conn, effects, account, &name)).await
+    }
+
+    async fn set_subscribed(&self, account: AccountId, name: &str, subscribed: bool) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |conn, _| mailboxes::set_subscribed(conn, account, &name, subscribed)).await
+    }
+
+    async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>> {
+        self.write_with_blobs(move |conn, blobs, effects| messages::deliver(conn, blobs, effects, &delivery)).await
+    }
+
+    async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
+        self.read(move |conn| messages::list(conn, mailbox)).await
+    }
+
+    async fn message_summary(&self, blob: BlobId) -> Result<Option<Vec<u8>>> {
+        self.read(move |conn| blobrefs::summary(conn, blob)).await
+    }
+
+    async fn changes_since(&self, mailbox: MailboxId, since: ModSeq) -> Result<MailboxChanges> {
+        self.read(move |conn| messages::changes_since(conn, mailbox, since)).await
+    }
+
+    async fn store_flags(
+        &self,
+        mailbox: MailboxId,
+        uids: &[Uid],
+        change: FlagChange,
+        unchanged_since: Option<ModSeq>,
+    ) -> Result<FlagsStored> {
+        let uids = uids.to_vec();
+        self.write(move |conn, effects| messages::store_flags(conn, effects, mailbox, &uids, &change, unchanged_since))
+            .await
+    }
+
+    async fn expunge(&self, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<Uid>> {
+        let uids = uids.to_vec();
+        self.write(move |conn, effects| messages::expunge(conn, effects, mailbox, &uids)).await
+    }
+
+    async fn copy(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>> {
+        let uids = uids.to_vec();
+        self.write_with_blobs(move |conn, blobs, effects| messages::copy(conn, blobs, effects, from, &uids, to, false))
+            .await
+    }
+
+    async fn move_messages(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>> {
+        let uids = uids.to_vec();
+        self.write_with_blobs(move |conn, blobs, effects| {
+            messages::move_messages(conn, blobs, effects, from, &uids, to)
+        })
+        .await
+    }
+
+    async fn enqueue(&self, message: QueuedMessage) -> Result<QueueId> {
+        self.write_with_blobs(move |conn, blobs, _| queue::enqueue(conn, blobs, &message, unix_now())).await
+    }
+
+    async fn queue(&self) -> Result<Vec<QueueEntry>> {
+        self.read(queue::list).await
+    }
+
+    async fn record_attempt(&self, id: QueueId, recipient: &str, attempt: DeliveryAttempt) -> Result<()> {
+        let recipient = recipient.to_owned();
+        self.write(move |conn, _| queue::record_attempt(conn, id, &recipient, &attempt)).await
+    }
+
+    async fn dequeue(&self, id: QueueId) -> Result<()> {
+        self.write(move |conn, effects| queue::dequeue(conn, effects, id)).await
+    }
+}

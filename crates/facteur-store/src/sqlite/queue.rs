@@ -1,0 +1,136 @@
+//! SQL for the outbound queue.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::account::Address;
+use crate::blob::{BlobId, BlobStore};
+use crate::error::{Result, StoreError};
+use crate::ids::QueueId;
+use crate::queue::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, RecipientStatus, Ret};
+use crate::sqlite::blobrefs;
+use crate::sqlite::writer::Effects;
+
+/// Most recipients per queued message (RFC 5321 §4.5.3.1.8 requires accepting at least 100).
+pub(crate) const MAX_RECIPIENTS: usize = 1000;
+
+fn ret_to_text(ret: Ret) -> &'static str {
+    match ret {
+        Ret::Full => "full",
+        Ret::Headers => "hdrs",
+    }
+}
+
+fn ret_from_text(text: &str) -> Option<Ret> {
+    match text {
+        "full" => Some(Ret::Full),
+        "hdrs" => Some(Ret::Headers),
+        _ => None,
+    }
+}
+
+pub(crate) fn enqueue(conn: &Connection, blobs: &BlobStore, message: &QueuedMessage, now: i64) -> Result<QueueId> {
+    if message.recipients.is_empty() || message.recipients.len() > MAX_RECIPIENTS {
+        return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients"));
+    }
+    if !message.return_path.is_empty() {
+        Address::parse(&message.return_path)?;
+    }
+    // Recipients are kept as given (remote local parts may be case-sensitive), only checked.
+    for recipient in &message.recipients {
+        Address::parse(&recipient.address)?;
+    }
+    blobrefs::acquire(conn, blobs, message.blob, 1, None)?;
+    conn.execute(
+        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            message.blob,
+            message.return_path,
+            message.envid,
+            message.ret.map(ret_to_text),
+            now,
+            message.expires_at
+        ],
+    )?;
+    let id = QueueId(conn.last_insert_rowid());
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO queue_recipients (queue, address, orcpt, notify, status, next_attempt) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for recipient in &message.recipients {
+        insert.execute(params![
+            id,
+            recipient.address,
+            recipient.orcpt,
+            recipient.notify.bits(),
+            RecipientStatus::Pending.as_str(),
+            now
+        ])?;
+    }
+    Ok(id)
+}
+
+pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
+    let mut entries: Vec<QueueEntry> = conn
+        .prepare_cached("SELECT id, blob, return_path, envid, ret, created_at, expires_at FROM queue ORDER BY id")?
+        .query_map([], |row| {
+            Ok(QueueEntry {
+                id: row.get(0)?,
+                blob: row.get(1)?,
+                return_path: row.get(2)?,
+                envid: row.get(3)?,
+                ret: row.get::<_, Option<String>>(4)?.as_deref().and_then(ret_from_text),
+                created_at: row.get(5)?,
+                expires_at: row.get(6)?,
+                recipients: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut statement = conn.prepare_cached(
+        "SELECT queue, address, orcpt, notify, status, attempts, next_attempt, last_reply \
+         FROM queue_recipients ORDER BY queue, address",
+    )?;
+    let rows = statement.query_map([], |row| {
+        let status: String = row.get(4)?;
+        Ok((
+            row.get::<_, QueueId>(0)?,
+            QueueRecipient {
+                address: row.get(1)?,
+                orcpt: row.get(2)?,
+                notify: Notify::from_bits(row.get(3)?),
+                status: status.parse().unwrap_or(RecipientStatus::Held),
+                attempts: row.get(5)?,
+                next_attempt: row.get(6)?,
+                last_reply: row.get(7)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (queue, recipient) = row?;
+        // Both lists are ordered by queue id, so a binary search finds the entry.
+        if let Ok(at) = entries.binary_search_by_key(&queue, |entry| entry.id) {
+            entries[at].recipients.push(recipient);
+        }
+    }
+    Ok(entries)
+}
+
+pub(crate) fn record_attempt(conn: &Connection, id: QueueId, recipient: &str, attempt: &DeliveryAttempt) -> Result<()> {
+    let updated = conn.execute(
+        "UPDATE queue_recipients SET attempts = attempts + 1, status = ?3, next_attempt = ?4, last_reply = ?5 \
+         WHERE queue = ?1 AND address = ?2",
+        params![id, recipient, attempt.status.as_str(), attempt.next_attempt, attempt.reply],
+    )?;
+    if updated == 0 {
+        return Err(StoreError::NoSuchQueueEntry(id));
+    }
+    Ok(())
+}
+
+pub(crate) fn dequeue(conn: &Connection, effects: &mut Effects, id: QueueId) -> Result<()> {
+    let blob: BlobId = conn
+        .query_row("SELECT blob FROM queue WHERE id = ?1", [id], |row| row.get(0))
+        .optional()?
+        .ok_or(StoreError::NoSuchQueueEntry(id))?;
+    conn.execute("DELETE FROM queue WHERE id = ?1", [id])?;
+    blobrefs::release(conn, effects, blob, 1)
+}

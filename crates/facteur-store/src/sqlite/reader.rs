@@ -1,0 +1,69 @@
+//! A small pool of read-only connections, used from `spawn_blocking` so queries never stall the runtime.
+//! In WAL mode readers see the last commit and never block the writer.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use crate::error::{Result, StoreError};
+use crate::sqlite::schema;
+
+/// Idle connections kept for reuse; more may be open briefly under load.
+const MAX_IDLE: usize = 4;
+
+#[derive(Clone)]
+pub(crate) struct ReadPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub fn new(path: PathBuf) -> ReadPool {
+        ReadPool { inner: Arc::new(Inner { path, idle: Mutex::new(Vec::new()) }) }
+    }
+
+    /// Runs `query` on a pooled connection, in one read transaction so it sees a single snapshot.
+    pub async fn read<T, F>(&self, query: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.take()?;
+            let result = Self::in_snapshot(&conn, query);
+            pool.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    fn in_snapshot<T>(conn: &Connection, query: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = conn.unchecked_transaction()?;
+        let result = query(&tx);
+        tx.finish()?;
+        result
+    }
+
+    fn take(&self) -> Result<Connection> {
+        let pooled = self.lock().pop();
+        pooled.map_or_else(|| schema::open_reader(&self.inner.path), Ok)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.lock();
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.inner.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,191 @@
+//! Connection settings and schema migrations.
+//!
+//! `PRAGMA user_version` records how many steps of [`MIGRATIONS`] have been applied. Steps are only ever
+//! appended: an applied step is never edited, so every database reaches the same schema by the same path.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// Schema steps, in order. Step `n` (1-based) brings `user_version` from `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE domains (
+        name TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+
+    -- AUTOINCREMENT: ids are never reused, so a stale id held by a session cannot name a newer row.
+    CREATE TABLE accounts (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        address          TEXT NOT NULL UNIQUE,
+        domain           TEXT NOT NULL REFERENCES domains(name),
+        password_hash    TEXT NOT NULL,
+        quota_bytes      INTEGER,
+        used_bytes       INTEGER NOT NULL DEFAULT 0,
+        -- The last UIDVALIDITY handed out, so the next one is strictly greater (RFC 9051 §2.3.1.1).
+        last_uidvalidity INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX accounts_domain ON accounts(domain);
+
+    CREATE TABLE aliases (
+        alias  TEXT PRIMARY KEY,
+        domain TEXT NOT NULL REFERENCES domains(name)
+    ) WITHOUT ROWID;
+    CREATE INDEX aliases_domain ON aliases(domain);
+
+    CREATE TABLE alias_targets (
+        alias  TEXT NOT NULL REFERENCES aliases(alias) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        PRIMARY KEY (alias, target)
+    ) WITHOUT ROWID;
+    CREATE INDEX alias_targets_target ON alias_targets(target);
+
+    CREATE TABLE mailboxes (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        account       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        special_use   TEXT,
+        uidvalidity   INTEGER NOT NULL,
+        uidnext       INTEGER NOT NULL DEFAULT 1,
+        highestmodseq INTEGER NOT NULL DEFAULT 1,
+        subscribed    INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (account, name)
+    );
+    -- RFC 6154: one mailbox per role per account.
+    CREATE UNIQUE INDEX mailboxes_role ON mailboxes(account, special_use) WHERE special_use IS NOT NULL;
+
+    -- The summary belongs to the blob: it derives from the immutable content. NULL for queue-only blobs.
+    CREATE TABLE blobs (
+        id       BLOB PRIMARY KEY,
+        size     INTEGER NOT NULL,
+        refcount INTEGER NOT NULL,
+        summary  BLOB
+    ) WITHOUT ROWID;
+
+    CREATE TABLE messages (
+        mailbox       INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid           INTEGER NOT NULL,
+        blob          BLOB NOT NULL REFERENCES blobs(id),
+        size          INTEGER NOT NULL,
+        internal_date INTEGER NOT NULL,
+        flags         INTEGER NOT NULL,
+        keywords      TEXT NOT NULL,
+        modseq        INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, uid)
+    ) WITHOUT ROWID;
+    CREATE INDEX messages_modseq ON messages(mailbox, modseq);
+    CREATE INDEX messages_blob ON messages(blob);
+
+    -- Expunged UIDs and when, for QRESYNC VANISHED (RFC 7162 §3.2.10).
+    CREATE TABLE tombstones (
+        mailbox INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid     INTEGER NOT NULL,
+        modseq  INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, uid)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE queue (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        blob        BLOB NOT NULL REFERENCES blobs(id),
+        return_path TEXT NOT NULL,
+        envid       TEXT,
+        ret         TEXT,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE INDEX queue_blob ON queue(blob);
+
+    CREATE TABLE queue_recipients (
+        queue        INTEGER NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+        address      TEXT NOT NULL,
+        orcpt        TEXT,
+        notify       INTEGER NOT NULL,
+        status       TEXT NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER NOT NULL,
+        last_reply   TEXT,
+        PRIMARY KEY (queue, address)
+    ) WITHOUT ROWID;
+    CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt);
+    "#,
+];
+
+/// The schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a connection waits for another writer (possibly another process) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens the read-write connection: WAL so readers never block the writer, `synchronous=FULL` so a commit is
+/// on disk when it returns.
+pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection for the read pool.
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Brings the schema up to date in one transaction, refusing a database written by a newer program.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    }
+    let applied = usize::try_from(found).map_err(|_| StoreError::Corrupt(format!("user_version {found}")))?;
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(step)?;
+        tracing::info!(version = index + 1, "applied store schema migration");
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn migrating_twice_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facteur.db");
+        migrate(&mut open_writer(&path).unwrap()).unwrap();
+        let mut conn = open_writer(&path).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        let tables: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
+        assert_eq!(tables, 11, "10 tables and sqlite_sequence");
+    }
+
+    #[test]
+    fn newer_schema_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facteur.db");
+        let mut conn = open_writer(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, StoreError::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(err.to_string().contains("newer"));
+        assert_eq!(version(&conn), SCHEMA_VERSION + 1);
+    }
+}

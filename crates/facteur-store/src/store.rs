@@ -1,0 +1,122 @@
+//! The `Store` trait: every read and write of persistent state, whatever the backend.
+
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+
+use crate::account::{Account, Alias, Resolution};
+use crate::blob::{BlobId, BlobStore};
+use crate::change::Change;
+use crate::error::Result;
+use crate::flags::FlagChange;
+use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
+use crate::mailbox::{Mailbox, SpecialUse};
+use crate::message::{Delivered, Delivery, FlagsStored, MailboxChanges, MessageMeta};
+use crate::queue::{DeliveryAttempt, QueueEntry, QueuedMessage};
+
+/// Persistent state. The server holds one as `Arc<dyn Store>`; the CLI opens the same data next to it.
+///
+/// Addresses, domains and mailbox names given to these methods are normalised by the store (case, INBOX),
+/// so callers pass what they received. Every write is durable when its future resolves.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The blob files; blobs must be stored there before a delivery or queue entry references them.
+    fn blobs(&self) -> &BlobStore;
+
+    /// Notifications sent after each commit, one per mailbox changed.
+    fn subscribe(&self) -> broadcast::Receiver<Change>;
+
+    /// Finishes the writes already submitted and stops writing; later writes fail with `StoreError::Closed`.
+    async fn close(&self) -> Result<()>;
+
+    // ---- Domains ----
+
+    async fn add_domain(&self, domain: &str) -> Result<()>;
+    /// Refused with `DomainInUse` while an account or alias is in the domain.
+    async fn remove_domain(&self, domain: &str) -> Result<()>;
+    async fn list_domains(&self) -> Result<Vec<String>>;
+    async fn is_local_domain(&self, domain: &str) -> Result<bool>;
+
+    // ---- Accounts ----
+
+    /// Creates the account and its default mailboxes (INBOX, Drafts, Sent, Archive, Junk, Trash, with their
+    /// special-use roles, all subscribed). The domain must be local.
+    async fn create_account(&self, address: &str, password_hash: &str) -> Result<AccountId>;
+    async fn account_by_address(&self, address: &str) -> Result<Option<Account>>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>>;
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+    async fn set_password(&self, address: &str, password_hash: &str) -> Result<()>;
+    /// `None` removes the limit.
+    async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()>;
+    /// Removes the account, its mailboxes and messages (releasing their blobs) and its place in alias targets.
+    async fn remove_account(&self, address: &str) -> Result<()>;
+
+    // ---- Aliases ----
+
+    /// Adds `targets` to the alias `local@domain` or catch-all `@domain`, creating it if needed.
+    async fn add_alias(&self, alias: &str, targets: &[String]) -> Result<()>;
+    async fn remove_alias(&self, alias: &str) -> Result<()>;
+    async fn list_aliases(&self) -> Result<Vec<Alias>>;
+
+    /// THE place an address is resolved: exact account, else exact alias (one level of alias-to-alias), else
+    /// without its `+tag`, else the domain's catch-all. `None` if nothing matches or the domain is not local.
+    async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>>;
+
+    // ---- Mailboxes ----
+
+    /// Ordered by name.
+    async fn list_mailboxes(&self, account: AccountId) -> Result<Vec<Mailbox>>;
+    async fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>>;
+    async fn mailbox_by_name(&self, account: AccountId, name: &str) -> Result<Option<Mailbox>>;
+    async fn mailbox_by_role(&self, account: AccountId, role: SpecialUse) -> Result<Option<Mailbox>>;
+    /// Also creates missing superior levels (RFC 9051 §6.3.4). At most one mailbox per role per account.
+    async fn create_mailbox(
+        &self,
+        account: AccountId,
+        name: &str,
+        special_use: Option<SpecialUse>,
+    ) -> Result<MailboxId>;
+    /// Renames the mailbox and its inferiors (RFC 9051 §6.3.6). INBOX cannot be renamed (yet).
+    async fn rename_mailbox(&self, account: AccountId, from: &str, to: &str) -> Result<()>;
+    /// Deletes one mailbox and its messages; inferiors are kept. INBOX cannot be deleted.
+    async fn delete_mailbox(&self, account: AccountId, name: &str) -> Result<()>;
+    async fn set_subscribed(&self, account: AccountId, name: &str, subscribed: bool) -> Result<()>;
+
+    // ---- Messages ----
+
+    /// Places one message in every target in ONE transaction: a fresh UID each, MODSEQ bumped, blob referenced
+    /// once per target. If any target is over quota nothing is written (`QuotaExceeded`). IMAP APPEND is a
+    /// delivery with one target.
+    async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>>;
+    /// Every message of the mailbox, ordered by UID.
+    async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
+    /// The parse results stored with the blob, if it has any.
+    async fn message_summary(&self, blob: BlobId) -> Result<Option<Vec<u8>>>;
+    async fn changes_since(&self, mailbox: MailboxId, since: ModSeq) -> Result<MailboxChanges>;
+    /// Applies `change` to the messages `uids` names; with `unchanged_since`, messages modified after it are
+    /// left alone and reported (RFC 7162 §3.1.3).
+    async fn store_flags(
+        &self,
+        mailbox: MailboxId,
+        uids: &[Uid],
+        change: FlagChange,
+        unchanged_since: Option<ModSeq>,
+    ) -> Result<FlagsStored>;
+    /// Removes the messages, leaving tombstones for QRESYNC; returns the UIDs actually removed, ascending.
+    async fn expunge(&self, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<Uid>>;
+    /// Copies messages (flags, keywords and INTERNALDATE kept) and returns (source UID, new UID) pairs,
+    /// ascending. Checked against the destination account's quota.
+    async fn copy(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>>;
+    /// Copy then expunge from the source, atomically (RFC 6851).
+    async fn move_messages(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>>;
+
+    // ---- Outbound queue ----
+
+    /// Queues a message; the queue holds a reference on its blob until [`Store::dequeue`].
+    async fn enqueue(&self, message: QueuedMessage) -> Result<QueueId>;
+    /// Every queued message, oldest first.
+    async fn queue(&self) -> Result<Vec<QueueEntry>>;
+    /// Records one attempt for one recipient (attempts + 1, new status, next attempt, reply).
+    async fn record_attempt(&self, id: QueueId, recipient: &str, attempt: DeliveryAttempt) -> Result<()>;
+    /// Removes a queued message and releases its blob.
+    async fn dequeue(&self, id: QueueId) -> Result<()>;
+}
