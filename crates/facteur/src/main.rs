@@ -1,1 +1,48 @@
-fn main() {}
+//! `facteur`: the binary. Parses the command line, loads the data directory's configuration and runs a command.
+//! Everything of substance lives in the library crates; this one wires them together.
+
+mod cli;
+mod commands;
+mod data_dir;
+mod failure;
+mod logging;
+mod placeholder;
+mod quickstart;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::data_dir::DataDir;
+use crate::failure::Outcome;
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits with 2, as our own usage errors do.
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("facteur: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("facteur: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let data_dir = DataDir::new(cli.data_dir);
+    match cli.command {
+        Command::Init(args) => commands::init::run(&data_dir, &args).await,
+        Command::Serve => commands::serve::run(&data_dir).await,
+        Command::Account(command) => commands::account::run(&data_dir, command).await,
+        Command::Domain(command) => commands::domain::run(&data_dir, command).await,
+        Command::Alias(command) => commands::alias::run(&data_dir, command).await,
+    }
+}

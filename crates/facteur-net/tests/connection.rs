@@ -1,0 +1,110 @@
+//! Connection reads and the STARTTLS upgrade, over real loopback sockets.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Client, MAX_LINE, client_trusting, plain_client, start_server, test_limits, wait_until};
+use facteur_net::{Limits, TlsMode};
+use rustls::pki_types::ServerName;
+
+#[tokio::test]
+async fn over_long_line_is_reported_and_the_next_line_still_works() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    let mut input = vec![b'a'; MAX_LINE];
+    input.extend_from_slice(b"\r\nPING\r\n");
+    client.send(&input).await;
+    assert_eq!(client.line().await, "ERR too long\r\n");
+    assert_eq!(client.line().await, "ECHO PING\r\n");
+}
+
+#[tokio::test]
+async fn line_of_exactly_the_limit_is_accepted() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    let mut input = vec![b'b'; MAX_LINE - 2];
+    input.extend_from_slice(b"\r\n");
+    client.send(&input).await;
+    assert_eq!(client.line().await, format!("ECHO {}", String::from_utf8(input).unwrap()));
+}
+
+#[tokio::test]
+async fn a_megabyte_line_is_skipped_in_pieces() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    for _ in 0..16 {
+        client.send(&[b'x'; 64 * 1024]).await;
+    }
+    client.send(b"\r\nPING\r\n").await;
+    assert_eq!(client.line().await, "ERR too long\r\n");
+    assert_eq!(client.line().await, "ECHO PING\r\n");
+}
+
+#[tokio::test]
+async fn exact_reads_take_buffered_bytes_first_then_lines_resume() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    // Literal and the next command in one segment, as pipelining clients send them.
+    client.send(b"LITERAL 5\r\nhelloPING\r\n").await;
+    assert_eq!(client.line().await, "GOT hello\r\n");
+    assert_eq!(client.line().await, "ECHO PING\r\n");
+    // A literal arriving later than its announcement.
+    client.send(b"LITERAL 3\r\n").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.send(b"abc").await;
+    assert_eq!(client.line().await, "GOT abc\r\n");
+}
+
+#[tokio::test]
+async fn idle_timeout_fires() {
+    let limits = Limits { idle_timeout: Duration::from_millis(200), ..test_limits() };
+    let server = start_server(TlsMode::Plain, limits).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    let started = Instant::now();
+    assert_eq!(client.line().await, "TIMEOUT\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(150), "fired after {:?}", started.elapsed());
+    assert_eq!(client.line().await, "");
+}
+
+#[tokio::test]
+async fn starttls_discards_bytes_pipelined_before_the_handshake() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let certificate = &server.certificate;
+    let mut client = plain_client(server.address).await;
+    assert_eq!(client.line().await, "HELLO None\r\n");
+
+    // CVE-2011-0411: an attacker appends a command to the STARTTLS line.
+    client.send(b"STARTTLS\r\nINJECTED\r\n").await;
+    assert_eq!(client.line().await, "220 go\r\n");
+    assert!(client.stream.buffer().is_empty());
+
+    let connector = client_trusting(certificate, &[&rustls::version::TLS13]);
+    let tcp = client.stream.into_inner();
+    let tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    let mut client = Client::new(tls);
+    assert_eq!(client.line().await, "DISCARDED 10\r\n");
+    client.send(b"PING\r\n").await;
+    assert_eq!(client.line().await, "ECHO PING\r\n", "the injected line must never be seen");
+    // Once upgraded, STARTTLS is no longer on offer.
+    client.send(b"STARTTLS\r\n").await;
+    assert_eq!(client.line().await, "ERR no TLS\r\n");
+}
+
+#[tokio::test]
+async fn starttls_with_garbage_instead_of_a_handshake_ends_the_session() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    client.send(b"STARTTLS\r\n").await;
+    assert_eq!(client.line().await, "220 go\r\n");
+    client.send(b"NOT A TLS RECORD\r\n").await;
+    let rest = client.line().await;
+    assert!(!rest.contains("ECHO"), "plaintext after STARTTLS was processed: {rest:?}");
+    wait_until(|| server.limiter.open_connections() == 0).await;
+}

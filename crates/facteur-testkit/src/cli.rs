@@ -1,0 +1,58 @@
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where the `facteur` binary is: `$FACTEUR_BIN` if set, else next to the test executable's directory (cargo puts
+/// test binaries in `target/<profile>/deps/` and the binary in `target/<profile>/`).
+pub fn facteur_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("FACTEUR_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current test executable");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("test executable inside target/<profile>/deps");
+    let binary = profile_dir.join("facteur");
+    assert!(
+        binary.exists(),
+        "{} does not exist: build it first (`cargo build -p facteur`) or set FACTEUR_BIN",
+        binary.display()
+    );
+    binary
+}
+
+/// What a one-shot command printed and how it ended.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs `facteur --data-dir DIR ARGS…` with `stdin` piped in, and waits for it.
+pub fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    let mut child = Command::new(facteur_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn facteur");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(input) = stdin {
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    let output = child.wait_with_output().expect("wait for facteur");
+    CliOutput {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

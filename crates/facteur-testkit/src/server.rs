@@ -1,0 +1,241 @@
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use facteur_config::{CONFIG_FILE, Config};
+use tempfile::TempDir;
+
+use crate::DOMAIN;
+use crate::cli::{self, CliOutput, facteur_binary};
+
+/// How long a server may take to bind its listeners.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a server may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The line `facteur serve` logs once every listener is bound (see the binary's `serve` module).
+pub const READY_MARK: &str = "facteur is ready";
+
+/// A change a test makes to the configuration before the server starts.
+type ConfigEdit = Box<dyn FnOnce(&mut Config)>;
+
+/// Prepares a server: accounts to create and configuration changes to make before it starts.
+#[derive(Default)]
+pub struct TestServerBuilder {
+    accounts: Vec<(String, String)>,
+    edits: Vec<ConfigEdit>,
+}
+
+impl TestServerBuilder {
+    /// Creates `address` (in [`DOMAIN`]) with `password` before the server starts.
+    pub fn account(mut self, address: &str, password: &str) -> Self {
+        self.accounts.push((address.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Changes the configuration (already pointing every listener at a free loopback port) before the start.
+    pub fn configure(mut self, edit: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.edits.push(Box::new(edit));
+        self
+    }
+
+    /// Initialises a data directory, then starts `facteur serve` and waits until every listener is bound.
+    pub fn start(self) -> TestServer {
+        let data_dir = tempfile::Builder::new().prefix("facteur-test-").tempdir().expect("temporary data dir");
+        let init = cli::run(
+            data_dir.path(),
+            &["init", "--domain", DOMAIN, "--hostname", "localhost", "--bind-address", "127.0.0.1"],
+            None,
+        );
+        assert!(init.success(), "facteur init failed: {init:?}");
+        let mut config = facteur_config::load(&data_dir.path().join(CONFIG_FILE)).expect("init wrote a valid config");
+        for listener in config.listeners.values_mut() {
+            listener.bind = vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)];
+        }
+        for edit in self.edits {
+            edit(&mut config);
+        }
+        std::fs::write(data_dir.path().join(CONFIG_FILE), facteur_config::template::render(&config))
+            .expect("write test config");
+        for (address, password) in &self.accounts {
+            let added = cli::run(data_dir.path(), &["account", "add", address, "--password-stdin"], Some(password));
+            assert!(added.success(), "account add {address} failed: {added:?}");
+        }
+        TestServer::spawn(data_dir, config)
+    }
+}
+
+/// A running `facteur serve` with its own data directory. Dropping it kills the process; if the test is failing,
+/// the server's log is printed to help diagnose it.
+pub struct TestServer {
+    data_dir: TempDir,
+    config: Config,
+    child: Option<Child>,
+    listeners: BTreeMap<String, Vec<SocketAddr>>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestServer {
+    pub fn builder() -> TestServerBuilder {
+        TestServerBuilder::default()
+    }
+
+    /// A server with no account.
+    pub fn start() -> TestServer {
+        TestServer::builder().start()
+    }
+
+    fn spawn(data_dir: TempDir, config: Config) -> TestServer {
+        let mut child = Command::new(facteur_binary())
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .arg("serve")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn facteur serve");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = collect_lines(child.stderr.take().expect("stderr is piped"), Arc::clone(&log));
+        collect_lines(child.stdout.take().expect("stdout is piped"), Arc::clone(&log));
+        let mut server = TestServer { data_dir, config, child: Some(child), listeners: BTreeMap::new(), log };
+        server.wait_until_ready(&lines);
+        server
+    }
+
+    fn wait_until_ready(&mut self, lines: &Receiver<String>) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(remaining) {
+                Ok(line) if line.contains(READY_MARK) => return,
+                Ok(line) => {
+                    if let Some((name, address)) = parse_listening(&line) {
+                        self.listeners.entry(name).or_default().push(address);
+                    }
+                }
+                Err(_) => panic!("facteur serve did not become ready:\n{}", self.log()),
+            }
+        }
+    }
+
+    /// The address a listener (by its configured name: `smtp`, `submissions`, `imaps`, …) is bound to.
+    pub fn addr(&self, listener: &str) -> SocketAddr {
+        match self.listeners.get(listener).and_then(|addresses| addresses.first()) {
+            Some(address) => *address,
+            None => panic!("no listener named {listener:?}; bound: {:?}", self.listeners),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The server's certificate (self-signed by `init` for `localhost`).
+    pub fn certificate(&self) -> PathBuf {
+        self.data_dir.path().join(&self.config.tls.certificate)
+    }
+
+    /// Runs a CLI command against this server's data directory while it runs.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        cli::run(self.data_dir.path(), args, stdin)
+    }
+
+    /// Everything the server wrote to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|lines| lines.join("\n")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        signal(&child, "TERM");
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for facteur") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("facteur serve did not stop within {STOP_TIMEOUT:?}:\n{}", self.log());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if thread::panicking() {
+            eprintln!("---- facteur serve log ----\n{}\n---- end of log ----", self.log());
+        }
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status();
+    assert!(matches!(status, Ok(status) if status.success()), "kill -{name} failed: {status:?}");
+}
+
+/// Copies every line of `stream` into `log` and sends it on the returned channel.
+fn collect_lines(stream: impl Read + Send + 'static, log: Arc<Mutex<Vec<String>>>) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(mut log) = log.lock() {
+                log.push(line.clone());
+            }
+            let _ = sender.send(line);
+        }
+    });
+    receiver
+}
+
+/// Reads `listening listener=NAME address=ADDR` log lines.
+fn parse_listening(line: &str) -> Option<(String, SocketAddr)> {
+    if !line.contains("listening") {
+        return None;
+    }
+    let field = |key: &str| {
+        line.split_whitespace().find_map(|token| token.strip_prefix(key)).map(|value| value.trim_matches('"'))
+    };
+    let name = field("listener=")?;
+    let address = field("address=")?.parse().ok()?;
+    Some((name.to_owned(), address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_lines_are_parsed() {
+        let line = "2026-11-23T18:00:00Z  INFO facteur_net::listener: listening listener=imaps address=127.0.0.1:4321";
+        assert_eq!(parse_listening(line), Some(("imaps".to_owned(), "127.0.0.1:4321".parse().unwrap())));
+        assert_eq!(parse_listening("INFO something else listener=x"), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! The command line: what operators type. Keep it stable; scripts and tests depend on it (design brief §5).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "facteur",
+    version,
+    about = "Facteur: a complete mail server (SMTP, IMAP, POP3) in one binary",
+    long_about = "Facteur: a complete mail server in one binary.\n\n\
+        Start with `facteur serve`: on an empty data directory it sets up a quickstart server on loopback \
+        (ports 10025, 10587, 10465, 10143, 10993, 10110, 10995) and prints how to log in. For a real domain, run \
+        `facteur init --domain example.com --hostname mail.example.com` first."
+)]
+pub struct Cli {
+    /// Directory holding facteur.toml, tls/, dkim/ and the store.
+    #[arg(long, global = true, env = "FACTEUR_DATA_DIR", default_value = "./facteur-data", value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a data directory: commented config, self-signed TLS certificate, store, first domain.
+    Init(InitArgs),
+    /// Run every listener in the foreground until SIGTERM or Ctrl-C. Initialises a quickstart setup if the data
+    /// directory is empty.
+    Serve,
+    /// Manage accounts (mailboxes with a password). Safe while the server runs.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage the domains this server receives mail for. Safe while the server runs.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Manage aliases: addresses that deliver to other addresses. Safe while the server runs.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The first mail domain, e.g. example.com (addresses will be user@example.com).
+    #[arg(long)]
+    pub domain: String,
+    /// This server's host name (greeting, certificate). Default: mail.DOMAIN.
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Added to each standard port: N+25 smtp, N+587 submission, N+465 submissions, N+143 imap, N+993 imaps,
+    /// N+110 pop3, N+995 pop3s.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub port_base: u16,
+    /// The IP address the listeners bind to (0.0.0.0 for every IPv4 interface, :: for IPv6 and IPv4).
+    #[arg(long, default_value = "0.0.0.0", value_name = "IP")]
+    pub bind_address: IpAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account with the default folders (INBOX, Drafts, Sent, Archive, Junk, Trash). Without
+    /// --password-stdin a random password is generated and printed once.
+    Add {
+        /// The account's address, e.g. alice@example.com; its domain must have been added.
+        address: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts with their storage use.
+    List,
+    /// Change an account's password (read from the first line of standard input).
+    Passwd {
+        address: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Delete an account and all its mail.
+    Remove { address: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Receive mail for a domain.
+    Add { domain: String },
+    /// List the domains this server receives mail for.
+    List,
+    /// Stop receiving mail for a domain (refused while accounts or aliases use it).
+    Remove { domain: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    /// Deliver mail for ALIAS to each TARGET. ALIAS may be a catch-all, @example.com, which receives mail for
+    /// every address of the domain that is not an account or another alias.
+    Add {
+        alias: String,
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// List aliases and their targets.
+    List,
+    /// Remove an alias.
+    Remove { alias: String },
+}

@@ -1,0 +1,7 @@
+//! One module per top-level command.
+
+pub mod account;
+pub mod alias;
+pub mod domain;
+pub mod init;
+pub mod serve;

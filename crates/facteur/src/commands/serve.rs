@@ -1,0 +1,86 @@
+//! `facteur serve`: every listener of the configuration, in the foreground, until SIGTERM or Ctrl-C.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use crate::data_dir::{Contents, DataDir, store_failure};
+use crate::failure::{Failure, Outcome, usage};
+use crate::{logging, placeholder, quickstart};
+
+/// What the test kit and operators' scripts wait for: every listener is bound.
+const READY_MARK: &str = "facteur is ready";
+
+pub async fn run(data_dir: &DataDir) -> Outcome {
+    let quickstart = match data_dir.contents()? {
+        Contents::Nothing => Some(quickstart::create(data_dir).await?),
+        Contents::Initialised | Contents::Foreign => None,
+    };
+    let config = data_dir.load_config()?;
+    logging::init(&config.log.level)?;
+    facteur_net::tls::install_crypto_provider();
+    let certificate = data_dir.resolve(&config.tls.certificate);
+    let private_key = data_dir.resolve(&config.tls.private_key);
+    let tls = facteur_net::tls::server_config(&certificate, &private_key)
+        .map_err(|error| usage!("config: [tls]: {error}"))?;
+    let store = data_dir.open_store(&config).await?;
+
+    let limits = facteur_net::Limits {
+        max_connections: config.limits.max_connections,
+        max_connections_per_ip: config.limits.max_connections_per_ip,
+        idle_timeout: Duration::from_secs(config.limits.idle_timeout_secs),
+        handshake_timeout: Duration::from_secs(config.limits.tls_handshake_timeout_secs),
+    };
+    let connections = facteur_net::ConnectionLimiter::new(&limits);
+    let (stop, stopping) = facteur_net::shutdown_channel();
+    let mut listeners = JoinSet::new();
+    for (name, listener) in &config.listeners {
+        let handler = placeholder::handler(listener.protocol, &config.server.hostname);
+        let mode = match listener.tls {
+            facteur_config::TlsMode::Starttls => facteur_net::TlsMode::Plain,
+            facteur_config::TlsMode::Implicit => facteur_net::TlsMode::Implicit,
+        };
+        for address in &listener.bind {
+            let bound = facteur_net::Listener::bind(name, *address, mode, Arc::clone(&tls), connections.clone())
+                .await
+                .map_err(|error| Failure::Runtime(error.into()))?;
+            // Logged here, before READY_MARK, so whoever waits for the mark knows every address.
+            info!(listener = %name, address = %bound.local_addr(), "listening");
+            listeners.spawn(bound.serve(Arc::clone(&handler), stopping.clone()));
+        }
+    }
+    info!("{READY_MARK}");
+    if let Some(quickstart) = &quickstart {
+        quickstart.print(data_dir, &config);
+    }
+
+    wait_for_stop_signal().await.context("cannot listen for signals")?;
+    info!("stopping: no new connections; running sessions finish their current command");
+    stop.trigger();
+    let grace = Duration::from_secs(config.limits.shutdown_grace_secs);
+    if tokio::time::timeout(grace + Duration::from_secs(1), drain(&mut listeners)).await.is_err() {
+        warn!("sessions still running after {grace:?}: closing them");
+        listeners.abort_all();
+    }
+    store.close().await.map_err(store_failure)?;
+    info!("stopped");
+    Ok(())
+}
+
+async fn drain(listeners: &mut JoinSet<()>) {
+    while listeners.join_next().await.is_some() {}
+}
+
+async fn wait_for_stop_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = terminate.recv() => info!("SIGTERM received"),
+        _ = interrupt.recv() => info!("SIGINT received"),
+    }
+    Ok(())
+}

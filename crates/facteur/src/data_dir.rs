@@ -1,0 +1,89 @@
+//! The data directory: one place for the configuration, TLS material, DKIM keys and the store (design brief §5).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use facteur_config::{CONFIG_FILE, Config};
+use facteur_store::{SqliteStore, Store, StoreError};
+
+use crate::failure::{Failure, Outcome, usage};
+
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// What is at the data directory's path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Contents {
+    /// Nothing there, or an empty directory: `serve` may set up a quickstart, `init` may create one.
+    Nothing,
+    /// A configuration file: an initialised data directory.
+    Initialised,
+    /// Files, but no configuration: not ours to touch.
+    Foreign,
+}
+
+impl DataDir {
+    pub fn new(root: PathBuf) -> DataDir {
+        DataDir { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    /// A path from the configuration, relative to the data directory unless absolute.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.root.join(path)
+    }
+
+    pub fn contents(&self) -> Outcome<Contents> {
+        if self.config_path().exists() {
+            return Ok(Contents::Initialised);
+        }
+        match std::fs::read_dir(&self.root) {
+            Ok(mut entries) => Ok(if entries.next().is_none() { Contents::Nothing } else { Contents::Foreign }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Contents::Nothing),
+            Err(error) => Err(usage!("cannot read the data directory {}: {error}", self.root.display())),
+        }
+    }
+
+    /// Loads and checks the configuration; any problem is a usage error (exit 2) naming the file, line and key.
+    pub fn load_config(&self) -> Outcome<Config> {
+        if self.contents()? != Contents::Initialised {
+            return Err(usage!(
+                "{} is not a Facteur data directory (no {CONFIG_FILE}): create one with `facteur init --domain \
+                 DOMAIN --data-dir {}`, or run `facteur serve` on an empty directory for a quickstart",
+                self.root.display(),
+                self.root.display()
+            ));
+        }
+        facteur_config::load(&self.config_path()).map_err(|error| Failure::Usage(error.into()))
+    }
+
+    /// Opens the store the configuration names, creating or migrating its schema as needed.
+    pub async fn open_store(&self, config: &Config) -> Outcome<Arc<dyn Store>> {
+        let path = self.resolve(&config.store.path);
+        let store =
+            SqliteStore::open(&path).await.with_context(|| format!("cannot open the store in {}", path.display()))?;
+        Ok(Arc::new(store))
+    }
+}
+
+/// Store errors that mean "what you typed does not fit" are usage errors (exit 2); the rest are runtime failures.
+pub fn store_failure(error: StoreError) -> Failure {
+    match error {
+        StoreError::NotFound(..)
+        | StoreError::AlreadyExists(..)
+        | StoreError::InvalidAddress(..)
+        | StoreError::DomainNotLocal(..)
+        | StoreError::DomainInUse { .. }
+        | StoreError::AddressInUse(..) => Failure::Usage(error.into()),
+        other => Failure::Runtime(other.into()),
+    }
+}

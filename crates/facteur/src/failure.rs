@@ -1,0 +1,44 @@
+//! How a command ends when it cannot do its job, and the exit code that tells scripts why.
+
+use std::fmt;
+
+/// A command's failure. Usage and configuration errors exit with 2 (the operator must change what they typed or
+/// wrote); anything else with 1.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line or the configuration is wrong; the message says what to change.
+    Usage(anyhow::Error),
+    /// The command was right but could not be carried out (store error, port in use, …).
+    Runtime(anyhow::Error),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Runtime(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(error) | Failure::Runtime(error) => write!(f, "{error:#}"),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Runtime(error)
+    }
+}
+
+/// Shorthand for a usage error with a formatted message.
+macro_rules! usage {
+    ($($arg:tt)*) => { $crate::failure::Failure::Usage(anyhow::anyhow!($($arg)*)) };
+}
+pub(crate) use usage;
+
+pub type Outcome<T = ()> = Result<T, Failure>;

@@ -1,0 +1,195 @@
+//! The operator's interface (design brief §5): init, account, domain and alias commands against a real data
+//! directory, with their outputs and exit codes.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+
+use facteur_testkit::{CliOutput, TestServer};
+
+fn facteur(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    let output = facteur_testkit::cli::run(data_dir, args, stdin);
+    eprintln!("facteur {args:?} -> {:?}\n{}{}", output.code, output.stdout, output.stderr);
+    output
+}
+
+fn init(data_dir: &Path) {
+    let output = facteur(data_dir, &["init", "--domain", "example.test", "--bind-address", "127.0.0.1"], None);
+    assert!(output.success());
+}
+
+#[test]
+fn init_creates_a_commented_config_a_certificate_and_a_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let config = std::fs::read_to_string(dir.join("facteur.toml")).unwrap();
+    assert!(config.contains("hostname = \"mail.example.test\""), "{config}");
+    assert!(config.contains("# "), "the file is commented");
+    assert!(dir.join("tls/cert.pem").exists() && dir.join("tls/key.pem").exists());
+    assert!(dir.join("dkim").is_dir());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(dir.join("tls/key.pem")).unwrap().permissions().mode() & 0o077, 0);
+    let domains = facteur(&dir, &["domain", "list"], None);
+    assert_eq!(domains.stdout.trim(), "example.test");
+}
+
+#[test]
+fn init_refuses_to_overwrite_an_existing_data_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let before = std::fs::read(dir.join("facteur.toml")).unwrap();
+    let again = facteur(&dir, &["init", "--domain", "other.test"], None);
+    assert_eq!(again.code, Some(2));
+    assert!(again.stderr.contains("already initialised"), "{}", again.stderr);
+    assert_eq!(std::fs::read(dir.join("facteur.toml")).unwrap(), before);
+
+    std::fs::write(tmp.path().join("stranger"), "x").unwrap();
+    let foreign = facteur(tmp.path(), &["init", "--domain", "other.test"], None);
+    assert_eq!(foreign.code, Some(2));
+    assert!(foreign.stderr.contains("not empty"), "{}", foreign.stderr);
+}
+
+#[test]
+fn init_with_a_bad_domain_or_port_base_is_a_usage_error_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let bad_domain = facteur(&dir, &["init", "--domain", "not a domain"], None);
+    assert_eq!(bad_domain.code, Some(2));
+    assert!(!dir.exists(), "a failed init leaves no data directory");
+    let bad_port = facteur(&dir, &["init", "--domain", "example.test", "--port-base", "65000"], None);
+    assert_eq!(bad_port.code, Some(2));
+    assert!(bad_port.stderr.contains("--port-base"), "{}", bad_port.stderr);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn accounts_are_added_listed_changed_and_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let added = facteur(&dir, &["account", "add", "Alice@Example.test", "--password-stdin"], Some("correct horse\n"));
+    assert!(added.success());
+    assert!(!added.stdout.contains("correct horse"), "the password is not echoed");
+    let generated = facteur(&dir, &["account", "add", "bob@example.test"], None);
+    assert!(generated.success());
+    assert!(generated.stdout.contains("password: "), "a generated password is shown once");
+
+    let list = facteur(&dir, &["account", "list"], None);
+    assert!(list.stdout.contains("alice@example.test") && list.stdout.contains("bob@example.test"));
+
+    let duplicate = facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("x\n"));
+    assert_eq!(duplicate.code, Some(2));
+    assert!(duplicate.stderr.contains("already exists"), "{}", duplicate.stderr);
+
+    let foreign = facteur(&dir, &["account", "add", "carol@elsewhere.test", "--password-stdin"], Some("x\n"));
+    assert_eq!(foreign.code, Some(2));
+    assert!(foreign.stderr.contains("elsewhere.test"), "{}", foreign.stderr);
+
+    let no_password = facteur(&dir, &["account", "passwd", "alice@example.test", "--password-stdin"], Some(""));
+    assert_eq!(no_password.code, Some(2));
+    assert!(facteur(&dir, &["account", "passwd", "alice@example.test", "--password-stdin"], Some("new\n")).success());
+
+    assert!(facteur(&dir, &["account", "remove", "bob@example.test"], None).success());
+    let list = facteur(&dir, &["account", "list"], None);
+    assert!(!list.stdout.contains("bob@example.test"), "{}", list.stdout);
+    let missing = facteur(&dir, &["account", "remove", "bob@example.test"], None);
+    assert_eq!(missing.code, Some(2));
+}
+
+#[test]
+fn passwords_are_only_taken_from_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let on_command_line = facteur(&dir, &["account", "add", "alice@example.test", "--password", "secret"], None);
+    assert_eq!(on_command_line.code, Some(2), "clap refuses an unknown --password option");
+    let passwd_without_stdin = facteur(&dir, &["account", "passwd", "alice@example.test"], None);
+    assert_eq!(passwd_without_stdin.code, Some(2));
+}
+
+#[test]
+fn domains_in_use_cannot_be_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    assert!(facteur(&dir, &["domain", "add", "Second.test"], None).success());
+    assert!(facteur(&dir, &["domain", "list"], None).stdout.contains("second.test"));
+    assert!(facteur(&dir, &["account", "add", "a@second.test", "--password-stdin"], Some("pw\n")).success());
+    let in_use = facteur(&dir, &["domain", "remove", "second.test"], None);
+    assert_eq!(in_use.code, Some(2));
+    assert!(in_use.stderr.contains("still used"), "{}", in_use.stderr);
+    assert!(facteur(&dir, &["account", "remove", "a@second.test"], None).success());
+    assert!(facteur(&dir, &["domain", "remove", "second.test"], None).success());
+    assert!(!facteur(&dir, &["domain", "list"], None).stdout.contains("second.test"));
+}
+
+#[test]
+fn aliases_and_catch_alls_are_managed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    assert!(facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("pw\n")).success());
+    assert!(facteur(&dir, &["alias", "add", "sales@example.test", "alice@example.test"], None).success());
+    assert!(facteur(&dir, &["alias", "add", "@example.test", "alice@example.test"], None).success());
+    let list = facteur(&dir, &["alias", "list"], None);
+    assert!(list.stdout.contains("sales@example.test -> alice@example.test"), "{}", list.stdout);
+    assert!(list.stdout.contains("@example.test -> alice@example.test"), "{}", list.stdout);
+    let no_target = facteur(&dir, &["alias", "add", "x@example.test"], None);
+    assert_eq!(no_target.code, Some(2));
+    assert!(facteur(&dir, &["alias", "remove", "sales@example.test"], None).success());
+    assert!(!facteur(&dir, &["alias", "list"], None).stdout.contains("sales@"));
+}
+
+#[test]
+fn commands_on_a_missing_or_corrupt_config_exit_2_naming_the_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = facteur(&tmp.path().join("nothing"), &["account", "list"], None);
+    assert_eq!(missing.code, Some(2));
+    assert!(missing.stderr.contains("facteur init"), "{}", missing.stderr);
+
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let path = dir.join("facteur.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("idle_timeout_secs = 300", "idle_timeout_secs = \"five minutes\"")).unwrap();
+    for args in [&["account", "list"][..], &["serve"][..]] {
+        let corrupt = facteur(&dir, args, None);
+        assert_eq!(corrupt.code, Some(2), "{args:?}");
+        assert!(corrupt.stderr.contains("limits.idle_timeout_secs"), "{}", corrupt.stderr);
+        assert!(corrupt.stderr.contains("line "), "{}", corrupt.stderr);
+    }
+    std::fs::write(&path, format!("{text}\nunknown_setting = 1\n")).unwrap();
+    let unknown = facteur(&dir, &["serve"], None);
+    assert_eq!(unknown.code, Some(2));
+    assert!(unknown.stderr.contains("unknown_setting"), "{}", unknown.stderr);
+}
+
+#[test]
+fn help_is_available_on_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["init", "--help"],
+        &["serve", "--help"],
+        &["account", "--help"],
+        &["account", "add", "--help"],
+        &["domain", "--help"],
+        &["alias", "add", "--help"],
+    ] {
+        let help = facteur(tmp.path(), args, None);
+        assert!(help.success(), "{args:?}");
+        assert!(help.stdout.contains("Usage:"), "{args:?}: {}", help.stdout);
+    }
+}
+
+#[test]
+fn management_commands_work_while_the_server_runs() {
+    let server = TestServer::builder().account("alice@example.test", "pw-alice").start();
+    assert!(server.cli(&["account", "add", "bob@example.test", "--password-stdin"], Some("pw\n")).success());
+    let list = server.cli(&["account", "list"], None);
+    assert!(list.stdout.contains("alice@example.test") && list.stdout.contains("bob@example.test"));
+    assert!(server.stop().success());
+}

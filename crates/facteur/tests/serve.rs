@@ -1,0 +1,171 @@
+//! `facteur serve`: listeners, TLS, quickstart and clean shutdown, over real sockets.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use facteur_testkit::{TestServer, client_config_trusting, facteur_binary};
+use rustls::pki_types::ServerName;
+
+/// A `facteur serve` started by hand; killed if the test fails before stopping it.
+struct Serve(Child);
+
+impl Serve {
+    fn start(data_dir: &Path) -> Serve {
+        let child = Command::new(facteur_binary())
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Serve(child)
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status().unwrap();
+        self.0.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads what the server sends first after a TLS handshake, and the negotiated protocol version.
+fn tls_greeting(address: SocketAddr, certificate: &Path, server_name: &str) -> (rustls::ProtocolVersion, String) {
+    let config = client_config_trusting(certificate);
+    let name = ServerName::try_from(server_name.to_owned()).unwrap();
+    let mut connection = rustls::ClientConnection::new(Arc::clone(&config), name).unwrap();
+    let mut socket = TcpStream::connect(address).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut stream = rustls::Stream::new(&mut connection, &mut socket);
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\n") && stream.read(&mut byte).unwrap() == 1 {
+        line.push(byte[0]);
+    }
+    let version = connection.protocol_version().expect("handshake completed");
+    (version, String::from_utf8_lossy(&line).into_owned())
+}
+
+fn plain_greeting(address: SocketAddr) -> String {
+    let socket = TcpStream::connect(address).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut line = String::new();
+    BufReader::new(socket).read_line(&mut line).unwrap();
+    line
+}
+
+#[test]
+fn every_listener_answers_and_implicit_tls_negotiates_tls13() {
+    let server = TestServer::start();
+    let certificate = server.certificate();
+    for name in ["submissions", "imaps", "pop3s"] {
+        let (version, greeting) = tls_greeting(server.addr(name), &certificate, "localhost");
+        assert_eq!(version, rustls::ProtocolVersion::TLSv1_3, "{name}");
+        assert!(greeting.contains("not available yet"), "{name}: {greeting:?}");
+    }
+    assert!(plain_greeting(server.addr("smtp")).starts_with("421 4.3.2 "));
+    assert!(plain_greeting(server.addr("submission")).starts_with("421 4.3.2 "));
+    assert!(plain_greeting(server.addr("imap")).starts_with("* BYE "));
+    assert!(plain_greeting(server.addr("pop3")).starts_with("-ERR "));
+    assert!(server.stop().success());
+}
+
+/// The acceptance scenario, literally: init with port base 20000, add alice, serve.
+#[test]
+fn port_base_20000_puts_the_listeners_on_the_documented_ports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let run = |args: &[&str], stdin: Option<&str>| facteur_testkit::cli::run(&dir, args, stdin);
+    assert!(
+        run(&["init", "--domain", "example.test", "--port-base", "20000", "--bind-address", "127.0.0.1"], None)
+            .success()
+    );
+    assert!(run(&["account", "add", "alice@example.test", "--password-stdin"], Some("secret\n")).success());
+    let mut serve = Serve::start(&dir);
+    let mut log = BufReader::new(serve.0.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("facteur is ready") {
+        let mut line = String::new();
+        assert!(log.read_line(&mut line).unwrap() > 0, "server exited early:\n{seen}");
+        seen.push_str(&line);
+    }
+    for port in [20025, 20587, 20465, 20143, 20993, 20110, 20995] {
+        assert!(seen.contains(&format!("127.0.0.1:{port}")), "port {port} not logged:\n{seen}");
+        TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("port {port}: {e}"));
+    }
+    let (version, _) = tls_greeting("127.0.0.1:20465".parse().unwrap(), &dir.join("tls/cert.pem"), "mail.example.test");
+    assert_eq!(version, rustls::ProtocolVersion::TLSv1_3);
+    assert!(run(&["account", "list"], None).stdout.contains("alice@example.test"));
+    assert!(serve.terminate().success());
+}
+
+#[test]
+fn stored_password_hash_accepts_the_password_and_refuses_another() {
+    let server = TestServer::builder().account("alice@example.test", "right password").start();
+    let store_dir = server.data_dir().join(&server.config().store.path);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(async {
+        let store = facteur_store::SqliteStore::open(&store_dir).await.unwrap();
+        let account = facteur_store::Store::account_by_address(&store, "alice@example.test").await.unwrap();
+        facteur_store::Store::close(&store).await.unwrap();
+        account.expect("alice exists")
+    });
+    assert!(account.password_hash.starts_with("$argon2id$"), "{}", account.password_hash);
+    assert!(facteur_auth::verify_password(&account.password_hash, "right password"));
+    assert!(!facteur_auth::verify_password(&account.password_hash, "wrong password"));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let server = TestServer::start();
+    let address = server.addr("imap");
+    let mut idle = TcpStream::connect(address).unwrap();
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+    let _ = idle.write_all(b"x");
+    assert!(TcpStream::connect(address).is_err(), "nothing listens after the stop");
+}
+
+#[test]
+fn serve_on_an_empty_data_dir_starts_a_quickstart_and_says_how_to_log_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fresh");
+    let mut serve = Serve::start(&dir);
+    let mut stdout = BufReader::new(serve.0.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("password") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let mut stderr = String::new();
+            serve.0.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            panic!("quickstart printed no password:\n{printed}\n{stderr}");
+        }
+        printed.push_str(&line);
+    }
+    let mut rest = String::new();
+    while !rest.contains("Add people") {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        rest.push_str(&line);
+    }
+    assert!(serve.terminate().success());
+    assert!(printed.contains("127.0.0.1:10993"), "{printed}");
+    assert!(printed.contains("admin@example.test"), "{printed}");
+    let accounts = facteur_testkit::cli::run(&dir, &["account", "list"], None);
+    assert!(accounts.stdout.contains("admin@example.test"), "{}", accounts.stdout);
+    let aliases = facteur_testkit::cli::run(&dir, &["alias", "list"], None);
+    assert!(aliases.stdout.contains("postmaster@example.test -> admin@example.test"), "{}", aliases.stdout);
+}
