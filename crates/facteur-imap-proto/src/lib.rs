@@ -1,0 +1,1 @@
+//! IMAP grammar (in progress).
