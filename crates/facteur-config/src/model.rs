@@ -21,6 +21,10 @@ pub struct Config {
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
+    pub smtp: SmtpConfig,
+    #[serde(default)]
+    pub queue: QueueConfig,
+    #[serde(default)]
     pub log: LogConfig,
 }
 
@@ -145,6 +149,46 @@ pub struct AuthConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// Largest message accepted, in bytes; announced in EHLO (SIZE) and enforced on the data itself.
+    pub max_message_size: u64,
+    /// Recipients of one message (RFC 5321 §4.5.3.1.8 asks for at least 100).
+    pub max_recipients: u32,
+    /// Bad commands in one session before it is closed with 421.
+    pub max_errors: u32,
+    /// Seconds to wait for the next command (RFC 5321 §4.5.3.2.7 suggests 5 minutes).
+    pub command_timeout_secs: u64,
+    /// Seconds to wait for the next block of message data (RFC 5321 §4.5.3.2.6 suggests 3 minutes per block).
+    pub data_timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            max_message_size: 50 * 1024 * 1024,
+            max_recipients: 100,
+            max_errors: 10,
+            command_timeout_secs: 300,
+            data_timeout_secs: 600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Seconds an outgoing message is retried before it bounces (RFC 5321 §4.5.4.1 suggests 4–5 days).
+    pub lifetime_secs: u64,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig { lifetime_secs: 5 * 24 * 3600 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a filter such as `info,facteur_store=debug`.
     /// The `RUST_LOG` environment variable overrides it.
@@ -190,6 +234,8 @@ impl Config {
             listeners: standard_listeners(bind_ip, port_base),
             limits: Limits::default(),
             auth: AuthConfig::default(),
+            smtp: SmtpConfig::default(),
+            queue: QueueConfig::default(),
             log: LogConfig::default(),
         }
     }

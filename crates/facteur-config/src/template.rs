@@ -17,6 +17,8 @@ pub fn render(config: &Config) -> String {
     render_listeners(&mut out, config);
     render_limits(&mut out, config);
     render_auth(&mut out, config);
+    render_smtp(&mut out, config);
+    render_queue(&mut out, config);
     render_log(&mut out, config);
     out
 }
@@ -143,6 +145,34 @@ fn render_auth(out: &mut String, config: &Config) {
          # Accept passwords on unencrypted connections. Leave false: passwords travel only inside TLS.\n\
          allow_plaintext = {}\n",
         config.auth.allow_plaintext
+    );
+}
+
+fn render_smtp(out: &mut String, config: &Config) {
+    let smtp = &config.smtp;
+    let _ = writeln!(
+        out,
+        "[smtp]\n\
+         # Largest message accepted, in bytes (announced to clients with SIZE).\n\
+         max_message_size = {}\n\
+         # Recipients of one message.\n\
+         max_recipients = {}\n\
+         # Bad commands in one session before it is closed.\n\
+         max_errors = {}\n\
+         # Seconds to wait for the next command, and for the next block of message data.\n\
+         command_timeout_secs = {}\n\
+         data_timeout_secs = {}\n",
+        smtp.max_message_size, smtp.max_recipients, smtp.max_errors, smtp.command_timeout_secs, smtp.data_timeout_secs
+    );
+}
+
+fn render_queue(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[queue]\n\
+         # Seconds an outgoing message is retried before the sender gets a bounce (5 days).\n\
+         lifetime_secs = {}\n",
+        config.queue.lifetime_secs
     );
 }
 

@@ -60,6 +60,12 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
         ("limits.max_connections_per_ip", u64::from(limits.max_connections_per_ip)),
         ("limits.idle_timeout_secs", limits.idle_timeout_secs),
         ("limits.tls_handshake_timeout_secs", limits.tls_handshake_timeout_secs),
+        ("smtp.max_message_size", config.smtp.max_message_size),
+        ("smtp.max_recipients", u64::from(config.smtp.max_recipients)),
+        ("smtp.max_errors", u64::from(config.smtp.max_errors)),
+        ("smtp.command_timeout_secs", config.smtp.command_timeout_secs),
+        ("smtp.data_timeout_secs", config.smtp.data_timeout_secs),
+        ("queue.lifetime_secs", config.queue.lifetime_secs),
     ];
     for (key, value) in positive {
         if value == 0 {

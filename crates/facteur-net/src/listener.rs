@@ -105,7 +105,7 @@ impl Listener {
     pub async fn serve(self, handler: Arc<dyn ConnectionHandler>, shutdown: impl Into<ShutdownSignal>) {
         let mut shutdown = shutdown.into();
         let Listener { name, mode, socket, local_addr, tls, limiter } = self;
-        info!(listener = %name, address = %local_addr, "listening");
+        debug!(listener = %name, address = %local_addr, "accepting connections");
         let mut sessions =
             Sessions { name, mode, tls, handler, limiter, shutdown: shutdown.clone(), tasks: JoinSet::new() };
         loop {
