@@ -1,4 +1,6 @@
 //! Content-addressed blob files: raw RFC 5322 messages, stored once however many mailboxes reference them.
+//! Only large messages are files when the store is given their bytes (`Store::deliver_content`); small ones
+//! live in the database under the same [`BlobId`]. Read content through `Store::read_blob`, which finds both.
 //!
 //! Layout: `<dir>/blobs/ab/cd/<64 hex digits of the SHA-256>`, temporary files in `<dir>/blobs/tmp/`.
 //! Durability protocol: write a temporary file, fsync it, rename it to its address, fsync the directory (and
@@ -137,7 +139,7 @@ impl BlobStore {
         })
     }
 
-    /// The whole content of a blob.
+    /// The whole content of a blob FILE. Inline content is not here: protocol code uses `Store::read_blob`.
     pub fn read(&self, id: BlobId) -> Result<Vec<u8>> {
         let path = self.path(id);
         fs::read(&path).map_err(Self::missing_or_io(id, path))

@@ -61,7 +61,7 @@ pub enum StoreError {
     RenameIntoItself(String),
     #[error("account {address} is over quota: {used} + {needed} bytes > {limit} bytes")]
     QuotaExceeded { address: String, limit: u64, used: u64, needed: u64 },
-    #[error("blob {0} is not in the blob store (store it with put() before referencing it)")]
+    #[error("blob {0} is not stored (store it before referencing it; or its last reference is gone)")]
     BlobMissing(BlobId),
     #[error("blob store: {action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },

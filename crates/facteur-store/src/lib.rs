@@ -2,7 +2,8 @@
 //!
 //! It holds domains, accounts and aliases (and resolves recipient addresses, in exactly one place), mailboxes
 //! with their IMAP state (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, tombstones for QRESYNC), message metadata, the
-//! outbound queue, and content-addressed blob files. Writes are durable when they return; concurrent writes
+//! outbound queue, and message content, content-addressed: small messages inside the database, large ones as
+//! blob files ([`Store::read_blob`] reads either). Writes are durable when they return; concurrent writes
 //! share fsyncs through a group-commit writer. After each commit a [`Change`] goes on an in-process bus.
 //!
 //! It deliberately knows nothing of message syntax or passwords: message summaries are opaque bytes from
@@ -11,7 +12,7 @@
 
 /// Accounts, aliases, recipient resolution results, address normalisation.
 pub mod account;
-/// Content-addressed blob files and their durability protocol.
+/// Content-addressed blob files (large messages) and their durability protocol.
 pub mod blob;
 /// The change bus notification.
 pub mod change;
@@ -45,7 +46,8 @@ pub use ids::{AccountId, MailboxId, ModSeq, QueueId, Uid, UidValidity};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
 pub use queue::{
-    DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus, Ret,
+    DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
+    RecipientStatus, Ret,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;

@@ -66,6 +66,28 @@ pub struct QueuedMessage {
     pub recipients: Vec<QueuedRecipient>,
 }
 
+/// A message handed to the queue with its bytes ([`Store::enqueue_content`](crate::Store::enqueue_content)):
+/// everything of a [`QueuedMessage`] but the blob, which the store derives from the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEnvelope {
+    /// The envelope sender; empty for the null reverse-path of bounces (RFC 5321 §4.5.5).
+    pub return_path: String,
+    /// DSN `ENVID` (RFC 3461 §4.4).
+    pub envid: Option<String>,
+    pub ret: Option<Ret>,
+    /// When to give up and bounce, unix seconds.
+    pub expires_at: i64,
+    pub recipients: Vec<QueuedRecipient>,
+}
+
+impl QueuedEnvelope {
+    /// The queued message this envelope makes with the content stored as `blob`.
+    pub fn with_blob(self, blob: BlobId) -> QueuedMessage {
+        let QueuedEnvelope { return_path, envid, ret, expires_at, recipients } = self;
+        QueuedMessage { blob, return_path, envid, ret, expires_at, recipients }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedRecipient {
     pub address: String,

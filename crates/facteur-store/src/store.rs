@@ -1,5 +1,7 @@
 //! The `Store` trait: every read and write of persistent state, whatever the backend.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
@@ -10,8 +12,8 @@ use crate::error::Result;
 use crate::flags::FlagChange;
 use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
-use crate::message::{Delivered, Delivery, FlagsStored, MailboxChanges, MessageMeta};
-use crate::queue::{DeliveryAttempt, QueueEntry, QueuedMessage};
+use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
+use crate::queue::{DeliveryAttempt, QueueEntry, QueuedEnvelope, QueuedMessage};
 
 /// Persistent state. The server holds one as `Arc<dyn Store>`; the CLI opens the same data next to it.
 ///
@@ -19,7 +21,11 @@ use crate::queue::{DeliveryAttempt, QueueEntry, QueuedMessage};
 /// so callers pass what they received. Every write is durable when its future resolves.
 #[async_trait]
 pub trait Store: Send + Sync {
-    /// The blob files; blobs must be stored there before a delivery or queue entry references them.
+    /// The blob files, for content that arrives in pieces (a large IMAP APPEND streamed with
+    /// [`BlobStore::writer`]) before a [`Store::deliver`] references it.
+    ///
+    /// Not for reading message bytes: small messages live inside the database, so protocol code reads
+    /// content through [`Store::read_blob`], which finds it wherever it is.
     fn blobs(&self) -> &BlobStore;
 
     /// Notifications sent after each commit, one per mailbox changed.
@@ -86,7 +92,30 @@ pub trait Store: Send + Sync {
     /// Places one message in every target in ONE transaction: a fresh UID each, MODSEQ bumped, blob referenced
     /// once per target. If any target is over quota nothing is written (`QuotaExceeded`). IMAP APPEND is a
     /// delivery with one target.
+    ///
+    /// Prefer [`Store::deliver_content`] when the message is in memory. This one is for content already in
+    /// the blob store (a streamed APPEND), and has one race it cannot close alone: if the last reference to
+    /// the same content went just as it was put, `put` may have found the file still there, and the file
+    /// may be gone by now: `BlobMissing`. A caller that still has the content puts it again and retries
+    /// once; one that streamed it answers with a temporary failure (IMAP `NO [UNAVAILABLE]`), for the client
+    /// to send it again.
     async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>>;
+    /// [`Store::deliver`] for a message given by its bytes, which the store keeps where it sees fit: small
+    /// ones inside the database, in the delivery's own transaction (so that concurrent deliveries share one
+    /// fsync), large ones in a blob file written first. Same content, same [`BlobId`], stored once. Free of
+    /// the race [`Store::deliver`] documents. The usual way to deliver (SMTP) and to APPEND a literal held in
+    /// memory.
+    async fn deliver_content(
+        &self,
+        content: Arc<[u8]>,
+        summary: Vec<u8>,
+        internal_date: i64,
+        targets: Vec<DeliveryTarget>,
+    ) -> Result<Vec<Delivered>>;
+    /// The bytes of a message, wherever they are stored (inline or file). THE way protocol code reads
+    /// message content (FETCH BODY[], POP3 RETR, the outbound client); `blobs().read` does not see inline
+    /// content. `BlobMissing` if no message or queue entry references the blob any more.
+    async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>>;
     /// Every message of the mailbox, ordered by UID.
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
     /// The parse results stored with the blob, if it has any.
@@ -113,6 +142,9 @@ pub trait Store: Send + Sync {
 
     /// Queues a message; the queue holds a reference on its blob until [`Store::dequeue`].
     async fn enqueue(&self, message: QueuedMessage) -> Result<QueueId>;
+    /// [`Store::enqueue`] for a message given by its bytes, stored as [`Store::deliver_content`] stores them.
+    /// The entry's blob is the content's [`BlobId`].
+    async fn enqueue_content(&self, content: Arc<[u8]>, envelope: QueuedEnvelope) -> Result<QueueId>;
     /// Every queued message, oldest first.
     async fn queue(&self) -> Result<Vec<QueueEntry>>;
     /// Records one attempt for one recipient (attempts + 1, new status, next attempt, reply).

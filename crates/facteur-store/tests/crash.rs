@@ -2,7 +2,9 @@
 //!
 //! The test binary re-runs itself: with `FACTEUR_STORE_CRASH_WRITER=<dir>` set, the `crash_writer_child` test
 //! becomes a writer that delivers (and expunges) in a loop, logging each acknowledged UID; the parent kills it
-//! mid-flight, reopens the store and checks every invariant a crash could break.
+//! mid-flight, reopens the store and checks every invariant a crash could break. Deliveries take every path:
+//! blob put then `deliver`, streamed blob then `deliver`, and `deliver_content` (inline below the threshold,
+//! a file above).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -46,19 +48,24 @@ async fn write_until_killed(dir: PathBuf) {
             while Instant::now() < deadline {
                 n += 1;
                 let content = content(pid, task, n);
-                let blob = store_blob(&store, content, n.is_multiple_of(3)).await;
                 let mut targets = vec![DeliveryTarget::inbox(alice)];
                 if n.is_multiple_of(4) {
                     let mut copy = DeliveryTarget::inbox(alice);
                     copy.mailbox = Some(archive);
                     targets.push(copy);
                 }
-                let delivery = Delivery { blob, summary: n.to_le_bytes().to_vec(), internal_date: 0, targets };
-                for delivered in store.deliver(delivery).await.unwrap() {
+                let summary = n.to_le_bytes().to_vec();
+                let delivered = if n % 5 < 2 {
+                    let blob = store_blob(&store, content, n.is_multiple_of(5)).await;
+                    store.deliver(Delivery { blob, summary, internal_date: 0, targets }).await.unwrap()
+                } else {
+                    store.deliver_content(content.into(), summary, 0, targets).await.unwrap()
+                };
+                for delivered in delivered {
                     // One write(2) per line: the kernel keeps it even if we die right after.
                     let line = format!("{} {}\n", delivered.mailbox.0, delivered.uid);
                     acks.write_all(line.as_bytes()).unwrap();
-                    if task == 0 && n.is_multiple_of(5) {
+                    if task == 0 && n.is_multiple_of(3) {
                         store.expunge(delivered.mailbox, &[delivered.uid]).await.unwrap();
                     }
                 }
@@ -167,7 +174,7 @@ async fn check_consistency(dir: &Path, acked: &[(MailboxId, Uid)]) {
         let expected: Vec<u32> = (1..mailbox.uidnext.get()).collect();
         assert_eq!(uids, expected, "{}: every UID below UIDNEXT is a message or a tombstone, once", mailbox.name);
         for message in &messages {
-            let content = store.blobs().read(message.blob).unwrap();
+            let content = store.read_blob(message.blob).await.unwrap();
             assert_eq!(BlobId::of(&content), message.blob, "a referenced blob is complete");
             assert_eq!(content.len() as u64, message.size);
             total_size += message.size;
@@ -179,8 +186,40 @@ async fn check_consistency(dir: &Path, acked: &[(MailboxId, Uid)]) {
         assert!(present.contains(ack), "acknowledged delivery {ack:?} was lost");
     }
     assert_eq!(alice.used_bytes, total_size, "quota usage matches the messages");
+    assert_blob_rows_match_references(dir, &store);
     assert_every_blob_file_is_complete(&dir.join("blobs"));
     store.close().await.unwrap();
+}
+
+/// Every blob row is counted right, referenced, and has its whole content: inline or a file.
+fn assert_blob_rows_match_references(dir: &Path, store: &SqliteStore) {
+    let conn = rusqlite::Connection::open(dir.join(facteur_store::sqlite::DATABASE_FILE)).unwrap();
+    let mut rows = conn
+        .prepare(
+            "SELECT b.id, b.refcount, b.size, c.content, \
+             (SELECT count(*) FROM messages WHERE blob = b.id) + (SELECT count(*) FROM queue WHERE blob = b.id) \
+             FROM blobs b LEFT JOIN blob_content c ON c.id = b.id",
+        )
+        .unwrap();
+    let rows = rows
+        .query_map([], |row| {
+            Ok((row.get::<_, Vec<u8>>(0)?, row.get(1)?, row.get(2)?, row.get::<_, Option<Vec<u8>>>(3)?, row.get(4)?))
+        })
+        .unwrap();
+    let mut inline = 0;
+    for row in rows {
+        let (id, refcount, size, content, references): (Vec<u8>, i64, i64, Option<Vec<u8>>, i64) = row.unwrap();
+        let id = BlobId(id.try_into().unwrap());
+        assert!(references > 0 && refcount == references, "{id}: refcount {refcount}, {references} references");
+        match content {
+            Some(content) => {
+                inline += 1;
+                assert_eq!((BlobId::of(&content), content.len() as i64), (id, size), "inline content is whole");
+            }
+            None => assert!(store.blobs().contains(id), "{id} has neither inline content nor a file"),
+        }
+    }
+    assert!(inline > 0, "inline deliveries were exercised");
 }
 
 /// No temporary or torn file ever appears under a blob address.

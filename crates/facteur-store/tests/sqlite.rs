@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use facteur_store::conformance::Backend;
-use facteur_store::sqlite::{DATABASE_FILE, SCHEMA_VERSION};
-use facteur_store::{BlobId, SqliteStore, Store, StoreError};
+use facteur_store::sqlite::{DATABASE_FILE, DEFAULT_INLINE_MAX, SCHEMA_VERSION};
+use facteur_store::{BlobId, SqliteOptions, SqliteStore, Store, StoreError};
 
 struct Sqlite {
     dir: tempfile::TempDir,
@@ -97,4 +97,55 @@ async fn two_stores_on_one_directory_see_each_others_writes() {
     let delivery = facteur_store::Delivery { blob, summary: vec![], internal_date: 0, targets: vec![target] };
     server.deliver(delivery).await.unwrap();
     assert_eq!(cli.account(alice).await.unwrap().unwrap().used_bytes, 2);
+}
+
+/// Rows of `blob_content`: how many blobs are stored inline.
+fn inline_rows(dir: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join(DATABASE_FILE)).unwrap();
+    conn.query_row("SELECT count(*) FROM blob_content", [], |row| row.get(0)).unwrap()
+}
+
+async fn deliver_content(store: &SqliteStore, content: &[u8], account: facteur_store::AccountId) -> BlobId {
+    let targets = vec![facteur_store::DeliveryTarget::inbox(account)];
+    let delivered = store.deliver_content(content.into(), vec![], 0, targets).await.unwrap();
+    store.messages(delivered[0].mailbox).await.unwrap().last().unwrap().blob
+}
+
+#[tokio::test]
+async fn small_content_goes_inline_and_large_content_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let alice = store.create_account("alice@example.com", "h").await.unwrap();
+    let small = deliver_content(&store, &[b's'; DEFAULT_INLINE_MAX], alice).await;
+    let large = deliver_content(&store, &vec![b'l'; DEFAULT_INLINE_MAX + 1], alice).await;
+    assert!(!store.blobs().contains(small), "at the threshold, content is inline: no file");
+    assert!(store.blobs().contains(large));
+    assert_eq!(inline_rows(dir.path()), 1);
+    // The last reference takes the inline content with it.
+    let inbox = store.mailbox_by_name(alice, "INBOX").await.unwrap().unwrap().id;
+    store.expunge(inbox, &[facteur_store::Uid::MIN]).await.unwrap();
+    assert_eq!(inline_rows(dir.path()), 0);
+    assert!(matches!(store.read_blob(small).await, Err(StoreError::BlobMissing(_))));
+}
+
+#[tokio::test]
+async fn inline_threshold_is_an_option_and_zero_means_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteOptions { inline_max: 0 };
+    let store = SqliteStore::open_with(dir.path(), options).await.unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let alice = store.create_account("alice@example.com", "h").await.unwrap();
+    let blob = deliver_content(&store, b"tiny", alice).await;
+    assert!(store.blobs().contains(blob));
+    assert_eq!(inline_rows(dir.path()), 0);
+    // Reopened with the default, the blob stays a file and new small content goes inline.
+    store.close().await.unwrap();
+    drop(store);
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let again = deliver_content(&store, b"tiny", alice).await;
+    assert_eq!(again, blob);
+    assert_eq!(inline_rows(dir.path()), 0, "a blob keeps the storage it was created with");
+    deliver_content(&store, b"other", alice).await;
+    assert_eq!(inline_rows(dir.path()), 1);
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod content;
 mod durability;
 mod mailboxes;
 mod messages;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 use crate::{AccountId, BlobId, Delivered, Delivery, DeliveryTarget, Store};
 
 pub use accounts::*;
+pub use content::*;
 pub use durability::*;
 pub use mailboxes::*;
 pub use messages::*;
@@ -70,6 +72,13 @@ macro_rules! conformance_tests {
             queue_round_trip_holds_a_blob_reference,
             change_bus_announces_committed_deliveries,
             everything_survives_close_and_reopen,
+            content_delivery_reads_back_small_and_large,
+            read_blob_also_reads_put_blobs,
+            same_content_is_one_blob_however_it_arrives,
+            refused_content_delivery_stores_nothing,
+            content_queue_entry_holds_its_content_until_dequeued,
+            content_released_while_delivered_again_is_never_lost,
+            content_survives_close_and_reopen,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

@@ -26,23 +26,37 @@ pub(crate) fn acquire(
     count: u64,
     summary: Option<&[u8]>,
 ) -> Result<u64> {
-    let updated = conn.execute(
-        "UPDATE blobs SET refcount = refcount + ?2, summary = coalesce(summary, ?3) WHERE id = ?1",
-        params![id, to_i64(count)?, summary],
-    )?;
-    if updated == 0 {
-        let size = blobs.size(id)?;
-        conn.execute(
-            "INSERT INTO blobs (id, size, refcount, summary) VALUES (?1, ?2, ?3, ?4)",
-            params![id, to_i64(size)?, to_i64(count)?, summary],
-        )?;
+    if let Some(size) = add_references(conn, id, count, summary)? {
         return Ok(size);
     }
-    let size: i64 = conn.query_row("SELECT size FROM blobs WHERE id = ?1", [id], |row| row.get(0))?;
-    Ok(to_u64(size))
+    let size = blobs.size(id)?;
+    insert_row(conn, id, size, count, summary)?;
+    Ok(size)
 }
 
-/// Drops `count` references; at zero the row goes and the file is removed after the commit.
+/// Adds `count` references to an existing row (filling in a missing summary) and returns the blob's size;
+/// `None` if the blob has no row, i.e. no reference yet.
+pub(crate) fn add_references(conn: &Connection, id: BlobId, count: u64, summary: Option<&[u8]>) -> Result<Option<u64>> {
+    let updated = conn
+        .prepare_cached("UPDATE blobs SET refcount = refcount + ?2, summary = coalesce(summary, ?3) WHERE id = ?1")?
+        .execute(params![id, to_i64(count)?, summary])?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    let size: i64 = conn.prepare_cached("SELECT size FROM blobs WHERE id = ?1")?.query_row([id], |row| row.get(0))?;
+    Ok(Some(to_u64(size)))
+}
+
+/// Creates the row of a blob's first references. Its content must be durable already: a file, or an inline
+/// row written in the same transaction right after.
+pub(crate) fn insert_row(conn: &Connection, id: BlobId, size: u64, count: u64, summary: Option<&[u8]>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO blobs (id, size, refcount, summary) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![id, to_i64(size)?, to_i64(count)?, summary])?;
+    Ok(())
+}
+
+/// Drops `count` references; at zero the row goes (with its inline content, by `ON DELETE CASCADE`) and the
+/// file, if any, is removed after the commit.
 pub(crate) fn release(conn: &Connection, effects: &mut Effects, id: BlobId, count: u64) -> Result<()> {
     conn.execute("UPDATE blobs SET refcount = refcount - ?2 WHERE id = ?1", params![id, to_i64(count)?])?;
     let deleted = conn.execute("DELETE FROM blobs WHERE id = ?1 AND refcount <= 0", [id])?;

@@ -8,9 +8,10 @@ use crate::blob::{BlobId, BlobStore};
 use crate::error::{Result, StoreError};
 use crate::flags::{FlagChange, Keywords, SystemFlags, validate_keywords};
 use crate::ids::{AccountId, MailboxId, ModSeq, Uid};
-use crate::message::{Delivered, Delivery, FlagsStored, MailboxChanges, MessageMeta};
+use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
 use crate::sqlite::blobrefs;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, keywords_to_text, message_from_row, to_i64, to_u64};
+use crate::sqlite::content::Content;
 use crate::sqlite::mailboxes::{self, account_of, add_usage, allocate_uid, bump_modseq, check_quota, usage_delta};
 use crate::sqlite::writer::Effects;
 
@@ -68,11 +69,35 @@ pub(crate) fn deliver(
         return Ok(Vec::new());
     }
     let size = blob_size(conn, blobs, delivery.blob)?;
-    // Resolve every target and check every quota before the first write (the savepoint would undo a partial
-    // delivery anyway, but refusing early keeps the quota error about the whole message).
-    let mut mailbox_of_target = Vec::with_capacity(delivery.targets.len());
+    let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
+    blobrefs::acquire(conn, blobs, delivery.blob, delivery.targets.len() as u64, Some(&delivery.summary))?;
+    insert_copies(conn, effects, delivery, size, mailboxes)
+}
+
+/// [`deliver`] for a message the store is given the bytes of, and stores itself (`delivery.blob` is their id).
+pub(crate) fn deliver_content(
+    conn: &Connection,
+    blobs: &BlobStore,
+    effects: &mut Effects,
+    content: &Content,
+    delivery: &Delivery,
+) -> Result<Vec<Delivered>> {
+    if delivery.targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let size = content.len();
+    let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
+    content.acquire(conn, blobs, delivery.targets.len() as u64, Some(&delivery.summary))?;
+    insert_copies(conn, effects, delivery, size, mailboxes)
+}
+
+/// The mailbox of each target, after checking every target and every quota, before anything is written (the
+/// savepoint would undo a partial delivery anyway, but refusing early keeps the quota error about the whole
+/// message, and keeps refused content out of the database).
+fn resolve_targets(conn: &Connection, targets: &[DeliveryTarget], size: u64) -> Result<Vec<MailboxId>> {
+    let mut mailbox_of_target = Vec::with_capacity(targets.len());
     let mut needed: BTreeMap<AccountId, u64> = BTreeMap::new();
-    for target in &delivery.targets {
+    for target in targets {
         validate_keywords(&target.keywords)?;
         let mailbox = match target.mailbox {
             Some(mailbox) if account_of(conn, mailbox)? == target.account => mailbox,
@@ -80,15 +105,25 @@ pub(crate) fn deliver(
             None => mailboxes::inbox(conn, target.account)?,
         };
         mailbox_of_target.push(mailbox);
-        *needed.entry(target.account).or_default() += size;
+        let bytes = needed.entry(target.account).or_default();
+        *bytes = bytes.saturating_add(size);
     }
     for (&account, &bytes) in &needed {
         check_quota(conn, account, bytes)?;
     }
-    let references = delivery.targets.len() as u64;
-    blobrefs::acquire(conn, blobs, delivery.blob, references, Some(&delivery.summary))?;
+    Ok(mailbox_of_target)
+}
+
+/// One message row per target, the blob's references already taken.
+fn insert_copies(
+    conn: &Connection,
+    effects: &mut Effects,
+    delivery: &Delivery,
+    size: u64,
+    mailboxes: Vec<MailboxId>,
+) -> Result<Vec<Delivered>> {
     let mut delivered = Vec::with_capacity(delivery.targets.len());
-    for (target, mailbox) in delivery.targets.iter().zip(mailbox_of_target) {
+    for (target, mailbox) in delivery.targets.iter().zip(mailboxes) {
         let message = NewMessage {
             blob: delivery.blob,
             size,

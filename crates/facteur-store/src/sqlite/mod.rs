@@ -1,13 +1,15 @@
 //! The SQLite backend: all of the store's SQL lives under this module.
 //!
 //! One database file, `<dir>/facteur.db`, in WAL mode with `synchronous=FULL`. Writes go through the group
-//! commit writer thread (`writer`); reads through a small pool of read-only connections (`reader`).
+//! commit writer thread (`writer`); reads through a small pool of read-only connections (`reader`). Small
+//! message content lives in the database, large content in blob files (`content`).
 //! Other processes (the CLI next to the server) may open the same directory: SQLite's locks serialise writers
 //! and the blob sweep never removes a young file.
 
 mod accounts;
 mod blobrefs;
 mod columns;
+mod content;
 mod mailboxes;
 mod messages;
 mod queue;
@@ -16,6 +18,7 @@ mod schema;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -29,16 +32,33 @@ use crate::error::{Result, StoreError};
 use crate::flags::FlagChange;
 use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
-use crate::message::{Delivered, Delivery, FlagsStored, MailboxChanges, MessageMeta};
-use crate::queue::{DeliveryAttempt, QueueEntry, QueuedMessage};
+use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
+use crate::queue::{DeliveryAttempt, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::store::Store;
+use content::Content;
 use reader::ReadPool;
 use writer::{Effects, Writer};
 
+pub use content::DEFAULT_INLINE_MAX;
 pub use schema::SCHEMA_VERSION;
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "facteur.db";
+
+/// How a [`SqliteStore`] is tuned; `SqliteOptions::default()` is what `SqliteStore::open` uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Messages given by content ([`Store::deliver_content`]) of at most this many bytes are stored inside the
+    /// database; larger ones as blob files. 0 makes every message a file. Only decides where NEW content goes:
+    /// changing it leaves stored blobs where they are.
+    pub inline_max: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> SqliteOptions {
+        SqliteOptions { inline_max: DEFAULT_INLINE_MAX }
+    }
+}
 
 /// The SQLite store of one data directory.
 pub struct SqliteStore {
@@ -46,6 +66,7 @@ pub struct SqliteStore {
     reads: ReadPool,
     blobs: BlobStore,
     bus: broadcast::Sender<Change>,
+    options: SqliteOptions,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -58,11 +79,16 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`: applies migrations, sweeps stale blob files, starts the
     /// writer thread.
     pub async fn open(dir: impl Into<PathBuf>) -> Result<SqliteStore> {
-        let dir = dir.into();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&dir)).await.map_err(|_| StoreError::Closed)?
+        Self::open_with(dir, SqliteOptions::default()).await
     }
 
-    fn open_blocking(dir: &Path) -> Result<SqliteStore> {
+    /// [`SqliteStore::open`] with other options than the defaults.
+    pub async fn open_with(dir: impl Into<PathBuf>, options: SqliteOptions) -> Result<SqliteStore> {
+        let dir = dir.into();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&dir, options)).await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn open_blocking(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(StoreError::io("create", dir))?;
         let blobs = BlobStore::open(dir)?;
         let path = dir.join(DATABASE_FILE);
@@ -71,7 +97,7 @@ impl SqliteStore {
         blobrefs::sweep_orphans(&mut conn, &blobs)?;
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         let writer = Writer::start(conn, blobs.clone(), bus.clone())?;
-        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus })
+        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus, options })
     }
 
     async fn write<T, F>(&self, op: F) -> Result<T>
@@ -90,6 +116,14 @@ impl SqliteStore {
     {
         let blobs = self.blobs.clone();
         self.writer.write(move |conn, effects| op(conn, &blobs, effects)).await
+    }
+
+    /// Hashes content and decides where it goes, writing large content to its file (off the async threads).
+    async fn place(&self, bytes: Arc<[u8]>) -> Result<Content> {
+        let (blobs, inline_max) = (self.blobs.clone(), self.options.inline_max);
+        tokio::task::spawn_blocking(move || Content::place(&blobs, bytes, inline_max))
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 
     async fn read<T, F>(&self, query: F) -> Result<T>
@@ -236,6 +270,29 @@ impl Store for SqliteStore {
         self.write_with_blobs(move |conn, blobs, effects| messages::deliver(conn, blobs, effects, &delivery)).await
     }
 
+    async fn deliver_content(
+        &self,
+        content: Arc<[u8]>,
+        summary: Vec<u8>,
+        internal_date: i64,
+        targets: Vec<DeliveryTarget>,
+    ) -> Result<Vec<Delivered>> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let content = self.place(content).await?;
+        let delivery = Delivery { blob: content.id, summary, internal_date, targets };
+        self.write_with_blobs(move |conn, blobs, effects| {
+            messages::deliver_content(conn, blobs, effects, &content, &delivery)
+        })
+        .await
+    }
+
+    async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>> {
+        let blobs = self.blobs.clone();
+        self.read(move |conn| content::read(conn, &blobs, id)).await
+    }
+
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
         self.read(move |conn| messages::list(conn, mailbox)).await
     }
@@ -281,6 +338,18 @@ impl Store for SqliteStore {
 
     async fn enqueue(&self, message: QueuedMessage) -> Result<QueueId> {
         self.write_with_blobs(move |conn, blobs, _| queue::enqueue(conn, blobs, &message, unix_now())).await
+    }
+
+    async fn enqueue_content(&self, content: Arc<[u8]>, envelope: QueuedEnvelope) -> Result<QueueId> {
+        // Checked first, so that a refused envelope writes no file.
+        queue::validate(&envelope.return_path, &envelope.recipients)?;
+        let content = self.place(content).await?;
+        let message = envelope.with_blob(content.id);
+        self.write_with_blobs(move |conn, blobs, _| {
+            content.acquire(conn, blobs, 1, None)?;
+            queue::insert(conn, &message, unix_now())
+        })
+        .await
     }
 
     async fn queue(&self) -> Result<Vec<QueueEntry>> {

@@ -6,7 +6,9 @@ use crate::account::Address;
 use crate::blob::{BlobId, BlobStore};
 use crate::error::{Result, StoreError};
 use crate::ids::QueueId;
-use crate::queue::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, RecipientStatus, Ret};
+use crate::queue::{
+    DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus, Ret,
+};
 use crate::sqlite::blobrefs;
 use crate::sqlite::writer::Effects;
 
@@ -29,17 +31,28 @@ fn ret_from_text(text: &str) -> Option<Ret> {
 }
 
 pub(crate) fn enqueue(conn: &Connection, blobs: &BlobStore, message: &QueuedMessage, now: i64) -> Result<QueueId> {
-    if message.recipients.is_empty() || message.recipients.len() > MAX_RECIPIENTS {
+    validate(&message.return_path, &message.recipients)?;
+    blobrefs::acquire(conn, blobs, message.blob, 1, None)?;
+    insert(conn, message, now)
+}
+
+/// Checks the envelope before anything is stored. Recipients are kept as given (remote local parts may be
+/// case-sensitive), only checked.
+pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Result<()> {
+    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
         return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients"));
     }
-    if !message.return_path.is_empty() {
-        Address::parse(&message.return_path)?;
+    if !return_path.is_empty() {
+        Address::parse(return_path)?;
     }
-    // Recipients are kept as given (remote local parts may be case-sensitive), only checked.
-    for recipient in &message.recipients {
+    for recipient in recipients {
         Address::parse(&recipient.address)?;
     }
-    blobrefs::acquire(conn, blobs, message.blob, 1, None)?;
+    Ok(())
+}
+
+/// Writes the queue rows of a validated message whose blob reference is taken.
+pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Result<QueueId> {
     conn.execute(
         "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
