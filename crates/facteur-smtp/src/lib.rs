@@ -1,1 +1,44 @@
-//! SMTP server (in progress).
+//! Facteur's SMTP server: the MX face (port 25, mail from other servers for our domains) and the
+//! submission face (587 with STARTTLS, 465 with implicit TLS: mail from our authenticated users to
+//! anywhere), one engine behind [`SmtpServer`], which the listener drives through
+//! [`facteur_net::ConnectionHandler`].
+//!
+//! It parses commands with `smtp-proto`, keeps each session's state in an explicit state machine, decides
+//! relaying and sender ownership in one pure function each, reads DATA in a way SMTP smuggling cannot
+//! fool, adds trace headers, and answers `250` only once the store says the message is durable: local
+//! recipients get it in their INBOX at once, remote ones through the store's outbound queue.
+//!
+//! Deliberately not here: sockets, TLS set-up and connection limits (`facteur-net`), address resolution
+//! and storage (`facteur-store`, through `persist.rs` only), message parsing (`facteur-message`),
+//! password checks and SASL framing (`facteur-auth`), SPF/DKIM/DMARC (`facteur-mailauth`), and the
+//! outbound delivery of queued mail (its own issue).
+
+/// Envelope addresses split and normalised for routing decisions.
+mod address;
+/// Message content by DATA lines or BDAT chunks: limits, checks, the smuggling-proof end of data.
+mod body;
+/// Command handlers, one file per command family.
+mod commands;
+/// Sender, recipients and ESMTP parameters of one transaction.
+mod envelope;
+/// THE sender ownership rule of the submission face.
+mod ownership;
+/// THE one place messages are written to the store.
+mod persist;
+/// THE relay decision.
+mod relay;
+/// Replies with RFC 3463 enhanced status codes.
+mod reply;
+/// The `SmtpServer` the listener drives.
+mod server;
+/// The read–handle–write loop of one session.
+mod session;
+/// Listener settings and their defaults.
+mod settings;
+/// The session state machine, without I/O.
+mod state;
+/// `Received:`, `Return-Path:`, transaction ids.
+mod trace;
+
+pub use server::SmtpServer;
+pub use settings::{Face, Settings};

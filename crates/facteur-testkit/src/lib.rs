@@ -11,11 +11,14 @@
 pub mod cli;
 /// The running server.
 mod server;
+/// Reading what the server stored, through the store's own API, while it runs.
+mod stored;
 /// TLS client configuration that trusts a test server's self-signed certificate.
 mod tls;
 
 pub use cli::{CliOutput, facteur_binary};
 pub use server::{TestServer, TestServerBuilder};
+pub use stored::StoredMessage;
 pub use tls::client_config_trusting;
 
 /// The domain every test server is initialised with.

@@ -92,19 +92,8 @@ impl TestServer {
     }
 
     fn spawn(data_dir: TempDir, config: Config) -> TestServer {
-        let mut child = Command::new(facteur_binary())
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .arg("serve")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn facteur serve");
         let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = collect_lines(child.stderr.take().expect("stderr is piped"), Arc::clone(&log));
-        collect_lines(child.stdout.take().expect("stdout is piped"), Arc::clone(&log));
+        let (child, lines) = spawn_serve(data_dir.path(), Arc::clone(&log));
         let mut server = TestServer { data_dir, config, child: Some(child), listeners: BTreeMap::new(), log };
         server.wait_until_ready(&lines);
         server
@@ -176,6 +165,23 @@ impl TestServer {
 
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(mut self) {
+        self.kill_child();
+    }
+
+    /// Kills the server with SIGKILL, as a crash would, and starts it again on the same data directory. The
+    /// listeners get new ports: ask [`TestServer::addr`] again.
+    pub fn crash_and_restart(&mut self) {
+        self.kill_child();
+        if let Ok(mut log) = self.log.lock() {
+            log.push("---- killed with SIGKILL; restarting ----".to_owned());
+        }
+        let (child, lines) = spawn_serve(self.data_dir.path(), Arc::clone(&self.log));
+        self.child = Some(child);
+        self.listeners.clear();
+        self.wait_until_ready(&lines);
+    }
+
+    fn kill_child(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -193,6 +199,23 @@ impl Drop for TestServer {
             eprintln!("---- facteur serve log ----\n{}\n---- end of log ----", self.log());
         }
     }
+}
+
+/// Starts `facteur serve` on `data_dir`; its output lines go to `log` and to the returned channel.
+fn spawn_serve(data_dir: &Path, log: Arc<Mutex<Vec<String>>>) -> (Child, Receiver<String>) {
+    let mut child = Command::new(facteur_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("serve")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn facteur serve");
+    let lines = collect_lines(child.stderr.take().expect("stderr is piped"), Arc::clone(&log));
+    collect_lines(child.stdout.take().expect("stdout is piped"), log);
+    (child, lines)
 }
 
 fn signal(child: &Child, name: &str) {

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod data_dir;
 mod failure;
+mod handlers;
 mod logging;
 mod placeholder;
 mod quickstart;

@@ -4,6 +4,7 @@
 use std::io::{BufRead, Read};
 
 use anyhow::Context;
+use facteur_store::{Store, StoreError};
 
 use crate::cli::AccountCommand;
 use crate::data_dir::{DataDir, store_failure};
@@ -30,13 +31,7 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
             }
             added.map(drop)
         }
-        AccountCommand::List => store.list_accounts().await.map(|accounts| {
-            println!("{:<40} {:>12} {:>12}", "ADDRESS", "USED", "QUOTA");
-            for account in accounts {
-                let quota = account.quota_bytes.map_or_else(|| "unlimited".to_owned(), |q| q.to_string());
-                println!("{:<40} {:>12} {:>12}", account.address, account.used_bytes, quota);
-            }
-        }),
+        AccountCommand::List => list(store.as_ref()).await,
         AccountCommand::Passwd { address, password_stdin: _ } => {
             let hash = hash(&read_password_line()?)?;
             store.set_password(&address, &hash).await.map(|()| println!("changed the password of {address}"))
@@ -48,6 +43,18 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
     let closed = store.close().await;
     result.map_err(store_failure)?;
     closed.map_err(store_failure)
+}
+
+/// One line per account: address, message count over all its mailboxes, bytes used, quota.
+async fn list(store: &dyn Store) -> Result<(), StoreError> {
+    println!("{:<40} {:>9} {:>12} {:>12}", "ADDRESS", "MESSAGES", "USED", "QUOTA");
+    for account in store.list_accounts().await? {
+        let messages: u64 =
+            store.list_mailboxes(account.id).await?.iter().map(|mailbox| u64::from(mailbox.exists)).sum();
+        let quota = account.quota_bytes.map_or_else(|| "unlimited".to_owned(), |q| q.to_string());
+        println!("{:<40} {messages:>9} {:>12} {quota:>12}", account.address, account.used_bytes);
+    }
+    Ok(())
 }
 
 fn hash(password: &str) -> Outcome<String> {

@@ -9,7 +9,8 @@ use tracing::{info, warn};
 
 use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
-use crate::{logging, placeholder, quickstart};
+use crate::handlers::Engines;
+use crate::{logging, quickstart};
 
 /// What the test kit and operators' scripts wait for: every listener is bound.
 const READY_MARK: &str = "facteur is ready";
@@ -36,9 +37,10 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     };
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
+    let engines = Engines::new(&config, Arc::clone(&store));
     let mut listeners = JoinSet::new();
     for (name, listener) in &config.listeners {
-        let handler = placeholder::handler(listener.protocol, &config.server.hostname);
+        let handler = engines.handler(listener.protocol);
         let mode = match listener.tls {
             facteur_config::TlsMode::Starttls => facteur_net::TlsMode::Plain,
             facteur_config::TlsMode::Implicit => facteur_net::TlsMode::Implicit,

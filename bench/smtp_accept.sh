@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Durable SMTP acceptance, Facteur against Postfix, same machine, same client, same run.
+#
+#   bench/smtp_accept.sh [MESSAGES]        (default 5000 messages of 5 KB, with 10 then 50 parallel sessions)
+#
+# The client is Postfix's smtp-source, driven by ../shared/bench/clients/smtp_e2e.py (one message per connection).
+# Facteur runs from a plain `facteur init` data directory on disk (its 250 after DATA means the message is in the
+# recipient's mailbox and fsynced); Postfix runs as the shared reference peer (its 250 means queued and fsynced).
+# After the Facteur runs, every message must be in the mailbox: `facteur account list` counts them.
+# Results: one JSON line per run in bench/results/smtp_accept-DATE.jsonl, and a summary on stdout.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+MESSAGES=${1:-5000}
+SIZE=5120
+SESSIONS=(10 50)
+PORT_BASE=30000
+RESULTS=$ROOT/bench/results/smtp_accept-$(date +%Y%m%d-%H%M%S).jsonl
+E2E=$SHARED/bench/clients/smtp_e2e.py
+PEERS=$SHARED/bench/peers/peers.sh
+mkdir -p "$(dirname "$RESULTS")"
+
+command -v smtp-source >/dev/null || bash "$PEERS" install
+cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
+FACTEUR=$ROOT/target/release/facteur
+
+# ---- Facteur ----
+WORK=$(mktemp -d /var/tmp/facteur-bench.XXXXXX)   # on disk: fsync must cost what it costs
+DATA=$WORK/data
+trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+"$FACTEUR" init --data-dir "$DATA" --domain example.test --hostname localhost --port-base $PORT_BASE \
+    --bind-address 127.0.0.1 >/dev/null
+"$FACTEUR" --data-dir "$DATA" account add bench@example.test --password-stdin <<< "bench-pw" >/dev/null
+RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 25))) 2>/dev/null && break
+    sleep 0.1
+done
+
+for sessions in "${SESSIONS[@]}"; do
+    python3 "$E2E" --port $((PORT_BASE + 25)) --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
+        --from sender@remote.test --to bench@example.test --no-wait --rss-pid "$SERVE_PID" \
+        --label "facteur-$sessions" --json-out "$RESULTS"
+done
+stored=$("$FACTEUR" --data-dir "$DATA" account list | awk '$1 == "bench@example.test" {print $2}')
+expected=$((MESSAGES * ${#SESSIONS[@]}))
+echo "{\"label\": \"facteur-check\", \"stored\": $stored, \"expected\": $expected}" | tee -a "$RESULTS"
+kill "$SERVE_PID"; wait "$SERVE_PID" || true
+if [ "$stored" != "$expected" ]; then
+    echo "FAIL: $stored messages in the mailbox, expected $expected" >&2
+    exit 1
+fi
+
+# ---- Postfix (reference peer) ----
+bash "$PEERS" start
+bash "$PEERS" wipe-mail
+MAILDIR=${MAILBENCH_BASE:-/var/lib/mailbench}/vmail/example.test/alice/Maildir
+for sessions in "${SESSIONS[@]}"; do
+    python3 "$E2E" --port 2525 --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
+        --from sender@remote.test --to alice@example.test --maildir "$MAILDIR" \
+        --label "postfix-$sessions" --json-out "$RESULTS"
+done
+bash "$PEERS" stop
+
+echo
+echo "durable acceptance, $MESSAGES x 5 KB, one message per connection (msg/s):"
+python3 - "$RESULTS" <<'PY'
+import json, sys
+runs = {r["label"]: r for r in map(json.loads, open(sys.argv[1])) if "accept_msgs_per_sec" in r}
+for sessions in (10, 50):
+    f, p = runs.get(f"facteur-{sessions}"), runs.get(f"postfix-{sessions}")
+    if f and p:
+        ratio = f["accept_msgs_per_sec"] / p["accept_msgs_per_sec"]
+        rss = f.get("memory", {})
+        print(f"  {sessions:>2} sessions: facteur {f['accept_msgs_per_sec']:>7} postfix {p['accept_msgs_per_sec']:>7}"
+              f"  ratio {ratio:4.1f}x  facteur memory {rss}")
+PY

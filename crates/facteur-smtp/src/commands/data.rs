@@ -1,0 +1,154 @@
+//! DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030), and what both do with a complete message: checks, the
+//! sender check of `From:` on submission, trace headers, persistence, the one final reply.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::{info, warn};
+
+use crate::address::Mailbox;
+use crate::body::{DataLine, DataReader, MessageBody, too_big};
+use crate::envelope::Envelope;
+use crate::ownership::from_header_addresses;
+use crate::persist::{AcceptedMessage, PersistError, persist};
+use crate::reply::Reply;
+use crate::session::{DATA_LINE_MAX, Ending, Handled, Line, Session};
+use crate::settings::Face;
+use crate::trace::{ReceivedFacts, TransactionId, received_header};
+
+/// BDAT chunks are read in pieces of this size, each within the data timeout.
+const CHUNK_PIECE: usize = 64 * 1024;
+
+impl Session<'_> {
+    pub(crate) async fn data(&mut self) -> Handled {
+        let envelope = match self.state.take_envelope_for_data() {
+            Ok(envelope) => envelope,
+            Err(refusal) => return Ok(Some(refusal)),
+        };
+        // RFC 2034: 3xx replies carry no enhanced code.
+        let go_ahead = Reply::bare(354, vec!["Start mail input; end with <CRLF>.<CRLF>".into()]);
+        self.connection.write_all(&go_ahead.to_bytes()).await.map_err(|_| Ending::Gone)?;
+        let mut reader = DataReader::new(self.server.settings.max_message_size);
+        let data_timeout = self.server.settings.data_timeout;
+        loop {
+            match self.read_line_within(DATA_LINE_MAX, data_timeout).await? {
+                Line::Complete(line) => {
+                    if reader.push_line(&line) == DataLine::End {
+                        break;
+                    }
+                }
+                Line::TooLong => reader.push_overlong_line(),
+            }
+        }
+        let untrusted = reader.ended_ambiguously();
+        let reply = self.finish_message(envelope, reader.into_body()).await;
+        if untrusted {
+            self.answer(&reply).await?;
+            return Err(Ending::Untrusted);
+        }
+        Ok(Some(reply))
+    }
+
+    /// One chunk. The chunk's octets are always read, whatever the reply, so the next command is found
+    /// where the client put it (RFC 3030 §2) — except a chunk larger than any message we take, after which
+    /// the session closes rather than read it.
+    pub(crate) async fn bdat(&mut self, chunk_size: usize, is_last: bool) -> Handled {
+        let max_size = self.server.settings.max_message_size;
+        if chunk_size as u64 > max_size {
+            self.state.finish_chunking();
+            self.answer(&too_big()).await?;
+            return Err(Ending::Untrusted);
+        }
+        let refusal = self.state.body_for_chunk(max_size).err();
+        let mut piece = vec![0u8; chunk_size.min(CHUNK_PIECE)];
+        let mut remaining = chunk_size;
+        while remaining > 0 {
+            let length = remaining.min(CHUNK_PIECE);
+            self.read_exact_within(&mut piece[..length], self.server.settings.data_timeout).await?;
+            if refusal.is_none()
+                && let Ok(body) = self.state.body_for_chunk(max_size)
+            {
+                body.append(&piece[..length]);
+            }
+            remaining -= length;
+        }
+        if let Some(refusal) = refusal {
+            return Ok(Some(refusal));
+        }
+        let over_limit = self.state.body_for_chunk(max_size).is_ok_and(|body| body.is_over_limit());
+        if !is_last && !over_limit {
+            return Ok(Some(Reply::new(250, "2.0.0", format!("{chunk_size} octets received"))));
+        }
+        let Some((envelope, body)) = self.state.finish_chunking() else {
+            return Ok(Some(Reply::bad_sequence("Need MAIL and RCPT before BDAT")));
+        };
+        if over_limit {
+            // The transaction ends here; further chunks get 503 and are read and dropped.
+            return Ok(Some(too_big()));
+        }
+        Ok(Some(self.finish_message(envelope, body).await))
+    }
+
+    /// Judges, stores and answers for a complete message: the one reply to DATA or BDAT LAST.
+    async fn finish_message(&mut self, envelope: Envelope, body: MessageBody) -> Reply {
+        if let Err(refusal) = body.verdict(&envelope) {
+            info!(code = refusal.code, status = refusal.status, size = body.size(), "message refused");
+            return refusal;
+        }
+        let content = body.into_bytes();
+        if self.server.settings.face == Face::Submission
+            && let Err(refusal) = self.check_from_header(&content).await
+        {
+            return refusal;
+        }
+        let id = TransactionId::generate();
+        let now = unix_now();
+        let settings = &self.server.settings;
+        let greeting = self.state.greeting.as_ref();
+        let received = received_header(&ReceivedFacts {
+            helo: greeting.map_or("unknown", |greeting| greeting.name.as_str()),
+            peer: self.connection.peer_addr().ip(),
+            hostname: &settings.hostname,
+            extended: greeting.is_some_and(|greeting| greeting.extended),
+            tls: self.state.tls,
+            authenticated: self.state.authenticated.is_some(),
+            smtputf8: envelope.smtputf8,
+            id: &id,
+            now,
+        });
+        let expires_at = now.saturating_add(i64::try_from(settings.queue_lifetime.as_secs()).unwrap_or(i64::MAX));
+        let size = content.len();
+        let sender = envelope.sender.bracketed();
+        let recipients = envelope.recipients.len();
+        let message = AcceptedMessage { envelope, received, content, now, expires_at };
+        match persist(&self.server.store, message).await {
+            Ok(persisted) => {
+                info!(%id, size, %sender, recipients, local = persisted.local_copies, queued = ?persisted.queued.map(|q| q.0), "message accepted");
+                Reply::new(250, "2.0.0", format!("OK queued as {id}"))
+            }
+            Err(PersistError::OverQuota { address }) => {
+                info!(%id, %address, "message refused: mailbox over quota");
+                Reply::new(552, "5.2.2", "Mailbox full")
+            }
+            Err(error) => {
+                warn!(%id, %error, "message could not be stored");
+                Reply::local_error()
+            }
+        }
+    }
+
+    /// RFC 6409 §8: the MSA may hold `From:` to the authenticated identity; every From address must pass
+    /// the same ownership rule as the envelope sender.
+    async fn check_from_header(&self, content: &[u8]) -> Result<(), Reply> {
+        for address in from_header_addresses(content) {
+            let Ok(mailbox) = Mailbox::parse(&address) else {
+                return Err(Reply::new(553, "5.7.1", "From: header address not owned by the authenticated user"));
+            };
+            self.check_ownership(&mailbox, "From: header address").await?;
+        }
+        Ok(())
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
+}

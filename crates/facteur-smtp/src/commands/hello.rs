@@ -1,0 +1,72 @@
+//! EHLO and HELO (RFC 5321 §4.1.1.1), and the capabilities we announce.
+
+use std::borrow::Cow;
+
+use crate::reply::Reply;
+use crate::session::Session;
+use crate::settings::{Face, Settings};
+use crate::state::Greeting;
+
+impl Session<'_> {
+    /// A new greeting resets the transaction (RFC 5321 §4.1.4); authentication stays.
+    pub(crate) fn hello(&mut self, client_name: &str, extended: bool) -> Reply {
+        self.state.greet(Greeting { name: client_name.to_owned(), extended });
+        let hostname = self.hostname().to_owned();
+        if !extended {
+            return Reply::bare(250, vec![hostname.into()]);
+        }
+        let starttls = self.connection.starttls_available();
+        let mut lines: Vec<Cow<'static, str>> = vec![hostname.into()];
+        lines.extend(capabilities(&self.server.settings, starttls, self.state.tls));
+        Reply::bare(250, lines)
+    }
+}
+
+/// The EHLO keywords. STARTTLS only while it can still happen; AUTH only on submission, and only under TLS
+/// unless the operator allowed plaintext (PLAIN and LOGIN would show the password to anyone listening).
+pub(crate) fn capabilities(settings: &Settings, starttls_available: bool, tls: bool) -> Vec<Cow<'static, str>> {
+    let mut keywords: Vec<Cow<'static, str>> = vec![
+        "PIPELINING".into(),
+        format!("SIZE {}", settings.max_message_size).into(),
+        "8BITMIME".into(),
+        "SMTPUTF8".into(),
+        "ENHANCEDSTATUSCODES".into(),
+        "CHUNKING".into(),
+        "DSN".into(),
+    ];
+    if starttls_available && !tls {
+        keywords.push("STARTTLS".into());
+    }
+    if settings.face == Face::Submission && (tls || settings.allow_plaintext_auth) {
+        keywords.push("AUTH PLAIN LOGIN".into());
+    }
+    keywords
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(keywords: &[Cow<'static, str>], wanted: &str) -> bool {
+        keywords.iter().any(|keyword| keyword == wanted)
+    }
+
+    #[test]
+    fn mx_never_offers_auth() {
+        let settings = Settings::new("mx.example", Face::Mx);
+        assert!(!has(&capabilities(&settings, false, true), "AUTH PLAIN LOGIN"));
+        assert!(has(&capabilities(&settings, true, false), "STARTTLS"));
+        assert!(has(&capabilities(&settings, true, false), &format!("SIZE {}", 50 * 1024 * 1024)));
+    }
+
+    #[test]
+    fn submission_offers_auth_only_under_tls_by_default() {
+        let mut settings = Settings::new("mx.example", Face::Submission);
+        let before_tls = capabilities(&settings, true, false);
+        assert!(has(&before_tls, "STARTTLS") && !has(&before_tls, "AUTH PLAIN LOGIN"));
+        let after_tls = capabilities(&settings, false, true);
+        assert!(!has(&after_tls, "STARTTLS") && has(&after_tls, "AUTH PLAIN LOGIN"));
+        settings.allow_plaintext_auth = true;
+        assert!(has(&capabilities(&settings, true, false), "AUTH PLAIN LOGIN"));
+    }
+}

@@ -1,0 +1,150 @@
+//! RCPT TO (RFC 5321 §4.1.1.3): relay control (`relay.rs` decides), recipient resolution by the store,
+//! quota at the door, DSN parameters (RFC 3461 §4.1, §4.2).
+
+use std::borrow::Cow;
+
+use facteur_store::{Notify, Resolution, StoreError};
+use smtp_proto::{
+    RCPT_CONNEG, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, RCPT_RRVS_CONTINUE,
+    RCPT_RRVS_REJECT, RcptTo,
+};
+use tracing::{info, warn};
+
+use crate::address::Mailbox;
+use crate::envelope::{Destination, Envelope, Recipient, xtext_encode};
+use crate::relay::{RouteDecision, route_recipient};
+use crate::reply::Reply;
+use crate::session::Session;
+
+impl Session<'_> {
+    pub(crate) async fn rcpt(&mut self, to: RcptTo<Cow<'_, str>>) -> Reply {
+        let max_recipients = self.server.settings.max_recipients;
+        let envelope = match self.state.envelope_for_recipient(max_recipients) {
+            Ok(envelope) => envelope,
+            Err(refusal) => return refusal,
+        };
+        match self.recipient(&to, envelope).await {
+            Ok(recipient) => {
+                self.state.add_recipient(recipient);
+                Reply::new(250, "2.1.5", "Recipient OK")
+            }
+            Err(refusal) => refusal,
+        }
+    }
+
+    async fn recipient(&self, to: &RcptTo<Cow<'_, str>>, envelope: &Envelope) -> Result<Recipient, Reply> {
+        if to.flags & (RCPT_CONNEG | RCPT_RRVS_REJECT | RCPT_RRVS_CONTINUE) != 0 {
+            return Err(Reply::new(555, "5.5.4", "Unsupported RCPT parameter"));
+        }
+        let mailbox = self.recipient_mailbox(&to.address).await?;
+        if !mailbox.is_ascii() && !envelope.smtputf8 {
+            return Err(Reply::new(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"));
+        }
+        let destination = self.destination(&mailbox, envelope).await?;
+        Ok(Recipient {
+            destination,
+            notify: notify_of(to.flags),
+            orcpt: to.orcpt.as_deref().map(|original| format!("rfc822;{}", xtext_encode(original))),
+            mailbox,
+        })
+    }
+
+    /// `smtp-proto` turns `<postmaster>` (no domain, which RFC 5321 §4.5.1 says must be accepted) into an
+    /// empty address; it means the postmaster of our first domain.
+    async fn recipient_mailbox(&self, address: &str) -> Result<Mailbox, Reply> {
+        if !address.is_empty() {
+            return Mailbox::parse(address)
+                .map_err(|error| Reply::new(501, "5.1.3", format!("Bad recipient address: {error}")));
+        }
+        let domains = self.server.store.list_domains().await.map_err(store_failure)?;
+        let domain = domains.first().ok_or_else(no_such_user)?;
+        Mailbox::parse(&format!("postmaster@{domain}")).map_err(|_| no_such_user())
+    }
+
+    /// Where the recipient's copy goes, or why it is refused.
+    async fn destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Destination, Reply> {
+        let domain_is_local = match mailbox.domain_name() {
+            Some(domain) => self.server.store.is_local_domain(domain).await.map_err(store_failure)?,
+            None => false,
+        };
+        let authenticated = self.state.authenticated.is_some();
+        match route_recipient(self.server.settings.face, authenticated, mailbox, domain_is_local) {
+            RouteDecision::Local => self.local_destination(mailbox, envelope).await,
+            RouteDecision::Remote => Ok(Destination::Remote),
+            RouteDecision::RefuseRelay => {
+                info!(recipient = %mailbox, "relay attempt refused");
+                Err(Reply::new(554, "5.7.1", "Relaying denied"))
+            }
+            RouteDecision::RefuseRoutingSyntax => {
+                info!(recipient = %mailbox, "routing syntax in local part refused");
+                Err(Reply::new(554, "5.7.1", "Relaying denied: no routing through local parts"))
+            }
+        }
+    }
+
+    /// Resolves a local address; `550 5.1.1` if nobody has it, `552 5.2.2` if a mailbox is already full.
+    async fn local_destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Destination, Reply> {
+        let resolution = match self.server.store.resolve_recipient(&mailbox.normalized()).await {
+            Ok(Some(resolution)) if !resolution.accounts.is_empty() || !resolution.forwards.is_empty() => resolution,
+            Ok(_) | Err(StoreError::InvalidAddress(..)) => return Err(no_such_user()),
+            Err(error) => return Err(store_failure(error)),
+        };
+        self.check_quota(&resolution, envelope.declared_size.unwrap_or(0)).await?;
+        Ok(Destination::Local(resolution))
+    }
+
+    /// Refuses a recipient whose mailbox cannot take the message, before the client sends it. A message
+    /// that only turns out too big at the end is refused whole by `deliver` (see `persist.rs`).
+    async fn check_quota(&self, resolution: &Resolution, incoming: u64) -> Result<(), Reply> {
+        for id in &resolution.accounts {
+            let Some(account) = self.server.store.account(*id).await.map_err(store_failure)? else {
+                continue;
+            };
+            if let Some(limit) = account.quota_bytes
+                && (account.used_bytes >= limit || account.used_bytes.saturating_add(incoming) > limit)
+            {
+                return Err(Reply::new(552, "5.2.2", "Mailbox full"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn no_such_user() -> Reply {
+    Reply::new(550, "5.1.1", "No such user here")
+}
+
+fn store_failure(error: StoreError) -> Reply {
+    warn!(%error, "store error during RCPT");
+    Reply::local_error()
+}
+
+/// RFC 3461 §4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY; absent means the default.
+fn notify_of(flags: u64) -> Notify {
+    if flags & RCPT_NOTIFY_NEVER != 0 {
+        return Notify::NEVER;
+    }
+    let mut notify = None;
+    for (flag, bit) in [
+        (RCPT_NOTIFY_SUCCESS, Notify::SUCCESS),
+        (RCPT_NOTIFY_FAILURE, Notify::FAILURE),
+        (RCPT_NOTIFY_DELAY, Notify::DELAY),
+    ] {
+        if flags & flag != 0 {
+            notify = Some(notify.map_or(bit, |set| set | bit));
+        }
+    }
+    notify.unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_flags_map_to_the_store_bitset() {
+        assert_eq!(notify_of(0), Notify::default());
+        assert_eq!(notify_of(RCPT_NOTIFY_NEVER), Notify::NEVER);
+        assert_eq!(notify_of(RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_DELAY), Notify::SUCCESS | Notify::DELAY);
+    }
+}

@@ -1,0 +1,176 @@
+//! Making an accepted message durable: THE one place the SMTP server writes messages to the store. The store
+//! decides where the bytes go (small messages inside the group-committed transaction, large ones as files).
+//!
+//! Local recipients share one blob (`Return-Path:` + `Received:` + content) delivered in one transaction, a
+//! fresh UID in each INBOX; the store notifies the change bus. Remote recipients (submission, and alias
+//! forwards) share another blob without `Return-Path:` (RFC 5321 §4.4: only the final delivery adds it),
+//! queued with their DSN parameters. Both calls are durable when they return, which is when the caller
+//! may say `250`.
+
+use std::sync::Arc;
+
+use facteur_message::ingest;
+use facteur_store::{AccountId, DeliveryTarget, Notify, QueueId, QueuedEnvelope, QueuedRecipient, Store, StoreError};
+
+use crate::envelope::{Destination, Envelope, xtext_encode};
+use crate::trace::return_path_header;
+
+/// One message the session has accepted and now wants stored.
+#[derive(Debug)]
+pub struct AcceptedMessage {
+    pub envelope: Envelope,
+    /// The `Received:` line, on every copy.
+    pub received: String,
+    /// The message as the client sent it (dot-unstuffed).
+    pub content: Vec<u8>,
+    /// Unix seconds: INTERNALDATE of local copies.
+    pub now: i64,
+    /// Unix seconds: when queued copies give up.
+    pub expires_at: i64,
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Persisted {
+    pub local_copies: usize,
+    pub queued: Option<QueueId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersistError {
+    /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
+    #[error("{address} is over quota")]
+    OverQuota { address: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("storage task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Stores `message` for all its recipients; see the module documentation.
+///
+/// Local delivery happens first: it is the step that can be refused (quota) and then nothing at all has
+/// been written. If queueing then failed (an I/O error), the client retries and local recipients get a
+/// duplicate, the failure mode RFC 5321 §6.1 prefers to a loss.
+pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result<Persisted, PersistError> {
+    let accounts = local_accounts(&message.envelope);
+    let remote = remote_recipients(&message.envelope);
+    let mut persisted = Persisted { local_copies: 0, queued: None };
+    if !accounts.is_empty() {
+        let mut copy = return_path_header(&message.envelope.sender).into_bytes();
+        copy.reserve(message.received.len() + message.content.len());
+        copy.extend_from_slice(message.received.as_bytes());
+        copy.extend_from_slice(&message.content);
+        let (content, summary) = summarise(copy).await?;
+        let targets = accounts.iter().copied().map(DeliveryTarget::inbox).collect();
+        let delivered =
+            store.deliver_content(content, summary, message.now, targets).await.map_err(|error| match error {
+                StoreError::QuotaExceeded { address, .. } => PersistError::OverQuota { address },
+                other => PersistError::Store(other),
+            })?;
+        persisted.local_copies = delivered.len();
+    }
+    if !remote.is_empty() {
+        let mut copy = message.received.into_bytes();
+        copy.extend_from_slice(&message.content);
+        let envelope = &message.envelope;
+        let queued = QueuedEnvelope {
+            return_path: envelope.sender.address(),
+            envid: envelope.envid.clone(),
+            ret: envelope.ret,
+            expires_at: message.expires_at,
+            recipients: remote,
+        };
+        persisted.queued = Some(store.enqueue_content(Arc::from(copy), queued).await?);
+    }
+    Ok(persisted)
+}
+
+/// The parse-once summary of a local copy, computed off the async threads (it is CPU work proportional to the
+/// message's size).
+async fn summarise(copy: Vec<u8>) -> Result<(Arc<[u8]>, Vec<u8>), PersistError> {
+    let summarised = tokio::task::spawn_blocking(move || {
+        let summary = ingest(&copy).to_bytes();
+        (Arc::from(copy), summary)
+    })
+    .await?;
+    Ok(summarised)
+}
+
+/// Every local account, once, however many recipient addresses lead to it.
+fn local_accounts(envelope: &Envelope) -> Vec<AccountId> {
+    let mut accounts = Vec::new();
+    for recipient in &envelope.recipients {
+        if let Destination::Local(resolution) = &recipient.destination {
+            for account in &resolution.accounts {
+                if !accounts.contains(account) {
+                    accounts.push(*account);
+                }
+            }
+        }
+    }
+    accounts
+}
+
+/// Remote recipients with their DSN parameters, and the remote targets of local aliases (whose ORCPT is
+/// the address the sender actually used, RFC 3461 §4.2).
+fn remote_recipients(envelope: &Envelope) -> Vec<QueuedRecipient> {
+    let mut queued: Vec<QueuedRecipient> = Vec::new();
+    let mut add = |address: String, orcpt: Option<String>, notify: Notify| {
+        if !queued.iter().any(|existing| existing.address.eq_ignore_ascii_case(&address)) {
+            queued.push(QueuedRecipient { address, orcpt, notify });
+        }
+    };
+    for recipient in &envelope.recipients {
+        match &recipient.destination {
+            Destination::Remote => add(recipient.mailbox.to_string(), recipient.orcpt.clone(), recipient.notify),
+            Destination::Local(resolution) => {
+                let orcpt = recipient
+                    .orcpt
+                    .clone()
+                    .or_else(|| Some(format!("rfc822;{}", xtext_encode(&recipient.mailbox.to_string()))));
+                for forward in &resolution.forwards {
+                    add(forward.clone(), orcpt.clone(), recipient.notify);
+                }
+            }
+        }
+    }
+    queued
+}
+
+#[cfg(test)]
+mod tests {
+    use facteur_store::Resolution;
+
+    use super::*;
+    use crate::address::Mailbox;
+    use crate::envelope::{Recipient, ReversePath};
+
+    fn recipient(address: &str, destination: Destination) -> Recipient {
+        Recipient { mailbox: Mailbox::parse(address).unwrap(), destination, notify: Notify::default(), orcpt: None }
+    }
+
+    #[test]
+    fn accounts_reached_by_several_addresses_get_one_copy() {
+        let mut envelope = Envelope::new(ReversePath::Null);
+        let alice = Resolution { accounts: vec![AccountId(1)], forwards: vec![] };
+        let team = Resolution { accounts: vec![AccountId(1), AccountId(2)], forwards: vec![] };
+        envelope.recipients.push(recipient("alice@example.com", Destination::Local(alice)));
+        envelope.recipients.push(recipient("team@example.com", Destination::Local(team)));
+        assert_eq!(local_accounts(&envelope), [AccountId(1), AccountId(2)]);
+    }
+
+    #[test]
+    fn alias_forwards_are_queued_with_the_original_recipient_as_orcpt() {
+        let mut envelope = Envelope::new(ReversePath::Null);
+        let forwarding = Resolution { accounts: vec![], forwards: vec!["carol@other.net".into()] };
+        envelope.recipients.push(recipient("carol@example.com", Destination::Local(forwarding)));
+        envelope.recipients.push(recipient("dave@remote.org", Destination::Remote));
+        let queued = remote_recipients(&envelope);
+        assert_eq!(queued.len(), 2);
+        assert_eq!(queued[0].address, "carol@other.net");
+        assert_eq!(queued[0].orcpt.as_deref(), Some("rfc822;carol@example.com"));
+        assert_eq!(queued[1].address, "dave@remote.org");
+        assert_eq!(queued[1].orcpt, None);
+    }
+}

@@ -1,0 +1,55 @@
+//! The listener's view of the SMTP engine: one [`SmtpServer`] per listener, one session per connection.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use facteur_auth::LoginThrottle;
+use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
+use facteur_store::Store;
+use tracing::{Instrument, field, info_span};
+
+use crate::reply::Reply;
+use crate::session::Session;
+use crate::settings::Settings;
+
+/// The SMTP engine for one listener (MX or submission, as its [`Settings`] say).
+pub struct SmtpServer {
+    pub(crate) settings: Settings,
+    pub(crate) store: Arc<dyn Store>,
+    /// Shared by every session of every protocol, so guessing cannot move between ports.
+    pub(crate) throttle: Arc<LoginThrottle>,
+}
+
+impl std::fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpServer").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl SmtpServer {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> SmtpServer {
+        SmtpServer { settings, store, throttle }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+#[async_trait]
+impl ConnectionHandler for SmtpServer {
+    async fn handle(&self, connection: Connection, shutdown: ShutdownSignal) {
+        // A child of the listener's connection span: TLS version and user are recorded when known.
+        let span = info_span!("smtp", face = ?self.settings.face, tls = field::Empty, user = field::Empty);
+        Session::new(self, connection, span.clone()).run(shutdown).instrument(span).await;
+    }
+
+    async fn refuse(&self, connection: &mut Connection, refusal: Refusal) {
+        let text = match refusal {
+            Refusal::ServerBusy => "Too many connections, try again later",
+            Refusal::TooManyFromPeer => "Too many connections from your address, try again later",
+        };
+        let reply = Reply::new(421, "4.7.0", format!("{} {text}", self.settings.hostname));
+        let _ = connection.write_all(&reply.to_bytes()).await;
+    }
+}

@@ -1,0 +1,47 @@
+//! Which engine answers each listener's connections, built from the configuration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use facteur_auth::LoginThrottle;
+use facteur_config::{Config, Protocol};
+use facteur_net::ConnectionHandler;
+use facteur_store::Store;
+
+use crate::placeholder;
+
+/// What every protocol engine shares: the store and one login throttle, so that failures on IMAP slow down
+/// guesses on submission too.
+pub struct Engines {
+    config: Config,
+    store: Arc<dyn Store>,
+    throttle: Arc<LoginThrottle>,
+}
+
+impl Engines {
+    pub fn new(config: &Config, store: Arc<dyn Store>) -> Engines {
+        Engines { config: config.clone(), store, throttle: Arc::new(LoginThrottle::default()) }
+    }
+
+    /// The handler for listeners speaking `protocol`.
+    pub fn handler(&self, protocol: Protocol) -> Arc<dyn ConnectionHandler> {
+        match protocol {
+            Protocol::Smtp => self.smtp(facteur_smtp::Face::Mx),
+            Protocol::Submission => self.smtp(facteur_smtp::Face::Submission),
+            Protocol::Imap | Protocol::Pop3 => placeholder::handler(protocol, &self.config.server.hostname),
+        }
+    }
+
+    fn smtp(&self, face: facteur_smtp::Face) -> Arc<dyn ConnectionHandler> {
+        let smtp = &self.config.smtp;
+        let mut settings = facteur_smtp::Settings::new(&self.config.server.hostname, face);
+        settings.max_message_size = smtp.max_message_size;
+        settings.max_recipients = smtp.max_recipients as usize;
+        settings.max_errors = smtp.max_errors;
+        settings.command_timeout = Duration::from_secs(smtp.command_timeout_secs);
+        settings.data_timeout = Duration::from_secs(smtp.data_timeout_secs);
+        settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
+        settings.queue_lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
+        Arc::new(facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
+    }
+}
