@@ -118,7 +118,8 @@ pub enum TlsMode {
 pub struct Limits {
     /// Open connections over all listeners; new ones beyond it are refused with a protocol error.
     pub max_connections: u32,
-    /// Open connections from one IP address.
+    /// Open connections from one IP address. Generous, because one address is often many people (NAT), and
+    /// because a client that sends one message per connection opens the next before the last one is counted out.
     pub max_connections_per_ip: u32,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_secs: u64,
@@ -132,7 +133,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 2000,
-            max_connections_per_ip: 50,
+            max_connections_per_ip: 100,
             idle_timeout_secs: 300,
             tls_handshake_timeout_secs: 10,
             shutdown_grace_secs: 10,

@@ -141,6 +141,15 @@ impl Connection {
         }
     }
 
+    /// Whether a whole line is already buffered, so [`Connection::read_line`] will return without waiting.
+    ///
+    /// Pipelining servers (RFC 2920 §3.1, and IMAP) flush their replies only when no further command is
+    /// waiting; asking this costs nothing, where a zero timeout around `read_line` would wait for the next
+    /// timer tick (a millisecond) on every command.
+    pub fn has_buffered_line(&self) -> bool {
+        self.discarding_line || self.inbound.find_lf(0).is_some()
+    }
+
     /// Reads one line, LF-terminated, and returns it with its terminator
     /// (`\r\n`, or a bare `\n`) so the session can tell the two apart — SMTP
     /// must, to resist "SMTP smuggling" with bare-LF end-of-data markers.

@@ -23,7 +23,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 2000,
-            max_connections_per_ip: 50,
+            max_connections_per_ip: 100,
             idle_timeout: Duration::from_secs(300),
             handshake_timeout: Duration::from_secs(10),
         }

@@ -190,13 +190,12 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// A line that can be had without waiting, if any. `read_line` is cancel-safe, so giving up on it at
-    /// once loses nothing.
+    /// A line that can be had without waiting, if any.
     async fn buffered_line(&mut self, max_len: usize) -> Result<Option<Line>, Ending> {
-        match tokio::time::timeout(Duration::ZERO, self.connection.read_line(max_len)).await {
-            Ok(read) => line_from(Ok(read)).map(Some),
-            Err(_nothing_yet) => Ok(None),
+        if !self.connection.has_buffered_line() {
+            return Ok(None);
         }
+        line_from(Ok(self.connection.read_line(max_len).await)).map(Some)
     }
 
     pub async fn flush(&mut self) -> Result<(), Ending> {

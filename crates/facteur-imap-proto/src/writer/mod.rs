@@ -1,0 +1,180 @@
+//! Serialising responses. Strings take the lightest form that is correct: an atom where
+//! the grammar allows one and the text fits, a quoted string for short 7-bit text, a
+//! literal for anything with CR, LF, NUL, 8-bit octets (unless UTF-8 is enabled) or length.
+
+mod data;
+mod fetch;
+mod status;
+
+use std::io;
+
+use crate::mailbox::{MailboxName, NameEncoding};
+use crate::parse::is_astring_char;
+use crate::response::Response;
+
+/// Longest string written quoted; longer ones become literals, which clients read without
+/// scanning for escapes.
+const MAX_QUOTED: usize = 1024;
+
+/// Writes responses for one connection, whose name encoding it knows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResponseWriter {
+    encoding: NameEncoding,
+}
+
+impl ResponseWriter {
+    pub fn new(encoding: NameEncoding) -> Self {
+        ResponseWriter { encoding }
+    }
+
+    /// Switches to UTF-8 names and quoted strings once IMAP4rev2 or UTF8=ACCEPT is enabled.
+    pub fn set_name_encoding(&mut self, encoding: NameEncoding) {
+        self.encoding = encoding;
+    }
+
+    /// Appends `response`, CRLF included, to `out`.
+    pub fn write(&self, response: &Response, out: &mut Vec<u8>) {
+        let mut w = Out { buf: out, encoding: self.encoding };
+        match response {
+            Response::Status(status) => w.status(status),
+            Response::Data(data) => w.data(data),
+            Response::Continue(cont) => w.continue_request(cont),
+        }
+        w.raw(b"\r\n");
+    }
+
+    /// The bytes of `response`.
+    pub fn to_bytes(&self, response: &Response) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write(response, &mut out);
+        out
+    }
+
+    /// Writes `response` to an [`io::Write`].
+    pub fn write_to(&self, response: &Response, sink: &mut impl io::Write) -> io::Result<()> {
+        sink.write_all(&self.to_bytes(response))
+    }
+}
+
+/// The output buffer with the primitives of RFC 9051 §9.
+pub(crate) struct Out<'a> {
+    buf: &'a mut Vec<u8>,
+    encoding: NameEncoding,
+}
+
+impl Out<'_> {
+    fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn str(&mut self, s: &str) {
+        self.raw(s.as_bytes());
+    }
+
+    fn sp(&mut self) {
+        self.raw(b" ");
+    }
+
+    fn num(&mut self, n: impl std::fmt::Display) {
+        self.str(&n.to_string());
+    }
+
+    fn nil(&mut self) {
+        self.raw(b"NIL");
+    }
+
+    fn quotable(&self, s: &[u8]) -> bool {
+        let seven_bit = |b: &u8| matches!(b, 0x01..=0x7f) && *b != b'\r' && *b != b'\n';
+        s.len() <= MAX_QUOTED
+            && (s.iter().all(seven_bit)
+                || (self.encoding == NameEncoding::Utf8
+                    && std::str::from_utf8(s).is_ok()
+                    && !s.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n'))))
+    }
+
+    /// string = quoted / literal.
+    fn string(&mut self, s: &[u8]) {
+        if self.quotable(s) {
+            self.raw(b"\"");
+            for &b in s {
+                if b == b'"' || b == b'\\' {
+                    self.raw(b"\\");
+                }
+                self.raw(&[b]);
+            }
+            self.raw(b"\"");
+        } else {
+            self.literal(s, false);
+        }
+    }
+
+    /// `{N}` CRLF data, or literal8 `~{N}` (RFC 3516 §4.2) when `binary`.
+    fn literal(&mut self, s: &[u8], binary: bool) {
+        if binary {
+            self.raw(b"~");
+        }
+        self.str(&format!("{{{}}}\r\n", s.len()));
+        self.raw(s);
+    }
+
+    fn nstring(&mut self, s: Option<&[u8]>) {
+        match s {
+            Some(s) => self.string(s),
+            None => self.nil(),
+        }
+    }
+
+    /// astring: an atom when possible. "NIL" is quoted so no parser mistakes it for nil.
+    fn astring(&mut self, s: &[u8]) {
+        if !s.is_empty() && s.iter().all(|&b| is_astring_char(b)) && !s.eq_ignore_ascii_case(b"NIL") {
+            self.raw(s);
+        } else {
+            self.string(s);
+        }
+    }
+
+    fn mailbox(&mut self, name: &MailboxName) {
+        let encoded = self.encoding.encode(name.as_str());
+        let encoded = encoded.into_owned();
+        self.astring(encoded.as_bytes());
+    }
+
+    /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces.
+    fn text(&mut self, text: &str) {
+        let text = if text.is_empty() { "done" } else { text };
+        for b in text.bytes() {
+            let safe = if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b };
+            self.raw(&[safe]);
+        }
+    }
+
+    /// "(" item *(SP item) ")".
+    fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        self.raw(b"(");
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                self.sp();
+            }
+            item(self, x);
+        }
+        self.raw(b")");
+    }
+
+    /// A list, or NIL when empty.
+    fn nil_or_list<T>(&mut self, items: &[T], item: impl FnMut(&mut Self, &T)) {
+        if items.is_empty() {
+            self.nil();
+        } else {
+            self.list(items, item);
+        }
+    }
+
+    /// Parameter list `("name" "value" ...)` or NIL.
+    fn params(&mut self, params: &[(String, String)]) {
+        self.nil_or_list(params, |w, (k, v)| {
+            w.string(k.as_bytes());
+            w.sp();
+            w.string(v.as_bytes());
+        });
+    }
+}
