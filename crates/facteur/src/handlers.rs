@@ -8,8 +8,6 @@ use facteur_config::{Config, Protocol};
 use facteur_net::ConnectionHandler;
 use facteur_store::Store;
 
-use crate::placeholder;
-
 /// What every protocol engine shares: the store and one login throttle, so that failures on IMAP slow down
 /// guesses on submission too.
 pub struct Engines {
@@ -28,8 +26,21 @@ impl Engines {
         match protocol {
             Protocol::Smtp => self.smtp(facteur_smtp::Face::Mx),
             Protocol::Submission => self.smtp(facteur_smtp::Face::Submission),
-            Protocol::Imap | Protocol::Pop3 => placeholder::handler(protocol, &self.config.server.hostname),
+            Protocol::Imap => self.imap(),
+            Protocol::Pop3 => self.pop3(),
         }
+    }
+
+    fn imap(&self) -> Arc<dyn ConnectionHandler> {
+        let mut settings = facteur_imap::Settings::new(&self.config.server.hostname);
+        settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
+        Arc::new(facteur_imap::ImapServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
+    }
+
+    fn pop3(&self) -> Arc<dyn ConnectionHandler> {
+        let mut settings = facteur_pop3::Settings::new(&self.config.server.hostname);
+        settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
+        Arc::new(facteur_pop3::Pop3Server::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
     }
 
     fn smtp(&self, face: facteur_smtp::Face) -> Arc<dyn ConnectionHandler> {

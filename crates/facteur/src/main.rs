@@ -7,7 +7,6 @@ mod data_dir;
 mod failure;
 mod handlers;
 mod logging;
-mod placeholder;
 mod quickstart;
 
 use std::process::ExitCode;

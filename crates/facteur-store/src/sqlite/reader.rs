@@ -9,8 +9,9 @@ use rusqlite::Connection;
 use crate::error::{Result, StoreError};
 use crate::sqlite::schema;
 
-/// Idle connections kept for reuse; more may be open briefly under load.
-const MAX_IDLE: usize = 4;
+/// Idle connections kept for reuse; more may be open briefly under load. Enough for every session of a busy
+/// server to find one: opening a connection (and losing its statement cache) costs far more than a query.
+const MAX_IDLE: usize = 32;
 
 #[derive(Clone)]
 pub(crate) struct ReadPool {
