@@ -18,8 +18,8 @@ mod validate;
 
 pub use load::{ConfigError, load, parse};
 pub use model::{
-    AuthConfig, Config, HIGHEST_STANDARD_PORT, Limits, ListenerConfig, LogConfig, Protocol, ServerConfig, StoreBackend,
-    StoreConfig, TlsConfig, TlsMode, standard_listeners,
+    AuthConfig, Config, DeleAction, HIGHEST_STANDARD_PORT, Limits, ListenerConfig, LogConfig, Pop3Config, Protocol,
+    QueueConfig, ServerConfig, SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

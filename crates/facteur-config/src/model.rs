@@ -25,6 +25,8 @@ pub struct Config {
     #[serde(default)]
     pub queue: QueueConfig,
     #[serde(default)]
+    pub pop3: Pop3Config,
+    #[serde(default)]
     pub log: LogConfig,
 }
 
@@ -190,6 +192,33 @@ impl Default for QueueConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct Pop3Config {
+    /// What happens at QUIT to the messages a client deleted.
+    pub dele_action: DeleAction,
+    /// Seconds a POP3 client may stay silent; RFC 1939 §3 requires at least 10 minutes.
+    pub idle_timeout_secs: u64,
+    /// Bad commands or failed logins in one session before it is closed.
+    pub max_errors: u32,
+}
+
+impl Default for Pop3Config {
+    fn default() -> Self {
+        Pop3Config { dele_action: DeleAction::Expunge, idle_timeout_secs: 600, max_errors: 10 }
+    }
+}
+
+/// What POP3 DELE does once the client says QUIT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleAction {
+    /// Removed for good (RFC 1939); IMAP sessions see them expunged.
+    Expunge,
+    /// Moved to the account's Trash mailbox, where IMAP can still recover them.
+    Trash,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a filter such as `info,facteur_store=debug`.
     /// The `RUST_LOG` environment variable overrides it.
@@ -237,6 +266,7 @@ impl Config {
             auth: AuthConfig::default(),
             smtp: SmtpConfig::default(),
             queue: QueueConfig::default(),
+            pop3: Pop3Config::default(),
             log: LogConfig::default(),
         }
     }

@@ -19,6 +19,7 @@ pub fn render(config: &Config) -> String {
     render_auth(&mut out, config);
     render_smtp(&mut out, config);
     render_queue(&mut out, config);
+    render_pop3(&mut out, config);
     render_log(&mut out, config);
     out
 }
@@ -173,6 +174,26 @@ fn render_queue(out: &mut String, config: &Config) {
          # Seconds an outgoing message is retried before the sender gets a bounce (5 days).\n\
          lifetime_secs = {}\n",
         config.queue.lifetime_secs
+    );
+}
+
+fn render_pop3(out: &mut String, config: &Config) {
+    let pop3 = &config.pop3;
+    let dele_action = match pop3.dele_action {
+        crate::DeleAction::Expunge => "expunge",
+        crate::DeleAction::Trash => "trash",
+    };
+    let _ = writeln!(
+        out,
+        "[pop3]\n\
+         # What happens at QUIT to the messages a POP3 client deleted: \"expunge\" removes them for good (RFC 1939),\n\
+         # \"trash\" moves them to the Trash mailbox, where IMAP can still recover them.\n\
+         dele_action = \"{dele_action}\"\n\
+         # Seconds a POP3 client may stay silent (RFC 1939 asks for at least 600).\n\
+         idle_timeout_secs = {}\n\
+         # Bad commands or failed logins in one session before it is closed.\n\
+         max_errors = {}\n",
+        pop3.idle_timeout_secs, pop3.max_errors
     );
 }
 

@@ -72,6 +72,12 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
             return Err(invalid(key, "must be greater than 0"));
         }
     }
+    if config.pop3.idle_timeout_secs < 600 {
+        return Err(invalid("pop3.idle_timeout_secs", "must be at least 600 (RFC 1939 §3: ten minutes)"));
+    }
+    if config.pop3.max_errors == 0 {
+        return Err(invalid("pop3.max_errors", "must be greater than 0"));
+    }
     if limits.max_connections_per_ip > limits.max_connections {
         return Err(invalid("limits.max_connections_per_ip", "cannot exceed limits.max_connections"));
     }

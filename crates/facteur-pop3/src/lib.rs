@@ -1,48 +1,37 @@
-//! Facteur's POP3 server (being built: until then it answers every connection with "not available yet").
+//! Facteur's POP3 server: RFC 1939 (USER/PASS, STAT, LIST, RETR, DELE, NOOP, RSET, QUIT, TOP, UIDL) with
+//! CAPA and extended response codes (RFC 2449, RFC 3206), STLS (RFC 2595) and SASL PLAIN and LOGIN
+//! (RFC 5034), over the same store as IMAP: the maildrop is the account's INBOX.
+//!
+//! The promise to the user is that POP3 never loses mail: the message list is a snapshot taken at login,
+//! DELE only marks, and deletions happen at QUIT only, atomically, in one store call; a dropped connection,
+//! a timeout or a crash deletes nothing. A second POP3 session on the same maildrop is refused with
+//! `[IN-USE]` while IMAP keeps working. UIDL values derive from UIDVALIDITY and UID and never change.
+//!
+//! Deliberately not here: APOP (it needs clear-text passwords on the server, see
+//! `commands/authorization.rs`), sockets, TLS and connection limits (`facteur-net`), password hashing and
+//! SASL decoding (`facteur-auth`), storage (`facteur-store`).
 
-use std::sync::Arc;
+/// The command grammar: one line in, one typed command out.
+pub mod command;
+/// Command handlers, one file per session state.
+mod commands;
+/// Message content on the wire: CRLF, dot-stuffing, chunks; the TOP cut.
+pub mod content;
+/// The process-wide maildrop lock behind `[IN-USE]`.
+mod lock;
+/// The snapshot of INBOX a session works on, with its deletion marks and UIDL values.
+pub mod maildrop;
+/// `+OK`, `-ERR [CODE]` and multi-line listings.
+pub mod response;
+/// The `Pop3Server` the listener drives.
+mod server;
+/// The read–dispatch–answer loop of one session, and its limits.
+mod session;
+/// Listener settings and their defaults.
+mod settings;
+/// AUTHORIZATION, TRANSACTION, UPDATE.
+mod state;
 
-use async_trait::async_trait;
-use facteur_auth::LoginThrottle;
-use facteur_net::{Connection, ConnectionHandler, ShutdownSignal};
-use facteur_store::Store;
-
-/// What an operator can tune about the POP3 listeners.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// Our name, for greetings.
-    pub hostname: String,
-    /// Passwords on unencrypted connections (never on a server reachable from a network).
-    pub allow_plaintext_auth: bool,
-}
-
-impl Settings {
-    /// The defaults.
-    pub fn new(hostname: &str) -> Settings {
-        Settings { hostname: hostname.to_owned(), allow_plaintext_auth: false }
-    }
-}
-
-/// The POP3 engine; one per listener.
-pub struct Pop3Server {
-    settings: Settings,
-    store: Arc<dyn Store>,
-    throttle: Arc<LoginThrottle>,
-}
-
-impl Pop3Server {
-    pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> Pop3Server {
-        Pop3Server { settings, store, throttle }
-    }
-}
-
-#[async_trait]
-impl ConnectionHandler for Pop3Server {
-    async fn handle(&self, mut connection: Connection, _shutdown: ShutdownSignal) {
-        let _ = (&self.settings, &self.store, &self.throttle);
-        if connection.write_all(b"-ERR [SYS/TEMP] Facteur: POP3 is not available yet\r\n").await.is_ok() {
-            let _ = connection.flush().await;
-        }
-        let _ = connection.close().await;
-    }
-}
+pub use command::{Command, MessageNumber, ParseError};
+pub use server::Pop3Server;
+pub use settings::{DeleAction, MIN_IDLE_TIMEOUT, Settings};

@@ -38,8 +38,15 @@ impl Engines {
     }
 
     fn pop3(&self) -> Arc<dyn ConnectionHandler> {
+        let pop3 = &self.config.pop3;
         let mut settings = facteur_pop3::Settings::new(&self.config.server.hostname);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
+        settings.dele_action = match pop3.dele_action {
+            facteur_config::DeleAction::Expunge => facteur_pop3::DeleAction::Expunge,
+            facteur_config::DeleAction::Trash => facteur_pop3::DeleAction::Trash,
+        };
+        settings.idle_timeout = Duration::from_secs(pop3.idle_timeout_secs);
+        settings.max_errors = pop3.max_errors;
         Arc::new(facteur_pop3::Pop3Server::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
     }
 

@@ -1,0 +1,226 @@
+//! The AUTHORIZATION state (RFC 1939 §4, §7): USER/PASS, AUTH (RFC 5034) with PLAIN and LOGIN, STLS
+//! (RFC 2595 §4), and the step into TRANSACTION: lock the maildrop, take the snapshot.
+//!
+//! No APOP (RFC 1939 §7): it proves knowledge of the password by an MD5 digest over it, so the server must
+//! keep every password in the clear (or reversibly) to check it. We store only argon2id hashes; a stolen
+//! database must not hand out everyone's password. Over TLS, USER/PASS and SASL PLAIN are as safe on the
+//! wire and need nothing of the kind.
+//!
+//! Failed logins are slowed by the shared throttle (the delay is served before the answer) and logged with
+//! the peer's address, never the password, for the operator's fail2ban.
+
+use std::time::Instant;
+
+use facteur_auth::{Credentials, Mechanism, SaslExchange, Step, verify_against_dummy, verify_password};
+use facteur_store::{Account, INBOX};
+use tracing::{info, warn};
+
+use crate::command::Command;
+use crate::lock::MaildropLock;
+use crate::maildrop::Maildrop;
+use crate::response::{Response, ResponseCode};
+use crate::session::{Ending, Handled, Line, SASL_LINE_MAX, Session};
+use crate::state::{State, Transaction};
+
+impl Session<'_> {
+    pub(crate) async fn authorization_command(&mut self, command: Command) -> Handled {
+        match command {
+            Command::User(name) => Ok(Some(self.user(name))),
+            Command::Pass(password) => Ok(Some(self.pass(password).await)),
+            Command::Auth { mechanism, initial_response } => self.auth(mechanism, initial_response).await,
+            Command::Stls => self.stls().await,
+            Command::Capa => Ok(Some(self.capabilities())),
+            Command::Quit => Err(Ending::Quit),
+            Command::Apop => Ok(Some(self.protocol_error(Response::err(
+                "APOP is not supported (it needs clear-text passwords on the server): use USER/PASS or AUTH over TLS",
+            )))),
+            Command::Stat
+            | Command::List(_)
+            | Command::Retr(_)
+            | Command::Dele(_)
+            | Command::Noop
+            | Command::Rset
+            | Command::Top(..)
+            | Command::Uidl(_) => {
+                Ok(Some(self.protocol_error(Response::err("Not logged in yet: use USER/PASS or AUTH first"))))
+            }
+        }
+    }
+
+    /// RFC 1939 §7 USER. Always accepted when passwords may be sent: refusing unknown names here would tell
+    /// anyone which accounts exist.
+    fn user(&mut self, name: String) -> Response {
+        if let Some(refusal) = self.refuse_cleartext() {
+            return refusal;
+        }
+        self.state = State::Authorization { user: Some(name) };
+        Response::ok("Send your password")
+    }
+
+    /// RFC 1939 §7 PASS. Whatever the outcome, a new USER is needed for another try.
+    async fn pass(&mut self, password: String) -> Response {
+        if let Some(refusal) = self.refuse_cleartext() {
+            return refusal;
+        }
+        let State::Authorization { user } = std::mem::replace(&mut self.state, State::start()) else {
+            return self.protocol_error(Response::err("Already logged in"));
+        };
+        let Some(authcid) = user else {
+            return self.protocol_error(Response::err("Send USER first"));
+        };
+        self.login(Credentials { authcid, password }).await
+    }
+
+    /// RFC 5034 AUTH; without a mechanism, the list of mechanisms (what older clients ask for).
+    async fn auth(&mut self, mechanism: Option<String>, initial_response: Option<String>) -> Handled {
+        if let Some(refusal) = self.refuse_cleartext() {
+            return Ok(Some(refusal));
+        }
+        let Some(name) = mechanism else {
+            let names = Mechanism::ALL.iter().map(|mechanism| mechanism.name().to_owned()).collect();
+            return Ok(Some(Response::listing("Supported mechanisms follow", names)));
+        };
+        let Some(mechanism) = Mechanism::from_name(&name) else {
+            return Ok(Some(self.protocol_error(Response::err("Unsupported authentication mechanism"))));
+        };
+        self.state = State::start();
+        let (mut exchange, mut step) = SaslExchange::start(mechanism, initial_response.as_deref().map(str::as_bytes));
+        loop {
+            match step {
+                // RFC 5034 §4: a challenge is "+" SP base64.
+                Step::Challenge(challenge) => {
+                    self.write(format!("+ {challenge}\r\n").as_bytes()).await?;
+                    let idle = self.server.settings.idle_timeout;
+                    step = match self.read_line_within(SASL_LINE_MAX, idle).await? {
+                        Line::Complete(line) => exchange.respond(&line),
+                        Line::TooLong => {
+                            return Ok(Some(self.protocol_error(Response::err("Authentication line too long"))));
+                        }
+                    };
+                }
+                Step::Done(credentials) => return Ok(Some(self.login(credentials).await)),
+                Step::Cancelled => return Ok(Some(self.protocol_error(Response::err("Authentication cancelled")))),
+                Step::Failed(error) => {
+                    let refusal = Response::err(format!("Malformed authentication data: {error}"));
+                    return Ok(Some(self.protocol_error(refusal)));
+                }
+            }
+        }
+    }
+
+    /// RFC 2595 §4 STLS. Whatever was sent after it in plain text is discarded by the connection.
+    async fn stls(&mut self) -> Handled {
+        if self.connection.is_tls() {
+            return Ok(Some(self.protocol_error(Response::err("Already using TLS"))));
+        }
+        if !self.connection.starttls_available() {
+            return Ok(Some(self.protocol_error(Response::err("STLS is not available on this port"))));
+        }
+        self.write(&Response::ok("Begin TLS negotiation").to_bytes()).await?;
+        match self.connection.starttls().await {
+            Ok(discarded) => {
+                if discarded > 0 {
+                    warn!(discarded, "plain-text bytes sent after STLS were discarded");
+                }
+                // RFC 2595 §4: the client must forget what it knew, and so do we.
+                self.state = State::start();
+                Ok(None)
+            }
+            Err(error) => {
+                info!(%error, "STLS handshake failed");
+                Err(Ending::Gone)
+            }
+        }
+    }
+
+    /// RFC 2595 §2.1: no passwords over a plain connection unless the operator allowed it. RFC 3206 §5
+    /// `[AUTH]`: the refusal is about the credentials' transport, not a fault of ours.
+    fn refuse_cleartext(&mut self) -> Option<Response> {
+        if self.password_allowed() {
+            return None;
+        }
+        let text = "Plain-text authentication is not allowed without TLS: use STLS first, or port 995";
+        Some(self.protocol_error(Response::err_with(ResponseCode::Auth, text)))
+    }
+
+    /// Checks the password (off the async threads: argon2 is meant to be slow) after the throttle's delay,
+    /// then enters TRANSACTION.
+    async fn login(&mut self, credentials: Credentials) -> Response {
+        let peer = self.connection.peer_addr().ip();
+        let user = credentials.authcid.to_lowercase();
+        let throttle = &self.server.throttle;
+        let delay = throttle.delay_for(peer, &user, Instant::now());
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let account = match self.server.store.account_by_address(&user).await {
+            Ok(account) => account,
+            Err(error) => {
+                warn!(%error, "store error during login");
+                return Response::temporary_failure();
+            }
+        };
+        let account = match password_matches(account.as_ref(), credentials.password).await {
+            true => account,
+            false => None,
+        };
+        let Some(account) = account else {
+            throttle.record_failure(peer, &user, Instant::now());
+            warn!(%peer, %user, "authentication failed");
+            return self.protocol_error(Response::err_with(ResponseCode::Auth, "Authentication failed"));
+        };
+        throttle.record_success(peer, &user);
+        self.span.record("user", account.address.as_str());
+        match self.open_maildrop(account).await {
+            Ok(transaction) => {
+                let (count, octets) = transaction.maildrop.stat();
+                info!(user = %transaction.address, messages = count, "logged in");
+                self.state = State::Transaction(Box::new(transaction));
+                Response::ok(format!("Logged in, {count} messages ({octets} octets)"))
+            }
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// Locks the maildrop, then snapshots INBOX: in that order, so no other POP3 session can change it
+    /// between the two.
+    async fn open_maildrop(&self, account: Account) -> Result<Transaction, Response> {
+        let store = &self.server.store;
+        let Some(lock) = MaildropLock::acquire(store, account.id) else {
+            info!(user = %account.address, "maildrop in use by another POP3 session");
+            return Err(Response::err_with(ResponseCode::InUse, "Maildrop already in use by another POP3 session"));
+        };
+        let store_failure = |error| {
+            warn!(%error, "store error opening the maildrop");
+            Response::temporary_failure()
+        };
+        let inbox = store.mailbox_by_name(account.id, INBOX).await.map_err(store_failure)?;
+        let Some(inbox) = inbox else {
+            warn!(user = %account.address, "account has no INBOX");
+            return Err(Response::err_with(
+                ResponseCode::SysPerm,
+                "Your mailbox is missing, contact the administrator",
+            ));
+        };
+        let messages = store.messages(inbox.id).await.map_err(store_failure)?;
+        Ok(Transaction {
+            account: account.id,
+            address: account.address,
+            inbox: inbox.id,
+            maildrop: Maildrop::new(inbox.uidvalidity, &messages),
+            retrieved: Default::default(),
+            _lock: lock,
+        })
+    }
+}
+
+/// Unknown users cost the same argon2 work as known ones, so timing does not reveal which exist.
+async fn password_matches(account: Option<&Account>, password: String) -> bool {
+    let hash = account.map(|account| account.password_hash.clone());
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&hash, &password),
+        None => verify_against_dummy(&password),
+    })
+    .await
+    .unwrap_or(false)
+}
