@@ -27,6 +27,10 @@ pub struct Config {
     #[serde(default)]
     pub pop3: Pop3Config,
     #[serde(default)]
+    pub dns: DnsConfig,
+    #[serde(default)]
+    pub relay: RelayConfig,
+    #[serde(default)]
     pub log: LogConfig,
 }
 
@@ -182,12 +186,31 @@ impl Default for SmtpConfig {
 pub struct QueueConfig {
     /// Seconds an outgoing message is retried before it bounces (RFC 5321 §4.5.4.1 suggests 4–5 days).
     pub lifetime_secs: u64,
+    /// Seconds after which the sender is told that a message is delayed (and still being retried).
+    pub delay_warning_secs: u64,
 }
 
 impl Default for QueueConfig {
     fn default() -> Self {
-        QueueConfig { lifetime_secs: 5 * 24 * 3600 }
+        QueueConfig { lifetime_secs: 5 * 24 * 3600, delay_warning_secs: 4 * 3600 }
     }
+}
+
+/// Where DNS questions go (MX, A/AAAA for outbound delivery).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsConfig {
+    /// Nameservers to ask instead of the system's (`/etc/resolv.conf`), e.g. `["127.0.0.1:5353"]`.
+    pub nameservers: Vec<SocketAddr>,
+}
+
+/// How outgoing mail leaves.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayConfig {
+    /// A static next hop per recipient domain, like a transport map: `"example.net" = "mx.example.net:25"`.
+    /// Mail for other domains goes to their MX hosts.
+    pub routes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +290,8 @@ impl Config {
             smtp: SmtpConfig::default(),
             queue: QueueConfig::default(),
             pop3: Pop3Config::default(),
+            dns: DnsConfig::default(),
+            relay: RelayConfig::default(),
             log: LogConfig::default(),
         }
     }

@@ -20,6 +20,8 @@ pub fn render(config: &Config) -> String {
     render_smtp(&mut out, config);
     render_queue(&mut out, config);
     render_pop3(&mut out, config);
+    render_dns(&mut out, config);
+    render_relay(&mut out, config);
     render_log(&mut out, config);
     out
 }
@@ -172,8 +174,10 @@ fn render_queue(out: &mut String, config: &Config) {
         out,
         "[queue]\n\
          # Seconds an outgoing message is retried before the sender gets a bounce (5 days).\n\
-         lifetime_secs = {}\n",
-        config.queue.lifetime_secs
+         lifetime_secs = {}\n\
+         # Seconds after which the sender is told that a message is delayed and still being retried.\n\
+         delay_warning_secs = {}\n",
+        config.queue.lifetime_secs, config.queue.delay_warning_secs
     );
 }
 
@@ -195,6 +199,31 @@ fn render_pop3(out: &mut String, config: &Config) {
          max_errors = {}\n",
         pop3.idle_timeout_secs, pop3.max_errors
     );
+}
+
+fn render_dns(out: &mut String, config: &Config) {
+    let nameservers: Vec<String> = config.dns.nameservers.iter().map(|address| quoted(&address.to_string())).collect();
+    let _ = writeln!(
+        out,
+        "[dns]\n\
+         # Nameservers to ask (MX and address lookups for outgoing mail) instead of the system's /etc/resolv.conf,\n\
+         # e.g. [\"127.0.0.1:5353\"]. Empty: the system's.\n\
+         nameservers = [{}]\n",
+        nameservers.join(", ")
+    );
+}
+
+fn render_relay(out: &mut String, config: &Config) {
+    out.push_str(
+        "[relay.routes]\n\
+         # A fixed next hop per recipient domain instead of its MX records, like a transport map:\n\
+         #   \"example.net\" = \"mx.example.net:25\"\n\
+         # Mail for domains not listed goes to their MX hosts.\n",
+    );
+    for (domain, next_hop) in &config.relay.routes {
+        let _ = writeln!(out, "{} = {}", quoted(domain), quoted(next_hop));
+    }
+    out.push('\n');
 }
 
 fn render_log(out: &mut String, config: &Config) {
@@ -230,6 +259,23 @@ mod tests {
             let text = render(&config);
             assert_eq!(parse(&text).unwrap(), config, "{text}");
         }
+    }
+
+    #[test]
+    fn routes_and_nameservers_read_back() {
+        let mut config = standard();
+        config.dns.nameservers = vec!["127.0.0.1:5353".parse().unwrap()];
+        config.relay.routes.insert("example.net".to_owned(), "127.0.0.1:20025".to_owned());
+        config.relay.routes.insert("b.test".to_owned(), "[::1]:25".to_owned());
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn a_route_without_a_port_is_refused() {
+        let mut config = standard();
+        config.relay.routes.insert("example.net".to_owned(), "mx.example.net".to_owned());
+        let error = parse(&render(&config)).unwrap_err().to_string();
+        assert!(error.contains("relay.routes"), "{error}");
     }
 
     #[test]

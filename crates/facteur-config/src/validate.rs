@@ -7,6 +7,7 @@ use crate::model::Config;
 pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     check_hostname(&config.server.hostname)?;
     check_listeners(config)?;
+    check_routes(config)?;
     check_limits(config)
 }
 
@@ -48,6 +49,21 @@ fn check_listeners(config: &Config) -> Result<(), ConfigError> {
                     format!("{address} is already used by listener.{other}"),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// A route's next hop is `host:port`; the host may be a name or an IP address (`[v6]:port` for IPv6).
+fn check_routes(config: &Config) -> Result<(), ConfigError> {
+    for (domain, next_hop) in &config.relay.routes {
+        let port_ok =
+            next_hop.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(invalid(
+                format!("relay.routes.\"{domain}\""),
+                format!("{next_hop:?} is not host:port (expected e.g. \"mx.example.net:25\")"),
+            ));
         }
     }
     Ok(())
