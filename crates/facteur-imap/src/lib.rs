@@ -1,48 +1,47 @@
-//! Facteur's IMAP server (being built: until then it answers every connection with "not available yet").
+//! Facteur's IMAP server: IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501) sessions on top of the store.
+//!
+//! A session reads bytes into the `facteur-imap-proto` command reader, dispatches each typed command on its
+//! state (`NotAuthenticated → Authenticated → Selected → Logout`, see `state.rs`), and writes typed responses.
+//! Each selected session keeps its own UID↔sequence-number map and catches up with other sessions (other
+//! devices, SMTP delivery, POP3) by reading the store's changes since the MODSEQ it last saw, woken by the
+//! store's change bus; it reports them only where RFC 9051 §7 allows.
+//!
+//! Deliberately not here: the IMAP grammar (the proto crate), TLS and sockets (`facteur-net`), password
+//! hashing and SASL decoding (`facteur-auth`), MIME parsing (`facteur-message`, done once at ingest).
+//! Not implemented yet, so not advertised: SORT, THREAD, QUOTA, COMPRESS=DEFLATE, MULTIAPPEND.
 
-use std::sync::Arc;
+/// Content-transfer decoding for FETCH BINARY (RFC 3516).
+mod binary;
+/// The CAPABILITY list for a session's state.
+mod capability;
+/// The command families, one file each.
+mod commands;
+/// From stored message summaries to ENVELOPE, BODYSTRUCTURE, flags, dates.
+mod convert;
+/// Which state may run which command: the one visible match.
+mod dispatch;
+/// The connection side of a session: reading commands, buffering and flushing responses.
+mod io;
+/// `\Recent` claims: which session a new message is recent for.
+mod recent;
+/// Body sections `BODY[…]` located in a stored message.
+mod sections;
+/// The selected mailbox: its sequence-number map and its catching up with other sessions.
+mod selected;
+/// The engine and its `ConnectionHandler` implementation.
+mod server;
+/// The connection loop.
+mod session;
+/// Operator settings.
+mod settings;
+/// Well-known names of special folders ("Sent Items", "Corbeille", …), resolved to one mailbox per role.
+pub mod special_folders;
+/// The session states.
+mod state;
+/// Decoded message summaries, cached per blob.
+mod summaries;
+/// Password checks on a few long-lived threads (bounded memory and CPU).
+mod verifier;
 
-use async_trait::async_trait;
-use facteur_auth::LoginThrottle;
-use facteur_net::{Connection, ConnectionHandler, ShutdownSignal};
-use facteur_store::Store;
-
-/// What an operator can tune about the IMAP listeners.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// Our name, for greetings.
-    pub hostname: String,
-    /// Passwords on unencrypted connections (never on a server reachable from a network).
-    pub allow_plaintext_auth: bool,
-}
-
-impl Settings {
-    /// The defaults.
-    pub fn new(hostname: &str) -> Settings {
-        Settings { hostname: hostname.to_owned(), allow_plaintext_auth: false }
-    }
-}
-
-/// The IMAP engine; one per listener.
-pub struct ImapServer {
-    settings: Settings,
-    store: Arc<dyn Store>,
-    throttle: Arc<LoginThrottle>,
-}
-
-impl ImapServer {
-    pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> ImapServer {
-        ImapServer { settings, store, throttle }
-    }
-}
-
-#[async_trait]
-impl ConnectionHandler for ImapServer {
-    async fn handle(&self, mut connection: Connection, _shutdown: ShutdownSignal) {
-        let _ = (&self.settings, &self.store, &self.throttle);
-        if connection.write_all(b"* BYE Facteur: IMAP is not available yet\r\n").await.is_ok() {
-            let _ = connection.flush().await;
-        }
-        let _ = connection.close().await;
-    }
-}
+pub use server::ImapServer;
+pub use settings::Settings;

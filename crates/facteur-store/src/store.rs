@@ -118,6 +118,14 @@ pub trait Store: Send + Sync {
     async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>>;
     /// Every message of the mailbox, ordered by UID.
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
+    /// The messages of the mailbox whose UID is within `first..=last`, ordered by UID: a FETCH or SEARCH over a
+    /// large mailbox reads it a slice at a time instead of all at once. The default filters
+    /// [`Store::messages`]; backends override it with an indexed read.
+    async fn messages_in_range(&self, mailbox: MailboxId, first: Uid, last: Uid) -> Result<Vec<MessageMeta>> {
+        let mut all = self.messages(mailbox).await?;
+        all.retain(|message| message.uid >= first && message.uid <= last);
+        Ok(all)
+    }
     /// The parse results stored with the blob, if it has any.
     async fn message_summary(&self, blob: BlobId) -> Result<Option<Vec<u8>>>;
     async fn changes_since(&self, mailbox: MailboxId, since: ModSeq) -> Result<MailboxChanges>;

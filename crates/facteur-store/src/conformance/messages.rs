@@ -95,6 +95,20 @@ pub async fn tombstones_show_in_changes_since(backend: &dyn Backend) {
     assert!(nothing.changed.is_empty() && nothing.vanished.is_empty());
 }
 
+pub async fn messages_in_range_reads_only_that_slice_in_uid_order(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    for n in 0..5 {
+        deliver_to(&store, &message(n), &[alice]).await;
+    }
+    let inbox_id = inbox(&store, alice).await.id;
+    store.expunge(inbox_id, &[uid(3)]).await.unwrap();
+    let slice = store.messages_in_range(inbox_id, uid(2), uid(4)).await.unwrap();
+    assert_eq!(slice.iter().map(|m| m.uid).collect::<Vec<_>>(), [uid(2), uid(4)]);
+    assert!(store.messages_in_range(inbox_id, uid(6), uid(9)).await.unwrap().is_empty());
+    let all = store.messages_in_range(inbox_id, uid(1), uid(u32::MAX)).await.unwrap();
+    assert_eq!(all, store.messages(inbox_id).await.unwrap());
+}
+
 pub async fn unchanged_since_conflict_is_reported_and_untouched(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     deliver_to(&store, &message(1), &[alice]).await;

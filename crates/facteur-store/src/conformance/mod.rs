@@ -58,6 +58,7 @@ macro_rules! conformance_tests {
             uids_are_not_reused_after_expunge,
             modseq_strictly_increases_across_changes,
             tombstones_show_in_changes_since,
+            messages_in_range_reads_only_that_slice_in_uid_order,
             unchanged_since_conflict_is_reported_and_untouched,
             flag_changes_that_change_nothing_keep_modseq,
             invalid_keywords_are_refused,

@@ -148,6 +148,15 @@ pub(crate) fn list(conn: &Connection, mailbox: MailboxId) -> Result<Vec<MessageM
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+pub(crate) fn list_range(conn: &Connection, mailbox: MailboxId, first: Uid, last: Uid) -> Result<Vec<MessageMeta>> {
+    ensure_mailbox(conn, mailbox)?;
+    let sql =
+        format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE mailbox = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid");
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params![mailbox, first, last], message_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn one(conn: &Connection, mailbox: MailboxId, uid: Uid) -> Result<Option<MessageMeta>> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE mailbox = ?1 AND uid = ?2");
     Ok(conn.prepare_cached(&sql)?.query_row(params![mailbox, uid], message_from_row).optional()?)

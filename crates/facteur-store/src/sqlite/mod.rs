@@ -297,6 +297,10 @@ impl Store for SqliteStore {
         self.read(move |conn| messages::list(conn, mailbox)).await
     }
 
+    async fn messages_in_range(&self, mailbox: MailboxId, first: Uid, last: Uid) -> Result<Vec<MessageMeta>> {
+        self.read(move |conn| messages::list_range(conn, mailbox, first, last)).await
+    }
+
     async fn message_summary(&self, blob: BlobId) -> Result<Option<Vec<u8>>> {
         self.read(move |conn| blobrefs::summary(conn, blob)).await
     }

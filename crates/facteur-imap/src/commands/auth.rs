@@ -1,0 +1,121 @@
+//! STARTTLS (RFC 9051 §6.2.1), AUTHENTICATE with PLAIN and LOGIN (§6.2.2, RFC 4959 SASL-IR), LOGIN (§6.2.3).
+//!
+//! Passwords are refused on a plain connection unless the operator allowed it (LOGINDISABLED is advertised
+//! then). Failures are slowed by the login throttle shared with SMTP and POP3, the delay served before the
+//! answer; unknown users cost the same argon2 work as known ones.
+
+use std::time::Instant;
+
+use facteur_auth::{Credentials, Mechanism, SaslExchange, Step};
+use facteur_imap_proto::{ContinueRequest, InitialResponse, Password, Response, ResponseCode, StatusResponse};
+use tracing::{info, warn};
+
+use crate::io::Ending;
+use crate::session::Session;
+use crate::state::State;
+
+impl Session<'_> {
+    /// The handshake happens after the tagged OK is sent (see [`Session::upgrade_to_tls`]).
+    pub(crate) fn starttls(&mut self) -> StatusResponse {
+        if self.client.connection.is_tls() || !self.client.connection.starttls_available() {
+            return StatusResponse::bad(None, "TLS is not available on this connection");
+        }
+        self.tls_after_reply = true;
+        StatusResponse::ok(None, "Begin TLS negotiation now")
+    }
+
+    /// Upgrades the connection once the OK is out. Whatever the client pipelined after STARTTLS arrived in
+    /// plain text and is thrown away (RFC 9051 §6.2.1, CVE-2011-0411).
+    pub(crate) async fn upgrade_to_tls(&mut self) -> Result<(), Ending> {
+        self.tls_after_reply = false;
+        self.client.flush().await?;
+        let discarded = self.client.reader.take_unprocessed().len();
+        if discarded > 0 {
+            warn!(discarded, "discarded plaintext pipelined after STARTTLS");
+        }
+        self.client.connection.starttls().await.map_err(|_| Ending::Gone)?;
+        Ok(())
+    }
+
+    pub(crate) async fn login(&mut self, username: String, password: Password) -> Result<StatusResponse, Ending> {
+        if let Some(refusal) = self.password_refusal() {
+            return Ok(refusal);
+        }
+        let password = String::from_utf8_lossy(&password.0).into_owned();
+        Ok(self.verify(Credentials { authcid: username, password }).await)
+    }
+
+    pub(crate) async fn authenticate(
+        &mut self,
+        mechanism: &str,
+        initial_response: Option<InitialResponse>,
+    ) -> Result<StatusResponse, Ending> {
+        if let Some(refusal) = self.password_refusal() {
+            return Ok(refusal);
+        }
+        let Some(mechanism) = Mechanism::from_name(mechanism) else {
+            return Ok(StatusResponse::no(None, "Unsupported authentication mechanism"));
+        };
+        let initial = match &initial_response {
+            None => None,
+            Some(InitialResponse::Empty) => Some(&b"="[..]),
+            Some(InitialResponse::Base64(text)) => Some(text.as_bytes()),
+        };
+        let (mut exchange, mut step) = SaslExchange::start(mechanism, initial);
+        loop {
+            match step {
+                Step::Challenge(challenge) => {
+                    self.client.send(&Response::Continue(ContinueRequest::Base64(challenge)));
+                    let Some(line) = self.client.read_line(&mut self.shutdown, std::time::Duration::ZERO).await? else {
+                        return Err(Ending::Gone);
+                    };
+                    step = exchange.respond(&line);
+                }
+                Step::Done(credentials) => return Ok(self.verify(credentials).await),
+                Step::Cancelled => return Ok(StatusResponse::bad(None, "Authentication cancelled")),
+                Step::Failed(error) => {
+                    return Ok(StatusResponse::bad(None, format!("Malformed authentication data: {error}")));
+                }
+            }
+        }
+    }
+
+    /// RFC 9051 §6.2.3: LOGIN must be refused on an unencrypted connection unless allowed.
+    fn password_refusal(&self) -> Option<StatusResponse> {
+        let allowed = self.client.connection.is_tls() || self.server.settings.allow_plaintext_auth;
+        (!allowed).then(|| {
+            StatusResponse::no(None, "Use STARTTLS before sending a password").with_code(ResponseCode::PrivacyRequired)
+        })
+    }
+
+    async fn verify(&mut self, credentials: Credentials) -> StatusResponse {
+        let peer = self.client.connection.peer_addr().ip();
+        let user = credentials.authcid.to_lowercase();
+        let throttle = &self.server.throttle;
+        let delay = throttle.delay_for(peer, &user, Instant::now());
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let account = match self.server.store.account_by_address(&user).await {
+            Ok(account) => account,
+            Err(error) => {
+                warn!(%error, "store error during login");
+                return StatusResponse::no(None, "Temporary authentication failure")
+                    .with_code(ResponseCode::Unavailable);
+            }
+        };
+        let hash = account.as_ref().map(|account| account.password_hash.clone());
+        if self.server.verifier.verify(hash, credentials.password).await
+            && let Some(account) = account
+        {
+            throttle.record_success(peer, &user);
+            info!(user = %account.address, "IMAP login");
+            self.state = State::Authenticated(account);
+            let capabilities = self.capabilities();
+            return StatusResponse::ok(None, "Logged in").with_code(ResponseCode::Capability(capabilities));
+        }
+        throttle.record_failure(peer, &user, Instant::now());
+        warn!(%peer, %user, "IMAP authentication failed");
+        StatusResponse::no(None, "Invalid credentials").with_code(ResponseCode::AuthenticationFailed)
+    }
+}

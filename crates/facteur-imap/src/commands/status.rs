@@ -1,0 +1,64 @@
+//! STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6), DELETED, and APPENDLIMIT
+//! (RFC 7889). RECENT counts the messages no session has claimed as `\Recent` yet (see [`crate::recent`]).
+
+use facteur_imap_proto::{Data, MailboxName, StatusItem, StatusResponse, StatusValue};
+use facteur_store::{Mailbox, SystemFlags};
+
+use crate::commands::{no_such_mailbox, resolve_mailbox, store_failure};
+use crate::session::Session;
+
+impl Session<'_> {
+    pub(crate) async fn status(&mut self, mailbox: &MailboxName, items: &[StatusItem]) -> StatusResponse {
+        let Some(account) = self.state.account() else { return StatusResponse::bad(None, "Log in first") };
+        match resolve_mailbox(self.server.store.as_ref(), account.id, mailbox).await {
+            Ok(Some(found)) => {
+                self.status_of_named(&found, mailbox, items).await;
+                StatusResponse::ok(None, "STATUS completed")
+            }
+            Ok(None) => no_such_mailbox(),
+            Err(error) => store_failure(&error),
+        }
+    }
+
+    /// `* STATUS` for a mailbox under its own name (LIST-STATUS).
+    pub(crate) async fn status_of(&mut self, mailbox: &Mailbox, items: &[StatusItem]) {
+        let name = MailboxName::new(mailbox.name.clone());
+        self.status_of_named(mailbox, &name, items).await;
+    }
+
+    /// Answers under the name the client used, which may be a special-folder alias.
+    async fn status_of_named(&mut self, mailbox: &Mailbox, name: &MailboxName, items: &[StatusItem]) {
+        let counted = items.iter().any(|item| matches!(item, StatusItem::Deleted | StatusItem::Recent));
+        let (deleted, recent) = if counted { self.count_deleted_and_recent(mailbox).await } else { (0, 0) };
+        let values = items
+            .iter()
+            .map(|item| match item {
+                StatusItem::Messages => StatusValue::Messages(mailbox.exists),
+                StatusItem::Recent => StatusValue::Recent(recent),
+                StatusItem::UidNext => StatusValue::UidNext(mailbox.uidnext.get()),
+                StatusItem::UidValidity => StatusValue::UidValidity(mailbox.uidvalidity.0),
+                StatusItem::Unseen => StatusValue::Unseen(mailbox.unseen),
+                StatusItem::Deleted => StatusValue::Deleted(deleted),
+                StatusItem::Size => StatusValue::Size(mailbox.size),
+                StatusItem::HighestModSeq => StatusValue::HighestModSeq(mailbox.highestmodseq.0),
+                StatusItem::AppendLimit => StatusValue::AppendLimit(Some(self.server.settings.limits.max_append)),
+            })
+            .collect();
+        self.client.data(Data::Status { mailbox: name.clone(), items: values });
+    }
+
+    /// Messages with `\Deleted`, and messages no session has claimed as `\Recent` yet.
+    async fn count_deleted_and_recent(&self, mailbox: &Mailbox) -> (u32, u32) {
+        match self.server.store.messages(mailbox.id).await {
+            Ok(messages) => {
+                let deleted = messages.iter().filter(|m| m.flags.contains(SystemFlags::DELETED)).count() as u32;
+                let recent = self.server.recent.unclaimed(mailbox.id, messages.iter().map(|m| m.uid));
+                (deleted, recent)
+            }
+            Err(error) => {
+                store_failure(&error);
+                (0, 0)
+            }
+        }
+    }
+}

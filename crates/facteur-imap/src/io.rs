@@ -1,0 +1,238 @@
+//! The connection side of a session: bytes in to the command reader, typed responses out.
+//!
+//! Responses are serialised into a buffer that goes to the socket when it grows large (a long FETCH streams)
+//! and when the reader has no further complete command: pipelined commands are answered in one segment, and
+//! nothing waits for a timer (RFC 9051 §5.5 lets clients pipeline).
+
+use std::collections::BTreeSet;
+
+use facteur_imap_proto::{
+    CommandReader, ContinueRequest, Data, FetchItem, Flag, NameEncoding, PermanentFlag, Response, ResponseCode,
+    ResponseWriter, StatusResponse,
+};
+use std::time::{Duration, Instant};
+
+use facteur_net::{Connection, ConnectionError, ShutdownSignal};
+
+/// RFC 9051 §5.4: a logged-in client may stay silent this long before autologout.
+pub const AUTOLOGOUT: Duration = Duration::from_secs(30 * 60);
+/// The system flags, as FLAGS lists them (RFC 9051 §2.3.2).
+pub const SYSTEM_FLAGS: [Flag; 5] = [Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
+
+/// Output beyond this many bytes is sent without waiting for the end of the command.
+const SEND_THRESHOLD: usize = 64 * 1024;
+/// Largest read from the socket at once.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Why a session ends.
+#[derive(Debug)]
+pub enum Ending {
+    /// The client logged out; the goodbye was sent.
+    Logout,
+    /// The connection failed or the peer went away (nothing more can be sent).
+    Gone,
+    /// Said goodbye for a reason of ours (errors, shutdown, timeout).
+    Bye,
+}
+
+impl From<ConnectionError> for Ending {
+    fn from(_: ConnectionError) -> Ending {
+        Ending::Gone
+    }
+}
+
+/// Extensions the client turned on with ENABLE (RFC 5161) or implicitly (RFC 7162 §3.1: a CONDSTORE
+/// command enables CONDSTORE).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Enabled {
+    pub rev2: bool,
+    pub condstore: bool,
+    pub qresync: bool,
+    pub utf8: bool,
+}
+
+/// What a wait for input gave.
+pub enum Input {
+    /// More bytes are in the reader.
+    Received,
+    /// The peer closed the connection.
+    Closed,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// One client's connection, reader and writer.
+pub struct Client {
+    pub connection: Connection,
+    pub reader: CommandReader,
+    writer: ResponseWriter,
+    out: Vec<u8>,
+    pub enabled: Enabled,
+    /// BAD answers so far.
+    pub errors: u32,
+    read_buffer: Vec<u8>,
+    /// Keywords announced in the selected mailbox's FLAGS.
+    keywords: BTreeSet<String>,
+}
+
+impl Client {
+    pub fn new(connection: Connection, reader: CommandReader) -> Client {
+        Client {
+            connection,
+            reader,
+            writer: ResponseWriter::default(),
+            out: Vec::with_capacity(4096),
+            enabled: Enabled::default(),
+            errors: 0,
+            read_buffer: vec![0; READ_CHUNK],
+            keywords: BTreeSet::new(),
+        }
+    }
+
+    /// Queues one response.
+    pub fn send(&mut self, response: &Response) {
+        self.writer.write(response, &mut self.out);
+    }
+
+    pub fn data(&mut self, data: Data) {
+        if let Data::Fetch { items, .. } = &data {
+            self.announce_new_keywords(items);
+        }
+        self.send(&Response::Data(data));
+    }
+
+    /// The keywords of the selected mailbox the client was told about in FLAGS.
+    pub fn set_known_keywords(&mut self, keywords: BTreeSet<String>) {
+        self.keywords = keywords;
+    }
+
+    /// RFC 9051 §7.3.5: a keyword must be in the mailbox's FLAGS before a FETCH shows it, so a new one is
+    /// announced with an updated FLAGS (and PERMANENTFLAGS) first.
+    fn announce_new_keywords(&mut self, items: &[FetchItem]) {
+        let mut new = false;
+        for item in items {
+            if let FetchItem::Flags(flags) = item {
+                for flag in flags {
+                    if let Flag::Keyword(keyword) = flag
+                        && !self.keywords.contains(keyword)
+                    {
+                        self.keywords.insert(keyword.clone());
+                        new = true;
+                    }
+                }
+            }
+        }
+        if new {
+            let mut flags: Vec<Flag> = SYSTEM_FLAGS.to_vec();
+            flags.extend(self.keywords.iter().map(|k| Flag::Keyword(k.clone())));
+            let mut permanent: Vec<PermanentFlag> = flags.iter().cloned().map(PermanentFlag::Flag).collect();
+            permanent.push(PermanentFlag::AnyKeyword);
+            self.send(&Response::Data(Data::Flags(flags)));
+            self.untagged_ok(ResponseCode::PermanentFlags(permanent), "Flags permitted");
+        }
+    }
+
+    pub fn status(&mut self, status: StatusResponse) {
+        self.send(&Response::Status(status));
+    }
+
+    /// An untagged `* OK [code] text`.
+    pub fn untagged_ok(&mut self, code: ResponseCode, text: &str) {
+        self.status(StatusResponse::ok(None, text).with_code(code));
+    }
+
+    pub fn continue_request(&mut self, text: &str) {
+        self.send(&Response::Continue(ContinueRequest::Text(text.to_owned())));
+    }
+
+    /// Sends queued output once there is a lot of it, so a large FETCH streams instead of piling up.
+    pub async fn pump(&mut self) -> Result<(), Ending> {
+        if self.out.len() >= SEND_THRESHOLD {
+            self.connection.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Sends everything queued, now.
+    pub async fn flush(&mut self) -> Result<(), Ending> {
+        if !self.out.is_empty() {
+            self.connection.write_all(&self.out).await?;
+            self.out.clear();
+            // An idle session should not keep the buffer of its largest FETCH.
+            if self.out.capacity() > 4 * SEND_THRESHOLD {
+                self.out = Vec::with_capacity(4096);
+            }
+        }
+        self.connection.flush().await?;
+        Ok(())
+    }
+
+    /// Waits for more bytes from the client (or shutdown) and hands them to the reader.
+    ///
+    /// The connection's own idle timeout is short, which suits clients that have not logged in; a logged-in
+    /// client is given `patience` in all, because RFC 9051 §5.4 has the autologout timer at 30 minutes at
+    /// least (clients re-issue IDLE every 29 minutes).
+    pub async fn receive(&mut self, shutdown: &mut ShutdownSignal, patience: Duration) -> Result<Input, Ending> {
+        let started = Instant::now();
+        loop {
+            let received = tokio::select! {
+                read = self.connection.read_chunk(&mut self.read_buffer) => read,
+                () = shutdown.triggered() => return Ok(Input::Shutdown),
+            };
+            return match received {
+                Ok(0) => Ok(Input::Closed),
+                Ok(n) => {
+                    self.reader.push(&self.read_buffer[..n]);
+                    Ok(Input::Received)
+                }
+                Err(ConnectionError::Timeout(_)) if started.elapsed() < patience => continue,
+                Err(ConnectionError::Timeout(_)) => Err(self.goodbye("Autologout; idle for too long").await),
+                Err(_) => Err(Ending::Gone),
+            };
+        }
+    }
+
+    /// Reads the next raw line (AUTHENTICATE responses, IDLE's DONE). `None` when the client went away.
+    pub async fn read_line(
+        &mut self,
+        shutdown: &mut ShutdownSignal,
+        patience: Duration,
+    ) -> Result<Option<Vec<u8>>, Ending> {
+        loop {
+            match self.reader.next_line() {
+                Ok(Some(line)) => return Ok(Some(line)),
+                Ok(None) => {}
+                Err(_) => return Ok(Some(Vec::new())),
+            }
+            self.flush().await?;
+            match self.receive(shutdown, patience).await? {
+                Input::Received => {}
+                Input::Closed => return Ok(None),
+                Input::Shutdown => return Err(self.goodbye("Server shutting down").await),
+            }
+        }
+    }
+
+    /// Says `* BYE text` and ends the session.
+    pub async fn goodbye(&mut self, text: &str) -> Ending {
+        self.status(StatusResponse::bye(text));
+        let _ = self.flush().await;
+        Ending::Bye
+    }
+
+    /// RFC 7162 §3.1: the first CONDSTORE-enabling command in a selected mailbox also reports its
+    /// HIGHESTMODSEQ, which the client did not get at SELECT time.
+    pub fn enable_condstore(&mut self, highest: facteur_store::ModSeq) {
+        if !self.enabled.condstore {
+            self.enabled.condstore = true;
+            self.untagged_ok(ResponseCode::HighestModSeq(highest.0), "CONDSTORE enabled");
+        }
+    }
+
+    /// Names travel as UTF-8 from now on (IMAP4rev2 or UTF8=ACCEPT enabled).
+    pub fn use_utf8_names(&mut self) {
+        self.writer.set_name_encoding(NameEncoding::Utf8);
+        self.reader.set_name_encoding(NameEncoding::Utf8);
+    }
+}

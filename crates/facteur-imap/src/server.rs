@@ -1,0 +1,59 @@
+//! The IMAP engine: one per listener, shared by its sessions.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use facteur_auth::LoginThrottle;
+use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
+use facteur_store::Store;
+
+use crate::recent::RecentClaims;
+use crate::session::Session;
+use crate::settings::Settings;
+use crate::summaries::SummaryCache;
+use crate::verifier::PasswordVerifier;
+
+/// The IMAP engine; one per listener.
+pub struct ImapServer {
+    pub(crate) settings: Settings,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) throttle: Arc<LoginThrottle>,
+    pub(crate) recent: RecentClaims,
+    pub(crate) summaries: SummaryCache,
+    pub(crate) verifier: PasswordVerifier,
+}
+
+impl ImapServer {
+    pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> ImapServer {
+        ImapServer {
+            settings,
+            store,
+            throttle,
+            recent: RecentClaims::default(),
+            summaries: SummaryCache::default(),
+            verifier: PasswordVerifier::new(parallel_password_checks()),
+        }
+    }
+}
+
+/// One password check per core: argon2 is CPU-bound, more at once only adds memory.
+fn parallel_password_checks() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get())
+}
+
+#[async_trait]
+impl ConnectionHandler for ImapServer {
+    async fn handle(&self, connection: Connection, shutdown: ShutdownSignal) {
+        Session::new(self, connection, shutdown).run().await;
+    }
+
+    async fn refuse(&self, connection: &mut Connection, refusal: Refusal) {
+        let line: &[u8] = match refusal {
+            Refusal::ServerBusy => b"* BYE [UNAVAILABLE] Server busy, try again later\r\n",
+            Refusal::TooManyFromPeer => b"* BYE [LIMIT] Too many connections from your network\r\n",
+        };
+        if connection.write_all(line).await.is_ok() {
+            let _ = connection.flush().await;
+        }
+    }
+}

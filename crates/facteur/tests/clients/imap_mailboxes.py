@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Mailbox IMAP scenarios with Python's imaplib: LIST, CREATE, RENAME, DELETE, STATUS, special folders."""
+from imap_common import arguments, check, connect, ok
+
+
+def folders(args):
+    imap = connect(args)
+    listed = b"\n".join(ok(imap.list(), "LIST"))
+    for expected in [rb'(\Sent \HasNoChildren) "/" Sent', rb'(\Trash \HasNoChildren) "/" Trash', b"INBOX"]:
+        check(expected in listed, f"{expected} not in {listed}")
+    ok(imap.create("Work/2024"), "CREATE Work/2024")
+    ok(imap.rename("Work/2024", "Work/2025"), "RENAME")
+    listed = b"\n".join(ok(imap.list('""', "Work/*"), "LIST Work/*"))
+    check(b"Work/2025" in listed and b"Work/2024" not in listed, f"after RENAME: {listed}")
+    ok(imap.delete("Work/2025"), "DELETE")
+    status = ok(imap.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"), "STATUS")
+    check(b"MESSAGES 0" in status[0], f"STATUS: {status}")
+    typ, _ = imap.select("Nowhere")
+    check(typ == "NO", "SELECT of a missing mailbox succeeded")
+    imap.logout()
+
+
+def special_folder_names(args):
+    """Outlook and a French Thunderbird on two devices: their names land in the one Sent and Trash."""
+    imap = connect(args)
+    ok(imap.create('"Sent Items"'), "CREATE Sent Items")
+    # "Éléments envoyés" in modified UTF-7, as an IMAP4rev1 client writes it.
+    ok(imap.create('"&AMk-l&AOk-ments envoy&AOk-s"'), "CREATE Éléments envoyés")
+    ok(imap.create('"Deleted Items"'), "CREATE Deleted Items")
+    listed = b"\n".join(ok(imap.list(), "LIST"))
+    check(b"Sent Items" not in listed and b"envoy" not in listed, f"duplicates were created: {listed}")
+    message = b"From: alice@example.test\r\nSubject: sent from Outlook\r\n\r\nhello\r\n"
+    ok(imap.append('"Sent Items"', r"(\Seen)", None, message), "APPEND Sent Items")
+    ok(imap.append('"&AMk-l&AOk-ments envoy&AOk-s"', r"(\Seen)", None, message), "APPEND Éléments envoyés")
+    data = ok(imap.select('"Sent Items"'), "SELECT Sent Items")
+    check(data == [b"2"], f"Sent Items should show both messages: {data}")
+    ok(imap.copy("1", '"Deleted Items"'), "COPY to Deleted Items")
+    imap.logout()
+
+
+SCENARIOS = {"folders": folders, "special_folder_names": special_folder_names}
+
+if __name__ == "__main__":
+    arguments_ = arguments()
+    SCENARIOS[arguments_.scenario](arguments_)

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Message IMAP scenarios with Python's imaplib: APPEND, FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE."""
+import imaplib
+import time
+
+from imap_common import arguments, check, connect, ok
+
+MESSAGE = (
+    b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Quarterly report\r\n"
+    b"Date: Tue, 14 Nov 2023 10:00:00 +0000\r\nMessage-ID: <q3@example.test>\r\n"
+    b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n"
+    b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNumbers attached.\r\n"
+    b"--XX\r\nContent-Type: application/octet-stream; name=q3.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"AAECAwQ=\r\n--XX--\r\n"
+)
+
+
+def fetch_family(args):
+    imap = connect(args)
+    date = imaplib.Time2Internaldate(time.mktime((2023, 11, 14, 10, 0, 0, 0, 0, -1)))
+    typ, data = imap.append("INBOX", r"(\Flagged $Important)", date, MESSAGE)
+    check(typ == "OK" and b"APPENDUID" in data[0], f"APPEND: {typ} {data}")
+    check(ok(imap.select("INBOX"), "SELECT") == [b"1"], "one message expected")
+    data = ok(imap.fetch("1", "(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"), "FETCH")
+    text = data[0]
+    for expected in [rb"\Flagged", b"$Important", b"14-Nov-2023", b"Quarterly report", b'"mixed"', b'"q3.bin"']:
+        check(expected in text, f"{expected} missing from {text}")
+    check(f"RFC822.SIZE {len(MESSAGE)}".encode() in text, f"size wrong in {text}")
+    data = ok(imap.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[1] BODY.PEEK[2.MIME])"), "FETCH")
+    # Short sections come as quoted strings, long ones as literals (tuples in imaplib): flatten both.
+    flat = b"".join(b"".join(item) if isinstance(item, tuple) else item for item in data)
+    check(b"From: Bob <bob@example.test>\r\nSubject: Quarterly report\r\n\r\n" in flat, f"header fields: {flat}")
+    check(b'BODY[1] "Numbers attached."' in flat, f"part 1: {flat}")
+    check(b"name=q3.bin" in flat, f"part 2 MIME: {flat}")
+    flags = ok(imap.fetch("1", "FLAGS"), "FETCH FLAGS")[0]
+    check(rb"\Seen" not in flags, f"PEEK set \\Seen: {flags}")
+    whole = ok(imap.fetch("1", "(BODY[])"), "FETCH BODY[]")
+    check(whole[0][1] == MESSAGE, "BODY[] differs from what was appended")
+    flags = ok(imap.fetch("1", "FLAGS"), "FETCH FLAGS")[0]
+    check(rb"\Seen" in flags, f"BODY[] did not set \\Seen: {flags}")
+    imap.logout()
+
+
+def store_search_copy_move(args):
+    imap = connect(args)
+    for subject in [b"alpha", b"beta", b"gamma"]:
+        ok(imap.append("INBOX", None, None, b"Subject: " + subject + b"\r\n\r\nbody of " + subject + b"\r\n"), "APPEND")
+    ok(imap.select("INBOX"), "SELECT")
+    ok(imap.store("2", "+FLAGS", r"(\Answered)"), "STORE")
+    check(ok(imap.search(None, "ANSWERED"), "SEARCH")[0] == b"2", "SEARCH ANSWERED")
+    check(ok(imap.search(None, "SUBJECT", "gamma"), "SEARCH")[0] == b"3", "SEARCH SUBJECT")
+    check(ok(imap.search(None, "BODY", "beta"), "SEARCH")[0] == b"2", "SEARCH BODY")
+    check(ok(imap.uid("SEARCH", None, "ALL"), "UID SEARCH")[0] == b"1 2 3", "UID SEARCH ALL")
+    typ, data = imap.copy("1", "Archive")
+    check(typ == "OK", f"COPY: {data}")
+    typ, data = imap.uid("MOVE", "3", "Trash")
+    check(typ == "OK", f"UID MOVE: {data}")
+    check(ok(imap.search(None, "ALL"), "SEARCH")[0] == b"1 2", "after MOVE")
+    ok(imap.store("1", "+FLAGS", r"(\Deleted)"), "STORE \\Deleted")
+    ok(imap.expunge(), "EXPUNGE")
+    check(ok(imap.search(None, "ALL"), "SEARCH")[0] == b"1", "after EXPUNGE")
+    check(ok(imap.select("Archive"), "SELECT Archive") == [b"1"], "Archive should hold the copy")
+    check(ok(imap.select("Trash"), "SELECT Trash") == [b"1"], "Trash should hold the moved message")
+    imap.logout()
+
+
+SCENARIOS = {"fetch_family": fetch_family, "store_search_copy_move": store_search_copy_move}
+
+if __name__ == "__main__":
+    arguments_ = arguments()
+    SCENARIOS[arguments_.scenario](arguments_)

@@ -1,0 +1,49 @@
+//! IMAP sessions against the real binary with Python's imaplib: STARTTLS, LOGINDISABLED, LOGIN, AUTHENTICATE.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+use std::process::Command;
+
+use facteur_testkit::TestServer;
+
+const ALICE: &str = "alice@example.test";
+const ALICE_PASSWORD: &str = "alice's long passphrase";
+
+fn server() -> TestServer {
+    TestServer::builder().account(ALICE, ALICE_PASSWORD).account("bob@example.test", "bob's passphrase").start()
+}
+
+/// Runs one scenario of `clients/imap_session.py` and fails the test with its output if it fails.
+fn run(server: &TestServer, scenario: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/imap_session.py");
+    let port = |name: &str| server.addr(name).port().to_string();
+    let certificate = server.certificate();
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(scenario)
+        .args(["--imap-port", &port("imap"), "--imaps-port", &port("imaps"), "--smtp-port", &port("smtp")])
+        .args(["--cafile", certificate.to_str().unwrap(), "--user", ALICE, "--password", ALICE_PASSWORD])
+        .output()
+        .expect("python3 runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "imap_session.py {scenario} failed:\n{said}\nserver log:\n{}", server.log());
+}
+
+#[test]
+fn starttls_is_required_before_login_on_the_plain_port() {
+    let server = server();
+    run(&server, "starttls_then_login");
+}
+
+#[test]
+fn authenticate_plain_works_and_wrong_passwords_are_refused() {
+    let server = server();
+    run(&server, "authenticate_plain");
+}
+
+#[test]
+fn capabilities_after_login_no_longer_offer_authentication() {
+    let server = server();
+    run(&server, "capabilities_after_login");
+}
