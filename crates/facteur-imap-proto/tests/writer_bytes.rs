@@ -76,18 +76,31 @@ fn eight_bit_strings_become_literals_for_imap4rev1() {
 }
 
 #[test]
-fn strings_with_crlf_become_literals_and_quotes_are_escaped() {
+fn message_content_is_always_a_literal_even_short_or_empty() {
     let r = data(Data::Fetch {
         seq: seq(2),
         items: vec![
             FetchItem::Rfc822Header(Some(b"A: b\r\n".to_vec())),
-            FetchItem::Rfc822Text(Some(b"say \"hi\" \\o/".to_vec())),
+            FetchItem::Rfc822Text(Some(Vec::new())),
             FetchItem::Rfc822(None),
         ],
     });
+    assert_eq!(written(&r), "* 2 FETCH (RFC822.HEADER {6}\r\nA: b\r\n RFC822.TEXT {0}\r\n RFC822 NIL)\r\n");
+}
+
+#[test]
+fn strings_with_crlf_become_literals_and_quotes_are_escaped() {
+    let r = data(Data::Fetch {
+        seq: seq(2),
+        items: vec![FetchItem::Envelope(Box::new(Envelope {
+            date: Some(b"a\r\nb".to_vec()),
+            subject: Some(b"say \"hi\" \\o/".to_vec()),
+            ..Envelope::default()
+        }))],
+    });
     assert_eq!(
         written(&r),
-        "* 2 FETCH (RFC822.HEADER {6}\r\nA: b\r\n RFC822.TEXT \"say \\\"hi\\\" \\\\o/\" RFC822 NIL)\r\n"
+        "* 2 FETCH (ENVELOPE ({4}\r\na\r\nb \"say \\\"hi\\\" \\\\o/\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
     );
 }
 
@@ -151,7 +164,7 @@ fn header_fields_section_is_echoed() {
             data: Some(b"x".to_vec()),
         }],
     });
-    assert_eq!(written(&r), "* 3 FETCH (BODY[1.2.HEADER.FIELDS.NOT (X-Spam \"Two Words\")]<0> \"x\")\r\n");
+    assert_eq!(written(&r), "* 3 FETCH (BODY[1.2.HEADER.FIELDS.NOT (X-Spam \"Two Words\")]<0> {1}\r\nx)\r\n");
 }
 
 #[test]

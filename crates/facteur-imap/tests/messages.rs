@@ -64,7 +64,7 @@ async fn fetch_serves_envelope_structure_and_sections_from_the_summary() {
     assert!(fetch.contains("(\"application\" \"pdf\" (\"name\" \"r.pdf\") NIL NIL \"base64\" 12"), "{fetch}");
     assert!(fetch.contains("\"mixed\""), "{fetch}");
     assert!(fetch.contains("BODY[HEADER.FIELDS (SUBJECT)] {19}Subject: Report"), "{fetch}");
-    assert!(fetch.contains("BODY[1] \"See attached.\""), "{fetch}");
+    assert!(fetch.contains("BODY[1] {13}See attached."), "{fetch}");
     let flags = client.ok("FETCH 1 FLAGS").await;
     assert!(!has(&flags, "\\Seen"), "PEEK must not set \\Seen: {flags:?}");
 }
@@ -76,7 +76,7 @@ async fn fetch_of_a_body_section_sets_seen_and_reports_it() {
     let mut client = server.login(ALICE).await;
     client.ok("SELECT INBOX").await;
     let lines = client.ok("FETCH 1 BODY[TEXT]<0.5>").await;
-    assert!(has(&lines, "BODY[TEXT]<0> \"Shall\"") && has(&lines, "FLAGS (\\Seen"), "{lines:?}");
+    assert!(has(&lines, "BODY[TEXT]<0> {5}Shall") && has(&lines, "FLAGS (\\Seen"), "{lines:?}");
     let examine = client.ok("EXAMINE INBOX").await;
     assert!(examine.last().unwrap().contains("[READ-ONLY]"));
 }
@@ -184,6 +184,6 @@ async fn binary_fetch_undoes_the_transfer_encoding() {
     let fetch = &lines[0];
     assert!(fetch.contains("BINARY.SIZE[2] 9"), "{fetch}");
     assert!(fetch.contains("BINARY[2] {9}%PDF-1.4\n"), "{fetch}");
-    assert!(fetch.contains("BINARY[1] \"See attached.\""), "{fetch}");
+    assert!(fetch.contains("BINARY[1] {13}See attached."), "{fetch}");
     assert!(!has(&client.ok("FETCH 1 FLAGS").await, "\\Seen"));
 }

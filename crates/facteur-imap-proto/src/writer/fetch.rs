@@ -42,17 +42,14 @@ impl Out<'_> {
                 self.raw(b"]");
                 self.origin(*origin);
                 self.sp();
-                self.nstring(data.as_deref());
+                self.content(data.as_deref(), false);
             }
             FetchItem::Binary { part, origin, data } => {
                 self.str(&format!("BINARY[{}]", PartPath(part)));
                 self.origin(*origin);
                 self.sp();
-                match data {
-                    Some(d) if d.contains(&0) => self.literal(d, true),
-                    Some(d) => self.string(d),
-                    None => self.nil(),
-                }
+                let binary = data.as_ref().is_some_and(|d| d.contains(&0));
+                self.content(data.as_deref(), binary);
             }
             FetchItem::BinarySize { part, size } => {
                 self.str(&format!("BINARY.SIZE[{}] {size}", PartPath(part)));
@@ -62,7 +59,17 @@ impl Out<'_> {
 
     fn labelled_nstring(&mut self, label: &str, data: &Option<Vec<u8>>) {
         self.str(label);
-        self.nstring(data.as_deref());
+        self.content(data.as_deref(), false);
+    }
+
+    /// Message content (RFC822*, BODY[...], BINARY[...]) always goes as a literal, even when short or empty: it is
+    /// bytes, not a string, and clients (and imaptest's append-binary script, which expects `{0}` for an empty
+    /// part) treat it so. `binary` sends literal8 (RFC 3516), needed when the data holds NUL.
+    fn content(&mut self, data: Option<&[u8]>, binary: bool) {
+        match data {
+            Some(data) => self.literal(data, binary),
+            None => self.nil(),
+        }
     }
 
     fn origin(&mut self, origin: Option<u32>) {

@@ -5,13 +5,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
 
 use crate::error::{Result, StoreError};
 use crate::sqlite::schema;
 
-/// Idle connections kept for reuse; more may be open briefly under load. Enough for every session of a busy
-/// server to find one: opening a connection (and losing its statement cache) costs far more than a query.
-const MAX_IDLE: usize = 32;
+/// Reads running at once, hence open connections and blocking threads. Without a bound, a burst of 2,000 IMAP
+/// sessions opened one SQLite connection and one blocking thread per concurrent read and kept the memory
+/// (≈1.2 GB); queries are short, so waiting for a permit costs less than that.
+const MAX_CONCURRENT: usize = 32;
+
+/// Idle connections kept for reuse: as many as may run, since opening a connection (and losing its statement
+/// cache) costs far more than a query.
+const MAX_IDLE: usize = MAX_CONCURRENT;
 
 #[derive(Clone)]
 pub(crate) struct ReadPool {
@@ -21,11 +27,14 @@ pub(crate) struct ReadPool {
 struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
 }
 
 impl ReadPool {
     pub fn new(path: PathBuf) -> ReadPool {
-        ReadPool { inner: Arc::new(Inner { path, idle: Mutex::new(Vec::new()) }) }
+        ReadPool {
+            inner: Arc::new(Inner { path, idle: Mutex::new(Vec::new()), permits: Semaphore::new(MAX_CONCURRENT) }),
+        }
     }
 
     /// Runs `query` on a pooled connection, in one read transaction so it sees a single snapshot.
@@ -34,6 +43,7 @@ impl ReadPool {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _permit = self.inner.permits.acquire().await.map_err(|_| StoreError::Closed)?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.take()?;
