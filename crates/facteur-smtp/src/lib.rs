@@ -10,8 +10,10 @@
 //!
 //! Deliberately not here: sockets, TLS set-up and connection limits (`facteur-net`), address resolution
 //! and storage (`facteur-store`, through `persist.rs` only), message parsing (`facteur-message`),
-//! password checks and SASL framing (`facteur-auth`), SPF/DKIM/DMARC (`facteur-mailauth`), and the
-//! outbound delivery of queued mail (its own issue).
+//! password checks and SASL framing (`facteur-auth`), SPF/DKIM/DMARC (`facteur-mailauth`).
+//!
+//! The [`outbound`] module works the other way: the delivery engine takes queued messages to other
+//! servers (MX routing, an SMTP client with opportunistic STARTTLS, retries, RFC 3464 reports).
 
 /// Envelope addresses split and normalised for routing decisions.
 mod address;
@@ -21,6 +23,8 @@ mod body;
 mod commands;
 /// Sender, recipients and ESMTP parameters of one transaction.
 mod envelope;
+/// Outbound delivery: queue worker, routing, SMTP client, retries, delivery reports.
+pub mod outbound;
 /// THE sender ownership rule of the submission face.
 mod ownership;
 /// THE one place messages are written to the store.

@@ -31,6 +31,16 @@ impl Engines {
         }
     }
 
+    /// The outbound delivery engine, configured from `[server]`, `[dns]`, `[relay]` and `[queue]`.
+    pub fn outbound(&self) -> Result<Arc<facteur_smtp::outbound::DeliveryEngine>, facteur_smtp::outbound::EngineError> {
+        let mut settings = facteur_smtp::outbound::OutboundSettings::new(&self.config.server.hostname);
+        settings.routes = self.config.relay.routes.clone();
+        settings.nameservers = self.config.dns.nameservers.clone();
+        settings.lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
+        settings.delay_warning = Duration::from_secs(self.config.queue.delay_warning_secs);
+        facteur_smtp::outbound::DeliveryEngine::new(settings, Arc::clone(&self.store))
+    }
+
     fn imap(&self) -> Arc<dyn ConnectionHandler> {
         let mut settings = facteur_imap::Settings::new(&self.config.server.hostname);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;

@@ -54,6 +54,8 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
             listeners.spawn(bound.serve(Arc::clone(&handler), stopping.clone()));
         }
     }
+    let outbound = engines.outbound().map_err(|error| usage!("{error}"))?;
+    let delivering = tokio::spawn(outbound.run(stopping.clone()));
     info!("{READY_MARK}");
     if let Some(quickstart) = &quickstart {
         quickstart.print(data_dir, &config);
@@ -66,6 +68,9 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     if tokio::time::timeout(grace + Duration::from_secs(1), drain(&mut listeners)).await.is_err() {
         warn!("sessions still running after {grace:?}: closing them");
         listeners.abort_all();
+    }
+    if delivering.await.is_err() {
+        warn!("outbound delivery ended abnormally");
     }
     store.close().await.map_err(store_failure)?;
     info!("stopped");

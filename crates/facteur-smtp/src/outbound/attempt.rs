@@ -1,0 +1,207 @@
+//! One delivery attempt for one queued message: expire what is too old, refuse a looping message, deliver
+//! the due recipients one domain (one connection) at a time, tell the sender what they asked to hear
+//! (RFC 3461), record each recipient's outcome, and dequeue the message once nobody is left to try.
+//!
+//! Reports are sent before outcomes are recorded: a crash in between sends a report twice rather than never.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use facteur_store::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError};
+use tracing::{debug, info};
+
+use super::client::{self, Outcome, Outgoing};
+use super::dsn::Action;
+use super::engine::{DeliveryEngine, is_settled};
+use super::reply::Verdict;
+use super::report::{Notice, send_reports};
+
+/// Works on `entry` at `now`; see the module documentation.
+pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -> Result<(), StoreError> {
+    let content = engine.store.read_blob(entry.blob).await?;
+    let mut settled: Vec<(usize, Outcome)> = Vec::new();
+    for (index, recipient) in entry.recipients.iter().enumerate() {
+        if recipient.status == RecipientStatus::Pending && entry.expires_at <= now {
+            settled.push((index, expired(recipient, entry.expires_at - entry.created_at)));
+        }
+    }
+    let due: Vec<usize> = (0..entry.recipients.len())
+        .filter(|&i| {
+            let r = &entry.recipients[i];
+            r.status == RecipientStatus::Pending && r.next_attempt <= now && entry.expires_at > now
+        })
+        .collect();
+    if !due.is_empty() {
+        let received = count_received(&content);
+        if received > engine.settings.max_received {
+            let reply = format!("554 5.4.6 mail loop: {received} Received: header fields (RFC 5321 §6.3)");
+            settled.extend(due.iter().map(|&i| (i, Outcome { verdict: Verdict::Permanent, reply: reply.clone() })));
+        } else {
+            for (domain, indexes) in by_domain(&entry, &due) {
+                let outcomes = deliver_to_domain(engine, &entry, &domain, &indexes, &content).await;
+                settled.extend(indexes.into_iter().zip(outcomes));
+            }
+        }
+    }
+    let notices = notices(engine, &entry, &settled, now);
+    if !notices.is_empty() && !entry.return_path.is_empty() {
+        send_reports(engine, &entry, &content, notices, now).await?;
+    }
+    for (index, outcome) in settled {
+        let attempt = record(engine, &entry.recipients[index], &outcome, now);
+        let recipient = &mut entry.recipients[index];
+        debug!(queue_id = entry.id.0, recipient = %recipient.address, status = %attempt.status, "attempt recorded");
+        recipient.status = attempt.status;
+        engine.store.record_attempt(entry.id, &recipient.address, attempt).await?;
+    }
+    if is_settled(&entry) {
+        info!(queue_id = entry.id.0, "outbound: message settled for every recipient, dequeued");
+        engine.store.dequeue(entry.id).await?;
+    }
+    Ok(())
+}
+
+fn expired(recipient: &QueueRecipient, lifetime: i64) -> Outcome {
+    let last = recipient.last_reply.as_deref().unwrap_or("no attempt succeeded");
+    let days = Duration::from_secs(lifetime.max(0) as u64).as_secs_f64() / 86_400.0;
+    let reply = format!("5.4.7 gave up after {days:.1} days in the queue; last reply: {last}");
+    Outcome { verdict: Verdict::Permanent, reply }
+}
+
+/// The due recipients grouped by domain (lower-cased), each group sharing one connection.
+fn by_domain(entry: &QueueEntry, due: &[usize]) -> BTreeMap<String, Vec<usize>> {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &index in due {
+        let address = &entry.recipients[index].address;
+        let domain = address.rsplit_once('@').map_or(String::new(), |(_, domain)| domain.to_ascii_lowercase());
+        groups.entry(domain).or_default().push(index);
+    }
+    groups
+}
+
+/// Tries every next hop of `domain` in order until one settles the recipients; one outcome per index.
+async fn deliver_to_domain(
+    engine: &DeliveryEngine,
+    entry: &QueueEntry,
+    domain: &str,
+    indexes: &[usize],
+    content: &[u8],
+) -> Vec<Outcome> {
+    let everyone = |verdict, reply: String| vec![Outcome { verdict, reply }; indexes.len()];
+    if domain.is_empty() {
+        return everyone(Verdict::Permanent, "553 5.1.3 the address has no domain".into());
+    }
+    let hops = match engine.router.next_hops(domain).await {
+        Ok(hops) => hops,
+        Err(error) => return everyone(error.verdict(), error.to_string()),
+    };
+    let recipients: Vec<String> = indexes.iter().map(|&i| entry.recipients[i].address.clone()).collect();
+    let message = Outgoing { return_path: &entry.return_path, recipients: &recipients, content };
+    let mut last_failure = format!("4.4.1 no server for {domain} answered");
+    for hop in &hops {
+        for address in &hop.addresses {
+            let connecting = tokio::net::TcpStream::connect(address);
+            let tcp = match tokio::time::timeout(engine.settings.connect_timeout, connecting).await {
+                Ok(Ok(tcp)) => tcp,
+                Ok(Err(error)) => {
+                    last_failure = format!("4.4.1 cannot connect to {} [{address}]: {error}", hop.host);
+                    continue;
+                }
+                Err(_) => {
+                    last_failure = format!("4.4.1 no answer from {} [{address}]", hop.host);
+                    continue;
+                }
+            };
+            match client::deliver(tcp, &hop.host, &engine.client, message).await {
+                Ok(outcomes) => return outcomes,
+                // RFC 5321 §5.1: a temporary failure of one host sends us to the next one.
+                Err(error) if error.verdict() == Verdict::Temporary => {
+                    last_failure = format!("{error} ({} [{address}])", hop.host);
+                }
+                Err(error) => return everyone(error.verdict(), format!("{error} ({} [{address}])", hop.host)),
+            }
+        }
+    }
+    everyone(Verdict::Temporary, last_failure)
+}
+
+/// What the attempt becomes in the store.
+fn record(engine: &DeliveryEngine, recipient: &QueueRecipient, outcome: &Outcome, now: i64) -> DeliveryAttempt {
+    let (status, next_attempt) = match outcome.verdict {
+        Verdict::Accepted => (RecipientStatus::Delivered, now),
+        Verdict::Permanent => (RecipientStatus::Failed, now),
+        Verdict::Temporary => {
+            let delay = engine.settings.schedule.delay_after(recipient.attempts.saturating_add(1));
+            (RecipientStatus::Pending, now.saturating_add(delay.as_secs() as i64))
+        }
+    };
+    DeliveryAttempt { status, next_attempt, reply: Some(outcome.reply.clone()) }
+}
+
+/// The reports the recipients' outcomes call for, given their `NOTIFY` (RFC 3461 §4.1).
+fn notices<'a>(
+    engine: &DeliveryEngine,
+    entry: &'a QueueEntry,
+    settled: &'a [(usize, Outcome)],
+    now: i64,
+) -> Vec<Notice<'a>> {
+    let mut notices = Vec::new();
+    for (index, outcome) in settled {
+        let recipient = &entry.recipients[*index];
+        let action = match outcome.verdict {
+            Verdict::Permanent if recipient.notify.contains(Notify::FAILURE) => Action::Failed,
+            Verdict::Accepted if recipient.notify.contains(Notify::SUCCESS) => Action::Relayed,
+            Verdict::Temporary
+                if recipient.notify.contains(Notify::DELAY)
+                    && crosses_delay_threshold(engine, entry, recipient, now) =>
+            {
+                Action::Delayed
+            }
+            _ => continue,
+        };
+        notices.push(Notice { recipient, action, diagnostic: &outcome.reply });
+    }
+    notices
+}
+
+/// Whether this attempt is the first one at or after the delay-warning time, so the warning goes once.
+/// The previous attempt's time is not stored; it is the scheduled time of this one minus the delay that
+/// followed it (an operator's `queue retry` can make that estimate early, at worst warning twice).
+fn crosses_delay_threshold(engine: &DeliveryEngine, entry: &QueueEntry, recipient: &QueueRecipient, now: i64) -> bool {
+    let threshold = entry.created_at.saturating_add(engine.settings.delay_warning.as_secs() as i64);
+    if now < threshold || threshold >= entry.expires_at {
+        return false;
+    }
+    if recipient.attempts == 0 {
+        return true;
+    }
+    let previous = recipient.next_attempt - engine.settings.schedule.delay_after(recipient.attempts).as_secs() as i64;
+    previous < threshold
+}
+
+/// `Received:` fields in the header section (RFC 5321 §6.3 loop detection).
+fn count_received(content: &[u8]) -> usize {
+    let mut count = 0;
+    for line in content.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line.len() >= 9 && line[..9].eq_ignore_ascii_case(b"received:") {
+            count += 1;
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_fields_are_counted_in_the_header_only() {
+        let message = b"Received: a\r\nRECEIVED: b\r\n  folded\r\nSubject: x\r\n\r\nReceived: in body\r\n";
+        assert_eq!(count_received(message), 2);
+        assert_eq!(count_received(b""), 0);
+    }
+}

@@ -1,0 +1,338 @@
+//! The SMTP client side of one connection (RFC 5321 §3, §4.1): greeting, EHLO, STARTTLS when offered
+//! (RFC 3207), EHLO again, then one transaction for every recipient of one domain: MAIL, one RCPT each,
+//! DATA. Commands go one at a time (no PIPELINING yet): simpler to reason about, at the cost of round trips.
+//!
+//! Every read and write has a timeout and every reply a size limit, so a silent or babbling peer costs us
+//! a bounded wait and bounded memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ClientConfig;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::reply::{Reply, Verdict};
+use super::tls::server_name;
+
+/// RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; we tolerate more from sloppy peers, within reason.
+const MAX_REPLY_LINE: u64 = 4096;
+const MAX_REPLY_LINES: usize = 100;
+
+/// What the client needs to know beyond the message.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Our name in EHLO.
+    pub hostname: String,
+    pub command_timeout: Duration,
+    /// For the whole DATA transfer and its final reply (RFC 5321 §4.5.3.2.6 suggests 10 minutes).
+    pub data_timeout: Duration,
+    pub tls: Arc<ClientConfig>,
+}
+
+/// One message to hand over: envelope and content.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Empty for the null reverse-path.
+    pub return_path: &'a str,
+    pub recipients: &'a [String],
+    pub content: &'a [u8],
+}
+
+/// What happened to one recipient, with the reply (or our own explanation) to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub reply: String,
+}
+
+impl Outcome {
+    fn from_reply(reply: &Reply) -> Outcome {
+        Outcome { verdict: reply.verdict(), reply: reply.to_string() }
+    }
+}
+
+/// A failure that concerns the whole session, before any recipient was settled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("4.4.2 connection trouble: {0}")]
+    Network(String),
+    #[error("4.4.2 no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("4.7.5 TLS handshake failed: {0}")]
+    Tls(String),
+    #[error("4.5.0 protocol violation by the remote server: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Rejected(String, Verdict),
+}
+
+impl SessionError {
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            SessionError::Rejected(_, verdict) => *verdict,
+            _ => Verdict::Temporary,
+        }
+    }
+
+    fn rejected(reply: &Reply) -> SessionError {
+        SessionError::Rejected(reply.to_string(), reply.verdict())
+    }
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// One connection, plain or upgraded to TLS.
+struct Connection {
+    stream: BufReader<Box<dyn Stream>>,
+    timeout: Duration,
+}
+
+/// Delivers `message` over `tcp` to the server called `host`; one [`Outcome`] per recipient, in order.
+pub async fn deliver(
+    tcp: TcpStream,
+    host: &str,
+    settings: &ClientSettings,
+    message: Outgoing<'_>,
+) -> Result<Vec<Outcome>, SessionError> {
+    let mut connection =
+        Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
+    expect_positive(connection.read_reply().await?)?;
+    let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
+    if capabilities.has("STARTTLS") {
+        connection = starttls(connection, host, settings).await?;
+        capabilities = ehlo(&mut connection, &settings.hostname).await?;
+    }
+    let outcomes = transaction(&mut connection, &capabilities, settings, message).await?;
+    // The transaction is settled; a failing QUIT changes nothing (RFC 5321 §4.1.1.10).
+    let _ = connection.command("QUIT").await;
+    Ok(outcomes)
+}
+
+async fn transaction(
+    connection: &mut Connection,
+    capabilities: &Capabilities,
+    settings: &ClientSettings,
+    message: Outgoing<'_>,
+) -> Result<Vec<Outcome>, SessionError> {
+    let mail = mail_command(capabilities, message)?;
+    expect_positive(connection.command(&mail).await?)?;
+    let mut outcomes = Vec::with_capacity(message.recipients.len());
+    for recipient in message.recipients {
+        let reply = connection.command(&format!("RCPT TO:<{recipient}>")).await?;
+        outcomes.push(Outcome::from_reply(&reply));
+    }
+    if outcomes.iter().all(|outcome| outcome.verdict != Verdict::Accepted) {
+        let _ = connection.command("RSET").await;
+        return Ok(outcomes);
+    }
+    let go_ahead = connection.command("DATA").await?;
+    let final_reply = if go_ahead.code == 354 {
+        connection.timeout = settings.data_timeout;
+        connection.send(&dot_stuffed(message.content)).await?;
+        let reply = connection.read_reply().await?;
+        connection.timeout = settings.command_timeout;
+        reply
+    } else {
+        go_ahead
+    };
+    // RFC 5321 §3.3: the DATA reply settles every recipient the server had accepted.
+    for outcome in outcomes.iter_mut().filter(|outcome| outcome.verdict == Verdict::Accepted) {
+        *outcome = Outcome::from_reply(&final_reply);
+    }
+    Ok(outcomes)
+}
+
+/// `MAIL FROM` with the parameters the message needs and the server supports.
+fn mail_command(capabilities: &Capabilities, message: Outgoing<'_>) -> Result<String, SessionError> {
+    let mut command = format!("MAIL FROM:<{}>", message.return_path);
+    if capabilities.has("SIZE") {
+        command.push_str(&format!(" SIZE={}", message.content.len()));
+    }
+    if capabilities.has("8BITMIME") && !message.content.is_ascii() {
+        command.push_str(" BODY=8BITMIME");
+    }
+    let needs_smtputf8 = !message.return_path.is_ascii() || message.recipients.iter().any(|r| !r.is_ascii());
+    if needs_smtputf8 {
+        // RFC 6531 §3.4: without the extension the addresses cannot be sent at all.
+        if !capabilities.has("SMTPUTF8") {
+            return Err(SessionError::Rejected(
+                "550 5.6.7 the recipient's server does not support internationalised addresses (SMTPUTF8)".into(),
+                Verdict::Permanent,
+            ));
+        }
+        command.push_str(" SMTPUTF8");
+    }
+    Ok(command)
+}
+
+fn expect_positive(reply: Reply) -> Result<Reply, SessionError> {
+    if reply.is_positive() { Ok(reply) } else { Err(SessionError::rejected(&reply)) }
+}
+
+/// The extensions an EHLO reply lists (RFC 5321 §4.1.1.1), upper-cased keywords.
+struct Capabilities(Vec<String>);
+
+impl Capabilities {
+    fn has(&self, keyword: &str) -> bool {
+        self.0.iter().any(|capability| capability == keyword)
+    }
+}
+
+/// EHLO, or HELO for a server that does not know EHLO (RFC 5321 §3.2).
+async fn ehlo(connection: &mut Connection, hostname: &str) -> Result<Capabilities, SessionError> {
+    let reply = connection.command(&format!("EHLO {hostname}")).await?;
+    if reply.is_positive() {
+        let keywords = reply.lines.iter().skip(1);
+        let keywords = keywords.filter_map(|line| line.split_whitespace().next()).map(str::to_ascii_uppercase);
+        return Ok(Capabilities(keywords.collect()));
+    }
+    expect_positive(connection.command(&format!("HELO {hostname}")).await?)?;
+    Ok(Capabilities(Vec::new()))
+}
+
+/// Upgrades to TLS. A refusal of STARTTLS is an error (temporary for a 4xx): the server offered it.
+async fn starttls(
+    mut connection: Connection,
+    host: &str,
+    settings: &ClientSettings,
+) -> Result<Connection, SessionError> {
+    let reply = connection.command("STARTTLS").await?;
+    if reply.code != 220 {
+        return Err(SessionError::rejected(&reply));
+    }
+    // RFC 3207 §4.2 / CVE-2011-0411: anything the server sent after its 220 was sent in plaintext and
+    // must not be read as if it came through TLS.
+    if !connection.stream.buffer().is_empty() {
+        return Err(SessionError::Protocol("data after the STARTTLS reply".into()));
+    }
+    let Some(name) = server_name(host) else {
+        return Err(SessionError::Tls(format!("{host:?} is not a valid TLS server name")));
+    };
+    let plain = connection.stream.into_inner();
+    let connector = TlsConnector::from(Arc::clone(&settings.tls));
+    let handshake = tokio::time::timeout(connection.timeout, connector.connect(name, plain));
+    let tls = match handshake.await {
+        Err(_) => return Err(SessionError::Timeout(connection.timeout)),
+        Ok(Err(error)) => return Err(SessionError::Tls(error.to_string())),
+        Ok(Ok(tls)) => tls,
+    };
+    Ok(Connection { stream: BufReader::new(Box::new(tls)), timeout: connection.timeout })
+}
+
+impl Connection {
+    async fn command(&mut self, line: &str) -> Result<Reply, SessionError> {
+        self.send(format!("{line}\r\n").as_bytes()).await?;
+        self.read_reply().await
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
+        let stream = self.stream.get_mut();
+        let write = async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(self.timeout, write).await {
+            Err(_) => Err(SessionError::Timeout(self.timeout)),
+            Ok(Err(error)) => Err(SessionError::Network(error.to_string())),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    async fn read_reply(&mut self) -> Result<Reply, SessionError> {
+        match tokio::time::timeout(self.timeout, self.read_reply_lines()).await {
+            Err(_) => Err(SessionError::Timeout(self.timeout)),
+            Ok(reply) => reply,
+        }
+    }
+
+    async fn read_reply_lines(&mut self) -> Result<Reply, SessionError> {
+        let mut lines = Vec::new();
+        let mut buffer = Vec::new();
+        loop {
+            buffer.clear();
+            let read = (&mut self.stream).take(MAX_REPLY_LINE).read_until(b'\n', &mut buffer).await;
+            let read = read.map_err(|error| SessionError::Network(error.to_string()))?;
+            if read == 0 {
+                return Err(SessionError::Network("the server closed the connection".into()));
+            }
+            let (code, last, text) = parse_reply_line(&buffer)?;
+            lines.push(text);
+            if last {
+                return Ok(Reply { code, lines });
+            }
+            if lines.len() >= MAX_REPLY_LINES {
+                return Err(SessionError::Protocol("reply too long".into()));
+            }
+        }
+    }
+}
+
+/// `250-text` or `250 text` (RFC 5321 §4.2): the code, whether this is the last line, and the text.
+fn parse_reply_line(line: &[u8]) -> Result<(u16, bool, String), SessionError> {
+    let line = String::from_utf8_lossy(line);
+    let line = line.trim_end_matches(['\r', '\n']);
+    let malformed = || SessionError::Protocol(format!("malformed reply line {:?}", truncated(line)));
+    let code = line.get(..3).filter(|code| code.bytes().all(|b| b.is_ascii_digit())).ok_or_else(malformed)?;
+    let code: u16 = code.parse().map_err(|_| malformed())?;
+    let (last, text) = match line.as_bytes().get(3) {
+        None => (true, ""),
+        Some(b' ') => (true, &line[4..]),
+        Some(b'-') => (false, &line[4..]),
+        Some(_) => return Err(malformed()),
+    };
+    Ok((code, last, text.to_owned()))
+}
+
+fn truncated(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+/// The content as DATA sends it (RFC 5321 §4.5.2): CRLF line ends, a leading dot doubled, ended by `.`.
+pub fn dot_stuffed(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + content.len() / 64 + 5);
+    for line in content.split_inclusive(|&b| b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.first() == Some(&b'.') {
+            out.push(b'.');
+        }
+        out.extend_from_slice(text);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_stuffing_doubles_leading_dots_and_normalises_line_ends() {
+        assert_eq!(dot_stuffed(b"a\r\n.b\n..c\r\nd"), b"a\r\n..b\r\n...c\r\nd\r\n.\r\n");
+        assert_eq!(dot_stuffed(b""), b".\r\n");
+    }
+
+    #[test]
+    fn reply_lines_are_parsed_and_malformed_ones_refused() {
+        assert_eq!(parse_reply_line(b"250-SIZE 100\r\n").unwrap(), (250, false, "SIZE 100".into()));
+        assert_eq!(parse_reply_line(b"550 5.1.1 no\r\n").unwrap(), (550, true, "5.1.1 no".into()));
+        assert_eq!(parse_reply_line(b"220\r\n").unwrap(), (220, true, String::new()));
+        assert!(parse_reply_line(b"25").is_err());
+        assert!(parse_reply_line(b"250x").is_err());
+        assert!(parse_reply_line(b"hello").is_err());
+    }
+
+    #[test]
+    fn smtputf8_addresses_fail_permanently_without_the_extension() {
+        let recipients = vec!["jos\u{e9}@b.test".to_owned()];
+        let message = Outgoing { return_path: "a@a.test", recipients: &recipients, content: b"x" };
+        let error = mail_command(&Capabilities(vec!["SIZE".into()]), message).unwrap_err();
+        assert_eq!(error.verdict(), Verdict::Permanent);
+        let with = mail_command(&Capabilities(vec!["SMTPUTF8".into(), "SIZE".into()]), message).unwrap();
+        assert_eq!(with, "MAIL FROM:<a@a.test> SIZE=1 SMTPUTF8");
+    }
+}

@@ -1,0 +1,143 @@
+//! The delivery engine: looks at the queue every `poll_interval` (and at start-up, so that the queue
+//! survives restarts), and starts one task per message with a recipient due, at most `max_parallel` at a
+//! time and never two for the same message.
+//!
+//! The store is the only state: a crash loses nothing but the in-flight attempts, which are repeated. A
+//! crash between a remote `250` and our record of it repeats that one delivery (RFC 5321 §6.1 prefers a
+//! duplicate to a loss); everything else is recorded before the next step is taken.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use facteur_net::ShutdownSignal;
+use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use super::attempt::work_on;
+use super::client::ClientSettings;
+use super::route::Router;
+use super::settings::OutboundSettings;
+use super::tls::opportunistic_client_config;
+
+/// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("outbound: DNS resolver: {0}")]
+    Resolver(String),
+    #[error("outbound: TLS client configuration: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// Works the outbound queue; see the module documentation.
+pub struct DeliveryEngine {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) settings: OutboundSettings,
+    pub(super) router: Router,
+    pub(super) client: ClientSettings,
+    in_flight: Mutex<HashSet<QueueId>>,
+    permits: Arc<Semaphore>,
+}
+
+impl DeliveryEngine {
+    pub fn new(settings: OutboundSettings, store: Arc<dyn Store>) -> Result<Arc<DeliveryEngine>, EngineError> {
+        let router = Router::new(&settings.nameservers, settings.routes.clone(), &settings.hostname, settings.mx_port)
+            .map_err(|error| EngineError::Resolver(error.to_string()))?;
+        let client = ClientSettings {
+            hostname: settings.hostname.clone(),
+            command_timeout: settings.command_timeout,
+            data_timeout: settings.data_timeout,
+            tls: opportunistic_client_config()?,
+        };
+        let permits = Arc::new(Semaphore::new(settings.max_parallel.max(1)));
+        Ok(Arc::new(DeliveryEngine { store, settings, router, client, in_flight: Mutex::default(), permits }))
+    }
+
+    /// Runs until `stop` triggers, then gives deliveries in progress a short grace.
+    pub async fn run(self: Arc<Self>, mut stop: ShutdownSignal) {
+        info!(hostname = %self.settings.hostname, "outbound delivery started");
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            if let Err(error) = self.dispatch_due(&mut tasks).await {
+                warn!(%error, "outbound: cannot read the queue");
+            }
+            tokio::select! {
+                () = stop.triggered() => break,
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
+            }
+        }
+        if tokio::time::timeout(SHUTDOWN_GRACE, drain(&mut tasks)).await.is_err() {
+            warn!("outbound: deliveries still running at shutdown are abandoned and will be retried");
+            tasks.abort_all();
+        }
+        info!("outbound delivery stopped");
+    }
+
+    /// One pass over the queue, waiting for every delivery it starts: what tests and `queue retry` use.
+    pub async fn run_once(self: &Arc<Self>) -> Result<(), StoreError> {
+        let mut tasks = JoinSet::new();
+        self.dispatch_due(&mut tasks).await?;
+        drain(&mut tasks).await;
+        Ok(())
+    }
+
+    async fn dispatch_due(self: &Arc<Self>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {
+        let now = unix_now();
+        for entry in self.store.queue().await? {
+            if is_settled(&entry) {
+                // A crash after the last record but before the dequeue.
+                self.store.dequeue(entry.id).await?;
+                continue;
+            }
+            if !is_due(&entry, now) || !self.claim(entry.id) {
+                continue;
+            }
+            let engine = Arc::clone(self);
+            let permits = Arc::clone(&self.permits);
+            tasks.spawn(async move {
+                let id = entry.id;
+                if let Ok(_permit) = permits.acquire_owned().await
+                    && let Err(error) = work_on(&engine, entry, unix_now()).await
+                {
+                    warn!(queue_id = id.0, %error, "outbound: delivery attempt could not be recorded");
+                }
+                engine.release(id);
+            });
+        }
+        Ok(())
+    }
+
+    fn claim(&self, id: QueueId) -> bool {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(id)
+    }
+
+    fn release(&self, id: QueueId) {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    }
+}
+
+async fn drain(tasks: &mut JoinSet<()>) {
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Every recipient delivered or failed: the message can leave the queue.
+pub(super) fn is_settled(entry: &QueueEntry) -> bool {
+    entry.recipients.iter().all(|r| matches!(r.status, RecipientStatus::Delivered | RecipientStatus::Failed))
+}
+
+/// A pending recipient whose time has come, or who has expired.
+fn is_due(entry: &QueueEntry, now: i64) -> bool {
+    entry
+        .recipients
+        .iter()
+        .any(|r| r.status == RecipientStatus::Pending && (r.next_attempt <= now || entry.expires_at <= now))
+}
+
+pub(super) fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
