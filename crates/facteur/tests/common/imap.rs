@@ -1,0 +1,32 @@
+//! Running the imaplib scenarios of `clients/imap_*.py` against a test server.
+
+use std::path::Path;
+use std::process::Command;
+
+use facteur_testkit::TestServer;
+
+pub const ALICE: &str = "alice@example.test";
+pub const ALICE_PASSWORD: &str = "alice's long passphrase";
+
+/// A server with alice and bob.
+pub fn server() -> TestServer {
+    TestServer::builder().account(ALICE, ALICE_PASSWORD).account("bob@example.test", "bob's passphrase").start()
+}
+
+/// Runs `scenario` of `clients/<script>` as alice and fails the test with its output (and the server's log) if
+/// it fails.
+pub fn run_script(server: &TestServer, script: &str, scenario: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients").join(script);
+    let port = |name: &str| server.addr(name).port().to_string();
+    let certificate = server.certificate();
+    let certificate = certificate.to_str().expect("the certificate path is UTF-8");
+    let output = Command::new("python3")
+        .arg(&path)
+        .arg(scenario)
+        .args(["--imap-port", &port("imap"), "--imaps-port", &port("imaps"), "--smtp-port", &port("smtp")])
+        .args(["--cafile", certificate, "--user", ALICE, "--password", ALICE_PASSWORD])
+        .output()
+        .expect("python3 runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{script} {scenario} failed:\n{said}\nserver log:\n{}", server.log());
+}
