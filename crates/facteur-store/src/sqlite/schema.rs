@@ -130,14 +130,6 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// How long a connection waits for another writer (possibly another process) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Database pages read through a memory map rather than one `pread` each: the OS page cache is shared by every
-/// connection, so this costs no memory per connection. Writes still go through the WAL with `pwrite`.
-const MMAP_SIZE: i64 = 1 << 30;
-
-/// The writer's own page cache, in KiB (SQLite's convention for negative values). The writer touches the same
-/// mailbox, account and index pages over and over; with SQLite's default 2 MB it kept re-reading them.
-const WRITER_CACHE_KIB: i64 = 32 * 1024;
-
 /// Opens the read-write connection: WAL so readers never block the writer, `synchronous=FULL` so a commit is
 /// on disk when it returns.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
@@ -146,8 +138,6 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
-    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(conn)
 }
 
@@ -156,7 +146,6 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(conn)
 }
 
