@@ -34,6 +34,22 @@ pub struct Resolution {
     pub forwards: Vec<String>,
 }
 
+/// What RCPT needs to know about an address, read in one snapshot (RFC 5321 §3.3: refuse at RCPT, not by a
+/// bounce later), as decided by [`crate::Store::lookup_recipient`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecipientLookup {
+    /// The domain is not one of ours: the mail is for elsewhere (relaying, or remote delivery).
+    ForeignDomain,
+    /// One of our domains, but no account, alias or catch-all takes the address.
+    Unknown,
+    /// One of our domains, and where the mail goes.
+    Local {
+        resolution: Resolution,
+        /// The smallest free quota among the accounts, in bytes; `None` when none of them has a quota.
+        room: Option<u64>,
+    },
+}
+
 /// Longest address we accept: RFC 5321 §4.5.3.1 limits a path to 256 octets including the angle brackets.
 const MAX_ADDRESS_LEN: usize = 254;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::Result;
@@ -66,6 +66,10 @@ pub trait Store: Send + Sync {
     /// THE place an address is resolved: exact account, else exact alias (one level of alias-to-alias), else
     /// without its `+tag`, else the domain's catch-all. `None` if nothing matches or the domain is not local.
     async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>>;
+
+    /// Everything SMTP's RCPT decides on, from one snapshot: whether the domain is ours, the resolution as
+    /// [`Store::resolve_recipient`] makes it, and the quota room left in the accounts it reaches.
+    async fn lookup_recipient(&self, address: &str) -> Result<RecipientLookup>;
 
     // ---- Mailboxes ----
 

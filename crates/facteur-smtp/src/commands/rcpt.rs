@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use facteur_store::{Notify, Resolution, StoreError};
+use facteur_store::{Notify, RecipientLookup, StoreError};
 use smtp_proto::{
     RCPT_CONNEG, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, RCPT_RRVS_CONTINUE,
     RCPT_RRVS_REJECT, RcptTo,
@@ -61,15 +61,21 @@ impl Session<'_> {
         Mailbox::parse(&format!("postmaster@{domain}")).map_err(|_| no_such_user())
     }
 
-    /// Where the recipient's copy goes, or why it is refused.
+    /// Where the recipient's copy goes, or why it is refused. One store read answers every question RCPT
+    /// asks (is the domain ours, who gets it, is there room), from one snapshot.
     async fn destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Destination, Reply> {
-        let domain_is_local = match mailbox.domain_name() {
-            Some(domain) => self.server.store.is_local_domain(domain).await.map_err(store_failure)?,
-            None => false,
+        let lookup = match mailbox.domain_name() {
+            Some(_) => match self.server.store.lookup_recipient(&mailbox.normalized()).await {
+                Ok(lookup) => lookup,
+                Err(StoreError::InvalidAddress(..)) => RecipientLookup::Unknown,
+                Err(error) => return Err(store_failure(error)),
+            },
+            None => RecipientLookup::ForeignDomain,
         };
+        let domain_is_local = lookup != RecipientLookup::ForeignDomain;
         let authenticated = self.state.authenticated.is_some();
         match route_recipient(self.server.settings.face, authenticated, mailbox, domain_is_local) {
-            RouteDecision::Local => self.local_destination(mailbox, envelope).await,
+            RouteDecision::Local => local_destination(lookup, envelope.declared_size.unwrap_or(0)),
             RouteDecision::Remote => Ok(Destination::Remote),
             RouteDecision::RefuseRelay => {
                 info!(recipient = %mailbox, "relay attempt refused");
@@ -81,32 +87,20 @@ impl Session<'_> {
             }
         }
     }
+}
 
-    /// Resolves a local address; `550 5.1.1` if nobody has it, `552 5.2.2` if a mailbox is already full.
-    async fn local_destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Destination, Reply> {
-        let resolution = match self.server.store.resolve_recipient(&mailbox.normalized()).await {
-            Ok(Some(resolution)) if !resolution.accounts.is_empty() || !resolution.forwards.is_empty() => resolution,
-            Ok(_) | Err(StoreError::InvalidAddress(..)) => return Err(no_such_user()),
-            Err(error) => return Err(store_failure(error)),
-        };
-        self.check_quota(&resolution, envelope.declared_size.unwrap_or(0)).await?;
-        Ok(Destination::Local(resolution))
-    }
-
-    /// Refuses a recipient whose mailbox cannot take the message, before the client sends it. A message
-    /// that only turns out too big at the end is refused whole by `deliver` (see `persist.rs`).
-    async fn check_quota(&self, resolution: &Resolution, incoming: u64) -> Result<(), Reply> {
-        for id in &resolution.accounts {
-            let Some(account) = self.server.store.account(*id).await.map_err(store_failure)? else {
-                continue;
-            };
-            if let Some(limit) = account.quota_bytes
-                && (account.used_bytes >= limit || account.used_bytes.saturating_add(incoming) > limit)
-            {
+/// A local address: `550 5.1.1` if nobody has it, `552 5.2.2` if a mailbox cannot take the declared size
+/// (refused before the client sends the message; one that only turns out too big at the end is refused whole
+/// by `deliver`, see `persist.rs`).
+fn local_destination(lookup: RecipientLookup, incoming: u64) -> Result<Destination, Reply> {
+    match lookup {
+        RecipientLookup::Local { resolution, room } => {
+            if room.is_some_and(|room| room == 0 || incoming > room) {
                 return Err(Reply::new(552, "5.2.2", "Mailbox full"));
             }
+            Ok(Destination::Local(resolution))
         }
-        Ok(())
+        RecipientLookup::Unknown | RecipientLookup::ForeignDomain => Err(no_such_user()),
     }
 }
 

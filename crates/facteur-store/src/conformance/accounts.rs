@@ -1,7 +1,9 @@
 //! Checks on domains, accounts, aliases and recipient resolution.
 
 use super::{Backend, deliver_to, put, with_alice};
-use crate::{Alias, Entity, Resolution, StoreError};
+use std::sync::Arc;
+
+use crate::{Alias, Entity, RecipientLookup, Resolution, StoreError};
 
 pub async fn accounts_are_normalised_and_unique(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
@@ -101,6 +103,25 @@ pub async fn alias_to_alias_is_followed_one_level_and_loops_end(backend: &dyn Ba
     store.add_alias("ping@example.com", &["pong@example.com".into()]).await.unwrap();
     store.add_alias("pong@example.com", &["ping@example.com".into(), "alice@example.com".into()]).await.unwrap();
     assert_eq!(store.resolve_recipient("ping@example.com").await.unwrap(), accounts(&[alice]));
+}
+
+pub async fn recipient_lookup_tells_foreign_unknown_and_quota_room(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    let bob = store.create_account("bob@example.com", "h").await.unwrap();
+    store.add_alias("team@example.com", &["alice@example.com".into(), "bob@example.com".into()]).await.unwrap();
+    let lookup = |address: &'static str| {
+        let store = Arc::clone(&store);
+        async move { store.lookup_recipient(address).await.unwrap() }
+    };
+    assert_eq!(lookup("alice@elsewhere.net").await, RecipientLookup::ForeignDomain);
+    assert_eq!(lookup("no-domain").await, RecipientLookup::ForeignDomain);
+    assert_eq!(lookup("nobody@EXAMPLE.com").await, RecipientLookup::Unknown);
+    let unlimited = Resolution { accounts: vec![alice], forwards: vec![] };
+    assert_eq!(lookup("Alice+tag@example.com").await, RecipientLookup::Local { resolution: unlimited, room: None });
+    store.set_quota("alice@example.com", Some(5000)).await.unwrap();
+    store.set_quota("bob@example.com", Some(3000)).await.unwrap();
+    let team = Resolution { accounts: vec![alice, bob], forwards: vec![] };
+    assert_eq!(lookup("team@example.com").await, RecipientLookup::Local { resolution: team, room: Some(3000) });
 }
 
 pub async fn alias_forwards_to_remote_addresses(backend: &dyn Backend) {

@@ -2,10 +2,11 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::account::{Account, Address, Alias, Resolution, normalize_domain};
+use crate::account::{Account, Address, Alias, RecipientLookup, Resolution, normalize_domain};
 use crate::error::{Entity, Result, StoreError};
 use crate::ids::AccountId;
 use crate::mailbox::DEFAULT_MAILBOXES;
+use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{to_i64, to_u64};
 use crate::sqlite::writer::Effects;
 use crate::sqlite::{blobrefs, mailboxes};
@@ -24,7 +25,7 @@ pub(crate) fn add_domain(conn: &Connection, domain: &str) -> Result<()> {
     if is_local_domain(conn, &domain)? {
         return Err(StoreError::AlreadyExists(Entity::Domain, domain));
     }
-    conn.execute("INSERT INTO domains (name) VALUES (?1)", [&domain])?;
+    conn.execute_cached("INSERT INTO domains (name) VALUES (?1)", [&domain])?;
     Ok(())
 }
 
@@ -32,13 +33,13 @@ pub(crate) fn remove_domain(conn: &Connection, domain: &str) -> Result<()> {
     let domain = normalize_domain(domain)?;
     let count = |table: &str| -> Result<i64> {
         let sql = format!("SELECT count(*) FROM {table} WHERE domain = ?1");
-        Ok(conn.query_row(&sql, [&domain], |row| row.get(0))?)
+        Ok(conn.query_row_cached(&sql, [&domain], |row| row.get(0))?)
     };
     let (accounts, aliases) = (count("accounts")?, count("aliases")?);
     if accounts + aliases > 0 {
         return Err(StoreError::DomainInUse { domain, accounts: to_u64(accounts), aliases: to_u64(aliases) });
     }
-    if conn.execute("DELETE FROM domains WHERE name = ?1", [&domain])? == 0 {
+    if conn.execute_cached("DELETE FROM domains WHERE name = ?1", [&domain])? == 0 {
         return Err(StoreError::NotFound(Entity::Domain, domain));
     }
     Ok(())
@@ -52,7 +53,7 @@ pub(crate) fn list_domains(conn: &Connection) -> Result<Vec<String>> {
 
 /// Expects a normalised domain.
 pub(crate) fn is_local_domain(conn: &Connection, domain: &str) -> Result<bool> {
-    let found = conn.query_row("SELECT 1 FROM domains WHERE name = ?1", [domain], |_| Ok(())).optional()?;
+    let found = conn.query_row_cached("SELECT 1 FROM domains WHERE name = ?1", [domain], |_| Ok(())).optional()?;
     Ok(found.is_some())
 }
 
@@ -82,7 +83,7 @@ pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &s
     if !alias_targets(conn, &text)?.is_empty() {
         return Err(StoreError::AddressInUse(text));
     }
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO accounts (address, domain, password_hash) VALUES (?1, ?2, ?3)",
         params![text, address.domain, password_hash],
     )?;
@@ -98,12 +99,12 @@ pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &s
 pub(crate) fn account_by_address(conn: &Connection, address: &str) -> Result<Option<Account>> {
     let Ok(address) = Address::parse(address) else { return Ok(None) };
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE address = ?1");
-    Ok(conn.query_row(&sql, [address.to_string()], account_from_row).optional()?)
+    Ok(conn.query_row_cached(&sql, [address.to_string()], account_from_row).optional()?)
 }
 
 pub(crate) fn account_by_id(conn: &Connection, id: AccountId) -> Result<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], account_from_row).optional()?)
+    Ok(conn.query_row_cached(&sql, [id], account_from_row).optional()?)
 }
 
 pub(crate) fn list_accounts(conn: &Connection) -> Result<Vec<Account>> {
@@ -115,7 +116,7 @@ pub(crate) fn list_accounts(conn: &Connection) -> Result<Vec<Account>> {
 
 /// The id of an existing account, by normalised address.
 fn account_id(conn: &Connection, address: &str) -> Result<Option<AccountId>> {
-    Ok(conn.query_row("SELECT id FROM accounts WHERE address = ?1", [address], |row| row.get(0)).optional()?)
+    Ok(conn.query_row_cached("SELECT id FROM accounts WHERE address = ?1", [address], |row| row.get(0)).optional()?)
 }
 
 fn existing_account(conn: &Connection, address: &str) -> Result<(AccountId, String)> {
@@ -128,14 +129,14 @@ fn existing_account(conn: &Connection, address: &str) -> Result<(AccountId, Stri
 
 pub(crate) fn set_password(conn: &Connection, address: &str, password_hash: &str) -> Result<()> {
     let (id, _) = existing_account(conn, address)?;
-    conn.execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])?;
+    conn.execute_cached("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])?;
     Ok(())
 }
 
 pub(crate) fn set_quota(conn: &Connection, address: &str, quota_bytes: Option<u64>) -> Result<()> {
     let (id, _) = existing_account(conn, address)?;
     let quota = quota_bytes.map(to_i64).transpose()?;
-    conn.execute("UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1", params![id, quota])?;
+    conn.execute_cached("UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1", params![id, quota])?;
     Ok(())
 }
 
@@ -143,12 +144,12 @@ pub(crate) fn remove_account(conn: &Connection, effects: &mut Effects, address: 
     let (id, address) = existing_account(conn, address)?;
     let held = mailboxes::blob_references(conn, "m.account = ?1", id)?;
     // Rows first (mailboxes, messages and tombstones cascade), then the references they held.
-    conn.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+    conn.execute_cached("DELETE FROM accounts WHERE id = ?1", [id])?;
     for (blob, count) in held {
         blobrefs::release(conn, effects, blob, count)?;
     }
-    conn.execute("DELETE FROM alias_targets WHERE target = ?1", [&address])?;
-    conn.execute(
+    conn.execute_cached("DELETE FROM alias_targets WHERE target = ?1", [&address])?;
+    conn.execute_cached(
         "DELETE FROM aliases WHERE NOT EXISTS (SELECT 1 FROM alias_targets t WHERE t.alias = aliases.alias)",
         [],
     )?;
@@ -171,7 +172,10 @@ pub(crate) fn add_alias(conn: &Connection, alias: &str, targets: &[String]) -> R
         return Err(StoreError::InvalidAddress(alias, "an alias needs between 1 and 1000 targets"));
     }
     let targets = targets.iter().map(|t| Address::parse(t).map(|a| a.to_string())).collect::<Result<Vec<_>>>()?;
-    conn.execute("INSERT OR IGNORE INTO aliases (alias, domain) VALUES (?1, ?2)", params![alias, pattern.domain])?;
+    conn.execute_cached(
+        "INSERT OR IGNORE INTO aliases (alias, domain) VALUES (?1, ?2)",
+        params![alias, pattern.domain],
+    )?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO alias_targets (alias, target) VALUES (?1, ?2)")?;
     for target in &targets {
         insert.execute(params![alias, target])?;
@@ -182,7 +186,7 @@ pub(crate) fn add_alias(conn: &Connection, alias: &str, targets: &[String]) -> R
 pub(crate) fn remove_alias(conn: &Connection, alias: &str) -> Result<()> {
     let pattern = Address::parse_pattern(alias)?;
     let alias = if pattern.local.is_empty() { pattern.catch_all() } else { pattern.to_string() };
-    if conn.execute("DELETE FROM aliases WHERE alias = ?1", [&alias])? == 0 {
+    if conn.execute_cached("DELETE FROM aliases WHERE alias = ?1", [&alias])? == 0 {
         return Err(StoreError::NotFound(Entity::Alias, alias));
     }
     Ok(())
@@ -226,6 +230,34 @@ pub(crate) fn resolve_recipient(conn: &Connection, address: &str) -> Result<Opti
         return Ok(Some(found));
     }
     expand_alias(conn, &address.catch_all(), ALIAS_HOPS)
+}
+
+pub(crate) fn lookup_recipient(conn: &Connection, address: &str) -> Result<RecipientLookup> {
+    let domain = address.rsplit_once('@').map_or("", |(_, domain)| domain);
+    let Ok(domain) = normalize_domain(domain) else { return Ok(RecipientLookup::ForeignDomain) };
+    if !is_local_domain(conn, &domain)? {
+        return Ok(RecipientLookup::ForeignDomain);
+    }
+    let Some(resolution) = resolve_recipient(conn, address)? else { return Ok(RecipientLookup::Unknown) };
+    let room = quota_room(conn, &resolution.accounts)?;
+    Ok(RecipientLookup::Local { resolution, room })
+}
+
+/// The smallest free quota among `accounts`; `None` if none has a quota.
+fn quota_room(conn: &Connection, accounts: &[AccountId]) -> Result<Option<u64>> {
+    let mut room: Option<u64> = None;
+    for &id in accounts {
+        let quota: Option<(Option<i64>, i64)> = conn
+            .query_row_cached("SELECT quota_bytes, used_bytes FROM accounts WHERE id = ?1", [id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        if let Some((Some(limit), used)) = quota {
+            let free = to_u64(limit).saturating_sub(to_u64(used));
+            room = Some(room.map_or(free, |room| room.min(free)));
+        }
+    }
+    Ok(room)
 }
 
 fn resolve_exact(conn: &Connection, address: &str) -> Result<Option<Resolution>> {

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::blob::{BlobId, BlobStore};
 use crate::error::Result;
+use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{to_i64, to_u64};
 use crate::sqlite::writer::Effects;
 
@@ -37,29 +38,41 @@ pub(crate) fn acquire(
 /// Adds `count` references to an existing row (filling in a missing summary) and returns the blob's size;
 /// `None` if the blob has no row, i.e. no reference yet.
 pub(crate) fn add_references(conn: &Connection, id: BlobId, count: u64, summary: Option<&[u8]>) -> Result<Option<u64>> {
-    let updated = conn
-        .prepare_cached("UPDATE blobs SET refcount = refcount + ?2, summary = coalesce(summary, ?3) WHERE id = ?1")?
-        .execute(params![id, to_i64(count)?, summary])?;
-    if updated == 0 {
-        return Ok(None);
+    let size: Option<i64> = conn
+        .query_row_cached(
+            "UPDATE blobs SET refcount = refcount + ?2 WHERE id = ?1 RETURNING size",
+            params![id, to_i64(count)?],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(size) = size else { return Ok(None) };
+    if let Some(summary) = summary {
+        conn.execute_cached(
+            "INSERT OR IGNORE INTO blob_summaries (id, summary) VALUES (?1, ?2)",
+            params![id, summary],
+        )?;
     }
-    let size: i64 = conn.prepare_cached("SELECT size FROM blobs WHERE id = ?1")?.query_row([id], |row| row.get(0))?;
     Ok(Some(to_u64(size)))
 }
 
 /// Creates the row of a blob's first references. Its content must be durable already: a file, or an inline
 /// row written in the same transaction right after.
 pub(crate) fn insert_row(conn: &Connection, id: BlobId, size: u64, count: u64, summary: Option<&[u8]>) -> Result<()> {
-    conn.prepare_cached("INSERT INTO blobs (id, size, refcount, summary) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, to_i64(size)?, to_i64(count)?, summary])?;
+    conn.execute_cached(
+        "INSERT INTO blobs (id, size, refcount) VALUES (?1, ?2, ?3)",
+        params![id, to_i64(size)?, to_i64(count)?],
+    )?;
+    if let Some(summary) = summary {
+        conn.execute_cached("INSERT INTO blob_summaries (id, summary) VALUES (?1, ?2)", params![id, summary])?;
+    }
     Ok(())
 }
 
-/// Drops `count` references; at zero the row goes (with its inline content, by `ON DELETE CASCADE`) and the
+/// Drops `count` references; at zero the row goes (with its summary and inline content, by `ON DELETE CASCADE`) and the
 /// file, if any, is removed after the commit.
 pub(crate) fn release(conn: &Connection, effects: &mut Effects, id: BlobId, count: u64) -> Result<()> {
-    conn.execute("UPDATE blobs SET refcount = refcount - ?2 WHERE id = ?1", params![id, to_i64(count)?])?;
-    let deleted = conn.execute("DELETE FROM blobs WHERE id = ?1 AND refcount <= 0", [id])?;
+    conn.execute_cached("UPDATE blobs SET refcount = refcount - ?2 WHERE id = ?1", params![id, to_i64(count)?])?;
+    let deleted = conn.execute_cached("DELETE FROM blobs WHERE id = ?1 AND refcount <= 0", [id])?;
     if deleted > 0 {
         effects.released(id);
     }
@@ -93,7 +106,7 @@ fn remove_unreferenced(conn: &mut Connection, blobs: &BlobStore, ids: &[BlobId])
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut removed = 0;
     for &id in ids {
-        let referenced = tx.query_row("SELECT 1 FROM blobs WHERE id = ?1", [id], |_| Ok(())).optional()?;
+        let referenced = tx.query_row_cached("SELECT 1 FROM blobs WHERE id = ?1", [id], |_| Ok(())).optional()?;
         if referenced.is_none() {
             blobs.remove(id)?;
             removed += 1;
@@ -106,7 +119,5 @@ fn remove_unreferenced(conn: &mut Connection, blobs: &BlobStore, ids: &[BlobId])
 
 /// The row's summary, `None` if the blob has no row or no summary.
 pub(crate) fn summary(conn: &Connection, id: BlobId) -> Result<Option<Vec<u8>>> {
-    let found: Option<Option<Vec<u8>>> =
-        conn.query_row("SELECT summary FROM blobs WHERE id = ?1", [id], |row| row.get(0)).optional()?;
-    Ok(found.flatten())
+    Ok(conn.query_row_cached("SELECT summary FROM blob_summaries WHERE id = ?1", [id], |row| row.get(0)).optional()?)
 }

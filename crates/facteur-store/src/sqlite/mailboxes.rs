@@ -9,6 +9,7 @@ use crate::error::{Entity, Result, StoreError};
 use crate::ids::{AccountId, MailboxId, ModSeq, Uid, UidValidity};
 use crate::mailbox::{INBOX, Mailbox, SEPARATOR, SpecialUse, ancestors, normalize_mailbox_name};
 use crate::sqlite::blobrefs;
+use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MAILBOX_COLUMNS, mailbox_from_row, to_i64, to_u64};
 use crate::sqlite::writer::Effects;
 
@@ -16,7 +17,7 @@ use crate::sqlite::writer::Effects;
 /// (RFC 9051 §2.3.1.1), so a re-created mailbox never repeats one even within the same second.
 fn next_uidvalidity(conn: &Connection, account: AccountId) -> Result<UidValidity> {
     let last: Option<u32> = conn
-        .query_row("SELECT last_uidvalidity FROM accounts WHERE id = ?1", [account], |row| row.get(0))
+        .query_row_cached("SELECT last_uidvalidity FROM accounts WHERE id = ?1", [account], |row| row.get(0))
         .optional()?;
     let last = last.ok_or(StoreError::NoSuchAccount(account))?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -25,7 +26,7 @@ fn next_uidvalidity(conn: &Connection, account: AccountId) -> Result<UidValidity
         .checked_add(1)
         .map(|after_last| after_last.max(now))
         .ok_or_else(|| StoreError::Corrupt(format!("account {} has used every UIDVALIDITY", account.0)))?;
-    conn.execute("UPDATE accounts SET last_uidvalidity = ?2 WHERE id = ?1", params![account, next])?;
+    conn.execute_cached("UPDATE accounts SET last_uidvalidity = ?2 WHERE id = ?1", params![account, next])?;
     Ok(UidValidity(next))
 }
 
@@ -45,7 +46,7 @@ pub(crate) fn insert(
         return Err(StoreError::SpecialUseTaken { role, mailbox: holder.name });
     }
     let uidvalidity = next_uidvalidity(conn, account)?;
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO mailboxes (account, name, special_use, uidvalidity) VALUES (?1, ?2, ?3, ?4)",
         params![account, name, special_use.map(SpecialUse::as_str), uidvalidity.0],
     )?;
@@ -75,7 +76,7 @@ fn create_ancestors(conn: &Connection, account: AccountId, name: &str) -> Result
 
 fn mailbox_id(conn: &Connection, account: AccountId, name: &str) -> Result<Option<MailboxId>> {
     Ok(conn
-        .query_row("SELECT id FROM mailboxes WHERE account = ?1 AND name = ?2", params![account, name], |row| {
+        .query_row_cached("SELECT id FROM mailboxes WHERE account = ?1 AND name = ?2", params![account, name], |row| {
             row.get(0)
         })
         .optional()?)
@@ -91,7 +92,7 @@ fn existing(conn: &Connection, account: AccountId, name: &str) -> Result<(Mailbo
 
 fn query_one(conn: &Connection, condition: &str, args: &[&dyn ToSql]) -> Result<Option<Mailbox>> {
     let sql = format!("SELECT {MAILBOX_COLUMNS} FROM mailboxes m WHERE {condition}");
-    Ok(conn.query_row(&sql, args, mailbox_from_row).optional()?)
+    Ok(conn.query_row_cached(&sql, args, mailbox_from_row).optional()?)
 }
 
 pub(crate) fn by_id(conn: &Connection, id: MailboxId) -> Result<Option<Mailbox>> {
@@ -117,7 +118,7 @@ pub(crate) fn list(conn: &Connection, account: AccountId) -> Result<Vec<Mailbox>
 
 /// The owner of a mailbox.
 pub(crate) fn account_of(conn: &Connection, mailbox: MailboxId) -> Result<AccountId> {
-    conn.query_row("SELECT account FROM mailboxes WHERE id = ?1", [mailbox], |row| row.get(0))
+    conn.query_row_cached("SELECT account FROM mailboxes WHERE id = ?1", [mailbox], |row| row.get(0))
         .optional()?
         .ok_or(StoreError::NoSuchMailbox(mailbox))
 }
@@ -131,7 +132,7 @@ pub(crate) fn inbox(conn: &Connection, account: AccountId) -> Result<MailboxId> 
 /// `uidnext` in the row, so they are never reused, even after an expunge.
 pub(crate) fn allocate_uid(conn: &Connection, mailbox: MailboxId) -> Result<(Uid, ModSeq)> {
     let (uid, modseq): (i64, ModSeq) = conn
-        .query_row(
+        .query_row_cached(
             "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ?1 \
              RETURNING uidnext - 1, highestmodseq",
             [mailbox],
@@ -147,7 +148,7 @@ pub(crate) fn allocate_uid(conn: &Connection, mailbox: MailboxId) -> Result<(Uid
 
 /// Bumps a mailbox's MODSEQ for a change that is not a new message.
 pub(crate) fn bump_modseq(conn: &Connection, mailbox: MailboxId) -> Result<ModSeq> {
-    conn.query_row(
+    conn.query_row_cached(
         "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ?1 RETURNING highestmodseq",
         [mailbox],
         |row| row.get(0),
@@ -158,7 +159,10 @@ pub(crate) fn bump_modseq(conn: &Connection, mailbox: MailboxId) -> Result<ModSe
 
 /// Adds `delta` bytes (negative to free) to an account's usage.
 pub(crate) fn add_usage(conn: &Connection, account: AccountId, delta: i64) -> Result<()> {
-    conn.execute("UPDATE accounts SET used_bytes = max(0, used_bytes + ?2) WHERE id = ?1", params![account, delta])?;
+    conn.execute_cached(
+        "UPDATE accounts SET used_bytes = max(0, used_bytes + ?2) WHERE id = ?1",
+        params![account, delta],
+    )?;
     Ok(())
 }
 
@@ -193,7 +197,7 @@ pub(crate) fn rename(conn: &Connection, account: AccountId, from: &str, to: &str
     create_ancestors(conn, account, &to)?;
     for (id, old) in subtree {
         let new = format!("{to}{}", &old[from.len()..]);
-        conn.execute("UPDATE mailboxes SET name = ?2 WHERE id = ?1", params![id, new])?;
+        conn.execute_cached("UPDATE mailboxes SET name = ?2 WHERE id = ?1", params![id, new])?;
     }
     Ok(())
 }
@@ -214,9 +218,11 @@ pub(crate) fn delete(conn: &Connection, effects: &mut Effects, account: AccountI
         return Err(StoreError::InboxIsPermanent);
     }
     let freed: i64 =
-        conn.query_row("SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1", [id], |row| row.get(0))?;
+        conn.query_row_cached("SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1", [id], |row| {
+            row.get(0)
+        })?;
     let held = blob_references(conn, "m.id = ?1", id)?;
-    conn.execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
+    conn.execute_cached("DELETE FROM mailboxes WHERE id = ?1", [id])?;
     for (blob, count) in held {
         blobrefs::release(conn, effects, blob, count)?;
     }
@@ -226,14 +232,14 @@ pub(crate) fn delete(conn: &Connection, effects: &mut Effects, account: AccountI
 
 pub(crate) fn set_subscribed(conn: &Connection, account: AccountId, name: &str, subscribed: bool) -> Result<()> {
     let (id, _) = existing(conn, account, name)?;
-    conn.execute("UPDATE mailboxes SET subscribed = ?2 WHERE id = ?1", params![id, subscribed])?;
+    conn.execute_cached("UPDATE mailboxes SET subscribed = ?2 WHERE id = ?1", params![id, subscribed])?;
     Ok(())
 }
 
 /// Checks that `needed` more bytes fit in the account's quota.
 pub(crate) fn check_quota(conn: &Connection, account: AccountId, needed: u64) -> Result<()> {
     let (address, quota, used): (String, Option<i64>, i64) = conn
-        .query_row("SELECT address, quota_bytes, used_bytes FROM accounts WHERE id = ?1", [account], |row| {
+        .query_row_cached("SELECT address, quota_bytes, used_bytes FROM accounts WHERE id = ?1", [account], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?

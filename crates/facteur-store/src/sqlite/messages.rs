@@ -10,6 +10,7 @@ use crate::flags::{FlagChange, Keywords, SystemFlags, validate_keywords};
 use crate::ids::{AccountId, MailboxId, ModSeq, Uid};
 use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
 use crate::sqlite::blobrefs;
+use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, keywords_to_text, message_from_row, to_i64, to_u64};
 use crate::sqlite::content::Content;
 use crate::sqlite::mailboxes::{self, account_of, add_usage, allocate_uid, bump_modseq, check_quota, usage_delta};
@@ -55,7 +56,7 @@ fn insert_message(
 /// The size of a blob: from its row if referenced already, else from its file.
 fn blob_size(conn: &Connection, blobs: &BlobStore, blob: BlobId) -> Result<u64> {
     let stored: Option<i64> =
-        conn.query_row("SELECT size FROM blobs WHERE id = ?1", [blob], |row| row.get(0)).optional()?;
+        conn.query_row_cached("SELECT size FROM blobs WHERE id = ?1", [blob], |row| row.get(0)).optional()?;
     stored.map_or_else(|| blobs.size(blob), |size| Ok(to_u64(size)))
 }
 

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod blobrefs;
+mod cached;
 mod columns;
 mod content;
 mod mailboxes;
@@ -25,7 +26,7 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::{BUS_CAPACITY, Change};
 use crate::error::{Result, StoreError};
@@ -222,6 +223,11 @@ impl Store for SqliteStore {
     async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>> {
         let address = address.to_owned();
         self.read(move |conn| accounts::resolve_recipient(conn, &address)).await
+    }
+
+    async fn lookup_recipient(&self, address: &str) -> Result<RecipientLookup> {
+        let address = address.to_owned();
+        self.read(move |conn| accounts::lookup_recipient(conn, &address)).await
     }
 
     async fn list_mailboxes(&self, account: AccountId) -> Result<Vec<Mailbox>> {

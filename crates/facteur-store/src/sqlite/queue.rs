@@ -10,6 +10,7 @@ use crate::queue::{
     DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus, Ret,
 };
 use crate::sqlite::blobrefs;
+use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::writer::Effects;
 
 /// Most recipients per queued message (RFC 5321 §4.5.3.1.8 requires accepting at least 100).
@@ -53,7 +54,7 @@ pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Res
 
 /// Writes the queue rows of a validated message whose blob reference is taken.
 pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Result<QueueId> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             message.blob,
@@ -128,7 +129,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
 }
 
 pub(crate) fn record_attempt(conn: &Connection, id: QueueId, recipient: &str, attempt: &DeliveryAttempt) -> Result<()> {
-    let updated = conn.execute(
+    let updated = conn.execute_cached(
         "UPDATE queue_recipients SET attempts = attempts + 1, status = ?3, next_attempt = ?4, last_reply = ?5 \
          WHERE queue = ?1 AND address = ?2",
         params![id, recipient, attempt.status.as_str(), attempt.next_attempt, attempt.reply],
@@ -141,9 +142,9 @@ pub(crate) fn record_attempt(conn: &Connection, id: QueueId, recipient: &str, at
 
 pub(crate) fn dequeue(conn: &Connection, effects: &mut Effects, id: QueueId) -> Result<()> {
     let blob: BlobId = conn
-        .query_row("SELECT blob FROM queue WHERE id = ?1", [id], |row| row.get(0))
+        .query_row_cached("SELECT blob FROM queue WHERE id = ?1", [id], |row| row.get(0))
         .optional()?
         .ok_or(StoreError::NoSuchQueueEntry(id))?;
-    conn.execute("DELETE FROM queue WHERE id = ?1", [id])?;
+    conn.execute_cached("DELETE FROM queue WHERE id = ?1", [id])?;
     blobrefs::release(conn, effects, blob, 1)
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::cached::STATEMENT_CACHE_CAPACITY;
 use crate::error::{Result, StoreError};
 
 /// Schema steps, in order. Step `n` (1-based) brings `user_version` from `n - 1` to `n`.
@@ -122,6 +123,18 @@ const MIGRATIONS: &[&str] = &[
         content BLOB NOT NULL
     );
     "#,
+    // 3: summaries out of `blobs`. A WITHOUT ROWID table keeps whole rows in its B-tree, and a row with a
+    // summary (a kilobyte or more) overflowed: every key lookup (refcount updates, the foreign-key checks of
+    // each new message) read its overflow pages. `blobs.summary` stays, always NULL from now on (dropping a
+    // column that foreign keys point past would mean rebuilding the table).
+    r#"
+    CREATE TABLE blob_summaries (
+        id      BLOB PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+        summary BLOB NOT NULL
+    );
+    INSERT INTO blob_summaries (id, summary) SELECT id, summary FROM blobs WHERE summary IS NOT NULL;
+    UPDATE blobs SET summary = NULL WHERE summary IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -134,6 +147,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// on disk when it returns.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -145,6 +159,7 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
@@ -184,7 +199,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 12, "11 tables and sqlite_sequence");
+        assert_eq!(tables, 13, "12 tables and sqlite_sequence");
     }
 
     #[test]
@@ -194,15 +209,28 @@ mod tests {
         let mut conn = open_writer(&path).unwrap();
         conn.execute_batch(MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
-        conn.execute("INSERT INTO blobs (id, size, refcount) VALUES (x'00', 5, 1)", []).unwrap();
+        conn.execute("INSERT INTO blobs (id, size, refcount, summary) VALUES (x'00', 5, 1, x'abcd')", []).unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn), SCHEMA_VERSION);
         conn.execute("INSERT INTO blob_content (id, content) VALUES (x'00', x'0102')", []).unwrap();
         let kept: i64 = conn.query_row("SELECT refcount FROM blobs WHERE id = x'00'", [], |row| row.get(0)).unwrap();
         assert_eq!(kept, 1);
-        // The content goes with its blob row.
+        // v3 moved the summary to its own table.
+        let summary: Vec<u8> =
+            conn.query_row("SELECT summary FROM blob_summaries WHERE id = x'00'", [], |row| row.get(0)).unwrap();
+        assert_eq!(summary, [0xab, 0xcd]);
+        let stale: Option<Vec<u8>> =
+            conn.query_row("SELECT summary FROM blobs WHERE id = x'00'", [], |row| row.get(0)).unwrap();
+        assert_eq!(stale, None);
+        // The content and the summary go with their blob row.
         conn.execute("DELETE FROM blobs WHERE id = x'00'", []).unwrap();
-        let left: i64 = conn.query_row("SELECT count(*) FROM blob_content", [], |row| row.get(0)).unwrap();
+        let left: i64 = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM blob_content) + (SELECT count(*) FROM blob_summaries)",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
         assert_eq!(left, 0);
     }
 
