@@ -46,7 +46,7 @@ pub use ids::{AccountId, MailboxId, ModSeq, QueueId, Uid, UidValidity};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
 pub use queue::{
-    DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
+    DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
     RecipientStatus, Ret,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};

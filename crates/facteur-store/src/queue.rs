@@ -169,3 +169,18 @@ pub struct DeliveryAttempt {
     pub next_attempt: i64,
     pub reply: Option<String>,
 }
+
+/// An operator's action on queued messages (`facteur queue retry|hold|release|delete --bounce`). None of them
+/// counts as a delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueAction {
+    /// Pending recipients become due now.
+    RetryNow,
+    /// Pending recipients are set aside: not tried, not expired, until released.
+    Hold,
+    /// Held recipients become pending and due now.
+    Release,
+    /// The message expires now: held recipients become pending again, and the engine's next pass gives up on
+    /// every pending one and tells the sender (RFC 3464 DSN), as at the end of the queue lifetime.
+    ExpireNow,
+}

@@ -13,7 +13,7 @@ use crate::flags::FlagChange;
 use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
-use crate::queue::{DeliveryAttempt, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 
 /// Persistent state. The server holds one as `Arc<dyn Store>`; the CLI opens the same data next to it.
 ///
@@ -161,6 +161,9 @@ pub trait Store: Send + Sync {
     async fn queue(&self) -> Result<Vec<QueueEntry>>;
     /// Records one attempt for one recipient (attempts + 1, new status, next attempt, reply).
     async fn record_attempt(&self, id: QueueId, recipient: &str, attempt: DeliveryAttempt) -> Result<()>;
+    /// Applies an operator's `action` to one queued message, or to all of them (`None`), at `now` (unix
+    /// seconds). Returns how many recipients changed; `NoSuchQueueEntry` for an unknown id.
+    async fn change_queue(&self, id: Option<QueueId>, action: QueueAction, now: i64) -> Result<usize>;
     /// Removes a queued message and releases its blob.
     async fn dequeue(&self, id: QueueId) -> Result<()>;
 }

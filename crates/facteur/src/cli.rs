@@ -40,6 +40,10 @@ pub enum Command {
     /// Manage aliases: addresses that deliver to other addresses. Safe while the server runs.
     #[command(subcommand)]
     Alias(AliasCommand),
+    /// Inspect and act on the outbound queue (mail waiting to be delivered to other servers). Safe while the
+    /// server runs: it picks changes up within a second.
+    #[command(subcommand)]
+    Queue(QueueCommand),
 }
 
 #[derive(Debug, Args)]
@@ -106,4 +110,36 @@ pub enum AliasCommand {
     List,
     /// Remove an alias.
     Remove { alias: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// List queued messages: id, sender, each recipient with its status, next attempt and last reply.
+    List,
+    /// Show one queued message in full, with its main header fields.
+    Show { id: i64 },
+    /// Try the pending recipients now instead of at their scheduled time.
+    Retry(QueueTarget),
+    /// Remove a message from the queue. Silent unless --bounce, which tells the sender it was not delivered.
+    Delete {
+        id: i64,
+        /// Send the sender a delivery failure report (DSN) for the recipients not yet delivered.
+        #[arg(long)]
+        bounce: bool,
+    },
+    /// Keep messages in the queue without trying them (nor letting them expire) until released.
+    Hold(QueueTarget),
+    /// Release held messages: their recipients are tried now.
+    Release(QueueTarget),
+}
+
+/// One queued message, or all of them.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct QueueTarget {
+    /// The queue id, as `facteur queue list` shows it.
+    pub id: Option<i64>,
+    /// Every queued message.
+    #[arg(long)]
+    pub all: bool,
 }

@@ -44,5 +44,6 @@ async fn run(cli: Cli) -> Outcome {
         Command::Account(command) => commands::account::run(&data_dir, command).await,
         Command::Domain(command) => commands::domain::run(&data_dir, command).await,
         Command::Alias(command) => commands::alias::run(&data_dir, command).await,
+        Command::Queue(command) => commands::queue::run(&data_dir, command).await,
     }
 }

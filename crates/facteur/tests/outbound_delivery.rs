@@ -109,3 +109,97 @@ fn a_message_that_cannot_be_delivered_before_it_expires_bounces() {
     assert!(text.contains("Status: 5.4.7"), "{text}");
     assert!(text.contains("gave up after"), "the reason is given:\n{text}");
 }
+
+/// Waits until `facteur queue list` on `server` shows `wanted`, and returns that listing.
+fn wait_for_queue_listing(server: &TestServer, wanted: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listing = server.cli(&["queue", "list"], None);
+        assert!(listing.success(), "{listing:?}");
+        if listing.stdout.contains(wanted) || Instant::now() > deadline {
+            return listing.stdout;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The queue id at the start of the first message line of a `queue list`.
+fn first_queue_id(listing: &str) -> String {
+    listing.lines().next().and_then(|line| line.split_whitespace().next()).unwrap().to_owned()
+}
+
+#[test]
+fn while_the_remote_server_is_down_the_queue_shows_why_and_retry_delivers_once_it_is_up() {
+    // B's future MX port, closed for now.
+    let b_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let route = b_port.to_string();
+    let a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("b.test".into(), route);
+        })
+        .start();
+    submit(&a, "bob@b.test", "waits for B");
+
+    let listing = wait_for_queue_listing(&a, "attempts 1");
+    assert!(listing.contains(&format!("from {ALICE}")), "{listing}");
+    assert!(listing.contains("bob@b.test  pending  attempts 1  next attempt in "), "{listing}");
+    assert!(listing.contains("last reply: 4.4.1 cannot connect"), "{listing}");
+    assert!(listing.contains("will retry"), "the reply is explained:\n{listing}");
+    let id = first_queue_id(&listing);
+    let shown = a.cli(&["queue", "show", &id], None);
+    assert!(shown.success() && shown.stdout.contains("Subject:  waits for B"), "{shown:?}");
+
+    // Held, the message is not tried even when asked to retry.
+    assert!(a.cli(&["queue", "hold", &id], None).success());
+    assert!(a.cli(&["queue", "list"], None).stdout.contains("held until released"));
+
+    let b = TestServer::builder()
+        .configure(move |config| config.listeners.get_mut("smtp").unwrap().bind = vec![b_port])
+        .start();
+    assert!(b.cli(&["domain", "add", "b.test"], None).success());
+    assert!(b.cli(&["account", "add", "bob@b.test", "--password-stdin"], Some("bob's pw\n")).success());
+    assert!(a.cli(&["queue", "retry", "--all"], None).success());
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(b.messages("bob@b.test", "INBOX").is_empty(), "a held message was delivered");
+
+    // Released: tried at once rather than at the next scheduled attempt, minutes away.
+    let released = a.cli(&["queue", "release", &id], None);
+    assert!(released.success() && released.stdout.contains("1 recipient(s) released"), "{released:?}");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+    assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(b.messages("bob@b.test", "INBOX").len(), 1, "delivered exactly once");
+}
+
+#[test]
+fn queue_commands_refuse_unknown_ids_and_delete_with_a_bounce_tells_the_sender() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("b.test".into(), closed);
+        })
+        .start();
+    let unknown = a.cli(&["queue", "retry", "4242"], None);
+    assert_eq!(unknown.code, Some(2), "{unknown:?}");
+    assert!(unknown.stderr.contains("no queued message with id 4242"), "{unknown:?}");
+    assert_eq!(a.cli(&["queue", "hold"], None).code, Some(2), "an id or --all is required");
+
+    submit(&a, "bob@b.test", "deleted by the admin");
+    submit(&a, "carol@b.test", "deleted silently");
+    let listing = wait_for_queue_listing(&a, "carol@b.test");
+    let ids: Vec<&str> = listing.lines().filter(|l| !l.starts_with(' ')).filter_map(|l| l.split(' ').next()).collect();
+    let (bounced, silent) = (ids[0], ids[1]);
+    assert!(a.cli(&["queue", "delete", silent], None).success());
+    assert!(a.cli(&["queue", "delete", bounced, "--bounce"], None).success());
+    let reports = wait_for_messages(&a, ALICE, 1);
+    assert_eq!(reports.len(), 1, "one report, for the bounced one; A's log:\n{}", a.log());
+    let text = String::from_utf8_lossy(&reports[0].bytes).into_owned();
+    assert!(text.contains("Final-Recipient: rfc822; bob@b.test"), "{text}");
+    assert!(!text.contains("carol@b.test"), "{text}");
+    assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(a.messages(ALICE, "INBOX").len(), 1, "no report for the silent delete");
+}

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::{Backend, deliver_to, inbox, put, with_alice};
 use crate::{
-    Change, DeliveryAttempt, FlagChange, FlagOp, Keywords, Notify, QueuedMessage, QueuedRecipient, RecipientStatus,
-    Ret, SpecialUse, StoreError, SystemFlags, Uid,
+    Change, DeliveryAttempt, FlagChange, FlagOp, Keywords, Notify, QueueAction, QueuedMessage, QueuedRecipient,
+    RecipientStatus, Ret, SpecialUse, StoreError, SystemFlags, Uid,
 };
 
 fn queued(blob: crate::BlobId) -> QueuedMessage {
@@ -54,6 +54,41 @@ pub async fn queue_round_trip_holds_a_blob_reference(backend: &dyn Backend) {
     store.dequeue(id).await.unwrap();
     assert!(store.queue().await.unwrap().is_empty());
     assert!(!store.blobs().contains(blob), "the queue held the only reference");
+}
+
+pub async fn operator_actions_reschedule_hold_release_and_expire(backend: &dyn Backend) {
+    let (store, _) = with_alice(backend).await;
+    let first = store.enqueue(queued(put(&store, b"first").await)).await.unwrap();
+    let second = store.enqueue(queued(put(&store, b"second").await)).await.unwrap();
+    let later = DeliveryAttempt { status: RecipientStatus::Pending, next_attempt: 1_900_000_000, reply: None };
+    store.record_attempt(first, "x@remote.net", later).await.unwrap();
+    let recipients = |entries: Vec<crate::QueueEntry>, id| {
+        let entry = entries.into_iter().find(|entry| entry.id == id).unwrap();
+        entry.recipients.iter().map(|r| (r.status, r.next_attempt, r.attempts)).collect::<Vec<_>>()
+    };
+
+    assert_eq!(store.change_queue(Some(first), QueueAction::RetryNow, 1_000).await.unwrap(), 2);
+    let now = recipients(store.queue().await.unwrap(), first);
+    assert_eq!(now, [(RecipientStatus::Pending, 1_000, 1), (RecipientStatus::Pending, 1_000, 0)], "no attempt counted");
+
+    assert_eq!(store.change_queue(None, QueueAction::Hold, 1_100).await.unwrap(), 4);
+    let held = recipients(store.queue().await.unwrap(), second);
+    assert!(held.iter().all(|(status, ..)| *status == RecipientStatus::Held));
+    assert_eq!(store.change_queue(Some(first), QueueAction::RetryNow, 1_200).await.unwrap(), 0, "held stay held");
+
+    assert_eq!(store.change_queue(Some(second), QueueAction::Release, 1_300).await.unwrap(), 2);
+    let released = recipients(store.queue().await.unwrap(), second);
+    assert_eq!(released, [(RecipientStatus::Pending, 1_300, 0), (RecipientStatus::Pending, 1_300, 0)]);
+
+    assert_eq!(store.change_queue(Some(first), QueueAction::ExpireNow, 1_400).await.unwrap(), 2);
+    let entries = store.queue().await.unwrap();
+    let expired = entries.iter().find(|entry| entry.id == first).unwrap();
+    assert_eq!(expired.expires_at, 1_400);
+    assert!(expired.recipients.iter().all(|r| r.status == RecipientStatus::Pending));
+    assert_eq!(entries.iter().find(|entry| entry.id == second).unwrap().expires_at, 2_000_000_000);
+
+    let unknown = store.change_queue(Some(crate::QueueId(999)), QueueAction::Hold, 0).await;
+    assert!(matches!(unknown, Err(StoreError::NoSuchQueueEntry(_))));
 }
 
 pub async fn change_bus_announces_committed_deliveries(backend: &dyn Backend) {

@@ -72,6 +72,7 @@ macro_rules! conformance_tests {
             delivery_to_a_foreign_mailbox_is_refused,
             summary_is_kept_with_the_blob,
             queue_round_trip_holds_a_blob_reference,
+            operator_actions_reschedule_hold_release_and_expire,
             change_bus_announces_committed_deliveries,
             everything_survives_close_and_reopen,
             content_delivery_reads_back_small_and_large,

@@ -34,7 +34,7 @@ use crate::flags::FlagChange;
 use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
-use crate::queue::{DeliveryAttempt, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::store::Store;
 use content::Content;
 use reader::ReadPool;
@@ -369,6 +369,10 @@ impl Store for SqliteStore {
     async fn record_attempt(&self, id: QueueId, recipient: &str, attempt: DeliveryAttempt) -> Result<()> {
         let recipient = recipient.to_owned();
         self.write(move |conn, _| queue::record_attempt(conn, id, &recipient, &attempt)).await
+    }
+
+    async fn change_queue(&self, id: Option<QueueId>, action: QueueAction, now: i64) -> Result<usize> {
+        self.write(move |conn, _| queue::change(conn, id, action, now)).await
     }
 
     async fn dequeue(&self, id: QueueId) -> Result<()> {

@@ -7,7 +7,8 @@ use crate::blob::{BlobId, BlobStore};
 use crate::error::{Result, StoreError};
 use crate::ids::QueueId;
 use crate::queue::{
-    DeliveryAttempt, Notify, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus, Ret,
+    DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus,
+    Ret,
 };
 use crate::sqlite::blobrefs;
 use crate::sqlite::cached::CachedStatements;
@@ -138,6 +139,41 @@ pub(crate) fn record_attempt(conn: &Connection, id: QueueId, recipient: &str, at
         return Err(StoreError::NoSuchQueueEntry(id));
     }
     Ok(())
+}
+
+/// See [`QueueAction`]. `id` `None` means every queued message.
+pub(crate) fn change(conn: &Connection, id: Option<QueueId>, action: QueueAction, now: i64) -> Result<usize> {
+    if let Some(id) = id {
+        let exists = conn.query_row_cached("SELECT 1 FROM queue WHERE id = ?1", [id], |_| Ok(())).optional()?;
+        if exists.is_none() {
+            return Err(StoreError::NoSuchQueueEntry(id));
+        }
+    }
+    // `?1 IS NULL` selects every message.
+    let recipients = |set: &str, status: &str| {
+        format!("UPDATE queue_recipients SET {set} WHERE status = '{status}' AND (?1 IS NULL OR queue = ?1)")
+    };
+    let changed = match action {
+        QueueAction::RetryNow => conn.execute_cached(&recipients("next_attempt = ?2", "pending"), params![id, now])?,
+        QueueAction::Hold => conn.execute_cached(&recipients("status = 'held'", "pending"), params![id])?,
+        QueueAction::Release => {
+            conn.execute_cached(&recipients("status = 'pending', next_attempt = ?2", "held"), params![id, now])?
+        }
+        QueueAction::ExpireNow => {
+            conn.execute_cached(&recipients("status = 'pending', next_attempt = ?2", "held"), params![id, now])?;
+            conn.execute_cached(
+                "UPDATE queue SET expires_at = min(expires_at, ?2) WHERE ?1 IS NULL OR id = ?1",
+                params![id, now],
+            )?;
+            conn.query_row_cached(
+                "SELECT count(*) FROM queue_recipients WHERE status = 'pending' AND (?1 IS NULL OR queue = ?1)",
+                params![id],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|count| usize::try_from(count).unwrap_or(0))?
+        }
+    };
+    Ok(changed)
 }
 
 pub(crate) fn dequeue(conn: &Connection, effects: &mut Effects, id: QueueId) -> Result<()> {

@@ -4,4 +4,5 @@ pub mod account;
 pub mod alias;
 pub mod domain;
 pub mod init;
+pub mod queue;
 pub mod serve;

@@ -1,0 +1,196 @@
+//! `facteur queue list|show|retry|delete|hold|release`: the operator's view of the outbound queue.
+//!
+//! The running server's delivery engine reads the queue from the store every second, so what these commands
+//! change takes effect without a restart. Last replies are shown with a short plain-language explanation of
+//! their class (`facteur_smtp::outbound::explain_reply`).
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use facteur_smtp::outbound::explain_reply;
+use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
+
+use crate::cli::{QueueCommand, QueueTarget};
+use crate::data_dir::{DataDir, store_failure};
+use crate::failure::{Failure, Outcome, usage};
+
+/// Header fields `queue show` prints, in this order.
+const SHOWN_FIELDS: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
+
+pub async fn run(data_dir: &DataDir, command: QueueCommand) -> Outcome {
+    let config = data_dir.load_config()?;
+    let store = data_dir.open_store(&config).await?;
+    let result = execute(&store, command).await;
+    let closed = store.close().await;
+    result?;
+    closed.map_err(store_failure)
+}
+
+async fn execute(store: &Arc<dyn Store>, command: QueueCommand) -> Outcome {
+    let now = unix_now();
+    match command {
+        QueueCommand::List => list(store, now).await,
+        QueueCommand::Show { id } => show(store, QueueId(id), now).await,
+        QueueCommand::Retry(target) => act(store, &target, QueueAction::RetryNow, now, "due now").await,
+        QueueCommand::Hold(target) => act(store, &target, QueueAction::Hold, now, "held").await,
+        QueueCommand::Release(target) => act(store, &target, QueueAction::Release, now, "released, due now").await,
+        QueueCommand::Delete { id, bounce: false } => {
+            store.dequeue(QueueId(id)).await.map_err(queue_failure)?;
+            println!("deleted queued message {id}; no report sent to the sender");
+            Ok(())
+        }
+        QueueCommand::Delete { id, bounce: true } => {
+            let pending = store.change_queue(Some(QueueId(id)), QueueAction::ExpireNow, now).await;
+            let pending = pending.map_err(queue_failure)?;
+            println!(
+                "queued message {id} expires now: the server reports {pending} undelivered recipient(s) to the \
+                 sender and removes it"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn list(store: &Arc<dyn Store>, now: i64) -> Outcome {
+    let entries = store.queue().await.map_err(store_failure)?;
+    if entries.is_empty() {
+        println!("the queue is empty");
+        return Ok(());
+    }
+    for entry in &entries {
+        println!("{}", summary_line(entry, now));
+        for recipient in &entry.recipients {
+            print_recipient(recipient, now);
+        }
+    }
+    println!("{} message(s) queued", entries.len());
+    Ok(())
+}
+
+async fn show(store: &Arc<dyn Store>, id: QueueId, now: i64) -> Outcome {
+    let entries = store.queue().await.map_err(store_failure)?;
+    let entry = entries.into_iter().find(|entry| entry.id == id).ok_or_else(|| no_such_message(id))?;
+    println!("{}", summary_line(&entry, now));
+    println!("  queued:   {}", relative(entry.created_at, now));
+    println!("  expires:  {}", relative(entry.expires_at, now));
+    if let Some(envid) = &entry.envid {
+        println!("  envid:    {envid}");
+    }
+    let content = store.read_blob(entry.blob).await.map_err(store_failure)?;
+    println!("  size:     {} bytes", content.len());
+    for (name, value) in header_fields(&content) {
+        println!("  {:<9} {value}", format!("{name}:"));
+    }
+    println!("  recipients:");
+    for recipient in &entry.recipients {
+        print_recipient(recipient, now);
+    }
+    Ok(())
+}
+
+async fn act(store: &Arc<dyn Store>, target: &QueueTarget, action: QueueAction, now: i64, done: &str) -> Outcome {
+    let id = if target.all { None } else { target.id.map(QueueId) };
+    let changed = store.change_queue(id, action, now).await.map_err(queue_failure)?;
+    match id {
+        Some(id) => println!("queued message {}: {changed} recipient(s) {done}", id.0),
+        None => println!("all queued messages: {changed} recipient(s) {done}"),
+    }
+    Ok(())
+}
+
+fn summary_line(entry: &QueueEntry, now: i64) -> String {
+    let sender = if entry.return_path.is_empty() { "<> (a delivery report)" } else { &entry.return_path };
+    let waiting = entry.recipients.iter().filter(|r| is_waiting(r.status)).count();
+    format!(
+        "{}  from {sender}  queued {}  {waiting} of {} recipient(s) waiting",
+        entry.id.0,
+        relative(entry.created_at, now),
+        entry.recipients.len()
+    )
+}
+
+fn print_recipient(recipient: &QueueRecipient, now: i64) {
+    let when = match recipient.status {
+        RecipientStatus::Pending if recipient.next_attempt <= now => "next attempt now".to_owned(),
+        RecipientStatus::Pending => format!("next attempt {}", relative(recipient.next_attempt, now)),
+        RecipientStatus::Held => "held until released".to_owned(),
+        RecipientStatus::Delivered | RecipientStatus::Failed => String::new(),
+    };
+    println!("    {}  {}  attempts {}  {when}", recipient.address, recipient.status, recipient.attempts);
+    if let Some(reply) = &recipient.last_reply {
+        println!("      last reply: {reply}  ({})", explain_reply(reply));
+    }
+}
+
+fn is_waiting(status: RecipientStatus) -> bool {
+    matches!(status, RecipientStatus::Pending | RecipientStatus::Held)
+}
+
+/// `in 4m`, `3h 2m ago`: times relative to now, which is what an operator looking at a queue wants.
+fn relative(at: i64, now: i64) -> String {
+    let span = human_span(at.abs_diff(now));
+    if at >= now { format!("in {span}") } else { format!("{span} ago") }
+}
+
+fn human_span(seconds: u64) -> String {
+    let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// The [`SHOWN_FIELDS`] of the header section, unfolded, non-UTF-8 bytes replaced, each cut at 200 characters.
+fn header_fields(content: &[u8]) -> Vec<(&'static str, String)> {
+    let header_end = content.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(content.len());
+    let header = String::from_utf8_lossy(&content[..header_end]);
+    let unfolded = header.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let mut found = Vec::new();
+    for name in SHOWN_FIELDS {
+        for line in unfolded.split("\r\n") {
+            if let Some((field, value)) = line.split_once(':')
+                && field.trim().eq_ignore_ascii_case(name)
+            {
+                found.push((name, value.trim().chars().take(200).collect()));
+            }
+        }
+    }
+    found
+}
+
+fn queue_failure(error: StoreError) -> Failure {
+    match error {
+        StoreError::NoSuchQueueEntry(id) => no_such_message(id),
+        other => store_failure(other),
+    }
+}
+
+fn no_such_message(id: QueueId) -> Failure {
+    usage!("no queued message with id {} (see `facteur queue list`)", id.0)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_like_a_person_would_say_them() {
+        assert_eq!(relative(1_000 + 45, 1_000), "in 45s");
+        assert_eq!(relative(1_000 + 270, 1_000), "in 4m");
+        assert_eq!(relative(1_000, 1_000 + 3 * 3600 + 120), "3h 2m ago");
+        assert_eq!(relative(1_000 + 5 * 86_400 + 7200, 1_000), "in 5d 2h");
+    }
+
+    #[test]
+    fn shown_fields_are_unfolded_and_stop_at_the_body() {
+        let message = b"Subject: a long\r\n subject\r\nFrom: a@b\r\nX-Other: no\r\n\r\nTo: not@header\r\n";
+        let fields = header_fields(message);
+        assert_eq!(fields, [("From", "a@b".to_owned()), ("Subject", "a long subject".to_owned())]);
+    }
+}
