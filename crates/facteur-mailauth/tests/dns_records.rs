@@ -1,0 +1,100 @@
+//! `dns_records` output is a zone file an independent parser (dnspython) reads back record for record.
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+mod common;
+
+use common::{python_with, script};
+use facteur_mailauth::{Algorithm, KeyStore, RecordFacts, ServicePorts, dns_records};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn facts(store: &KeyStore, hostname: &str) -> RecordFacts {
+    RecordFacts {
+        domain: "example.test".to_string(),
+        hostname: hostname.to_string(),
+        ipv4: Some("192.0.2.10".parse().unwrap()),
+        ipv6: None,
+        dkim: store.dns_txt("example.test").unwrap(),
+        ports: ServicePorts { pop3: None, ..ServicePorts::with_base(0) },
+        mta_sts_id: "20261123T000000".to_string(),
+    }
+}
+
+fn parse_with_dnspython(python: &std::path::Path, zone: &str) -> Vec<String> {
+    let mut child = Command::new(python)
+        .arg(script("parse_zone.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(zone.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "dnspython refused:\n{}\n{zone}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().lines().map(String::from).collect()
+}
+
+#[test]
+fn every_record_is_commented() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    store.generate("example.test", Algorithm::Ed25519).unwrap();
+    let zone = dns_records(&facts(&store, "mail.example.test"));
+    let lines: Vec<&str> = zone.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
+        let is_record = !line.is_empty() && !line.starts_with(';') && !line.starts_with('$') && !line.starts_with('\t');
+        if is_record {
+            assert!(
+                lines[..index].iter().rev().find(|l| !l.starts_with('$')).is_some_and(|l| l.starts_with(';')),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn output_parses_as_a_zone_file_with_every_record() {
+    let Some(python) = python_with(&["dns.zone"]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    store.generate("example.test", Algorithm::Rsa2048).unwrap();
+    store.generate("example.test", Algorithm::Ed25519).unwrap();
+    let facts = facts(&store, "mail.example.test");
+    let records = parse_with_dnspython(&python, &dns_records(&facts));
+    let has = |expected: &str| {
+        assert!(records.iter().any(|record| record == expected), "missing {expected:?} in {records:#?}");
+    };
+
+    has("example.test. 3600 MX 10 mail.example.test.");
+    has("mail.example.test. 3600 A 192.0.2.10");
+    has("example.test. 3600 TXT v=spf1 mx -all|1");
+    has("_dmarc.example.test. 3600 TXT v=DMARC1; p=quarantine; rua=mailto:postmaster@example.test|1");
+    has("_submissions._tcp.example.test. 3600 SRV 0 1 465 mail.example.test.");
+    has("_submission._tcp.example.test. 3600 SRV 10 1 587 mail.example.test.");
+    has("_imaps._tcp.example.test. 3600 SRV 0 1 993 mail.example.test.");
+    has("_imap._tcp.example.test. 3600 SRV 10 1 143 mail.example.test.");
+    has("_pop3s._tcp.example.test. 3600 SRV 20 1 995 mail.example.test.");
+    has("_pop3._tcp.example.test. 3600 SRV 0 0 0 .");
+    has("autoconfig.example.test. 3600 CNAME mail.example.test.");
+    has("autodiscover.example.test. 3600 CNAME mail.example.test.");
+    has("_mta-sts.example.test. 3600 TXT v=STSv1; id=20261123T000000|1");
+    has("_smtp._tls.example.test. 3600 TXT v=TLSRPTv1; rua=mailto:postmaster@example.test|1");
+    // The 2048-bit RSA key is longer than one TXT string: split, and rejoined intact.
+    let (rsa_selector, rsa_txt) = &facts.dkim[0];
+    assert!(rsa_txt.len() > 255);
+    has(&format!("{rsa_selector}._domainkey.example.test. 3600 TXT {rsa_txt}|2"));
+    let (ed_selector, ed_txt) = &facts.dkim[1];
+    has(&format!("{ed_selector}._domainkey.example.test. 3600 TXT {ed_txt}|1"));
+    assert!(records.iter().all(|record| !record.contains(" AAAA ")), "no IPv6 address was given");
+}
+
+#[test]
+fn host_outside_the_domain_gets_a_commented_hint_and_still_parses() {
+    let Some(python) = python_with(&["dns.zone"]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    let zone = dns_records(&facts(&store, "mx.hosting.example"));
+    assert!(zone.contains("; mx.hosting.example. IN A 192.0.2.10"), "{zone}");
+    let records = parse_with_dnspython(&python, &zone);
+    assert!(records.iter().any(|record| record == "example.test. 3600 MX 10 mx.hosting.example."));
+}
