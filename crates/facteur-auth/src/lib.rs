@@ -2,6 +2,8 @@
 //!
 //! - argon2id password hashes: creation, constant-time verification, and a
 //!   dummy verification so unknown accounts answer as slowly as known ones;
+//! - one bounded pool of verifier threads for the whole process, in front of a cache of recently verified
+//!   logins (keyed digests, never passwords);
 //! - SASL PLAIN and LOGIN exchanges as sans-IO state machines, yielding
 //!   [`Credentials`] for the caller to check;
 //! - a login throttle that delays answers after repeated failures.
@@ -13,14 +15,20 @@
 
 /// A decoded identity and password whose `Debug` never shows the password.
 mod credentials;
+/// Recently verified logins, as keyed digests.
+mod login_cache;
 /// argon2id hashing and verification, generated passwords.
 pub mod password;
 /// SASL mechanisms PLAIN and LOGIN, driven line by line.
 pub mod sasl;
 /// Exponential delays after failed logins, per client network and per account.
 pub mod throttle;
+/// The process's bounded pool of password checks.
+mod verifier;
 
 pub use credentials::Credentials;
+pub use login_cache::LoginCache;
 pub use password::{PasswordError, generate_password, hash_password, verify_against_dummy, verify_password};
 pub use sasl::{Mechanism, SaslError, SaslExchange, Step};
 pub use throttle::{LoginThrottle, ThrottlePolicy};
+pub use verifier::PasswordVerifier;

@@ -40,8 +40,6 @@ pub mod special_folders;
 mod state;
 /// Decoded message summaries, cached per blob.
 mod summaries;
-/// Password checks on a few long-lived threads (bounded memory and CPU).
-mod verifier;
 
 pub use server::ImapServer;
 pub use settings::Settings;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use facteur_auth::LoginThrottle;
+use facteur_auth::{LoginThrottle, PasswordVerifier};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_store::Store;
 
@@ -11,7 +11,6 @@ use crate::recent::RecentClaims;
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::summaries::SummaryCache;
-use crate::verifier::PasswordVerifier;
 
 /// The IMAP engine; one per listener.
 pub struct ImapServer {
@@ -20,7 +19,7 @@ pub struct ImapServer {
     pub(crate) throttle: Arc<LoginThrottle>,
     pub(crate) recent: RecentClaims,
     pub(crate) summaries: SummaryCache,
-    pub(crate) verifier: PasswordVerifier,
+    pub(crate) verifier: Arc<PasswordVerifier>,
 }
 
 impl ImapServer {
@@ -31,14 +30,9 @@ impl ImapServer {
             throttle,
             recent: RecentClaims::default(),
             summaries: SummaryCache::default(),
-            verifier: PasswordVerifier::new(parallel_password_checks()),
+            verifier: PasswordVerifier::shared(),
         }
     }
-}
-
-/// One password check per core: argon2 is CPU-bound, more at once only adds memory.
-fn parallel_password_checks() -> usize {
-    std::thread::available_parallelism().map_or(2, |cores| cores.get())
 }
 
 #[async_trait]

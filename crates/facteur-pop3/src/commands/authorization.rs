@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use facteur_auth::{Credentials, Mechanism, SaslExchange, Step, verify_against_dummy, verify_password};
+use facteur_auth::{Credentials, Mechanism, PasswordVerifier, SaslExchange, Step};
 use facteur_store::{Account, INBOX};
 use tracing::{info, warn};
 
@@ -214,13 +214,9 @@ impl Session<'_> {
     }
 }
 
-/// Unknown users cost the same argon2 work as known ones, so timing does not reveal which exist.
+/// Checked by the process's shared verifier: bounded argon2 work, the same cost for unknown users (timing does
+/// not reveal which exist), recently verified logins remembered.
 async fn password_matches(account: Option<&Account>, password: String) -> bool {
     let hash = account.map(|account| account.password_hash.clone());
-    tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => verify_password(&hash, &password),
-        None => verify_against_dummy(&password),
-    })
-    .await
-    .unwrap_or(false)
+    PasswordVerifier::shared().verify(hash, password).await
 }

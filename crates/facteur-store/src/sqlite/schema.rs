@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::cached::STATEMENT_CACHE_CAPACITY;
@@ -147,7 +148,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// on disk when it returns.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    keep_plans(&conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -159,9 +160,20 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection> {
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    keep_plans(&conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// Prepared statements are kept and reused as they are. By default SQLite re-prepares a statement whenever a
+/// parameter its planner looked at is rebound: here, every range query on a `WITHOUT ROWID` primary-key prefix
+/// (`messages WHERE mailbox = ?1 ...`), which made IMAP sessions spend a quarter of their CPU in the SQL
+/// parser. Our queries have one good plan whatever the values, so the query planner stability guarantee
+/// (QPSG) costs nothing and saves that work.
+fn keep_plans(conn: &Connection) -> Result<()> {
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
 }
 
 /// Brings the schema up to date in one transaction, refusing a database written by a newer program.
