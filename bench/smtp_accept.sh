@@ -22,8 +22,11 @@ PEERS=$SHARED/bench/peers/peers.sh
 mkdir -p "$(dirname "$RESULTS")"
 
 command -v smtp-source >/dev/null || bash "$PEERS" install
-cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-FACTEUR=$ROOT/target/release/facteur
+# FACTEUR=path/to/binary measures that build instead of building this checkout.
+if [ -z "${FACTEUR:-}" ]; then
+    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
+    FACTEUR=$ROOT/target/release/facteur
+fi
 
 # ---- Facteur ----
 WORK=$(mktemp -d /var/tmp/facteur-bench.XXXXXX)   # on disk: fsync must cost what it costs

@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub relay: RelayConfig,
     #[serde(default)]
+    pub mail_auth: MailAuthConfig,
+    #[serde(default)]
     pub log: LogConfig,
 }
 
@@ -196,7 +198,7 @@ impl Default for QueueConfig {
     }
 }
 
-/// Where DNS questions go (MX, A/AAAA for outbound delivery).
+/// Where DNS questions go (MX, A/AAAA for outbound delivery; SPF, DKIM and DMARC records for inbound checks).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DnsConfig {
@@ -211,6 +213,64 @@ pub struct RelayConfig {
     /// A static next hop per recipient domain, like a transport map: `"example.net" = "mx.example.net:25"`.
     /// Mail for other domains goes to their MX hosts.
     pub routes: BTreeMap<String, String>,
+}
+
+/// Sender authentication: SPF, DKIM and DMARC checks on mail from other servers, DKIM signatures on ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailAuthConfig {
+    /// Check SPF, DKIM, DMARC and ARC on mail arriving at the MX listeners, add `Authentication-Results:` and
+    /// apply the policy below. Mail from our own authenticated users is never checked.
+    pub verify_inbound: bool,
+    /// DKIM-sign mail our users submit, with the active key(s) of the sender's domain under `dkim/`.
+    pub sign_outbound: bool,
+    /// DMARC fails and the sender's domain publishes `p=reject`.
+    pub dmarc_reject: AuthFailAction,
+    /// DMARC fails and the sender's domain publishes `p=quarantine`.
+    pub dmarc_quarantine: AuthFailAction,
+    /// SPF says `fail` (`-all`) and the sender's domain publishes no DMARC record.
+    pub spf_fail_without_dmarc: AuthFailAction,
+    /// Give new domains an Ed25519 key as well (RFC 8463), signing with both: a second signature, never
+    /// the only one, since not every receiver verifies Ed25519.
+    pub ed25519_signature: bool,
+    /// Seconds all DNS checks of one message may take together before it is deferred with `451`.
+    pub check_timeout_secs: u64,
+}
+
+impl Default for MailAuthConfig {
+    fn default() -> Self {
+        MailAuthConfig {
+            verify_inbound: true,
+            sign_outbound: true,
+            dmarc_reject: AuthFailAction::Reject,
+            dmarc_quarantine: AuthFailAction::Junk,
+            spf_fail_without_dmarc: AuthFailAction::Junk,
+            ed25519_signature: false,
+            check_timeout_secs: 20,
+        }
+    }
+}
+
+/// What to do with a message that failed a sender authentication check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthFailAction {
+    /// Deliver to the inbox anyway (`Authentication-Results:` still tells the truth).
+    Deliver,
+    /// Deliver to the recipient's Junk mailbox.
+    Junk,
+    /// Refuse at the end of DATA with `550 5.7.1`; nothing is stored.
+    Reject,
+}
+
+impl AuthFailAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFailAction::Deliver => "deliver",
+            AuthFailAction::Junk => "junk",
+            AuthFailAction::Reject => "reject",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,6 +352,7 @@ impl Config {
             pop3: Pop3Config::default(),
             dns: DnsConfig::default(),
             relay: RelayConfig::default(),
+            mail_auth: MailAuthConfig::default(),
             log: LogConfig::default(),
         }
     }

@@ -22,6 +22,7 @@ pub fn render(config: &Config) -> String {
     render_pop3(&mut out, config);
     render_dns(&mut out, config);
     render_relay(&mut out, config);
+    render_mail_auth(&mut out, config);
     render_log(&mut out, config);
     out
 }
@@ -206,8 +207,8 @@ fn render_dns(out: &mut String, config: &Config) {
     let _ = writeln!(
         out,
         "[dns]\n\
-         # Nameservers to ask (MX and address lookups for outgoing mail) instead of the system's /etc/resolv.conf,\n\
-         # e.g. [\"127.0.0.1:5353\"]. Empty: the system's.\n\
+         # Nameservers to ask instead of the system's /etc/resolv.conf, e.g. [\"127.0.0.1:5353\"]. Empty: the system's.\n\
+         # Used for outgoing mail (MX and address lookups) and for checking incoming mail (SPF, DKIM, DMARC).\n\
          nameservers = [{}]\n",
         nameservers.join(", ")
     );
@@ -224,6 +225,38 @@ fn render_relay(out: &mut String, config: &Config) {
         let _ = writeln!(out, "{} = {}", quoted(domain), quoted(next_hop));
     }
     out.push('\n');
+}
+
+fn render_mail_auth(out: &mut String, config: &Config) {
+    let auth = &config.mail_auth;
+    let _ = writeln!(
+        out,
+        "[mail_auth]\n\
+         # Check SPF, DKIM, DMARC and ARC on mail from other servers (the smtp listeners), record the results in an\n\
+         # Authentication-Results: header and apply the actions below. Lookups use the [dns] nameservers.\n\
+         verify_inbound = {}\n\
+         # DKIM-sign mail our users submit, with the keys under dkim/ (`facteur dkim list`).\n\
+         sign_outbound = {}\n\
+         # What to do with mail failing a check: \"reject\" (550 at the end of DATA, nothing stored), \"junk\" (into\n\
+         # the recipient's Junk mailbox) or \"deliver\" (into the inbox; the header still tells the truth).\n\
+         # DMARC fails and the sender's domain asks for p=reject:\n\
+         dmarc_reject = \"{}\"\n\
+         # DMARC fails and the sender's domain asks for p=quarantine:\n\
+         dmarc_quarantine = \"{}\"\n\
+         # SPF fails (-all) and the sender's domain has no DMARC record (forwarding breaks SPF, hence not reject):\n\
+         spf_fail_without_dmarc = \"{}\"\n\
+         # Give domains added from now on an Ed25519 key too, signing with RSA and Ed25519 (RFC 8463).\n\
+         ed25519_signature = {}\n\
+         # Seconds the DNS checks of one message may take in all; beyond that the sender is told to retry (451).\n\
+         check_timeout_secs = {}\n",
+        auth.verify_inbound,
+        auth.sign_outbound,
+        auth.dmarc_reject.as_str(),
+        auth.dmarc_quarantine.as_str(),
+        auth.spf_fail_without_dmarc.as_str(),
+        auth.ed25519_signature,
+        auth.check_timeout_secs
+    );
 }
 
 fn render_log(out: &mut String, config: &Config) {
@@ -268,6 +301,26 @@ mod tests {
         config.relay.routes.insert("example.net".to_owned(), "127.0.0.1:20025".to_owned());
         config.relay.routes.insert("b.test".to_owned(), "[::1]:25".to_owned());
         assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn mail_auth_settings_read_back() {
+        let mut config = standard();
+        config.mail_auth.verify_inbound = false;
+        config.mail_auth.dmarc_reject = crate::AuthFailAction::Junk;
+        config.mail_auth.dmarc_quarantine = crate::AuthFailAction::Deliver;
+        config.mail_auth.spf_fail_without_dmarc = crate::AuthFailAction::Reject;
+        config.mail_auth.ed25519_signature = true;
+        config.mail_auth.check_timeout_secs = 7;
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn a_zero_check_timeout_is_refused() {
+        let mut config = standard();
+        config.mail_auth.check_timeout_secs = 0;
+        let error = parse(&render(&config)).unwrap_err().to_string();
+        assert!(error.contains("mail_auth.check_timeout_secs"), "{error}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The envelope of one mail transaction (RFC 5321 §2.3.1): sender, recipients, and their ESMTP parameters.
 
+use facteur_mailauth::SpfOutcome;
 use facteur_store::{Notify, Resolution, Ret};
 
 use crate::address::Mailbox;
@@ -73,6 +74,8 @@ pub struct Envelope {
     /// DSN `RET` (RFC 3461 §4.3).
     pub ret: Option<Ret>,
     pub recipients: Vec<Recipient>,
+    /// SPF as evaluated at MAIL FROM on the MX face (RFC 7208 §2.4), for DMARC at the end of DATA.
+    pub spf: Option<SpfOutcome>,
 }
 
 impl Envelope {
@@ -85,6 +88,7 @@ impl Envelope {
             envid: None,
             ret: None,
             recipients: Vec::new(),
+            spf: None,
         }
     }
 

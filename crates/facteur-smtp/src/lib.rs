@@ -10,7 +10,8 @@
 //!
 //! Deliberately not here: sockets, TLS set-up and connection limits (`facteur-net`), address resolution
 //! and storage (`facteur-store`, through `persist.rs` only), message parsing (`facteur-message`),
-//! password checks and SASL framing (`facteur-auth`), SPF/DKIM/DMARC (`facteur-mailauth`).
+//! password checks and SASL framing (`facteur-auth`). SPF, DKIM, DMARC and signing are `facteur-mailauth`'s:
+//! `sender_auth.rs` only calls them at MAIL FROM and end of DATA and acts on their decision.
 //!
 //! The [`outbound`] module works the other way: the delivery engine takes queued messages to other
 //! servers (MX routing, an SMTP client with opportunistic STARTTLS, retries, RFC 3464 reports).
@@ -33,6 +34,8 @@ mod persist;
 mod relay;
 /// Replies with RFC 3463 enhanced status codes.
 mod reply;
+/// SPF/DKIM/DMARC checks on the MX face, DKIM signing on submission.
+mod sender_auth;
 /// The `SmtpServer` the listener drives.
 mod server;
 /// The read–handle–write loop of one session.
@@ -44,5 +47,6 @@ mod state;
 /// `Received:`, `Return-Path:`, transaction ids.
 mod trace;
 
+pub use sender_auth::{InboundChecks, SenderAuth};
 pub use server::SmtpServer;
 pub use settings::{Face, Settings};

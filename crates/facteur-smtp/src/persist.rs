@@ -1,16 +1,24 @@
 //! Making an accepted message durable: THE one place the SMTP server writes messages to the store. The store
 //! decides where the bytes go (small messages inside the group-committed transaction, large ones as files).
 //!
-//! Local recipients share one blob (`Return-Path:` + `Received:` + content) delivered in one transaction, a
-//! fresh UID in each INBOX; the store notifies the change bus. Remote recipients (submission, and alias
-//! forwards) share another blob without `Return-Path:` (RFC 5321 §4.4: only the final delivery adds it),
-//! queued with their DSN parameters. Both calls are durable when they return, which is when the caller
-//! may say `250`.
+//! Local recipients share one blob (`Return-Path:` + `Authentication-Results:` + `Received:` + content)
+//! delivered in one transaction, a fresh UID in each INBOX (or Junk mailbox); the store notifies the change
+//! bus. Remote recipients (submission, and alias forwards) share another blob without `Return-Path:` (RFC
+//! 5321 §4.4: only the final delivery adds it), queued with their DSN parameters.
+//!
+//! Header order: RFC 8601 §5 asks that `Authentication-Results:` go above the trace fields the receiving
+//! host adds, so readers can tell which results are ours; RFC 5321 §4.4 puts `Return-Path:` at the very
+//! beginning at final delivery. Both hold with `Return-Path:`, then ours, then our `Received:`.
+//!
+//! Both store calls are durable when they return, which is when the caller may say `250`.
 
 use std::sync::Arc;
 
 use facteur_message::ingest;
-use facteur_store::{AccountId, DeliveryTarget, Notify, QueueId, QueuedEnvelope, QueuedRecipient, Store, StoreError};
+use facteur_store::{
+    AccountId, DeliveryTarget, Notify, QueueId, QueuedEnvelope, QueuedRecipient, SpecialUse, Store, StoreError,
+};
+use tracing::warn;
 
 use crate::envelope::{Destination, Envelope, xtext_encode};
 use crate::trace::return_path_header;
@@ -19,20 +27,35 @@ use crate::trace::return_path_header;
 #[derive(Debug)]
 pub struct AcceptedMessage {
     pub envelope: Envelope,
+    /// Our `Authentication-Results:` field (MX face, checks on), on every copy, above `Received:`.
+    pub authentication_results: Option<String>,
     /// The `Received:` line, on every copy.
     pub received: String,
-    /// The message as the client sent it (dot-unstuffed).
+    /// The message as the client sent it (dot-unstuffed), less forged results, plus our DKIM signatures.
     pub content: Vec<u8>,
+    /// Which mailbox local copies go to.
+    pub filing: Filing,
     /// Unix seconds: INTERNALDATE of local copies.
     pub now: i64,
     /// Unix seconds: when queued copies give up.
     pub expires_at: i64,
 }
 
+/// Where local copies are filed, as the receiving policy decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    Inbox,
+    /// The account's `\Junk` mailbox (RFC 6154); INBOX with the `$Junk` keyword (RFC 5788's registry) for
+    /// an account that deleted it.
+    Junk,
+}
+
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persisted {
     pub local_copies: usize,
+    /// Whether the local copies went to Junk.
+    pub junk: bool,
     pub queued: Option<QueueId>,
 }
 
@@ -55,14 +78,15 @@ pub enum PersistError {
 pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result<Persisted, PersistError> {
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
-    let mut persisted = Persisted { local_copies: 0, queued: None };
+    let trace = format!("{}{}", message.authentication_results.as_deref().unwrap_or(""), message.received);
+    let mut persisted = Persisted { local_copies: 0, junk: message.filing == Filing::Junk, queued: None };
     if !accounts.is_empty() {
         let mut copy = return_path_header(&message.envelope.sender).into_bytes();
-        copy.reserve(message.received.len() + message.content.len());
-        copy.extend_from_slice(message.received.as_bytes());
+        copy.reserve(trace.len() + message.content.len());
+        copy.extend_from_slice(trace.as_bytes());
         copy.extend_from_slice(&message.content);
         let (content, summary) = summarise(copy).await?;
-        let targets = accounts.iter().copied().map(DeliveryTarget::inbox).collect();
+        let targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
         let delivered =
             store.deliver_content(content, summary, message.now, targets).await.map_err(|error| match error {
                 StoreError::QuotaExceeded { address, .. } => PersistError::OverQuota { address },
@@ -71,7 +95,7 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         persisted.local_copies = delivered.len();
     }
     if !remote.is_empty() {
-        let mut copy = message.received.into_bytes();
+        let mut copy = trace.into_bytes();
         copy.extend_from_slice(&message.content);
         let envelope = &message.envelope;
         let queued = QueuedEnvelope {
@@ -96,6 +120,33 @@ async fn summarise(copy: Vec<u8>) -> Result<(Arc<[u8]>, Vec<u8>), PersistError> 
     .await?;
     Ok(summarised)
 }
+
+/// One target per account: its INBOX, or for junk its `\Junk` mailbox, found by role so that a renamed
+/// Junk folder still receives it.
+async fn delivery_targets(
+    store: &dyn Store,
+    accounts: &[AccountId],
+    filing: Filing,
+) -> Result<Vec<DeliveryTarget>, PersistError> {
+    let mut targets = Vec::with_capacity(accounts.len());
+    for &account in accounts {
+        let mut target = DeliveryTarget::inbox(account);
+        if filing == Filing::Junk {
+            match store.mailbox_by_role(account, SpecialUse::Junk).await? {
+                Some(junk) => target.mailbox = Some(junk.id),
+                None => {
+                    warn!(account = account.0, "no Junk mailbox: junk delivered to INBOX with the $Junk keyword");
+                    target.keywords.insert(JUNK_KEYWORD.to_owned());
+                }
+            }
+        }
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+/// The keyword mail clients use to mark junk (IANA IMAP keywords registry, RFC 5788).
+const JUNK_KEYWORD: &str = "$Junk";
 
 /// Every local account, once, however many recipient addresses lead to it.
 fn local_accounts(envelope: &Envelope) -> Vec<AccountId> {

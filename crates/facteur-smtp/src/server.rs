@@ -9,6 +9,7 @@ use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
 
 use crate::reply::Reply;
+use crate::sender_auth::SenderAuth;
 use crate::session::Session;
 use crate::settings::Settings;
 
@@ -18,17 +19,28 @@ pub struct SmtpServer {
     pub(crate) store: Arc<dyn Store>,
     /// Shared by every session of every protocol, so guessing cannot move between ports.
     pub(crate) throttle: Arc<LoginThrottle>,
+    /// Checks on inbound mail and signing of submitted mail; off unless [`SmtpServer::with_sender_auth`].
+    pub(crate) sender_auth: SenderAuth,
 }
 
 impl std::fmt::Debug for SmtpServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpServer").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("SmtpServer")
+            .field("settings", &self.settings)
+            .field("sender_auth", &self.sender_auth)
+            .finish_non_exhaustive()
     }
 }
 
 impl SmtpServer {
     pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> SmtpServer {
-        SmtpServer { settings, store, throttle }
+        SmtpServer { settings, store, throttle, sender_auth: SenderAuth::default() }
+    }
+
+    /// Turns on SPF/DKIM/DMARC checks (MX face) and DKIM signing (submission face) as `sender_auth` says.
+    pub fn with_sender_auth(mut self, sender_auth: SenderAuth) -> SmtpServer {
+        self.sender_auth = sender_auth;
+        self
     }
 
     pub fn settings(&self) -> &Settings {

@@ -44,6 +44,35 @@ pub enum Command {
     /// server runs: it picks changes up within a second.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Manage DKIM signing keys. Safe while the server runs: it signs with the new active key at once.
+    #[command(subcommand)]
+    Dkim(DkimCommand),
+    /// Print, in zone-file syntax, every DNS record DOMAIN needs: MX, SPF, DKIM, DMARC, SRV, MTA-STS, TLS-RPT.
+    DnsRecords(DnsRecordsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// List the keys of DOMAIN (default: every domain): selector, algorithm, and whether it signs (active) or
+    /// only stays in DNS for mail already signed (published).
+    List { domain: Option<String> },
+    /// Make a new active key for DOMAIN (one per algorithm in use). The old one stops signing but must stay in
+    /// DNS a few days, until `facteur dkim retire`; publish the new one before the old one goes.
+    Rotate { domain: String },
+    /// Forget a published (no longer active) key and delete its private key. Remove its DNS record too.
+    Retire { domain: String, selector: String },
+}
+
+#[derive(Debug, Args)]
+pub struct DnsRecordsArgs {
+    /// The mail domain, one this server receives mail for.
+    pub domain: String,
+    /// The server's public IPv4 address, for the A record hint. Default: the smtp listener's, if specific.
+    #[arg(long, value_name = "IP")]
+    pub ipv4: Option<std::net::Ipv4Addr>,
+    /// The server's public IPv6 address, for the AAAA record hint. Default: the smtp listener's, if specific.
+    #[arg(long, value_name = "IP")]
+    pub ipv6: Option<std::net::Ipv6Addr>,
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,16 @@ impl DataDir {
         self.root.join(CONFIG_FILE)
     }
 
+    /// The DKIM key directory (`DATA/dkim`), one sub-directory per signing domain.
+    pub fn dkim_dir(&self) -> PathBuf {
+        self.root.join("dkim")
+    }
+
+    /// The DKIM keys of every domain.
+    pub fn dkim_keys(&self) -> facteur_mailauth::KeyStore {
+        facteur_mailauth::KeyStore::new(self.dkim_dir())
+    }
+
     /// A path from the configuration, relative to the data directory unless absolute.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         self.root.join(path)

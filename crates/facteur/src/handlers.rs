@@ -1,24 +1,30 @@
 //! Which engine answers each listener's connections, built from the configuration.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use facteur_auth::LoginThrottle;
-use facteur_config::{Config, Protocol};
+use facteur_config::{AuthFailAction, Config, Protocol};
+use facteur_mailauth::{AuthSettings, Authenticator, FailAction, KeyStore, MailAuthError, Policy, Signer};
 use facteur_net::ConnectionHandler;
 use facteur_store::Store;
 
-/// What every protocol engine shares: the store and one login throttle, so that failures on IMAP slow down
-/// guesses on submission too.
+/// What every protocol engine shares: the store, one login throttle (so that failures on IMAP slow down
+/// guesses on submission too), and the sender authentication of every SMTP listener (one resolver and its
+/// caches, one signer and its loaded keys).
 pub struct Engines {
     config: Config,
     store: Arc<dyn Store>,
     throttle: Arc<LoginThrottle>,
+    sender_auth: facteur_smtp::SenderAuth,
 }
 
 impl Engines {
-    pub fn new(config: &Config, store: Arc<dyn Store>) -> Engines {
-        Engines { config: config.clone(), store, throttle: Arc::new(LoginThrottle::default()) }
+    /// Fails only when inbound checks are on and the system resolver configuration cannot be read.
+    pub fn new(config: &Config, store: Arc<dyn Store>, dkim_dir: &Path) -> Result<Engines, MailAuthError> {
+        let sender_auth = sender_auth(config, dkim_dir)?;
+        Ok(Engines { config: config.clone(), store, throttle: Arc::new(LoginThrottle::default()), sender_auth })
     }
 
     /// The handler for listeners speaking `protocol`.
@@ -70,6 +76,38 @@ impl Engines {
         settings.data_timeout = Duration::from_secs(smtp.data_timeout_secs);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
         settings.queue_lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
-        Arc::new(facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
+        let server = facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle));
+        Arc::new(server.with_sender_auth(self.sender_auth.clone()))
+    }
+}
+
+/// `[mail_auth]`: the resolver (over `[dns] nameservers`) for inbound checks, the signer over `dkim_dir`.
+fn sender_auth(config: &Config, dkim_dir: &Path) -> Result<facteur_smtp::SenderAuth, MailAuthError> {
+    let mail_auth = &config.mail_auth;
+    let inbound = if mail_auth.verify_inbound {
+        let mut settings = AuthSettings::new(&config.server.hostname);
+        settings.nameservers = config.dns.nameservers.clone();
+        let timeout = Duration::from_secs(mail_auth.check_timeout_secs);
+        // One query may not use up the whole budget: leave room for hickory's retry.
+        settings.timeout = settings.timeout.min(timeout);
+        let policy = Policy {
+            dmarc_reject: fail_action(mail_auth.dmarc_reject),
+            dmarc_quarantine: fail_action(mail_auth.dmarc_quarantine),
+            spf_fail_without_dmarc: fail_action(mail_auth.spf_fail_without_dmarc),
+        };
+        let authenticator = Arc::new(Authenticator::new(settings)?);
+        Some(facteur_smtp::InboundChecks { authenticator, policy, timeout })
+    } else {
+        None
+    };
+    let signer = mail_auth.sign_outbound.then(|| Arc::new(Signer::new(KeyStore::new(dkim_dir))));
+    Ok(facteur_smtp::SenderAuth { inbound, signer })
+}
+
+fn fail_action(action: AuthFailAction) -> FailAction {
+    match action {
+        AuthFailAction::Deliver => FailAction::Deliver,
+        AuthFailAction::Junk => FailAction::Junk,
+        AuthFailAction::Reject => FailAction::Reject,
     }
 }

@@ -45,5 +45,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Domain(command) => commands::domain::run(&data_dir, command).await,
         Command::Alias(command) => commands::alias::run(&data_dir, command).await,
         Command::Queue(command) => commands::queue::run(&data_dir, command).await,
+        Command::Dkim(command) => commands::dkim::run(&data_dir, command).await,
+        Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
     }
 }

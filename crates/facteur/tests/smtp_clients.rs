@@ -38,11 +38,12 @@ fn write_message(dir: &Path, content: &[u8]) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-/// The stored message without the `Return-Path:` and `Received:` fields we put in front of it.
+/// The message without the header fields the server adds: trace fields (`Return-Path:`, `Received:`), and on
+/// submission our `DKIM-Signature:`.
 fn without_trace_headers(stored: &[u8]) -> &[u8] {
     let mut rest = stored;
     loop {
-        let is_trace = ["return-path:", "received:"]
+        let is_trace = ["return-path:", "received:", "dkim-signature:"]
             .iter()
             .any(|name| rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes()));
         if !is_trace {
@@ -123,6 +124,12 @@ Subject: lunch\r\n\r\nNoon?\r\n";
     let stored = only_message(&server, BOB);
     assert_eq!(without_trace_headers(&stored.bytes), content);
     assert!(trace_headers(&stored.bytes).contains("ESMTPSA"), "{}", trace_headers(&stored.bytes));
+    let signature = "DKIM-Signature: v=1; a=rsa-sha256; s=";
+    assert!(
+        trace_headers(&stored.bytes).contains(signature),
+        "signed for example.test: {}",
+        trace_headers(&stored.bytes)
+    );
     let queued = server.with_store(async |store| store.queue().await.unwrap());
     assert_eq!(queued.len(), 1, "{queued:?}");
     let recipients: Vec<_> = queued[0].recipients.iter().map(|r| r.address.clone()).collect();

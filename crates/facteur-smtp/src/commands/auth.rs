@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use facteur_auth::{Credentials, Mechanism, SaslExchange, Step, verify_against_dummy, verify_password};
+use facteur_auth::{Credentials, Mechanism, PasswordVerifier, SaslExchange, Step};
 use facteur_store::Account;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN};
 use tracing::{info, warn};
@@ -48,7 +48,7 @@ impl Session<'_> {
         }
     }
 
-    /// Checks the password (off the async threads: argon2 is meant to be slow), after the throttle delay.
+    /// Checks the password (on the shared verifier threads: argon2 is meant to be slow), after the throttle delay.
     async fn verify(&mut self, credentials: Credentials) -> Reply {
         let peer = self.connection.peer_addr().ip();
         let user = credentials.authcid.to_lowercase();
@@ -79,18 +79,11 @@ impl Session<'_> {
     }
 }
 
-/// Unknown users cost the same argon2 work as known ones, so timing does not reveal which exist.
+/// Checked by the process's shared verifier: bounded argon2 work, the same cost for unknown users (timing does
+/// not reveal which exist), recently verified logins remembered.
 async fn password_matches(account: Option<&Account>, password: String) -> bool {
     let hash = account.map(|account| account.password_hash.clone());
-    tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => verify_password(&hash, &password),
-        None => {
-            verify_against_dummy(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false)
+    PasswordVerifier::shared().verify(hash, password).await
 }
 
 fn strip_line_ending(line: &[u8]) -> &[u8] {

@@ -1,5 +1,6 @@
 //! DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030), and what both do with a complete message: checks, the
-//! sender check of `From:` on submission, trace headers, persistence, the one final reply.
+//! sender check of `From:` and DKIM signing on submission, SPF/DKIM/DMARC checks on MX, trace headers,
+//! persistence, the one final reply.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,8 +10,9 @@ use crate::address::Mailbox;
 use crate::body::{DataLine, DataReader, MessageBody, too_big};
 use crate::envelope::Envelope;
 use crate::ownership::from_header_addresses;
-use crate::persist::{AcceptedMessage, PersistError, persist};
+use crate::persist::{AcceptedMessage, Filing, PersistError, persist};
 use crate::reply::Reply;
+use crate::sender_auth::Checked;
 use crate::session::{DATA_LINE_MAX, Ending, Handled, Line, Session};
 use crate::settings::Face;
 use crate::trace::{ReceivedFacts, TransactionId, received_header};
@@ -94,12 +96,10 @@ impl Session<'_> {
             info!(code = refusal.code, status = refusal.status, size = body.size(), "message refused");
             return refusal;
         }
-        let content = body.into_bytes();
-        if self.server.settings.face == Face::Submission
-            && let Err(refusal) = self.check_from_header(&content).await
-        {
-            return refusal;
-        }
+        let checked = match self.authenticate(&envelope, body.into_bytes()).await {
+            Ok(checked) => checked,
+            Err(refusal) => return refusal,
+        };
         let id = TransactionId::generate();
         let now = unix_now();
         let settings = &self.server.settings;
@@ -116,13 +116,21 @@ impl Session<'_> {
             now,
         });
         let expires_at = now.saturating_add(i64::try_from(settings.queue_lifetime.as_secs()).unwrap_or(i64::MAX));
-        let size = content.len();
+        let size = checked.content.len();
         let sender = envelope.sender.bracketed();
         let recipients = envelope.recipients.len();
-        let message = AcceptedMessage { envelope, received, content, now, expires_at };
+        let message = AcceptedMessage {
+            envelope,
+            authentication_results: checked.authentication_results,
+            received,
+            content: checked.content,
+            filing: checked.filing,
+            now,
+            expires_at,
+        };
         match persist(&self.server.store, message).await {
             Ok(persisted) => {
-                info!(%id, size, %sender, recipients, local = persisted.local_copies, queued = ?persisted.queued.map(|q| q.0), "message accepted");
+                info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = ?persisted.queued.map(|q| q.0), "message accepted");
                 Reply::new(250, "2.0.0", format!("OK queued as {id}"))
             }
             Err(PersistError::OverQuota { address }) => {
@@ -133,6 +141,18 @@ impl Session<'_> {
                 warn!(%id, %error, "message could not be stored");
                 Reply::local_error()
             }
+        }
+    }
+
+    /// Submission: the `From:` rule, then our DKIM signature. MX: SPF/DKIM/DMARC and the receiving policy.
+    async fn authenticate(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Checked, Reply> {
+        match self.server.settings.face {
+            Face::Submission => {
+                self.check_from_header(&content).await?;
+                let content = self.sign_outbound(envelope, content).await?;
+                Ok(Checked { content, authentication_results: None, filing: Filing::Inbox })
+            }
+            Face::Mx => self.check_inbound(envelope, content).await,
         }
     }
 

@@ -28,7 +28,8 @@ impl Session<'_> {
             return refusal;
         }
         match self.envelope_from(&from).await {
-            Ok(envelope) => {
+            Ok(mut envelope) => {
+                envelope.spf = self.spf_at_mail(&envelope.sender).await;
                 self.state.start_transaction(envelope);
                 Reply::new(250, "2.1.0", "Sender OK")
             }

@@ -1,14 +1,20 @@
-//! `facteur domain add|list|remove`.
+//! `facteur domain add|list|remove`. A new domain gets its DKIM key(s) at once (`[mail_auth]`); a removed
+//! one keeps them, so that adding it back does not break signatures still being verified.
 
 use crate::cli::DomainCommand;
+use crate::commands::dkim::{ensure_domain_keys, print_new_keys};
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::Outcome;
 
 pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
     let config = data_dir.load_config()?;
     let store = data_dir.open_store(&config).await?;
+    let mut added = None;
     let result = match command {
-        DomainCommand::Add { domain } => store.add_domain(&domain).await.map(|()| println!("added domain {domain}")),
+        DomainCommand::Add { domain } => store.add_domain(&domain).await.map(|()| {
+            println!("added domain {domain}");
+            added = Some(domain.to_ascii_lowercase());
+        }),
         DomainCommand::List => store.list_domains().await.map(|domains| domains.iter().for_each(|d| println!("{d}"))),
         DomainCommand::Remove { domain } => {
             store.remove_domain(&domain).await.map(|()| println!("removed domain {domain}"))
@@ -16,5 +22,11 @@ pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
     };
     let closed = store.close().await;
     result.map_err(store_failure)?;
-    closed.map_err(store_failure)
+    closed.map_err(store_failure)?;
+    if let Some(domain) = added {
+        let keys = data_dir.dkim_keys();
+        let created = ensure_domain_keys(&keys, &domain, config.mail_auth.ed25519_signature)?;
+        print_new_keys(&keys, &domain, &created)?;
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
-//! `facteur init`: a new data directory with a commented configuration, a self-signed certificate, the store and
-//! the first domain. `serve` uses the same steps for its quickstart.
+//! `facteur init`: a new data directory with a commented configuration, a self-signed certificate, the store,
+//! the first domain and its DKIM key. `serve` uses the same steps for its quickstart.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -32,6 +32,7 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
     println!("  configuration  {dir}/{CONFIG_FILE} (every setting is there, commented)");
     println!("  certificate    {dir}/tls/cert.pem, self-signed: replace it with a CA-issued one for real clients");
     println!("  store          {dir}/store");
+    println!("  DKIM key       {dir}/dkim/{} (publish it: `facteur dns-records {}`)", setup.domain, setup.domain);
     println!("Next:");
     println!("  facteur --data-dir {dir} account add alice@{} --password-stdin", setup.domain);
     println!("  facteur --data-dir {dir} serve");
@@ -92,6 +93,9 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
     let dkim_dir = dir.resolve(Path::new("dkim"));
     std::fs::create_dir_all(&dkim_dir).context("cannot create dkim/")?;
     restrict_permissions(&dkim_dir)?;
+    // Before the store, so an invalid --domain is reported by the store's own check below.
+    let keys = facteur_mailauth::KeyStore::new(&dkim_dir);
+    let dkim_made = crate::commands::dkim::ensure_domain_keys(&keys, &setup.domain, config.mail_auth.ed25519_signature);
     let store = dir.open_store(config).await?;
     let added = store.add_domain(&setup.domain).await;
     let closed = store.close().await;
@@ -100,6 +104,7 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
         other => store_failure(other),
     })?;
     closed.map_err(store_failure)?;
+    dkim_made?;
     sync_dir(&tls_dir)?;
     sync_dir(dir.root())
 }

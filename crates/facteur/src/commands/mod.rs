@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod alias;
+pub mod dkim;
+pub mod dns_records;
 pub mod domain;
 pub mod init;
 pub mod queue;

@@ -37,7 +37,8 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     };
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
-    let engines = Engines::new(&config, Arc::clone(&store));
+    let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
+        .map_err(|error| Failure::Runtime(error.into()))?;
     let mut listeners = JoinSet::new();
     for (name, listener) in &config.listeners {
         let handler = engines.handler(listener.protocol);

@@ -1,0 +1,82 @@
+//! `facteur dns-records DOMAIN`: the zone-file text of every record DOMAIN needs, from the configuration
+//! (host name, listeners) and the DKIM keys. The text itself is `facteur-mailauth`'s [`dns_records`].
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use facteur_config::{Config, Protocol, TlsMode};
+use facteur_mailauth::{RecordFacts, ServicePorts, dns_records};
+
+use crate::cli::DnsRecordsArgs;
+use crate::commands::dkim::{key_failure, require_local_domain};
+use crate::data_dir::DataDir;
+use crate::failure::Outcome;
+
+pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
+    let config = data_dir.load_config()?;
+    let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
+    require_local_domain(data_dir, &config, &domain).await?;
+    let dkim = data_dir.dkim_keys().dns_txt(&domain).map_err(key_failure)?;
+    let facts = RecordFacts {
+        ipv4: args.ipv4.or_else(|| public_address(&config, as_v4)),
+        ipv6: args.ipv6.or_else(|| public_address(&config, as_v6)),
+        domain,
+        hostname: config.server.hostname.clone(),
+        dkim,
+        ports: service_ports(&config),
+        mta_sts_id: mta_sts_id(&config.server.hostname),
+    };
+    print!("{}", dns_records(&facts));
+    Ok(())
+}
+
+/// The port each client service listens on: the first listener of that protocol and TLS mode.
+fn service_ports(config: &Config) -> ServicePorts {
+    let port = |protocol: Protocol, tls: TlsMode| {
+        config
+            .listeners
+            .values()
+            .filter(|listener| listener.protocol == protocol && listener.tls == tls)
+            .find_map(|listener| listener.bind.first().map(|address| address.port()))
+    };
+    ServicePorts {
+        submissions: port(Protocol::Submission, TlsMode::Implicit),
+        submission: port(Protocol::Submission, TlsMode::Starttls),
+        imaps: port(Protocol::Imap, TlsMode::Implicit),
+        imap: port(Protocol::Imap, TlsMode::Starttls),
+        pop3s: port(Protocol::Pop3, TlsMode::Implicit),
+        pop3: port(Protocol::Pop3, TlsMode::Starttls),
+    }
+}
+
+/// The address an smtp listener binds to, when it names one other servers could reach (not `0.0.0.0`,
+/// not loopback): otherwise the records leave the address for the operator to fill in.
+fn public_address<T>(config: &Config, pick: impl Fn(IpAddr) -> Option<T>) -> Option<T> {
+    config
+        .listeners
+        .values()
+        .filter(|listener| listener.protocol == Protocol::Smtp)
+        .flat_map(|listener| listener.bind.iter().map(|address| address.ip()))
+        .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+        .find_map(pick)
+}
+
+fn as_v4(ip: IpAddr) -> Option<Ipv4Addr> {
+    match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    }
+}
+
+fn as_v6(ip: IpAddr) -> Option<Ipv6Addr> {
+    match ip {
+        IpAddr::V6(v6) => Some(v6),
+        IpAddr::V4(_) => None,
+    }
+}
+
+/// RFC 8461 §3.1: the id must change whenever the policy does. Our policy names the MX host and nothing
+/// else varies, so a digest of the host name changes exactly when it must.
+fn mta_sts_id(hostname: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, format!("mx:{hostname}").as_bytes());
+    digest.as_ref().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+}
