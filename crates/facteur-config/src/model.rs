@@ -207,12 +207,20 @@ pub struct DnsConfig {
 }
 
 /// How outgoing mail leaves.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RelayConfig {
+    /// The TCP port delivery connects to on MX hosts and A/AAAA fallbacks: 25, the SMTP port; another value only makes sense for tests and private networks.
+    pub mx_port: u16,
     /// A static next hop per recipient domain, like a transport map: `"example.net" = "mx.example.net:25"`.
     /// Mail for other domains goes to their MX hosts.
     pub routes: BTreeMap<String, String>,
+}
+
+impl Default for RelayConfig {
+    fn default() -> RelayConfig {
+        RelayConfig { mx_port: 25, routes: BTreeMap::new() }
+    }
 }
 
 /// Sender authentication: SPF, DKIM and DMARC checks on mail from other servers, DKIM signatures on ours.

@@ -215,6 +215,13 @@ fn render_dns(out: &mut String, config: &Config) {
 }
 
 fn render_relay(out: &mut String, config: &Config) {
+    let _ = writeln!(
+        out,
+        "[relay]\n\
+         # The port outgoing mail connects to on the recipient domain's MX hosts: 25. Change it only for tests.\n\
+         mx_port = {}\n",
+        config.relay.mx_port
+    );
     out.push_str(
         "[relay.routes]\n\
          # A fixed next hop per recipient domain instead of its MX records, like a transport map:\n\

@@ -56,6 +56,9 @@ fn check_listeners(config: &Config) -> Result<(), ConfigError> {
 
 /// A route's next hop is `host:port`; the host may be a name or an IP address (`[v6]:port` for IPv6).
 fn check_routes(config: &Config) -> Result<(), ConfigError> {
+    if config.relay.mx_port == 0 {
+        return Err(invalid("relay.mx_port", "must be a port number, 1 to 65535 (normally 25)"));
+    }
     for (domain, next_hop) in &config.relay.routes {
         let port_ok =
             next_hop.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());

@@ -41,6 +41,7 @@ impl Engines {
     pub fn outbound(&self) -> Result<Arc<facteur_smtp::outbound::DeliveryEngine>, facteur_smtp::outbound::EngineError> {
         let mut settings = facteur_smtp::outbound::OutboundSettings::new(&self.config.server.hostname);
         settings.routes = self.config.relay.routes.clone();
+        settings.mx_port = self.config.relay.mx_port;
         settings.nameservers = self.config.dns.nameservers.clone();
         settings.lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         settings.delay_warning = Duration::from_secs(self.config.queue.delay_warning_secs);

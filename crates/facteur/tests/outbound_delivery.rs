@@ -28,6 +28,10 @@ fn instance_a(b: &TestServer) -> TestServer {
 }
 
 fn submit(server: &TestServer, to: &str, subject: &str) {
+    submit_to(server, &[to], subject);
+}
+
+fn submit_to(server: &TestServer, recipients: &[&str], subject: &str) {
     use lettre::transport::smtp::authentication::{Credentials, Mechanism};
     use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -43,12 +47,11 @@ fn submit(server: &TestServer, to: &str, subject: &str) {
         .credentials(Credentials::new(ALICE.to_owned(), ALICE_PASSWORD.to_owned()))
         .authentication(vec![Mechanism::Plain])
         .build();
-    let email = Message::builder()
-        .from(ALICE.parse().unwrap())
-        .to(to.parse().unwrap())
-        .subject(subject)
-        .body("Across the network.\r\n".to_owned())
-        .unwrap();
+    let mut email = Message::builder().from(ALICE.parse().unwrap());
+    for to in recipients {
+        email = email.to(to.parse().unwrap());
+    }
+    let email = email.subject(subject).body("Across the network.\r\n".to_owned()).unwrap();
     tokio::runtime::Runtime::new().unwrap().block_on(transport.send(email)).unwrap();
 }
 
@@ -202,4 +205,80 @@ fn queue_commands_refuse_unknown_ids_and_delete_with_a_bounce_tells_the_sender()
     assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(a.messages(ALICE, "INBOX").len(), 1, "no report for the silent delete");
+}
+
+/// The test DNS server and the runtime that drives it (dropped in this order).
+struct Dns {
+    server: facteur_mailauth::testdns::TestDns,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn start_dns() -> Dns {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(facteur_mailauth::testdns::TestDns::start()).unwrap();
+    Dns { server, _runtime: runtime }
+}
+
+/// Instance A resolving through `dns`, delivering to MX hosts on `mx_port` (B's smtp port in these tests).
+fn instance_a_using_dns(dns: &Dns, mx_port: u16) -> TestServer {
+    let nameserver = dns.server.addr();
+    TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.dns.nameservers = vec![nameserver];
+            config.relay.mx_port = mx_port;
+        })
+        .start()
+}
+
+#[test]
+fn mail_goes_to_the_mx_hosts_found_in_dns_in_preference_order() {
+    let b = instance_b();
+    let dns = start_dns();
+    // The preferred MX refuses connections (nothing listens on 127.0.0.2), so the next one gets the mail.
+    dns.server.add_mx("b.test", 10, "down.b.test");
+    dns.server.add_a("down.b.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
+    dns.server.add_mx("b.test", 20, "mx.b.test");
+    dns.server.add_a("mx.b.test", std::net::Ipv4Addr::LOCALHOST);
+    let a = instance_a_using_dns(&dns, b.addr("smtp").port());
+    submit(&a, "bob@b.test", "found through MX");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+    assert!(String::from_utf8_lossy(&received[0].bytes).contains("Subject: found through MX"));
+}
+
+#[test]
+fn a_domain_with_a_null_mx_bounces_at_once() {
+    let dns = start_dns();
+    dns.server.add_mx("nomail.test", 0, ".");
+    let a = instance_a_using_dns(&dns, 25);
+    submit(&a, "anyone@nomail.test", "to a domain that takes no mail");
+    let bounces = wait_for_messages(&a, ALICE, 1);
+    assert_eq!(bounces.len(), 1, "alice got no report; A's log:\n{}", a.log());
+    let text = String::from_utf8_lossy(&bounces[0].bytes).into_owned();
+    assert!(text.contains("Final-Recipient: rfc822; anyone@nomail.test"), "{text}");
+    assert!(text.contains("Status: 5.1.10"), "{text}");
+    assert!(text.contains("null MX"), "the reason is given:\n{text}");
+}
+
+#[test]
+fn a_452_for_some_recipients_is_retried_for_them_only() {
+    // B takes one recipient per transaction and answers 452 4.5.3 to the next (RFC 5321 §4.5.3.1.10).
+    let b = TestServer::builder().configure(|config| config.smtp.max_recipients = 1).start();
+    assert!(b.cli(&["domain", "add", "b.test"], None).success());
+    for user in ["bob@b.test", "carol@b.test"] {
+        assert!(b.cli(&["account", "add", user, "--password-stdin"], Some("a long password\n")).success());
+    }
+    let a = instance_a(&b);
+    submit_to(&a, &["bob@b.test", "carol@b.test"], "two recipients");
+    assert_eq!(wait_for_messages(&b, "bob@b.test", 1).len(), 1, "A's log:\n{}", a.log());
+    let listing = wait_for_queue_listing(&a, "452 4.5.3");
+    assert!(listing.contains("carol@b.test  pending  attempts 1"), "{listing}");
+    assert!(!listing.contains("bob@b.test  pending"), "bob is done:\n{listing}");
+    assert!(b.messages("carol@b.test", "INBOX").is_empty());
+
+    assert!(a.cli(&["queue", "retry", "--all"], None).success());
+    assert_eq!(wait_for_messages(&b, "carol@b.test", 1).len(), 1, "A's log:\n{}", a.log());
+    assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
+    assert_eq!(b.messages("bob@b.test", "INBOX").len(), 1, "bob got his copy once");
 }
