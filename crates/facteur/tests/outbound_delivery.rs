@@ -32,6 +32,11 @@ fn submit(server: &TestServer, to: &str, subject: &str) {
 }
 
 fn submit_to(server: &TestServer, recipients: &[&str], subject: &str) {
+    submit_many(server, recipients, &[subject.to_owned()], "Across the network.\r\n");
+}
+
+/// One message per subject, to every recipient, over one pooled submission transport.
+fn submit_many(server: &TestServer, recipients: &[&str], subjects: &[String], body: &str) {
     use lettre::transport::smtp::authentication::{Credentials, Mechanism};
     use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -47,12 +52,15 @@ fn submit_to(server: &TestServer, recipients: &[&str], subject: &str) {
         .credentials(Credentials::new(ALICE.to_owned(), ALICE_PASSWORD.to_owned()))
         .authentication(vec![Mechanism::Plain])
         .build();
-    let mut email = Message::builder().from(ALICE.parse().unwrap());
-    for to in recipients {
-        email = email.to(to.parse().unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for subject in subjects {
+        let mut email = Message::builder().from(ALICE.parse().unwrap());
+        for to in recipients {
+            email = email.to(to.parse().unwrap());
+        }
+        let email = email.subject(subject).body(body.to_owned()).unwrap();
+        runtime.block_on(transport.send(email)).unwrap();
     }
-    let email = email.subject(subject).body("Across the network.\r\n".to_owned()).unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(transport.send(email)).unwrap();
 }
 
 fn wait_for_messages(server: &TestServer, address: &str, count: usize) -> Vec<facteur_testkit::StoredMessage> {
@@ -207,6 +215,14 @@ fn queue_commands_refuse_unknown_ids_and_delete_with_a_bounce_tells_the_sender()
     assert_eq!(a.messages(ALICE, "INBOX").len(), 1, "no report for the silent delete");
 }
 
+fn subjects_of(messages: &[facteur_testkit::StoredMessage]) -> Vec<String> {
+    let subject = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        text.lines().find_map(|line| line.strip_prefix("Subject: ")).unwrap_or_default().to_owned()
+    };
+    messages.iter().map(|message| subject(&message.bytes)).collect()
+}
+
 /// The test DNS server and the runtime that drives it (dropped in this order).
 struct Dns {
     server: facteur_mailauth::testdns::TestDns,
@@ -281,4 +297,68 @@ fn a_452_for_some_recipients_is_retried_for_them_only() {
     assert_eq!(wait_for_messages(&b, "carol@b.test", 1).len(), 1, "A's log:\n{}", a.log());
     assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
     assert_eq!(b.messages("bob@b.test", "INBOX").len(), 1, "bob got his copy once");
+}
+
+#[test]
+fn a_crash_in_the_middle_of_delivering_100_messages_loses_none_and_repeats_only_those_in_flight() {
+    let b_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let route = b_port.to_string();
+    let mut a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("b.test".into(), route);
+        })
+        .start();
+    let subjects: Vec<String> = (0..100).map(|n| format!("crash test {n:03}")).collect();
+    // Large enough (256 KB) that delivering them all takes a while: the kill lands while some are in flight.
+    let body = "A line of a large message, so that deliveries take some time.\r\n".repeat(4096);
+    submit_many(&a, &["bob@b.test"], &subjects, &body);
+    assert!(wait_for_queue_listing(&a, "100 message(s) queued").contains("100 message(s) queued"));
+    // Held while B starts: a B listening before it knows b.test would refuse them for good (550).
+    assert!(a.cli(&["queue", "hold", "--all"], None).success());
+
+    let b = TestServer::builder()
+        .configure(move |config| config.listeners.get_mut("smtp").unwrap().bind = vec![b_port])
+        .start();
+    assert!(b.cli(&["domain", "add", "b.test"], None).success());
+    assert!(b.cli(&["account", "add", "bob@b.test", "--password-stdin"], Some("bob's pw\n")).success());
+    assert!(a.cli(&["queue", "release", "--all"], None).success());
+    // Kill A as soon as B accepts the first message: the others are in flight or waiting.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !b.log().contains("message accepted") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    a.crash_and_restart();
+    let arrived_before_crash = b.log().matches("message accepted").count();
+    assert!(arrived_before_crash < 100, "everything was delivered before the crash: the test proves nothing");
+
+    // Every subject at least once (duplicates may arrive before the last missing one).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = loop {
+        let mut seen = subjects_of(&b.messages("bob@b.test", "INBOX"));
+        seen.sort();
+        let mut distinct = seen.clone();
+        distinct.dedup();
+        if distinct == subjects || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let duplicates = seen.len() - {
+        seen.dedup();
+        seen.len()
+    };
+    let missing: Vec<&String> = subjects.iter().filter(|subject| !seen.contains(subject)).collect();
+    let queue = a.cli(&["queue", "list"], None).stdout;
+    assert!(
+        missing.is_empty(),
+        "missing {missing:?}; A's queue:\n{queue}\nB's log:\n{}\nA's log:\n{}",
+        b.log(),
+        a.log()
+    );
+    assert_eq!(seen, subjects);
+    // RFC 5321 §6.1: a message may be repeated if the crash came between B's 250 and A's record of it; only
+    // deliveries in progress at the kill can be (the engine runs at most 32 at once).
+    assert!(duplicates <= 32, "{duplicates} duplicates");
+    assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
 }

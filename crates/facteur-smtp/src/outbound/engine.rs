@@ -90,8 +90,12 @@ impl DeliveryEngine {
         let now = unix_now();
         for entry in self.store.queue().await? {
             if is_settled(&entry) {
-                // A crash after the last record but before the dequeue.
-                self.store.dequeue(entry.id).await?;
+                // A crash after the last record but before the dequeue, or a task that settled it since the
+                // queue was read and dequeues it itself.
+                match self.store.dequeue(entry.id).await {
+                    Ok(()) | Err(StoreError::NoSuchQueueEntry(_)) => {}
+                    Err(error) => return Err(error),
+                }
                 continue;
             }
             if !is_due(&entry, now) || !self.claim(entry.id) {
