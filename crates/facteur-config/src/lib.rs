@@ -18,9 +18,9 @@ mod validate;
 
 pub use load::{ConfigError, load, parse};
 pub use model::{
-    AuthConfig, AuthFailAction, Config, DeleAction, DnsConfig, HIGHEST_STANDARD_PORT, Limits, ListenerConfig,
-    LogConfig, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig, SmtpConfig, StoreBackend,
-    StoreConfig, TlsConfig, TlsMode, standard_listeners,
+    AuthConfig, AuthFailAction, Config, DeleAction, DnsConfig, HIGHEST_STANDARD_PORT, HttpConfig, Limits,
+    ListenerConfig, LogConfig, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig,
+    SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

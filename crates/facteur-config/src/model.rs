@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub relay: RelayConfig,
     #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
     pub mail_auth: MailAuthConfig,
     #[serde(default)]
     pub log: LogConfig,
@@ -98,6 +100,8 @@ pub enum Protocol {
     Submission,
     Imap,
     Pop3,
+    /// Client auto-configuration (autoconfig, Autodiscover, Apple profile) and the MTA-STS policy.
+    Http,
 }
 
 impl Protocol {
@@ -107,6 +111,7 @@ impl Protocol {
             Protocol::Submission => "submission",
             Protocol::Imap => "imap",
             Protocol::Pop3 => "pop3",
+            Protocol::Http => "http",
         }
     }
 }
@@ -119,6 +124,8 @@ pub enum TlsMode {
     Starttls,
     /// TLS from the first byte (RFC 8314 prefers it for submission, IMAP and POP3).
     Implicit,
+    /// No TLS at all: only for `http` (port 80, where clients look for autoconfig documents first).
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,6 +211,24 @@ impl Default for QueueConfig {
 pub struct DnsConfig {
     /// Nameservers to ask instead of the system's (`/etc/resolv.conf`), e.g. `["127.0.0.1:5353"]`.
     pub nameservers: Vec<SocketAddr>,
+}
+
+/// What the `http` listeners publish besides client auto-configuration, and where metrics are served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// The MTA-STS policy mode (RFC 8461 §3.2): `"testing"` (report only), `"enforce"`, or `"none"` (no policy file).
+    pub mta_sts_mode: String,
+    /// How long senders may cache the MTA-STS policy, in days.
+    pub mta_sts_max_age_days: u32,
+    /// Addresses serving `/metrics` (Prometheus) and `/healthz`, apart from the public listeners. Empty: not served.
+    pub metrics_bind: Vec<SocketAddr>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig { mta_sts_mode: "testing".to_owned(), mta_sts_max_age_days: 7, metrics_bind: Vec::new() }
+    }
 }
 
 /// How outgoing mail leaves.
@@ -324,7 +349,7 @@ impl Default for LogConfig {
 
 /// The standard listeners, at `port_base` plus each protocol's well-known port (design brief §5).
 pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, ListenerConfig> {
-    const STANDARD: [(&str, Protocol, u16, TlsMode); 7] = [
+    const STANDARD: [(&str, Protocol, u16, TlsMode); 9] = [
         ("smtp", Protocol::Smtp, 25, TlsMode::Starttls),
         ("submission", Protocol::Submission, 587, TlsMode::Starttls),
         ("submissions", Protocol::Submission, 465, TlsMode::Implicit),
@@ -332,6 +357,8 @@ pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, L
         ("imaps", Protocol::Imap, 993, TlsMode::Implicit),
         ("pop3", Protocol::Pop3, 110, TlsMode::Starttls),
         ("pop3s", Protocol::Pop3, 995, TlsMode::Implicit),
+        ("http", Protocol::Http, 80, TlsMode::None),
+        ("https", Protocol::Http, 443, TlsMode::Implicit),
     ];
     STANDARD
         .iter()
@@ -360,6 +387,7 @@ impl Config {
             pop3: Pop3Config::default(),
             dns: DnsConfig::default(),
             relay: RelayConfig::default(),
+            http: HttpConfig::default(),
             mail_auth: MailAuthConfig::default(),
             log: LogConfig::default(),
         }

@@ -22,6 +22,7 @@ pub fn render(config: &Config) -> String {
     render_pop3(&mut out, config);
     render_dns(&mut out, config);
     render_relay(&mut out, config);
+    render_http(&mut out, config);
     render_mail_auth(&mut out, config);
     render_log(&mut out, config);
     out
@@ -93,10 +94,11 @@ fn render_listeners(out: &mut String, config: &Config) {
     out.push_str(
         "# Listeners. Each has a name (used in logs), a protocol, the addresses to bind and when TLS starts.\n\
          #   protocol: \"smtp\" (mail from other servers, MX), \"submission\" (mail from our users, AUTH required),\n\
-         #             \"imap\", \"pop3\"\n\
+         #             \"imap\", \"pop3\", \"http\" (client auto-configuration, MTA-STS policy)\n\
          #   bind:     socket addresses; \"[::]:25\" also accepts IPv4 on Linux; port 0 picks a free port\n\
          #   tls:      \"starttls\" (plain first, the client upgrades: STARTTLS or STLS)\n\
          #             \"implicit\" (TLS from the first byte, RFC 8314)\n\
+         #             \"none\" (http only: plain HTTP, where mail clients look first)\n\
          # Remove a section to disable that listener.\n\n",
     );
     for (name, listener) in &config.listeners {
@@ -110,10 +112,12 @@ fn render_listener(out: &mut String, name: &str, listener: &ListenerConfig) {
         Protocol::Submission => "submission",
         Protocol::Imap => "imap",
         Protocol::Pop3 => "pop3",
+        Protocol::Http => "http",
     };
     let tls = match listener.tls {
         TlsMode::Starttls => "starttls",
         TlsMode::Implicit => "implicit",
+        TlsMode::None => "none",
     };
     let bind: Vec<String> = listener.bind.iter().map(|address| quoted(&address.to_string())).collect();
     let _ =
@@ -232,6 +236,25 @@ fn render_relay(out: &mut String, config: &Config) {
         let _ = writeln!(out, "{} = {}", quoted(domain), quoted(next_hop));
     }
     out.push('\n');
+}
+
+fn render_http(out: &mut String, config: &Config) {
+    let http = &config.http;
+    let metrics: Vec<String> = http.metrics_bind.iter().map(|address| quoted(&address.to_string())).collect();
+    let _ = writeln!(
+        out,
+        "[http]\n\
+         # The MTA-STS policy served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461): \"testing\" (senders\n\
+         # report failures but deliver), \"enforce\" (senders require TLS to this host's MX), \"none\" (no policy).\n\
+         mta_sts_mode = {}\n\
+         # How long senders may cache the policy, in days.\n\
+         mta_sts_max_age_days = {}\n\
+         # Where /metrics (Prometheus) and /healthz are served, e.g. [\"127.0.0.1:9090\"]. Empty: not served.\n\
+         metrics_bind = [{}]\n",
+        quoted(&http.mta_sts_mode),
+        http.mta_sts_max_age_days,
+        metrics.join(", ")
+    );
 }
 
 fn render_mail_auth(out: &mut String, config: &Config) {
@@ -373,6 +396,6 @@ mod tests {
         let config = Config::standard("localhost", IpAddr::V4(Ipv4Addr::LOCALHOST), 20000);
         let ports: BTreeSet<u16> =
             config.listeners.values().flat_map(|listener| listener.bind.iter().map(|a| a.port())).collect();
-        assert_eq!(ports, BTreeSet::from([20025, 20110, 20143, 20465, 20587, 20993, 20995]));
+        assert_eq!(ports, BTreeSet::from([20025, 20080, 20110, 20143, 20443, 20465, 20587, 20993, 20995]));
     }
 }

@@ -1,13 +1,14 @@
 use std::collections::HashMap;
 
 use crate::load::ConfigError;
-use crate::model::Config;
+use crate::model::{Config, Protocol, TlsMode};
 
 /// Checks that need more than one key, or more than a type, to decide.
 pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     check_hostname(&config.server.hostname)?;
     check_listeners(config)?;
     check_routes(config)?;
+    check_http(config)?;
     check_limits(config)
 }
 
@@ -39,6 +40,16 @@ fn check_listeners(config: &Config) -> Result<(), ConfigError> {
         if listener.bind.is_empty() {
             return Err(invalid(format!("listener.{name}.bind"), "needs at least one address, e.g. [\"0.0.0.0:25\"]"));
         }
+        let tls_fits = match listener.protocol {
+            Protocol::Http => listener.tls != TlsMode::Starttls,
+            _ => listener.tls != TlsMode::None,
+        };
+        if !tls_fits {
+            return Err(invalid(
+                format!("listener.{name}.tls"),
+                "\"none\" is only for http listeners, and http has no STARTTLS: use \"none\" or \"implicit\"",
+            ));
+        }
         for address in &listener.bind {
             if address.port() == 0 {
                 continue; // each port-0 bind gets its own free port
@@ -55,6 +66,16 @@ fn check_listeners(config: &Config) -> Result<(), ConfigError> {
 }
 
 /// A route's next hop is `host:port`; the host may be a name or an IP address (`[v6]:port` for IPv6).
+fn check_http(config: &Config) -> Result<(), ConfigError> {
+    if !matches!(config.http.mta_sts_mode.as_str(), "testing" | "enforce" | "none") {
+        return Err(invalid("http.mta_sts_mode", "must be \"testing\", \"enforce\" or \"none\""));
+    }
+    if !(1..=365).contains(&config.http.mta_sts_max_age_days) {
+        return Err(invalid("http.mta_sts_max_age_days", "must be 1 to 365 days (RFC 8461 §3.2: at most a year)"));
+    }
+    Ok(())
+}
+
 fn check_routes(config: &Config) -> Result<(), ConfigError> {
     if config.relay.mx_port == 0 {
         return Err(invalid("relay.mx_port", "must be a port number, 1 to 65535 (normally 25)"));

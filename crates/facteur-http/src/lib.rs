@@ -46,6 +46,8 @@ mod site;
 mod xml;
 
 pub use address::{AddressError, Domain, EmailAddress};
+/// The router type [`discovery_router`] and [`ops_router`] return, for callers that pass it around.
+pub use axum::Router;
 pub use discovery::{ClientPorts, Discovery, DiscoveryError, MTA_STS_MAX_AGE_LIMIT, MtaSts, MtaStsMode};
 pub use ops::ops_router;
 pub use recorder::{MetricsError, MetricsHandle, install_metrics};

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
     about = "Facteur: a complete mail server (SMTP, IMAP, POP3) in one binary",
     long_about = "Facteur: a complete mail server in one binary.\n\n\
         Start with `facteur serve`: on an empty data directory it sets up a quickstart server on loopback \
-        (ports 10025, 10587, 10465, 10143, 10993, 10110, 10995) and prints how to log in. For a real domain, run \
+        (ports 10025, 10587, 10465, 10143, 10993, 10110, 10995, 10080, 10443) and prints how to log in. For a real domain, run \
         `facteur init --domain example.com --hostname mail.example.com` first."
 )]
 pub struct Cli {
@@ -84,7 +84,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub hostname: Option<String>,
     /// Added to each standard port: N+25 smtp, N+587 submission, N+465 submissions, N+143 imap, N+993 imaps,
-    /// N+110 pop3, N+995 pop3s.
+    /// N+110 pop3, N+995 pop3s, N+80 http, N+443 https.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub port_base: u16,
     /// The IP address the listeners bind to (0.0.0.0 for every IPv4 interface, :: for IPv6 and IPv4).

@@ -27,13 +27,15 @@ impl Engines {
         Ok(Engines { config: config.clone(), store, throttle: Arc::new(LoginThrottle::default()), sender_auth })
     }
 
-    /// The handler for listeners speaking `protocol`.
-    pub fn handler(&self, protocol: Protocol) -> Arc<dyn ConnectionHandler> {
+    /// The handler for listeners speaking `protocol`; `None` for `http`, which `facteur-http` serves itself
+    /// (see `crate::http`).
+    pub fn handler(&self, protocol: Protocol) -> Option<Arc<dyn ConnectionHandler>> {
         match protocol {
-            Protocol::Smtp => self.smtp(facteur_smtp::Face::Mx),
-            Protocol::Submission => self.smtp(facteur_smtp::Face::Submission),
-            Protocol::Imap => self.imap(),
-            Protocol::Pop3 => self.pop3(),
+            Protocol::Smtp => Some(self.smtp(facteur_smtp::Face::Mx)),
+            Protocol::Submission => Some(self.smtp(facteur_smtp::Face::Submission)),
+            Protocol::Imap => Some(self.imap()),
+            Protocol::Pop3 => Some(self.pop3()),
+            Protocol::Http => None,
         }
     }
 

@@ -6,6 +6,7 @@ mod commands;
 mod data_dir;
 mod failure;
 mod handlers;
+mod http;
 mod logging;
 mod quickstart;
 

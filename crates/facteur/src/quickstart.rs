@@ -56,6 +56,7 @@ impl Quickstart {
                 let tls = match listener.tls {
                     facteur_config::TlsMode::Starttls => "STARTTLS",
                     facteur_config::TlsMode::Implicit => "TLS",
+                    facteur_config::TlsMode::None => "plain text",
                 };
                 println!("  {name:<12} {address:<18} {} over {tls}", listener.protocol.as_str());
             }

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 use crate::handlers::Engines;
-use crate::{logging, quickstart};
+use crate::{http, logging, quickstart};
 
 /// What the test kit and operators' scripts wait for: every listener is bound.
 const READY_MARK: &str = "facteur is ready";
@@ -40,10 +40,22 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
         .map_err(|error| Failure::Runtime(error.into()))?;
     let mut listeners = JoinSet::new();
+    http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
+    let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     for (name, listener) in &config.listeners {
-        let handler = engines.handler(listener.protocol);
+        let Some(handler) = engines.handler(listener.protocol) else {
+            let tls = (listener.tls == facteur_config::TlsMode::Implicit)
+                .then(|| facteur_net::TlsAcceptor::from(Arc::clone(&tls)));
+            for address in &listener.bind {
+                let (router, connections, stopping) = (web.clone(), connections.clone(), stopping.clone());
+                http::serve_listener(name, *address, router, tls.clone(), connections, stopping, &mut listeners)
+                    .await
+                    .with_context(|| format!("listener {name}: cannot listen on {address}"))?;
+            }
+            continue;
+        };
         let mode = match listener.tls {
-            facteur_config::TlsMode::Starttls => facteur_net::TlsMode::Plain,
+            facteur_config::TlsMode::Starttls | facteur_config::TlsMode::None => facteur_net::TlsMode::Plain,
             facteur_config::TlsMode::Implicit => facteur_net::TlsMode::Implicit,
         };
         for address in &listener.bind {

@@ -1,0 +1,92 @@
+//! The `http` listeners (client auto-configuration, MTA-STS policy) and the metrics address, served by
+//! `facteur-http` with what the configuration says: the host name, the mail ports clients should use, the
+//! MTA-STS policy.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use facteur_config::{Config, Protocol, TlsMode};
+use facteur_http::{ClientPorts, Discovery, HttpServer, MtaSts, MtaStsMode, Router};
+use facteur_net::{ConnectionLimiter, ShutdownSignal, TlsAcceptor};
+use facteur_store::Store;
+use tokio::task::JoinSet;
+use tracing::info;
+
+/// What the discovery documents publish, from the configuration.
+pub fn discovery(config: &Config) -> Discovery {
+    let port = |protocol, tls| first_port(config, protocol, tls);
+    let mode = match config.http.mta_sts_mode.as_str() {
+        "enforce" => MtaStsMode::Enforce,
+        "testing" => MtaStsMode::Testing,
+        _ => MtaStsMode::None,
+    };
+    Discovery {
+        hostname: config.server.hostname.clone(),
+        ports: ClientPorts {
+            imap_tls: port(Protocol::Imap, TlsMode::Implicit),
+            imap_starttls: port(Protocol::Imap, TlsMode::Starttls),
+            pop3_tls: port(Protocol::Pop3, TlsMode::Implicit),
+            pop3_starttls: port(Protocol::Pop3, TlsMode::Starttls),
+            submission_tls: port(Protocol::Submission, TlsMode::Implicit),
+            submission_starttls: port(Protocol::Submission, TlsMode::Starttls),
+        },
+        https_port: port(Protocol::Http, TlsMode::Implicit).filter(|&port| port != 443),
+        mta_sts: MtaSts {
+            mode,
+            mx: Vec::new(),
+            max_age: Duration::from_secs(u64::from(config.http.mta_sts_max_age_days) * 86_400),
+        },
+    }
+}
+
+/// The port of the first listener speaking `protocol` with `tls`, as clients reach it.
+fn first_port(config: &Config, protocol: Protocol, tls: TlsMode) -> Option<u16> {
+    config
+        .listeners
+        .values()
+        .filter(|listener| listener.protocol == protocol && listener.tls == tls)
+        .flat_map(|listener| listener.bind.first())
+        .map(SocketAddr::port)
+        .next()
+}
+
+/// Binds `address` for the `http` listener `name` and serves the discovery documents on it until shutdown.
+pub async fn serve_listener(
+    name: &str,
+    address: SocketAddr,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    connections: ConnectionLimiter,
+    stopping: ShutdownSignal,
+    tasks: &mut JoinSet<()>,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    info!(listener = %name, address = %listener.local_addr()?, "listening");
+    let mut server = HttpServer::new(router).with_limiter(connections);
+    if let Some(tls) = tls {
+        server = server.with_tls(tls);
+    }
+    tasks.spawn(server.serve(listener, stopping));
+    Ok(())
+}
+
+/// `/metrics` and `/healthz` on the `[http] metrics_bind` addresses, and the recorder every crate counts into.
+pub async fn serve_metrics(config: &Config, stopping: ShutdownSignal, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let metrics = facteur_http::install_metrics()?;
+    tasks.spawn(metrics.clone().run_upkeep_until(stopping.clone()));
+    for address in &config.http.metrics_bind {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        info!(listener = "metrics", address = %listener.local_addr()?, "listening");
+        let server = HttpServer::new(facteur_http::ops_router(metrics.clone()));
+        tasks.spawn(server.serve(listener, stopping.clone()));
+    }
+    Ok(())
+}
+
+/// The router of every `http` listener.
+pub fn router(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Router> {
+    let discovery = discovery(config);
+    discovery.validate()?;
+    Ok(facteur_http::discovery_router(discovery, store))
+}
