@@ -12,6 +12,16 @@ pub enum Face {
     Submission,
 }
 
+impl Face {
+    /// The `protocol` label of this face's metrics.
+    pub fn metric_label(self) -> &'static str {
+        match self {
+            Face::Mx => "smtp",
+            Face::Submission => "submission",
+        }
+    }
+}
+
 /// Settings of one SMTP listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

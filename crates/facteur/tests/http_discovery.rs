@@ -28,6 +28,7 @@ fn server() -> TestServer {
                 config.listeners.get_mut(name).unwrap().bind = vec![address];
             }
             config.http.mta_sts_mode = "enforce".to_owned();
+            config.http.metrics_bind = vec!["127.0.0.1:0".parse().unwrap()];
         })
         .start()
 }
@@ -79,4 +80,71 @@ fn documents_answer_for_our_domains_only_and_mta_sts_follows_the_config() {
     assert_eq!(status, "200", "{body}");
     assert!(body.contains("mode: enforce"), "{body}");
     assert!(body.contains("mx: localhost"), "{body}");
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text exposition, 0 when absent.
+fn sample(exposition: &str, series: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+        .unwrap_or(0.0)
+}
+
+fn scrape(server: &TestServer) -> String {
+    let url = format!("http://{}/metrics", server.addr("metrics"));
+    let output = Command::new("curl").args(["--silent", "--fail", &url]).output().expect("curl runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// One message to alice over the MX listener, in plain SMTP.
+fn send_over_mx(server: &TestServer) {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::net::TcpStream::connect(server.addr("smtp")).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut reply = || {
+        let mut code = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.as_bytes().get(3) != Some(&b'-') {
+                code.push_str(&line[..3]);
+                return code;
+            }
+        }
+    };
+    assert_eq!(reply(), "220");
+    for (command, expected) in [
+        ("EHLO client.remote.test\r\n", "250"),
+        ("MAIL FROM:<someone@remote.test>\r\n", "250"),
+        ("RCPT TO:<alice@example.test>\r\n", "250"),
+        ("DATA\r\n", "354"),
+        ("Subject: counted\r\n\r\nhello\r\n.\r\n", "250"),
+        ("QUIT\r\n", "221"),
+    ] {
+        writer.write_all(command.as_bytes()).unwrap();
+        assert_eq!(reply(), expected, "after {command:?}");
+    }
+}
+
+#[test]
+fn metrics_count_accepted_messages_and_failed_logins() {
+    let server = server();
+    let before = scrape(&server);
+    send_over_mx(&server);
+    let login = format!(
+        "import imaplib, ssl\n\
+         c = imaplib.IMAP4_SSL('localhost', {port}, ssl_context=ssl.create_default_context(cafile='{ca}'))\n\
+         try:\n    c.login('alice@example.test', 'wrong password')\nexcept imaplib.IMAP4.error:\n    pass\n",
+        port = server.addr("imaps").port(),
+        ca = server.certificate().display()
+    );
+    let failed = Command::new("python3").args(["-c", &login]).output().expect("python3 runs");
+    assert!(failed.status.success(), "{failed:?}");
+    let after = scrape(&server);
+    let accepted = "facteur_messages_accepted_total{protocol=\"smtp\"}";
+    let failures = "facteur_auth_failures_total{protocol=\"imap\"}";
+    assert_eq!(sample(&after, accepted) - sample(&before, accepted), 1.0, "{after}");
+    assert_eq!(sample(&after, failures) - sample(&before, failures), 1.0, "{after}");
 }

@@ -116,6 +116,7 @@ impl Session<'_> {
         }
         throttle.record_failure(peer, &user, Instant::now());
         warn!(%peer, %user, "IMAP authentication failed");
+        metrics::counter!("facteur_auth_failures_total", "protocol" => "imap").increment(1);
         StatusResponse::no(None, "Invalid credentials").with_code(ResponseCode::AuthenticationFailed)
     }
 }

@@ -167,6 +167,7 @@ impl Session<'_> {
         let Some(account) = account else {
             throttle.record_failure(peer, &user, Instant::now());
             warn!(%peer, %user, "authentication failed");
+            metrics::counter!("facteur_auth_failures_total", "protocol" => "pop3").increment(1);
             return self.protocol_error(Response::err_with(ResponseCode::Auth, "Authentication failed"));
         };
         throttle.record_success(peer, &user);

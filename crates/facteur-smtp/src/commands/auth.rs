@@ -75,6 +75,8 @@ impl Session<'_> {
         }
         throttle.record_failure(peer, &user, Instant::now());
         warn!(%peer, %user, "authentication failed");
+        metrics::counter!("facteur_auth_failures_total", "protocol" => self.server.settings.face.metric_label())
+            .increment(1);
         Reply::new(535, "5.7.8", "Authentication credentials invalid")
     }
 }

@@ -131,6 +131,8 @@ impl Session<'_> {
         match persist(&self.server.store, message).await {
             Ok(persisted) => {
                 info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = ?persisted.queued.map(|q| q.0), "message accepted");
+                metrics::counter!("facteur_messages_accepted_total", "protocol" => self.server.settings.face.metric_label())
+                    .increment(1);
                 Reply::new(250, "2.0.0", format!("OK queued as {id}"))
             }
             Err(PersistError::OverQuota { address }) => {

@@ -127,14 +127,15 @@ async fn deliver_to_domain(
 
 /// What the attempt becomes in the store.
 fn record(engine: &DeliveryEngine, recipient: &QueueRecipient, outcome: &Outcome, now: i64) -> DeliveryAttempt {
-    let (status, next_attempt) = match outcome.verdict {
-        Verdict::Accepted => (RecipientStatus::Delivered, now),
-        Verdict::Permanent => (RecipientStatus::Failed, now),
+    let (status, next_attempt, result) = match outcome.verdict {
+        Verdict::Accepted => (RecipientStatus::Delivered, now, "delivered"),
+        Verdict::Permanent => (RecipientStatus::Failed, now, "bounced"),
         Verdict::Temporary => {
             let delay = engine.settings.schedule.delay_after(recipient.attempts.saturating_add(1));
-            (RecipientStatus::Pending, now.saturating_add(delay.as_secs() as i64))
+            (RecipientStatus::Pending, now.saturating_add(delay.as_secs() as i64), "deferred")
         }
     };
+    metrics::counter!("facteur_deliveries_total", "result" => result).increment(1);
     DeliveryAttempt { status, next_attempt, reply: Some(outcome.reply.clone()) }
 }
 
