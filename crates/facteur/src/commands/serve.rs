@@ -22,6 +22,9 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     };
     let config = data_dir.load_config()?;
     logging::init(&config.log.level)?;
+    // Before anything is announced: a SIGTERM sent as soon as READY_MARK shows must stop us cleanly, not
+    // find the default action (immediate death) still in place.
+    let stop_signals = StopSignals::install().context("cannot listen for signals")?;
     facteur_net::tls::install_crypto_provider();
     let certificate = data_dir.resolve(&config.tls.certificate);
     let private_key = data_dir.resolve(&config.tls.private_key);
@@ -74,7 +77,7 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
         quickstart.print(data_dir, &config);
     }
 
-    wait_for_stop_signal().await.context("cannot listen for signals")?;
+    stop_signals.wait().await;
     info!("stopping: no new connections; running sessions finish their current command");
     stop.trigger();
     let grace = Duration::from_secs(config.limits.shutdown_grace_secs);
@@ -94,13 +97,22 @@ async fn drain(listeners: &mut JoinSet<()>) {
     while listeners.join_next().await.is_some() {}
 }
 
-async fn wait_for_stop_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = terminate.recv() => info!("SIGTERM received"),
-        _ = interrupt.recv() => info!("SIGINT received"),
+/// SIGTERM and SIGINT, caught from start-up on.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<StopSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignals { terminate: signal(SignalKind::terminate())?, interrupt: signal(SignalKind::interrupt())? })
     }
-    Ok(())
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => info!("SIGTERM received"),
+            _ = self.interrupt.recv() => info!("SIGINT received"),
+        }
+    }
 }
