@@ -13,12 +13,15 @@ pub mod cli;
 mod server;
 /// Reading what the server stored, through the store's own API, while it runs.
 mod stored;
+/// A lettre submission client logged in to the server.
+mod submission;
 /// TLS client configuration that trusts a test server's self-signed certificate.
 mod tls;
 
 pub use cli::{CliOutput, facteur_binary};
 pub use server::{TestServer, TestServerBuilder};
 pub use stored::StoredMessage;
+pub use submission::Submission;
 pub use tls::client_config_trusting;
 
 /// The domain every test server is initialised with.

@@ -197,28 +197,13 @@ fn forged_results_claiming_our_name_are_removed_and_others_kept() {
 }
 
 fn submit(server: &TestServer, to: &str) {
-    use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-
-    let pem = std::fs::read(server.certificate()).unwrap();
-    let tls = TlsParameters::builder("localhost".to_owned())
-        .add_root_certificate(Certificate::from_pem(&pem).unwrap())
-        .build_rustls()
-        .unwrap();
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(server.addr("submissions").port())
-        .tls(Tls::Wrapper(tls))
-        .credentials(Credentials::new(ALICE.to_owned(), ALICE_PASSWORD.to_owned()))
-        .authentication(vec![Mechanism::Plain])
-        .build();
-    let email = Message::builder()
+    let email = lettre::Message::builder()
         .from(ALICE.parse().unwrap())
         .to(to.parse().unwrap())
         .subject("signed by A")
         .body("Verify me.\r\n".to_owned())
         .unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(transport.send(email)).unwrap();
+    server.submission(ALICE, ALICE_PASSWORD).send(email);
 }
 
 #[test]

@@ -37,29 +37,13 @@ fn submit_to(server: &TestServer, recipients: &[&str], subject: &str) {
 
 /// One message per subject, to every recipient, over one pooled submission transport.
 fn submit_many(server: &TestServer, recipients: &[&str], subjects: &[String], body: &str) {
-    use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-
-    let pem = std::fs::read(server.certificate()).unwrap();
-    let tls = TlsParameters::builder("localhost".to_owned())
-        .add_root_certificate(Certificate::from_pem(&pem).unwrap())
-        .build_rustls()
-        .unwrap();
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(server.addr("submissions").port())
-        .tls(Tls::Wrapper(tls))
-        .credentials(Credentials::new(ALICE.to_owned(), ALICE_PASSWORD.to_owned()))
-        .authentication(vec![Mechanism::Plain])
-        .build();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let submission = server.submission(ALICE, ALICE_PASSWORD);
     for subject in subjects {
-        let mut email = Message::builder().from(ALICE.parse().unwrap());
+        let mut email = lettre::Message::builder().from(ALICE.parse().unwrap());
         for to in recipients {
             email = email.to(to.parse().unwrap());
         }
-        let email = email.subject(subject).body(body.to_owned()).unwrap();
-        runtime.block_on(transport.send(email)).unwrap();
+        submission.send(email.subject(subject).body(body.to_owned()).unwrap());
     }
 }
 

@@ -274,31 +274,15 @@ fn swaks_delivers_to_the_mx_and_submits_with_auth() {
 
 #[test]
 fn lettre_submits_over_implicit_tls() {
-    use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-
     let server = server();
-    let pem = std::fs::read(server.certificate()).unwrap();
-    let tls = TlsParameters::builder("localhost".to_owned())
-        .add_root_certificate(Certificate::from_pem(&pem).unwrap())
-        .build_rustls()
-        .unwrap();
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(server.addr("submissions").port())
-        .tls(Tls::Wrapper(tls))
-        .credentials(Credentials::new(ALICE.to_owned(), ALICE_PASSWORD.to_owned()))
-        .authentication(vec![Mechanism::Plain])
-        .build();
-    let email = Message::builder()
+    let email = lettre::Message::builder()
         .from(ALICE.parse().unwrap())
         .to(BOB.parse().unwrap())
         .subject("from lettre")
         .body("Sent by lettre.\r\n".to_owned())
         .unwrap();
     let sent = email.formatted();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(transport.send(email)).unwrap();
+    server.submission(ALICE, ALICE_PASSWORD).send(email);
     // lettre always writes CRLF "." CRLF after the message, even one that ends with CRLF: by RFC 5321 §4.1.1.4
     // the data then ends with an empty line, which the server must keep.
     let expected = [sent.as_slice(), b"\r\n"].concat();
