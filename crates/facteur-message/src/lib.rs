@@ -20,6 +20,8 @@
 
 /// ENVELOPE address lists: the RFC 5322 address parser and [`Address`].
 mod address;
+/// [`encode_binary_parts`]: binary parts re-encoded as base64 for IMAP strings.
+mod binary;
 /// [`BodyPart`]: the BODYSTRUCTURE data and offsets of one MIME part.
 mod body;
 /// `Content-Type`, `Content-Disposition` and friends, parsed raw.
@@ -40,6 +42,7 @@ mod sort_keys;
 mod summary;
 
 pub use address::{Address, parse_address_list};
+pub use binary::encode_binary_parts;
 pub use body::{BodyPart, Disposition, EncapsulatedMessage, Parameter};
 pub use envelope::Envelope;
 pub use header::{HeaderField, HeaderFields, header_fields};

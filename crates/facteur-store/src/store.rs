@@ -89,7 +89,12 @@ pub trait Store: Send + Sync {
     async fn rename_mailbox(&self, account: AccountId, from: &str, to: &str) -> Result<()>;
     /// Deletes one mailbox and its messages; inferiors are kept. INBOX cannot be deleted.
     async fn delete_mailbox(&self, account: AccountId, name: &str) -> Result<()>;
+    /// Subscribes or unsubscribes a name, whether or not a mailbox has it: RFC 9051 §6.3.7, a subscription
+    /// outlives its mailbox. New accounts' default mailboxes are subscribed; [`Store::create_mailbox`] and
+    /// [`Store::delete_mailbox`] leave subscriptions alone, and a rename carries them to the new names.
     async fn set_subscribed(&self, account: AccountId, name: &str, subscribed: bool) -> Result<()>;
+    /// The subscribed names, sorted.
+    async fn subscriptions(&self, account: AccountId) -> Result<Vec<String>>;
 
     // ---- Messages ----
 

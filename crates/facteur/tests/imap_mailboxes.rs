@@ -25,3 +25,9 @@ fn outlook_and_thunderbird_names_of_sent_and_trash_land_in_the_one_mailbox() {
     assert_eq!(server.messages(ALICE, "Sent").len(), 2);
     assert_eq!(server.messages(ALICE, "Trash").len(), 1);
 }
+
+#[test]
+fn subscriptions_are_names_that_outlive_their_mailboxes() {
+    let server = server();
+    run(&server, "subscriptions");
+}

@@ -25,3 +25,9 @@ fn store_search_copy_move_and_expunge() {
     assert_eq!(server.messages(ALICE, "INBOX").len(), 1);
     assert_eq!(server.messages(ALICE, "Archive").len(), 1);
 }
+
+#[test]
+fn a_binary_append_is_stored_as_base64_and_fetched_back_as_binary() {
+    let server = server();
+    run(&server, "binary_append");
+}

@@ -3,14 +3,15 @@
 //! The message arrives in chunks from the reader. Small ones are gathered in memory and stored with
 //! `deliver_content` (inside the database, sharing the group commit); larger ones are streamed to a blob
 //! file as they arrive and never held whole while being received. A destination that is a special-folder
-//! alias ("Sent Items") lands in the account's mailbox for that role.
+//! alias ("Sent Items") lands in the account's mailbox for that role. A message sent as literal8 has its binary
+//! parts re-encoded as base64 first (RFC 3516 §4.4).
 
 use std::io::Write;
 use std::sync::Arc;
 
 use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{AppendStart, Event, ResponseCode, SeqSet, StatusResponse, Tag, Uid as WireUid};
-use facteur_message::ingest;
+use facteur_message::{encode_binary_parts, ingest};
 use facteur_store::{BlobWriter, Delivered, Delivery, DeliveryTarget, Mailbox, Store, StoreError};
 use tracing::warn;
 
@@ -100,7 +101,9 @@ impl Session<'_> {
         target: &Mailbox,
     ) -> Result<Result<Delivered, StatusResponse>, Ending> {
         let store = self.server.store.as_ref();
-        let mut sink = if start.literal_len <= self.server.settings.append_in_memory_max {
+        // A binary (literal8) message is re-encoded before it is stored, so it is gathered whole; its size is
+        // bounded by APPENDLIMIT like any other.
+        let mut sink = if start.binary || start.literal_len <= self.server.settings.append_in_memory_max {
             Sink::Memory(Vec::with_capacity(start.literal_len as usize))
         } else {
             match store.blobs().writer() {
@@ -149,6 +152,11 @@ impl Session<'_> {
         let destination = DeliveryTarget { account, mailbox: Some(target.id), flags, keywords };
         let stored = match sink {
             Sink::Memory(content) => {
+                // RFC 3516 §4.4: binary parts are stored as base64, so BODY[] can return them (BINARY[] decodes).
+                let content = match start.binary {
+                    true => encode_binary_parts(&content).unwrap_or(content),
+                    false => content,
+                };
                 let summary = ingest(&content).to_bytes();
                 store.deliver_content(Arc::from(content), summary, internal_date, vec![destination]).await
             }

@@ -18,10 +18,13 @@ use crate::session::Session;
 
 const DELIMITER: char = '/';
 
-/// One name of the hierarchy: a mailbox, or a level that only has inferiors.
+/// One name of the hierarchy: a mailbox, a level that only has inferiors, or (for LIST (SUBSCRIBED)) a
+/// subscribed name with no mailbox.
+#[derive(Default)]
 struct Entry<'a> {
     mailbox: Option<&'a Mailbox>,
     has_children: bool,
+    subscribed: bool,
 }
 
 impl Session<'_> {
@@ -45,10 +48,12 @@ impl Session<'_> {
             }));
             return StatusResponse::ok(None, "LIST completed");
         }
-        let mailboxes = match self.server.store.list_mailboxes(account).await {
-            Ok(mailboxes) => mailboxes,
-            Err(error) => return store_failure(&error),
-        };
+        let store = self.server.store.as_ref();
+        let (mailboxes, subscriptions) =
+            match tokio::try_join!(store.list_mailboxes(account), store.subscriptions(account)) {
+                Ok(found) => found,
+                Err(error) => return store_failure(&error),
+            };
         let only_subscribed = list.selection.contains(&ListSelection::Subscribed);
         let only_special = list.selection.contains(&ListSelection::SpecialUse);
         let show_subscribed = only_subscribed || list.returns.contains(&ListReturn::Subscribed);
@@ -58,28 +63,27 @@ impl Session<'_> {
         });
         let patterns: Vec<String> = list.patterns.iter().map(|p| full_pattern(&list.reference, p)).collect();
         let matching = |name: &str| patterns.iter().any(|pattern| matches(pattern, name));
-        let hierarchy = hierarchy(&mailboxes);
+        // RFC 5258 §3.1: LIST (SUBSCRIBED) also shows subscribed names whose mailbox does not exist.
+        let hierarchy = hierarchy(&mailboxes, &subscriptions, only_subscribed);
         for (name, entry) in &hierarchy {
             if !matching(name) {
                 continue;
             }
-            let subscribed = entry.mailbox.is_some_and(|m| m.subscribed);
             // RFC 5258 §3.5: with RECURSIVEMATCH, a name whose subscribed inferiors the patterns do not show
             // is listed with CHILDINFO, whether or not it is subscribed itself.
             let child_info = recursive
                 && only_subscribed
-                && mailboxes.iter().any(|m| {
-                    m.subscribed
-                        && m.name.strip_prefix(*name).is_some_and(|rest| rest.starts_with(DELIMITER))
-                        && !matching(&m.name)
+                && subscriptions.iter().any(|subscribed| {
+                    subscribed.strip_prefix(*name).is_some_and(|rest| rest.starts_with(DELIMITER))
+                        && !matching(subscribed)
                 });
-            if ((only_subscribed && !subscribed) && !child_info)
+            if ((only_subscribed && !entry.subscribed) && !child_info)
                 || (only_special && entry.mailbox.and_then(|m| m.special_use).is_none())
             {
                 continue;
             }
             let mut attributes = attributes(entry, show_subscribed);
-            if only_subscribed && !subscribed {
+            if only_subscribed && !entry.subscribed {
                 attributes.retain(|attribute| *attribute != MailboxAttr::NoSelect);
             }
             let extended =
@@ -101,20 +105,19 @@ impl Session<'_> {
     /// RFC 3501 §6.3.9: the subscribed names.
     pub(crate) async fn lsub(&mut self, reference: &ListPattern, pattern: &ListPattern) -> StatusResponse {
         let Some(account) = self.state.account() else { return StatusResponse::bad(None, "Log in first") };
-        let mailboxes = match self.server.store.list_mailboxes(account.id).await {
-            Ok(mailboxes) => mailboxes,
+        let subscriptions = match self.server.store.subscriptions(account.id).await {
+            Ok(names) => names,
             Err(error) => return store_failure(&error),
         };
         let pattern = full_pattern(reference, pattern);
-        let subscribed: BTreeMap<&str, bool> = mailboxes
+        let subscribed: BTreeMap<&str, bool> = subscriptions
             .iter()
-            .filter(|m| m.subscribed)
-            .flat_map(|m| {
+            .flat_map(|name| {
                 // RFC 3501 §6.3.9: with `%`, a level above a subscribed name is shown `\Noselect` when it is
                 // not subscribed itself.
-                let implied = m.name.match_indices(DELIMITER).map(|(at, _)| (&m.name[..at], false));
+                let implied = name.match_indices(DELIMITER).map(|(at, _)| (&name[..at], false));
                 let implied: Vec<(&str, bool)> = if pattern.contains('%') { implied.collect() } else { Vec::new() };
-                implied.into_iter().chain(std::iter::once((m.name.as_str(), true)))
+                implied.into_iter().chain(std::iter::once((name.as_str(), true)))
             })
             .fold(BTreeMap::new(), |mut names, (name, is_subscribed)| {
                 *names.entry(name).or_insert(false) |= is_subscribed;
@@ -132,14 +135,27 @@ impl Session<'_> {
     }
 }
 
-/// Every name of the account's hierarchy, mailboxes and the levels above them, sorted.
-fn hierarchy(mailboxes: &[Mailbox]) -> BTreeMap<&str, Entry<'_>> {
+/// Every name of the account's hierarchy, mailboxes and the levels above them, sorted; with
+/// `with_unborn_subscriptions`, also the subscribed names that have no mailbox (and no levels for them).
+fn hierarchy<'a>(
+    mailboxes: &'a [Mailbox],
+    subscriptions: &'a [String],
+    with_unborn_subscriptions: bool,
+) -> BTreeMap<&'a str, Entry<'a>> {
     let mut names: BTreeMap<&str, Entry<'_>> = BTreeMap::new();
     for mailbox in mailboxes {
-        names.entry(&mailbox.name).or_insert(Entry { mailbox: None, has_children: false }).mailbox = Some(mailbox);
+        names.entry(&mailbox.name).or_default().mailbox = Some(mailbox);
         for (at, _) in mailbox.name.match_indices(DELIMITER) {
-            names.entry(&mailbox.name[..at]).or_insert(Entry { mailbox: None, has_children: false }).has_children =
-                true;
+            names.entry(&mailbox.name[..at]).or_default().has_children = true;
+        }
+    }
+    for name in subscriptions {
+        match names.get_mut(name.as_str()) {
+            Some(entry) => entry.subscribed = true,
+            None if with_unborn_subscriptions => {
+                names.insert(name, Entry { subscribed: true, ..Entry::default() });
+            }
+            None => {}
         }
     }
     names
@@ -147,12 +163,18 @@ fn hierarchy(mailboxes: &[Mailbox]) -> BTreeMap<&str, Entry<'_>> {
 
 fn attributes(entry: &Entry<'_>, show_subscribed: bool) -> Vec<MailboxAttr> {
     let mut attributes = Vec::new();
+    if show_subscribed && entry.subscribed {
+        attributes.push(MailboxAttr::Subscribed);
+    }
     match entry.mailbox {
+        // RFC 5258 §3.4: a subscribed name without a mailbox or inferiors does not exist (which implies
+        // \NoSelect, so that is not repeated).
+        None if !entry.has_children => {
+            attributes.push(MailboxAttr::NonExistent);
+            return attributes;
+        }
         None => attributes.push(MailboxAttr::NoSelect),
         Some(mailbox) => {
-            if show_subscribed && mailbox.subscribed {
-                attributes.push(MailboxAttr::Subscribed);
-            }
             if let Some(role) = mailbox.special_use {
                 attributes.push(special_use_attr(role));
             }

@@ -9,7 +9,7 @@ use facteur_imap_proto::{MailboxAttr, MailboxName, ResponseCode, StatusResponse}
 use facteur_store::{INBOX, SpecialUse};
 use tracing::info;
 
-use crate::commands::{no_such_mailbox, resolve_mailbox, store_failure};
+use crate::commands::{resolve_mailbox, store_failure};
 use crate::session::Session;
 use crate::special_folders::role_of_name;
 use crate::state::State;
@@ -49,21 +49,9 @@ impl Session<'_> {
                 Err(error) => return store_failure(&error),
             }
         }
-        let before = match store.list_mailboxes(account).await {
-            Ok(mailboxes) => mailboxes,
-            Err(error) => return store_failure(&error),
-        };
+        // RFC 9051 §6.3.4 creates, it does not subscribe (SUBSCRIBE does).
         if let Err(error) = store.create_mailbox(account, name, role).await {
             return store_failure(&error);
-        }
-        // RFC 9051 §6.3.4 creates, it does not subscribe (SUBSCRIBE does); the store subscribes new mailboxes,
-        // and the levels it adds above them, by default.
-        if let Ok(after) = store.list_mailboxes(account).await {
-            for created in after.iter().filter(|m| m.subscribed && !before.iter().any(|b| b.id == m.id)) {
-                if let Err(error) = store.set_subscribed(account, &created.name, false).await {
-                    return store_failure(&error);
-                }
-            }
         }
         StatusResponse::ok(None, "CREATE completed")
     }
@@ -123,12 +111,14 @@ impl Session<'_> {
         let Some(account) = self.state.account() else { return StatusResponse::bad(None, "Log in first") };
         let account = account.id;
         let store = self.server.store.as_ref();
-        let target = match resolve_mailbox(store, account, mailbox).await {
-            Ok(Some(target)) => target,
-            Ok(None) => return no_such_mailbox(),
+        // A well-known name subscribes the canonical mailbox; any other name is subscribed as given, existing
+        // or not: RFC 9051 §6.3.7, clients may subscribe before they create, and a subscription outlives DELETE.
+        let name = match resolve_mailbox(store, account, mailbox).await {
+            Ok(Some(target)) => target.name,
+            Ok(None) => mailbox.as_str().to_owned(),
             Err(error) => return store_failure(&error),
         };
-        match store.set_subscribed(account, &target.name, subscribed).await {
+        match store.set_subscribed(account, &name, subscribed).await {
             Ok(()) => {
                 StatusResponse::ok(None, if subscribed { "SUBSCRIBE completed" } else { "UNSUBSCRIBE completed" })
             }

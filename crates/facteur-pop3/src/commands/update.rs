@@ -87,5 +87,8 @@ async fn trash_mailbox(store: &dyn Store, transaction: &Transaction) -> Result<f
     if let Some(trash) = store.mailbox_by_role(transaction.account, SpecialUse::Trash).await? {
         return Ok(trash.id);
     }
-    store.create_mailbox(transaction.account, TRASH_NAME, Some(SpecialUse::Trash)).await
+    let trash = store.create_mailbox(transaction.account, TRASH_NAME, Some(SpecialUse::Trash)).await?;
+    // Subscribed, so IMAP clients that show subscribed folders only find what POP3 set aside.
+    store.set_subscribed(transaction.account, TRASH_NAME, true).await?;
+    Ok(trash)
 }

@@ -92,6 +92,25 @@ pub async fn inbox_cannot_be_deleted_or_renamed(backend: &dyn Backend) {
     assert!(!store.mailbox_by_name(alice, "Junk").await.unwrap().unwrap().subscribed);
 }
 
+pub async fn subscriptions_are_names_that_outlive_mailboxes(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    store.create_mailbox(alice, "Work/Clients", None).await.unwrap();
+    assert!(!store.mailbox_by_name(alice, "Work/Clients").await.unwrap().unwrap().subscribed, "CREATE only creates");
+    store.set_subscribed(alice, "Work/Clients", true).await.unwrap();
+    store.set_subscribed(alice, "Later", true).await.unwrap();
+    store.rename_mailbox(alice, "Work", "Old").await.unwrap();
+    assert!(store.mailbox_by_name(alice, "Old/Clients").await.unwrap().unwrap().subscribed);
+    store.delete_mailbox(alice, "Old/Clients").await.unwrap();
+    let names = store.subscriptions(alice).await.unwrap();
+    assert!(names.contains(&"Old/Clients".to_owned()) && names.contains(&"Later".to_owned()), "{names:?}");
+    assert!(!names.contains(&"Work/Clients".to_owned()));
+    store.create_mailbox(alice, "Later", None).await.unwrap();
+    assert!(store.mailbox_by_name(alice, "Later").await.unwrap().unwrap().subscribed);
+    store.set_subscribed(alice, "Later", false).await.unwrap();
+    store.set_subscribed(alice, "Later", false).await.unwrap();
+    assert!(!store.subscriptions(alice).await.unwrap().contains(&"Later".to_owned()));
+}
+
 pub async fn invalid_mailbox_names_are_refused(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     for bad in ["", "/lead", "trail/", "dou//ble", "wild*", "50%", "nul\u{0}"] {

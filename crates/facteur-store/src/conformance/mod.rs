@@ -44,6 +44,7 @@ macro_rules! conformance_tests {
             rename_moves_inferiors_and_keeps_uidvalidity,
             recreated_mailbox_gets_a_new_uidvalidity,
             inbox_cannot_be_deleted_or_renamed,
+            subscriptions_are_names_that_outlive_mailboxes,
             invalid_mailbox_names_are_refused,
             accounts_are_normalised_and_unique,
             accounts_need_a_local_domain,

@@ -90,6 +90,7 @@ pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &s
     let account = AccountId(conn.last_insert_rowid());
     for (name, role) in DEFAULT_MAILBOXES {
         mailboxes::insert(conn, account, name, role)?;
+        mailboxes::set_subscribed(conn, account, name, true)?;
     }
     tracing::info!(address = %text, "account created");
     Ok(account)

@@ -102,7 +102,7 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageMeta> {
 
 /// The columns [`mailbox_from_row`] reads, in order, for a query `FROM mailboxes m`.
 pub(crate) const MAILBOX_COLUMNS: &str = "m.id, m.name, m.special_use, m.uidvalidity, m.uidnext, m.highestmodseq, \
-     m.subscribed, \
+     EXISTS (SELECT 1 FROM subscriptions s WHERE s.account = m.account AND s.name = m.name), \
      (SELECT count(*) FROM messages WHERE mailbox = m.id), \
      (SELECT count(*) FROM messages WHERE mailbox = m.id AND flags & 1 = 0), \
      (SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = m.id)";

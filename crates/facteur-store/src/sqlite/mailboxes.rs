@@ -198,6 +198,11 @@ pub(crate) fn rename(conn: &Connection, account: AccountId, from: &str, to: &str
     for (id, old) in subtree {
         let new = format!("{to}{}", &old[from.len()..]);
         conn.execute_cached("UPDATE mailboxes SET name = ?2 WHERE id = ?1", params![id, new])?;
+        // A renamed folder stays visible in clients that show subscribed folders only.
+        conn.execute_cached(
+            "UPDATE OR IGNORE subscriptions SET name = ?3 WHERE account = ?1 AND name = ?2",
+            params![account, old, new],
+        )?;
     }
     Ok(())
 }
@@ -230,10 +235,23 @@ pub(crate) fn delete(conn: &Connection, effects: &mut Effects, account: AccountI
     Ok(())
 }
 
+/// Adds or removes `name` from the subscription list, whether or not a mailbox has that name (RFC 9051 §6.3.7).
 pub(crate) fn set_subscribed(conn: &Connection, account: AccountId, name: &str, subscribed: bool) -> Result<()> {
-    let (id, _) = existing(conn, account, name)?;
-    conn.execute_cached("UPDATE mailboxes SET subscribed = ?2 WHERE id = ?1", params![id, subscribed])?;
+    let name = normalize_mailbox_name(name)?;
+    let sql = if subscribed {
+        "INSERT OR IGNORE INTO subscriptions (account, name) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM subscriptions WHERE account = ?1 AND name = ?2"
+    };
+    conn.execute_cached(sql, params![account, name])?;
     Ok(())
+}
+
+/// The subscribed names, sorted.
+pub(crate) fn subscriptions(conn: &Connection, account: AccountId) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached("SELECT name FROM subscriptions WHERE account = ?1 ORDER BY name")?;
+    let names = statement.query_map([account], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(names)
 }
 
 /// Checks that `needed` more bytes fit in the account's quota.

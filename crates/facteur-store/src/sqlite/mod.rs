@@ -272,6 +272,10 @@ impl Store for SqliteStore {
         self.write(move |conn, _| mailboxes::set_subscribed(conn, account, &name, subscribed)).await
     }
 
+    async fn subscriptions(&self, account: AccountId) -> Result<Vec<String>> {
+        self.read(move |conn| mailboxes::subscriptions(conn, account)).await
+    }
+
     async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>> {
         self.write_with_blobs(move |conn, blobs, effects| messages::deliver(conn, blobs, effects, &delivery)).await
     }

@@ -136,6 +136,17 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO blob_summaries (id, summary) SELECT id, summary FROM blobs WHERE summary IS NOT NULL;
     UPDATE blobs SET summary = NULL WHERE summary IS NOT NULL;
     "#,
+    // 4: subscriptions are names, not mailboxes. RFC 9051 §6.3.7: a subscription outlives the mailbox it names
+    // (a DELETE leaves it, and LIST (SUBSCRIBED) shows it \NonExistent), and a name may be subscribed before it
+    // exists. `mailboxes.subscribed` stays, unused from now on.
+    r#"
+    CREATE TABLE subscriptions (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name    TEXT NOT NULL,
+        PRIMARY KEY (account, name)
+    ) WITHOUT ROWID;
+    INSERT INTO subscriptions (account, name) SELECT account, name FROM mailboxes WHERE subscribed = 1;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -211,7 +222,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 13, "12 tables and sqlite_sequence");
+        assert_eq!(tables, 14, "13 tables and sqlite_sequence");
     }
 
     #[test]
@@ -222,7 +233,17 @@ mod tests {
         conn.execute_batch(MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
         conn.execute("INSERT INTO blobs (id, size, refcount, summary) VALUES (x'00', 5, 1, x'abcd')", []).unwrap();
+        conn.execute_batch(
+            "INSERT INTO domains (name) VALUES ('a.test');
+             INSERT INTO accounts (id, address, domain, password_hash) VALUES (1, 'u@a.test', 'a.test', 'x');
+             INSERT INTO mailboxes (account, name, uidvalidity, subscribed) VALUES (1, 'Kept', 1, 1), (1, 'Not', 2, 0);",
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
+        // v4 turned the subscribed flags into subscribed names.
+        let subscribed: String =
+            conn.query_row("SELECT group_concat(name) FROM subscriptions", [], |row| row.get(0)).unwrap();
+        assert_eq!(subscribed, "Kept");
         assert_eq!(version(&conn), SCHEMA_VERSION);
         conn.execute("INSERT INTO blob_content (id, content) VALUES (x'00', x'0102')", []).unwrap();
         let kept: i64 = conn.query_row("SELECT refcount FROM blobs WHERE id = x'00'", [], |row| row.get(0)).unwrap();

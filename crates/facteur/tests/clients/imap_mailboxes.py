@@ -38,7 +38,30 @@ def special_folder_names(args):
     imap.logout()
 
 
-SCENARIOS = {"folders": folders, "special_folder_names": special_folder_names}
+def subscriptions(args):
+    """RFC 9051 §6.3.7: a subscription is a name; it may come before the mailbox and outlives its DELETE."""
+    imap = connect(args)
+    ok(imap.create("Projects"), "CREATE Projects")
+    listed = b"\n".join(ok(imap.lsub('""', "*"), "LSUB"))
+    check(b"Projects" not in listed, f"CREATE subscribed: {listed}")
+    ok(imap.subscribe("Projects"), "SUBSCRIBE Projects")
+    ok(imap.subscribe("Later"), "SUBSCRIBE of a name with no mailbox")
+    ok(imap.delete("Projects"), "DELETE Projects")
+    listed = b"\n".join(ok(imap.lsub('""', "*"), "LSUB"))
+    check(b"Projects" in listed and b"Later" in listed, f"LSUB after DELETE: {listed}")
+    typ, data = imap._simple_command("LIST", "(SUBSCRIBED)", '""', '"*"')
+    listed = b"\n".join(ok(imap._untagged_response(typ, data, "LIST"), "LIST (SUBSCRIBED)"))
+    check(rb'(\Subscribed \NonExistent) "/" Projects' in listed, f"LIST (SUBSCRIBED): {listed}")
+    check(rb"\Subscribed \Drafts" in listed, f"default mailboxes are subscribed: {listed}")
+    listed = b"\n".join(ok(imap.list('""', "*"), "LIST"))
+    check(b"Projects" not in listed and b"Later" not in listed, f"plain LIST shows subscriptions: {listed}")
+    ok(imap.unsubscribe("Later"), "UNSUBSCRIBE Later")
+    listed = b"\n".join(ok(imap.lsub('""', "*"), "LSUB"))
+    check(b"Later" not in listed, f"after UNSUBSCRIBE: {listed}")
+    imap.logout()
+
+
+SCENARIOS = {"folders": folders, "special_folder_names": special_folder_names, "subscriptions": subscriptions}
 
 if __name__ == "__main__":
     arguments_ = arguments()

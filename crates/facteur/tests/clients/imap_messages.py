@@ -3,7 +3,7 @@
 import imaplib
 import time
 
-from imap_common import arguments, check, connect, ok
+from imap_common import RawSession, arguments, check, connect, ok
 
 MESSAGE = (
     b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Quarterly report\r\n"
@@ -64,7 +64,44 @@ def store_search_copy_move(args):
     imap.logout()
 
 
-SCENARIOS = {"fetch_family": fetch_family, "store_search_copy_move": store_search_copy_move}
+def read_until_tagged(session, tag):
+    """Raw response bytes (literals included) up to and including the tagged line."""
+    data = b""
+    while True:
+        line = session.file.readline()
+        check(line, "connection closed")
+        data += line
+        if line.startswith(tag + b" "):
+            return data
+
+
+def binary_append(args):
+    """RFC 3516: a literal8 APPEND with NUL octets; BODY[1] gives base64 (no NUL may cross IMAP), BINARY[1]
+    gives the octets back."""
+    session = RawSession(args)
+    session.command("a1", f'LOGIN "{args.user}" "{args.password}"')
+    octets = b"\x00\xe4 binary\r\n"
+    message = (
+        b"From: a@example.test\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: binary\r\n\r\n" + octets
+    )
+    session.sock.sendall(b"a2 APPEND INBOX ~{%d}\r\n" % len(message))
+    check(session.file.readline().startswith(b"+"), "no continuation request for the literal8")
+    session.sock.sendall(message + b"\r\n")
+    check(b"a2 OK" in read_until_tagged(session, b"a2"), "APPEND of a literal8 failed")
+    session.command("a3", "SELECT INBOX")
+    session.sock.sendall(b"a4 FETCH 1 (BODY.PEEK[1] BINARY.PEEK[1] BINARY.SIZE[1])\r\n")
+    reply = read_until_tagged(session, b"a4")
+    check(b"BODY[1] {18}\r\nAOQgYmluYXJ5DQo=\r\n" in reply, f"BODY[1] is not base64: {reply}")
+    check(b"BINARY[1] ~{%d}\r\n" % len(octets) + octets in reply, f"BINARY[1]: {reply}")
+    check(b"BINARY.SIZE[1] %d" % len(octets) in reply, f"BINARY.SIZE[1]: {reply}")
+
+
+SCENARIOS = {
+    "fetch_family": fetch_family,
+    "store_search_copy_move": store_search_copy_move,
+    "binary_append": binary_append,
+}
 
 if __name__ == "__main__":
     arguments_ = arguments()
