@@ -164,11 +164,11 @@ impl Selected {
         enabled: Enabled,
     ) -> Result<Vec<Data>, StoreError> {
         self.dirty = false;
-        let mailbox = store.mailbox(self.id).await?.ok_or(StoreError::NoSuchMailbox(self.id))?;
+        let highest = store.highest_modseq(self.id).await?;
         let mut out = Vec::new();
-        if mailbox.highestmodseq > self.known_modseq {
+        if highest > self.known_modseq {
             let changes = store.changes_since(self.id, self.known_modseq).await?;
-            self.known_modseq = mailbox.highestmodseq;
+            self.known_modseq = highest;
             let gone: Vec<Uid> = changes.vanished.iter().copied().filter(|uid| self.seq_of(*uid).is_some()).collect();
             for uid in gone {
                 if !self.pending_expunges.contains(&uid) {

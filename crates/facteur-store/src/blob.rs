@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -143,6 +143,14 @@ impl BlobStore {
     pub fn read(&self, id: BlobId) -> Result<Vec<u8>> {
         let path = self.path(id);
         fs::read(&path).map_err(Self::missing_or_io(id, path))
+    }
+
+    /// The first `len` bytes of the blob's file (all of it if shorter).
+    pub fn read_prefix(&self, id: BlobId, len: u64) -> Result<Vec<u8>> {
+        let file = self.open_blob(id)?;
+        let mut prefix = Vec::with_capacity(usize::try_from(len.min(1 << 20)).unwrap_or(0));
+        file.take(len).read_to_end(&mut prefix).map_err(Self::missing_or_io(id, self.path(id)))?;
+        Ok(prefix)
     }
 
     /// The blob's file, for streaming it out.

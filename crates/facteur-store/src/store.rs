@@ -76,6 +76,8 @@ pub trait Store: Send + Sync {
     /// Ordered by name.
     async fn list_mailboxes(&self, account: AccountId) -> Result<Vec<Mailbox>>;
     async fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>>;
+    /// The mailbox's HIGHESTMODSEQ, cheaply (no message counts); `NoSuchMailbox` once it is deleted.
+    async fn highest_modseq(&self, id: MailboxId) -> Result<ModSeq>;
     async fn mailbox_by_name(&self, account: AccountId, name: &str) -> Result<Option<Mailbox>>;
     async fn mailbox_by_role(&self, account: AccountId, role: SpecialUse) -> Result<Option<Mailbox>>;
     /// Also creates missing superior levels (RFC 9051 §6.3.4). At most one mailbox per role per account.
@@ -125,6 +127,9 @@ pub trait Store: Send + Sync {
     /// message content (FETCH BODY[], POP3 RETR, the outbound client); `blobs().read` does not see inline
     /// content. `BlobMissing` if no message or queue entry references the blob any more.
     async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>>;
+    /// The first `len` bytes of a message (all of it if shorter), reading no further than that wherever it is
+    /// stored: what a FETCH of headers needs from a large message.
+    async fn read_blob_prefix(&self, id: BlobId, len: u64) -> Result<Vec<u8>>;
     /// Every message of the mailbox, ordered by UID.
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
     /// The messages of the mailbox whose UID is within `first..=last`, ordered by UID: a FETCH or SEARCH over a
@@ -149,6 +154,9 @@ pub trait Store: Send + Sync {
     ) -> Result<FlagsStored>;
     /// Removes the messages, leaving tombstones for QRESYNC; returns the UIDs actually removed, ascending.
     async fn expunge(&self, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<Uid>>;
+    /// IMAP EXPUNGE: removes the messages flagged `\Deleted` when the write runs (all, or those within the
+    /// inclusive UID ranges), like [`Store::expunge`]; returns the UIDs removed, ascending.
+    async fn expunge_deleted(&self, mailbox: MailboxId, within: Option<&[(Uid, Uid)]>) -> Result<Vec<Uid>>;
     /// Copies messages (flags, keywords and INTERNALDATE kept) and returns (source UID, new UID) pairs,
     /// ascending. Checked against the destination account's quota.
     async fn copy(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>>;

@@ -1,9 +1,8 @@
 //! EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): remove the `\Deleted` messages (of a UID set)
 //! and tell the client which, as EXPUNGE or, with QRESYNC, VANISHED (RFC 7162 §3.2.10).
 
-use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{ResponseCode, SeqSet, StatusResponse, Uid as WireUid};
-use facteur_store::{SystemFlags, Uid};
+use facteur_store::Uid;
 
 use crate::commands::store_failure;
 use crate::io::Ending;
@@ -19,23 +18,16 @@ impl Session<'_> {
         if selected.read_only {
             return Ok(StatusResponse::no(None, "Mailbox is read-only").with_code(ResponseCode::Cannot));
         }
-        let messages = match store.messages(selected.id).await {
-            Ok(messages) => messages,
-            Err(error) => return Ok(store_failure(&error)),
-        };
-        let largest = messages.last().map_or(0, |m| m.uid.get());
-        let deleted: Vec<Uid> = messages
-            .iter()
-            .filter(|m| m.flags.contains(SystemFlags::DELETED))
-            .filter(|m| {
-                only.as_ref().is_none_or(|set| WireUid::new(m.uid.get()).is_some_and(|uid| set.contains(uid, largest)))
-            })
-            .map(|m| m.uid)
-            .collect();
-        if deleted.is_empty() {
-            return Ok(StatusResponse::ok(None, "EXPUNGE completed"));
-        }
-        let removed = match store.expunge(selected.id, &deleted).await {
+        // `*` of UID EXPUNGE is the largest UID this session knows (RFC 9051 §6.4.9).
+        let largest = selected.uids().last().map_or(0, |uid| uid.get());
+        let within: Option<Vec<(Uid, Uid)>> = only.map(|set| {
+            set.resolve(largest)
+                .into_iter()
+                .filter_map(|range| Some((Uid::new(*range.start())?, Uid::new(*range.end())?)))
+                .collect()
+        });
+        let removed = match store.expunge_deleted(selected.id, within.as_deref()).await {
+            Ok(removed) if removed.is_empty() => return Ok(StatusResponse::ok(None, "EXPUNGE completed")),
             Ok(removed) => removed,
             Err(error) => return Ok(store_failure(&error)),
         };

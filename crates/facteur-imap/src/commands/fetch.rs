@@ -4,8 +4,6 @@
 //! slice the stored message at the offsets ingest recorded. A header-only section of a message kept as a
 //! file reads only the header's bytes. Responses stream: each message's FETCH leaves as the buffer fills.
 
-use std::io::Read;
-
 use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{
     FetchAttr, FetchCommand, FetchItem, MessageSet, ResponseCode, SeqNum, StatusResponse, Uid as WireUid,
@@ -331,18 +329,10 @@ fn content_needed(attrs: &[FetchAttr], summary: &MessageSummary) -> usize {
     end
 }
 
-/// The first `end` bytes of the message (all of it for `usize::MAX`). A message stored as a file is read
-/// only as far as needed; one stored inside the database comes whole.
+/// The first `end` bytes of the message (all of it for `usize::MAX`), read no further wherever it is stored.
 async fn read_content(store: &dyn Store, meta: &MessageMeta, end: usize) -> Option<Vec<u8>> {
-    let whole = u64::try_from(end).map_or(true, |end| end >= meta.size);
-    if !whole && store.blobs().contains(meta.blob) {
-        let blob = store.blobs().open_blob(meta.blob);
-        if let Ok(file) = blob {
-            let mut prefix = Vec::with_capacity(end);
-            if file.take(end as u64).read_to_end(&mut prefix).is_ok() {
-                return Some(prefix);
-            }
-        }
+    match u64::try_from(end) {
+        Ok(end) if end < meta.size => store.read_blob_prefix(meta.blob, end).await.ok(),
+        _ => store.read_blob(meta.blob).await.ok(),
     }
-    store.read_blob(meta.blob).await.ok()
 }

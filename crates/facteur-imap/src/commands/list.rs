@@ -49,14 +49,17 @@ impl Session<'_> {
             return StatusResponse::ok(None, "LIST completed");
         }
         let store = self.server.store.as_ref();
-        let (mailboxes, subscriptions) =
-            match tokio::try_join!(store.list_mailboxes(account), store.subscriptions(account)) {
-                Ok(found) => found,
-                Err(error) => return store_failure(&error),
-            };
         let only_subscribed = list.selection.contains(&ListSelection::Subscribed);
         let only_special = list.selection.contains(&ListSelection::SpecialUse);
         let show_subscribed = only_subscribed || list.returns.contains(&ListReturn::Subscribed);
+        let subscriptions = async {
+            // A plain LIST, the common case, does not look at subscriptions.
+            if show_subscribed { store.subscriptions(account).await } else { Ok(Vec::new()) }
+        };
+        let (mailboxes, subscriptions) = match tokio::try_join!(store.list_mailboxes(account), subscriptions) {
+            Ok(found) => found,
+            Err(error) => return store_failure(&error),
+        };
         let status_items = list.returns.iter().find_map(|r| match r {
             ListReturn::Status(items) => Some(items.clone()),
             _ => None,

@@ -2,7 +2,7 @@
 //! (RFC 7889). RECENT counts the messages no session has claimed as `\Recent` yet (see [`crate::recent`]).
 
 use facteur_imap_proto::{Data, MailboxName, StatusItem, StatusResponse, StatusValue};
-use facteur_store::{Mailbox, SystemFlags};
+use facteur_store::{Mailbox, SystemFlags, Uid};
 
 use crate::commands::{no_such_mailbox, resolve_mailbox, store_failure};
 use crate::session::Session;
@@ -28,8 +28,12 @@ impl Session<'_> {
 
     /// Answers under the name the client used, which may be a special-folder alias.
     async fn status_of_named(&mut self, mailbox: &Mailbox, name: &MailboxName, items: &[StatusItem]) {
-        let counted = items.iter().any(|item| matches!(item, StatusItem::Deleted | StatusItem::Recent));
-        let (deleted, recent) = if counted { self.count_deleted_and_recent(mailbox).await } else { (0, 0) };
+        let wants_deleted = items.contains(&StatusItem::Deleted);
+        let (deleted, recent) = match (wants_deleted, items.contains(&StatusItem::Recent)) {
+            (true, _) => self.count_deleted_and_recent(mailbox).await,
+            (false, true) => (0, self.count_recent(mailbox).await),
+            (false, false) => (0, 0),
+        };
         let values = items
             .iter()
             .map(|item| match item {
@@ -45,6 +49,20 @@ impl Session<'_> {
             })
             .collect();
         self.client.data(Data::Status { mailbox: name.clone(), items: values });
+    }
+
+    /// Messages no session has claimed as `\Recent` yet: only those above the last claim are read.
+    async fn count_recent(&self, mailbox: &Mailbox) -> u32 {
+        let recent = &self.server.recent;
+        let Some(first) = Uid::new(recent.first_unclaimed(mailbox.id)) else { return 0 };
+        let Some(last) = Uid::new(u32::MAX) else { return 0 };
+        match self.server.store.messages_in_range(mailbox.id, first, last).await {
+            Ok(messages) => recent.unclaimed(mailbox.id, messages.iter().map(|m| m.uid)),
+            Err(error) => {
+                store_failure(&error);
+                0
+            }
+        }
     }
 
     /// Messages with `\Deleted`, and messages no session has claimed as `\Recent` yet.

@@ -52,6 +52,25 @@ pub async fn uids_are_not_reused_after_expunge(backend: &dyn Backend) {
     assert_eq!(listed, [uid(1), uid(4)]);
 }
 
+pub async fn expunge_deleted_takes_only_what_is_deleted_now(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    for n in 0..5 {
+        deliver_to(&store, &message(n), &[alice]).await;
+    }
+    let inbox_id = inbox(&store, alice).await.id;
+    let doomed = [uid(1), uid(2), uid(4), uid(5)];
+    store.store_flags(inbox_id, &doomed, add(SystemFlags::DELETED), None).await.unwrap();
+    // Another session changes its mind about 2 before the EXPUNGE runs.
+    let undelete = FlagChange { op: FlagOp::Remove, flags: SystemFlags::DELETED, keywords: BTreeSet::new() };
+    store.store_flags(inbox_id, &[uid(2)], undelete, None).await.unwrap();
+    let within = [(uid(3), uid(4))];
+    assert_eq!(store.expunge_deleted(inbox_id, Some(&within)).await.unwrap(), [uid(4)], "UID EXPUNGE 3:4");
+    assert_eq!(store.expunge_deleted(inbox_id, None).await.unwrap(), [uid(1), uid(5)]);
+    assert_eq!(store.expunge_deleted(inbox_id, None).await.unwrap(), []);
+    let listed: Vec<Uid> = store.messages(inbox_id).await.unwrap().iter().map(|m| m.uid).collect();
+    assert_eq!(listed, [uid(2), uid(3)]);
+}
+
 pub async fn modseq_strictly_increases_across_changes(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     let inbox_id = inbox(&store, alice).await.id;

@@ -58,6 +58,7 @@ macro_rules! conformance_tests {
             removing_account_releases_blobs_and_alias_targets,
             concurrent_deliveries_get_distinct_contiguous_uids,
             uids_are_not_reused_after_expunge,
+            expunge_deleted_takes_only_what_is_deleted_now,
             modseq_strictly_increases_across_changes,
             tombstones_show_in_changes_since,
             messages_in_range_reads_only_that_slice_in_uid_order,

@@ -94,16 +94,28 @@ impl Content {
 /// its CPU.
 const READ_CONTENT: &str = "SELECT (SELECT content FROM blob_content WHERE id = ?1) FROM blobs WHERE id = ?1";
 
-/// A referenced blob's content, inline or from its file. `BlobMissing` if nothing references it: a file
-/// with no row is an orphan (a refused delivery's, or one about to be removed) and not content to serve.
-pub(crate) fn read(conn: &Connection, blobs: &BlobStore, id: BlobId) -> Result<Vec<u8>> {
+/// A referenced blob's inline content, or `None` when its content is a file (read it with
+/// [`BlobStore::read`], off the async threads). `BlobMissing` if nothing references it: a file with no row is
+/// an orphan (a refused delivery's, or one about to be removed) and not content to serve.
+pub(crate) fn read_inline(conn: &Connection, id: BlobId) -> Result<Option<Vec<u8>>> {
     let found: Option<Option<Vec<u8>>> =
         conn.prepare_cached(READ_CONTENT)?.query_row([id], |row| row.get(0)).optional()?;
-    match found {
-        None => Err(StoreError::BlobMissing(id)),
-        Some(Some(inline)) => Ok(inline),
-        Some(None) => blobs.read(id),
-    }
+    found.ok_or(StoreError::BlobMissing(id))
+}
+
+/// The first `len` bytes of a referenced blob's inline content, through incremental BLOB I/O so the overflow
+/// pages past them are not read; `None` when its content is a file. `BlobMissing` as for [`read_inline`].
+pub(crate) fn read_inline_prefix(conn: &Connection, id: BlobId, len: u64) -> Result<Option<Vec<u8>>> {
+    let found: Option<Option<i64>> = conn
+        .prepare_cached("SELECT (SELECT rowid FROM blob_content WHERE id = ?1) FROM blobs WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    let Some(row) = found.ok_or(StoreError::BlobMissing(id))? else { return Ok(None) };
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "blob_content", "content", row, true)?;
+    let len = usize::try_from(len).unwrap_or(usize::MAX).min(blob.len());
+    let mut prefix = vec![0; len];
+    blob.read_at_exact(&mut prefix, 0)?;
+    Ok(Some(prefix))
 }
 
 #[cfg(test)]
@@ -122,10 +134,11 @@ mod tests {
         writer.execute("INSERT INTO blobs (id, size, refcount) VALUES (?1, 2, 1)", [id]).unwrap();
         writer.execute("INSERT INTO blob_content (id, content) VALUES (?1, x'0203')", [id]).unwrap();
         let reader = crate::sqlite::schema::open_reader(&path).unwrap();
-        let blobs = BlobStore::open(dir.path()).unwrap();
         for _ in 0..3 {
             let tx = reader.unchecked_transaction().unwrap();
-            assert_eq!(read(&tx, &blobs, id).unwrap(), [2, 3]);
+            assert_eq!(read_inline(&tx, id).unwrap().unwrap(), [2, 3]);
+            assert_eq!(read_inline_prefix(&tx, id, 1).unwrap().unwrap(), [2]);
+            assert_eq!(read_inline_prefix(&tx, id, 9).unwrap().unwrap(), [2, 3]);
             tx.finish().unwrap();
             writer.execute_batch("UPDATE blobs SET refcount = refcount + 1").unwrap();
         }

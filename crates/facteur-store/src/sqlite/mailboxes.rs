@@ -99,6 +99,14 @@ pub(crate) fn by_id(conn: &Connection, id: MailboxId) -> Result<Option<Mailbox>>
     query_one(conn, "m.id = ?1", &[&id])
 }
 
+/// The mailbox's HIGHESTMODSEQ alone: what an IMAP session checks after every command, without the message
+/// counts a [`Mailbox`] carries.
+pub(crate) fn highest_modseq(conn: &Connection, id: MailboxId) -> Result<ModSeq> {
+    conn.query_row_cached("SELECT highestmodseq FROM mailboxes WHERE id = ?1", [id], |row| row.get(0))
+        .optional()?
+        .ok_or(StoreError::NoSuchMailbox(id))
+}
+
 /// `None` for unknown and for malformed names alike.
 pub(crate) fn by_name(conn: &Connection, account: AccountId, name: &str) -> Result<Option<Mailbox>> {
     let Ok(name) = normalize_mailbox_name(name) else { return Ok(None) };

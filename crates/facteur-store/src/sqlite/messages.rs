@@ -177,13 +177,20 @@ fn existing(conn: &Connection, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<M
 
 pub(crate) fn changes_since(conn: &Connection, mailbox: MailboxId, since: ModSeq) -> Result<MailboxChanges> {
     ensure_mailbox(conn, mailbox)?;
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid");
+    // INDEXED BY: left to itself, the planner walks the whole mailbox in UID order to spare a sort, when only
+    // the few rows above `since` are wanted.
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_modseq \
+         WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid"
+    );
     let changed = conn
         .prepare_cached(&sql)?
         .query_map(params![mailbox, since], message_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     let vanished = conn
-        .prepare_cached("SELECT uid FROM tombstones WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid")?
+        .prepare_cached(
+            "SELECT uid FROM tombstones INDEXED BY tombstones_modseq WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid",
+        )?
         .query_map(params![mailbox, since], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(MailboxChanges { changed, vanished })
@@ -247,6 +254,30 @@ pub(crate) fn expunge(conn: &Connection, effects: &mut Effects, mailbox: Mailbox
     add_usage(conn, account, -usage_delta(freed)?)?;
     effects.touched(account, mailbox, modseq);
     Ok(doomed.into_iter().map(|message| message.uid).collect())
+}
+
+/// Expunges the messages flagged `\Deleted` at this instant, all or those in the inclusive UID ranges
+/// `within`. Deciding inside the write transaction matters: a flag another session clears just before is
+/// respected, which a list read earlier would not see.
+pub(crate) fn expunge_deleted(
+    conn: &Connection,
+    effects: &mut Effects,
+    mailbox: MailboxId,
+    within: Option<&[(Uid, Uid)]>,
+) -> Result<Vec<Uid>> {
+    // SystemFlags::DELETED, as stored.
+    const DELETED_BIT: i64 = 1 << 3;
+    let deleted: Vec<Uid> = conn
+        .prepare_cached("SELECT uid FROM messages WHERE mailbox = ?1 AND flags & ?2 != 0 ORDER BY uid")?
+        .query_map(params![mailbox, DELETED_BIT], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let in_scope = |uid: &Uid| within.is_none_or(|ranges| ranges.iter().any(|(low, high)| low <= uid && uid <= high));
+    let doomed: Vec<Uid> = deleted.into_iter().filter(in_scope).collect();
+    if doomed.is_empty() {
+        ensure_mailbox(conn, mailbox)?;
+        return Ok(Vec::new());
+    }
+    expunge(conn, effects, mailbox, &doomed)
 }
 
 /// Copies messages; the quota is checked unless the bytes merely move within one account.

@@ -119,22 +119,38 @@ impl SqliteStore {
         self.writer.write(move |conn, effects| op(conn, &blobs, effects)).await
     }
 
-    /// Hashes content and decides where it goes, writing large content to its file (off the async threads).
+    /// Hashes content and decides where it goes, writing large content to its file (off the async threads;
+    /// hashing small content costs less than the trip to a blocking thread).
     async fn place(&self, bytes: Arc<[u8]>) -> Result<Content> {
         let (blobs, inline_max) = (self.blobs.clone(), self.options.inline_max);
+        if bytes.len() <= inline_max {
+            return Content::place(&blobs, bytes, inline_max);
+        }
         tokio::task::spawn_blocking(move || Content::place(&blobs, bytes, inline_max))
             .await
             .map_err(|_| StoreError::Closed)?
     }
 
+    /// A point lookup, or a query bounded by a small result: see [`ReadPool`].
     async fn read<T, F>(&self, query: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T>,
+    {
+        self.reads.read(query).await
+    }
+
+    /// A query whose cost grows with the data (a whole mailbox, account list or queue).
+    async fn read_heavy<T, F>(&self, query: F) -> Result<T>
     where
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.reads.read(query).await
+        self.reads.read_heavy(query).await
     }
 }
+
+/// A UID range this wide or narrower is read on the calling thread: its cost is bounded whatever the mailbox.
+const SMALL_UID_RANGE: u32 = 1_000;
 
 fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -188,7 +204,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_accounts(&self) -> Result<Vec<Account>> {
-        self.read(accounts::list_accounts).await
+        self.read_heavy(accounts::list_accounts).await
     }
 
     async fn set_password(&self, address: &str, password_hash: &str) -> Result<()> {
@@ -217,7 +233,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_aliases(&self) -> Result<Vec<Alias>> {
-        self.read(accounts::list_aliases).await
+        self.read_heavy(accounts::list_aliases).await
     }
 
     async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>> {
@@ -236,6 +252,10 @@ impl Store for SqliteStore {
 
     async fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
         self.read(move |conn| mailboxes::by_id(conn, id)).await
+    }
+
+    async fn highest_modseq(&self, id: MailboxId) -> Result<ModSeq> {
+        self.read(move |conn| mailboxes::highest_modseq(conn, id)).await
     }
 
     async fn mailbox_by_name(&self, account: AccountId, name: &str) -> Result<Option<Mailbox>> {
@@ -299,16 +319,35 @@ impl Store for SqliteStore {
     }
 
     async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>> {
-        let blobs = self.blobs.clone();
-        self.read(move |conn| content::read(conn, &blobs, id)).await
+        match self.read(move |conn| content::read_inline(conn, id)).await? {
+            Some(inline) => Ok(inline),
+            None => {
+                let blobs = self.blobs.clone();
+                tokio::task::spawn_blocking(move || blobs.read(id)).await.map_err(|_| StoreError::Closed)?
+            }
+        }
+    }
+
+    async fn read_blob_prefix(&self, id: BlobId, len: u64) -> Result<Vec<u8>> {
+        match self.read(move |conn| content::read_inline_prefix(conn, id, len)).await? {
+            Some(inline) => Ok(inline),
+            None => {
+                let blobs = self.blobs.clone();
+                tokio::task::spawn_blocking(move || blobs.read_prefix(id, len)).await.map_err(|_| StoreError::Closed)?
+            }
+        }
     }
 
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
-        self.read(move |conn| messages::list(conn, mailbox)).await
+        self.read_heavy(move |conn| messages::list(conn, mailbox)).await
     }
 
     async fn messages_in_range(&self, mailbox: MailboxId, first: Uid, last: Uid) -> Result<Vec<MessageMeta>> {
-        self.read(move |conn| messages::list_range(conn, mailbox, first, last)).await
+        if last.get().saturating_sub(first.get()) <= SMALL_UID_RANGE {
+            self.read(move |conn| messages::list_range(conn, mailbox, first, last)).await
+        } else {
+            self.read_heavy(move |conn| messages::list_range(conn, mailbox, first, last)).await
+        }
     }
 
     async fn message_summary(&self, blob: BlobId) -> Result<Option<Vec<u8>>> {
@@ -334,6 +373,11 @@ impl Store for SqliteStore {
     async fn expunge(&self, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<Uid>> {
         let uids = uids.to_vec();
         self.write(move |conn, effects| messages::expunge(conn, effects, mailbox, &uids)).await
+    }
+
+    async fn expunge_deleted(&self, mailbox: MailboxId, within: Option<&[(Uid, Uid)]>) -> Result<Vec<Uid>> {
+        let within = within.map(<[(Uid, Uid)]>::to_vec);
+        self.write(move |conn, effects| messages::expunge_deleted(conn, effects, mailbox, within.as_deref())).await
     }
 
     async fn copy(&self, from: MailboxId, uids: &[Uid], to: MailboxId) -> Result<Vec<(Uid, Uid)>> {
@@ -367,7 +411,7 @@ impl Store for SqliteStore {
     }
 
     async fn queue(&self) -> Result<Vec<QueueEntry>> {
-        self.read(queue::list).await
+        self.read_heavy(queue::list).await
     }
 
     async fn record_attempt(&self, id: QueueId, recipient: &str, attempt: DeliveryAttempt) -> Result<()> {

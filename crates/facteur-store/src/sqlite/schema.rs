@@ -147,6 +147,10 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     INSERT INTO subscriptions (account, name) SELECT account, name FROM mailboxes WHERE subscribed = 1;
     "#,
+    // 5: "what changed since MODSEQ n" (every IMAP catch-up) reads tombstones by modseq, like messages.
+    r#"
+    CREATE INDEX tombstones_modseq ON tombstones(mailbox, modseq);
+    "#,
 ];
 
 /// The schema version this program writes.
