@@ -120,6 +120,8 @@ pub enum StatusItem {
     UidValidity,
     Unseen,
     Deleted,
+    /// RFC 9208 §4.2.2.
+    DeletedStorage,
     Size,
     HighestModSeq,
     AppendLimit,

@@ -22,6 +22,8 @@ const EXTENSIONS: &[&str] = &[
     "LIST-EXTENDED",
     "LIST-STATUS",
     "STATUS=SIZE",
+    "QUOTA",
+    "QUOTA=RES-STORAGE",
     "UTF8=ACCEPT",
 ];
 

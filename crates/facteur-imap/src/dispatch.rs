@@ -97,9 +97,9 @@ pub async fn dispatch(session: &mut Session<'_>, body: CommandBody) -> Result<St
         C::Namespace => Ok(session.namespace()),
         C::Status { mailbox, items } => Ok(session.status(&mailbox, &items).await),
         C::Idle => session.idle().await,
-        C::GetQuota(_) | C::GetQuotaRoot(_) | C::SetQuota { .. } => {
-            Ok(StatusResponse::bad(None, "QUOTA is not supported by this server"))
-        }
+        C::GetQuota(root) => Ok(session.get_quota(&root).await),
+        C::GetQuotaRoot(mailbox) => Ok(session.get_quota_root(&mailbox).await),
+        C::SetQuota { .. } => Ok(session.set_quota()),
         C::Compress(_) => Ok(StatusResponse::bad(None, "COMPRESS is not supported by this server")),
         C::Check => Ok(StatusResponse::ok(None, "CHECK completed")),
         C::Close => Ok(session.close().await),

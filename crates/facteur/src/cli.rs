@@ -114,6 +114,9 @@ pub enum AccountCommand {
     },
     /// Delete an account and all its mail.
     Remove { address: String },
+    /// Limit an account's storage: bytes, with an optional K, M or G suffix (powers of 1024), or "unlimited".
+    /// Mail past the limit is refused (SMTP 552 5.2.2, IMAP [OVERQUOTA]); IMAP clients see it with GETQUOTAROOT.
+    Quota { address: String, limit: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,3 +31,11 @@ fn subscriptions_are_names_that_outlive_their_mailboxes() {
     let server = server();
     run(&server, "subscriptions");
 }
+
+#[test]
+fn the_operators_quota_is_reported_and_enforced() {
+    let server = server();
+    let set = server.cli(&["account", "quota", ALICE, "4K"], None);
+    assert!(set.success(), "{set:?}");
+    run(&server, "quota");
+}

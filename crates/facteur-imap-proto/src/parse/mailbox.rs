@@ -194,6 +194,7 @@ pub(crate) fn parse_status_item(c: &mut Cursor<'_>) -> PResult<StatusItem> {
         "UIDVALIDITY" => StatusItem::UidValidity,
         "UNSEEN" => StatusItem::Unseen,
         "DELETED" => StatusItem::Deleted,
+        "DELETED-STORAGE" => StatusItem::DeletedStorage,
         "SIZE" => StatusItem::Size,
         "HIGHESTMODSEQ" => StatusItem::HighestModSeq,
         "APPENDLIMIT" => StatusItem::AppendLimit,

@@ -162,6 +162,8 @@ pub enum StatusValue {
     UidValidity(u32),
     Unseen(u32),
     Deleted(u32),
+    /// RFC 9208 §4.2.2: in units of 1024 octets, like the STORAGE resource.
+    DeletedStorage(u64),
     Size(u64),
     HighestModSeq(u64),
     /// `None` is NIL: no limit for this mailbox (RFC 7889 §4).

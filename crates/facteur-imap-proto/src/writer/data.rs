@@ -172,6 +172,7 @@ impl Out<'_> {
             StatusValue::UidValidity(n) => ("UIDVALIDITY", u64::from(n)),
             StatusValue::Unseen(n) => ("UNSEEN", u64::from(n)),
             StatusValue::Deleted(n) => ("DELETED", u64::from(n)),
+            StatusValue::DeletedStorage(n) => ("DELETED-STORAGE", n),
             StatusValue::Size(n) => ("SIZE", n),
             StatusValue::HighestModSeq(n) => ("HIGHESTMODSEQ", n),
             StatusValue::AppendLimit(None) => {

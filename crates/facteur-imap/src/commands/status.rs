@@ -1,9 +1,11 @@
-//! STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6), DELETED, and APPENDLIMIT
+//! STATUS (RFC 9051 §6.3.11) with SIZE (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.6), DELETED and
+//! DELETED-STORAGE (RFC 9208 §4.2), and APPENDLIMIT
 //! (RFC 7889). RECENT counts the messages no session has claimed as `\Recent` yet (see [`crate::recent`]).
 
 use facteur_imap_proto::{Data, MailboxName, StatusItem, StatusResponse, StatusValue};
 use facteur_store::{Mailbox, SystemFlags, Uid};
 
+use crate::commands::quota::kibibytes;
 use crate::commands::{no_such_mailbox, resolve_mailbox, store_failure};
 use crate::session::Session;
 
@@ -28,11 +30,11 @@ impl Session<'_> {
 
     /// Answers under the name the client used, which may be a special-folder alias.
     async fn status_of_named(&mut self, mailbox: &Mailbox, name: &MailboxName, items: &[StatusItem]) {
-        let wants_deleted = items.contains(&StatusItem::Deleted);
+        let wants_deleted = items.iter().any(|item| matches!(item, StatusItem::Deleted | StatusItem::DeletedStorage));
         let (deleted, recent) = match (wants_deleted, items.contains(&StatusItem::Recent)) {
             (true, _) => self.count_deleted_and_recent(mailbox).await,
-            (false, true) => (0, self.count_recent(mailbox).await),
-            (false, false) => (0, 0),
+            (false, true) => (Deleted::default(), self.count_recent(mailbox).await),
+            (false, false) => (Deleted::default(), 0),
         };
         let values = items
             .iter()
@@ -42,7 +44,8 @@ impl Session<'_> {
                 StatusItem::UidNext => StatusValue::UidNext(mailbox.uidnext.get()),
                 StatusItem::UidValidity => StatusValue::UidValidity(mailbox.uidvalidity.0),
                 StatusItem::Unseen => StatusValue::Unseen(mailbox.unseen),
-                StatusItem::Deleted => StatusValue::Deleted(deleted),
+                StatusItem::Deleted => StatusValue::Deleted(deleted.messages),
+                StatusItem::DeletedStorage => StatusValue::DeletedStorage(kibibytes(deleted.octets)),
                 StatusItem::Size => StatusValue::Size(mailbox.size),
                 StatusItem::HighestModSeq => StatusValue::HighestModSeq(mailbox.highestmodseq.0),
                 StatusItem::AppendLimit => StatusValue::AppendLimit(Some(self.server.settings.limits.max_append)),
@@ -65,18 +68,29 @@ impl Session<'_> {
         }
     }
 
-    /// Messages with `\Deleted`, and messages no session has claimed as `\Recent` yet.
-    async fn count_deleted_and_recent(&self, mailbox: &Mailbox) -> (u32, u32) {
+    /// Messages with `\Deleted` (how many, how large), and messages no session has claimed as `\Recent` yet.
+    async fn count_deleted_and_recent(&self, mailbox: &Mailbox) -> (Deleted, u32) {
         match self.server.store.messages(mailbox.id).await {
             Ok(messages) => {
-                let deleted = messages.iter().filter(|m| m.flags.contains(SystemFlags::DELETED)).count() as u32;
+                let deleted = messages.iter().filter(|m| m.flags.contains(SystemFlags::DELETED));
+                let deleted = deleted.fold(Deleted::default(), |sum, m| Deleted {
+                    messages: sum.messages + 1,
+                    octets: sum.octets.saturating_add(m.size),
+                });
                 let recent = self.server.recent.unclaimed(mailbox.id, messages.iter().map(|m| m.uid));
                 (deleted, recent)
             }
             Err(error) => {
                 store_failure(&error);
-                (0, 0)
+                (Deleted::default(), 0)
             }
         }
     }
+}
+
+/// The `\Deleted` messages of a mailbox: STATUS DELETED and DELETED-STORAGE (RFC 9208 §4.2).
+#[derive(Debug, Default, Clone, Copy)]
+struct Deleted {
+    messages: u32,
+    octets: u64,
 }

@@ -1,4 +1,4 @@
-//! `facteur account add|list|passwd|remove`. Passwords never appear on the command line: they are read from
+//! `facteur account add|list|passwd|remove|quota`. Passwords never appear on the command line: they are read from
 //! standard input (`--password-stdin`) or generated and shown once.
 
 use std::io::{BufRead, Read};
@@ -36,6 +36,11 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
             let hash = hash(&read_password_line()?)?;
             store.set_password(&address, &hash).await.map(|()| println!("changed the password of {address}"))
         }
+        AccountCommand::Quota { address, limit } => {
+            let limit = parse_quota(&limit)?;
+            let shown = limit.map_or_else(|| "unlimited".to_owned(), |bytes| format!("{bytes} bytes"));
+            store.set_quota(&address, limit).await.map(|()| println!("quota of {address}: {shown}"))
+        }
         AccountCommand::Remove { address } => {
             store.remove_account(&address).await.map(|()| println!("removed account {address} and all its mail"))
         }
@@ -55,6 +60,30 @@ async fn list(store: &dyn Store) -> Result<(), StoreError> {
         println!("{:<40} {messages:>9} {:>12} {quota:>12}", account.address, account.used_bytes);
     }
     Ok(())
+}
+
+/// `unlimited`, or bytes with an optional K, M or G suffix (powers of 1024).
+fn parse_quota(text: &str) -> Outcome<Option<u64>> {
+    if text.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    let (digits, unit) = match text.char_indices().last() {
+        Some((at, suffix)) if suffix.is_ascii_alphabetic() => (&text[..at], suffix.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(usage!("quota {text:?}: the unit must be K, M or G")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .map(Some)
+        .ok_or_else(|| usage!("quota {text:?}: expected a number of bytes such as 500M, or \"unlimited\""))
 }
 
 fn hash(password: &str) -> Outcome<String> {
@@ -77,4 +106,21 @@ fn read_password_line() -> Outcome<String> {
         return Err(usage!("--password-stdin: the password is longer than {MAX_PASSWORD_LEN} bytes"));
     }
     Ok(password.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_quota;
+
+    #[test]
+    fn quotas_are_bytes_with_binary_units_or_unlimited() {
+        assert_eq!(parse_quota("unlimited").ok(), Some(None));
+        assert_eq!(parse_quota("1000").ok(), Some(Some(1000)));
+        assert_eq!(parse_quota("4k").ok(), Some(Some(4096)));
+        assert_eq!(parse_quota("500M").ok(), Some(Some(500 << 20)));
+        assert_eq!(parse_quota("2G").ok(), Some(Some(2 << 30)));
+        for bad in ["", "M", "5T", "-1", "1.5G", "99999999999G"] {
+            assert!(parse_quota(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
 }

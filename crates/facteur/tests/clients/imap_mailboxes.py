@@ -61,7 +61,32 @@ def subscriptions(args):
     imap.logout()
 
 
-SCENARIOS = {"folders": folders, "special_folder_names": special_folder_names, "subscriptions": subscriptions}
+def quota(args):
+    """RFC 9208 with a 4 KiB limit set by the operator: usage, DELETED-STORAGE, refusal past the limit."""
+    imap = connect(args)
+    typ, data = imap.getquotaroot("INBOX")
+    check(typ == "OK", f"GETQUOTAROOT: {typ} {data}")
+    check(data[0] == [b'INBOX ""'] and data[1] == [b'"" (STORAGE 0 4)'], f"GETQUOTAROOT: {data}")
+    message = b"From: alice@example.test\r\nSubject: q\r\n\r\n" + b"x" * 1500 + b"\r\n"
+    ok(imap.append("INBOX", None, None, message), "APPEND within the quota")
+    check(ok(imap.getquota('""'), "GETQUOTA") == [b'"" (STORAGE 2 4)'], "usage after 1.5 KB")
+    ok(imap.select("INBOX"), "SELECT")
+    ok(imap.store("1", "+FLAGS", r"(\Deleted)"), "STORE \\Deleted")
+    status = ok(imap.status("INBOX", "(DELETED DELETED-STORAGE)"), "STATUS")
+    check(status == [b"INBOX (DELETED 1 DELETED-STORAGE 2)"], f"STATUS: {status}")
+    typ, data = imap.append("INBOX", None, None, message * 2)
+    check(typ == "NO" and b"OVERQUOTA" in data[0], f"APPEND past the quota: {typ} {data}")
+    typ, data = imap.setquota('""', "(STORAGE 100000)")
+    check(typ == "NO", f"SETQUOTA by a user succeeded: {typ} {data}")
+    imap.logout()
+
+
+SCENARIOS = {
+    "folders": folders,
+    "special_folder_names": special_folder_names,
+    "subscriptions": subscriptions,
+    "quota": quota,
+}
 
 if __name__ == "__main__":
     arguments_ = arguments()
