@@ -24,6 +24,7 @@ const EXTENSIONS: &[&str] = &[
     "STATUS=SIZE",
     "QUOTA",
     "QUOTA=RES-STORAGE",
+    "COMPRESS=DEFLATE",
     "UTF8=ACCEPT",
 ];
 

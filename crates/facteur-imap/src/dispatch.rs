@@ -100,7 +100,7 @@ pub async fn dispatch(session: &mut Session<'_>, body: CommandBody) -> Result<St
         C::GetQuota(root) => Ok(session.get_quota(&root).await),
         C::GetQuotaRoot(mailbox) => Ok(session.get_quota_root(&mailbox).await),
         C::SetQuota { .. } => Ok(session.set_quota()),
-        C::Compress(_) => Ok(StatusResponse::bad(None, "COMPRESS is not supported by this server")),
+        C::Compress(mechanism) => Ok(session.compress(&mechanism)),
         C::Check => Ok(StatusResponse::ok(None, "CHECK completed")),
         C::Close => Ok(session.close().await),
         C::Unselect => Ok(session.unselect()),

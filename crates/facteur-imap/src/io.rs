@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use facteur_net::{Connection, ConnectionError, ShutdownSignal};
 
+use crate::compress::Deflate;
+
 /// RFC 9051 §5.4: a logged-in client may stay silent this long before autologout.
 pub const AUTOLOGOUT: Duration = Duration::from_secs(30 * 60);
 /// The system flags, as FLAGS lists them (RFC 9051 §2.3.2).
@@ -73,6 +75,8 @@ pub struct Client {
     read_buffer: Vec<u8>,
     /// Keywords announced in the selected mailbox's FLAGS.
     keywords: BTreeSet<String>,
+    /// COMPRESS=DEFLATE is on (RFC 4978), with the buffer compressed output goes through.
+    deflate: Option<(Box<Deflate>, Vec<u8>)>,
 }
 
 impl Client {
@@ -86,7 +90,34 @@ impl Client {
             errors: 0,
             read_buffer: vec![0; READ_CHUNK],
             keywords: BTreeSet::new(),
+            deflate: None,
         }
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.deflate.is_some()
+    }
+
+    /// Turns COMPRESS=DEFLATE on: everything queued must have been flushed (the OK goes in clear), and
+    /// `pipelined` is what the client sent after the COMPRESS command, already compressed.
+    pub fn start_compression(&mut self, pipelined: &[u8]) {
+        let mut deflate = Box::new(Deflate::default());
+        deflate.push(pipelined);
+        self.deflate = Some((deflate, Vec::new()));
+    }
+
+    /// Writes the queued output, through DEFLATE when it is on.
+    async fn send_out(&mut self) -> Result<(), Ending> {
+        match &mut self.deflate {
+            Some((deflate, wire)) => {
+                wire.clear();
+                deflate.compress(&self.out, wire);
+                self.connection.write_all(wire).await?;
+            }
+            None => self.connection.write_all(&self.out).await?,
+        }
+        self.out.clear();
+        Ok(())
     }
 
     /// Queues one response.
@@ -148,8 +179,7 @@ impl Client {
     /// Sends queued output once there is a lot of it, so a large FETCH streams instead of piling up.
     pub async fn pump(&mut self) -> Result<(), Ending> {
         if self.out.len() >= SEND_THRESHOLD {
-            self.connection.write_all(&self.out).await?;
-            self.out.clear();
+            self.send_out().await?;
         }
         Ok(())
     }
@@ -157,8 +187,7 @@ impl Client {
     /// Sends everything queued, now.
     pub async fn flush(&mut self) -> Result<(), Ending> {
         if !self.out.is_empty() {
-            self.connection.write_all(&self.out).await?;
-            self.out.clear();
+            self.send_out().await?;
             // An idle session should not keep the buffer of its largest FETCH.
             if self.out.capacity() > 4 * SEND_THRESHOLD {
                 self.out = Vec::with_capacity(4096);
@@ -175,6 +204,9 @@ impl Client {
     /// least (clients re-issue IDLE every 29 minutes).
     pub async fn receive(&mut self, shutdown: &mut ShutdownSignal, patience: Duration) -> Result<Input, Ending> {
         let started = Instant::now();
+        if self.inflate_pending()? {
+            return Ok(Input::Received);
+        }
         loop {
             let received = tokio::select! {
                 read = self.connection.read_chunk(&mut self.read_buffer) => read,
@@ -182,14 +214,37 @@ impl Client {
             };
             return match received {
                 Ok(0) => Ok(Input::Closed),
-                Ok(n) => {
-                    self.reader.push(&self.read_buffer[..n]);
-                    Ok(Input::Received)
-                }
+                Ok(n) => match &mut self.deflate {
+                    Some((deflate, _)) => {
+                        deflate.push(&self.read_buffer[..n]);
+                        if !self.inflate_pending()? {
+                            continue; // a partial DEFLATE block: nothing to read yet
+                        }
+                        Ok(Input::Received)
+                    }
+                    None => {
+                        self.reader.push(&self.read_buffer[..n]);
+                        Ok(Input::Received)
+                    }
+                },
                 Err(ConnectionError::Timeout(_)) if started.elapsed() < patience => continue,
                 Err(ConnectionError::Timeout(_)) => Err(self.goodbye("Autologout; idle for too long").await),
                 Err(_) => Err(Ending::Gone),
             };
+        }
+    }
+
+    /// With COMPRESS on, hands the reader the next step of inflated input; whether there was any.
+    fn inflate_pending(&mut self) -> Result<bool, Ending> {
+        let Some((deflate, _)) = &mut self.deflate else { return Ok(false) };
+        match deflate.inflate() {
+            Ok(plain) if plain.is_empty() => Ok(false),
+            Ok(plain) => {
+                self.reader.push(&plain);
+                Ok(true)
+            }
+            // Nothing sensible can be said in a stream the client cannot be trusted to decode.
+            Err(_) => Err(Ending::Gone),
         }
     }
 

@@ -16,6 +16,8 @@ mod binary;
 mod capability;
 /// The command families, one file each.
 mod commands;
+/// COMPRESS=DEFLATE (RFC 4978): the two DEFLATE streams, sans-IO.
+mod compress;
 /// From stored message summaries to ENVELOPE, BODYSTRUCTURE, flags, dates.
 mod convert;
 /// Which state may run which command: the one visible match.

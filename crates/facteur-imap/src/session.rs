@@ -28,6 +28,8 @@ pub struct Session<'a> {
     pub bus: broadcast::Receiver<Change>,
     /// STARTTLS was accepted: the handshake follows the tagged OK.
     pub tls_after_reply: bool,
+    /// COMPRESS was accepted: compression starts right after the tagged OK (RFC 4978 §3).
+    pub compress_after_reply: bool,
     /// The tag of the command being run (ESEARCH responses carry it, RFC 4731 §3.2).
     pub current_tag: Option<Tag>,
 }
@@ -72,6 +74,7 @@ impl<'a> Session<'a> {
             shutdown,
             bus,
             tls_after_reply: false,
+            compress_after_reply: false,
             current_tag: None,
         }
     }
@@ -142,6 +145,12 @@ impl<'a> Session<'a> {
         self.answer(reply).await?;
         if self.tls_after_reply {
             self.upgrade_to_tls().await?;
+        }
+        if self.compress_after_reply {
+            self.compress_after_reply = false;
+            self.client.flush().await?;
+            let pipelined = self.client.reader.take_unprocessed();
+            self.client.start_compression(&pipelined);
         }
         Ok(())
     }

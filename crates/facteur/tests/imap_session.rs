@@ -29,3 +29,9 @@ fn capabilities_after_login_no_longer_offer_authentication() {
     let server = server();
     run(&server, "capabilities_after_login");
 }
+
+#[test]
+fn compress_deflate_carries_commands_and_responses_both_ways() {
+    let server = server();
+    run(&server, "compress_deflate");
+}

@@ -7,6 +7,8 @@ mod any;
 mod append;
 /// STARTTLS, LOGIN, AUTHENTICATE (RFC 9051 §6.2, RFC 4959 SASL-IR).
 mod auth;
+/// COMPRESS (RFC 4978).
+mod compress;
 /// COPY and MOVE (RFC 9051 §6.4.7-8, RFC 6851, RFC 4315 COPYUID).
 mod copy;
 /// EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, RFC 4315).
