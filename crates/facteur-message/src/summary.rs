@@ -33,6 +33,11 @@ pub struct MessageSummary {
     /// Whitespace-collapsed start of the first text part, decoded.
     pub preview: Option<String>,
     pub sort: SortKeys,
+    /// The header block itself (`0..header_len`), when it is UTF-8 (nearly always): header-first
+    /// synchronisation (`BODY.PEEK[HEADER.FIELDS (…)]`, `RFC822.HEADER`) then reads no message content.
+    /// Absent from summaries stored before it existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
 }
 
 impl Default for MessageSummary {
@@ -45,6 +50,7 @@ impl Default for MessageSummary {
             body: BodyPart::default(),
             preview: None,
             sort: SortKeys::default(),
+            header: None,
         }
     }
 }
@@ -70,6 +76,7 @@ pub fn ingest(raw: &[u8]) -> MessageSummary {
         envelope: Envelope::from_header_block(header),
         sort: SortKeys::from_header_block(header),
         preview: preview(raw, &body),
+        header: std::str::from_utf8(header).ok().map(str::to_owned),
         body,
     }
 }

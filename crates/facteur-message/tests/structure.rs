@@ -212,3 +212,14 @@ fn corrupt_rows_are_an_error_not_a_panic() {
     let error = MessageSummary::from_bytes(b"{not json").err();
     assert!(error.is_some_and(|e| e.to_string().contains("message summary")));
 }
+
+#[test]
+fn the_summary_keeps_a_utf8_header_block_for_header_first_fetches() {
+    let raw = b"Subject: caf\xc3\xa9\r\nFrom: a@b.test\r\n\r\nbody\r\n";
+    let summary = ingest(raw);
+    assert_eq!(summary.header.as_deref().map(str::as_bytes), Some(&raw[..summary.header_len as usize]));
+    let again = MessageSummary::from_bytes(&summary.to_bytes()).unwrap();
+    assert_eq!(again.header, summary.header);
+    // A raw 8-bit header that is not UTF-8 is not kept: FETCH reads the message instead.
+    assert_eq!(ingest(b"Subject: caf\xe9\r\n\r\nbody\r\n").header, None);
+}

@@ -217,9 +217,12 @@ async fn items(
         (Some(summary), Some(_)) => Some(content_needed(&command.attrs, summary)),
         _ => None,
     };
-    let content = match content_end {
-        Some(end) => read_content(store, meta, end).await?,
-        None => Vec::new(),
+    let content = match (content_end, &summary) {
+        (Some(end), Some(summary)) => match stored_header(summary, end) {
+            Some(header) => header,
+            None => read_content(store, meta, end).await?,
+        },
+        _ => Vec::new(),
     };
     let wire_uid = WireUid::new(meta.uid.get());
     let mut out = Vec::with_capacity(command.attrs.len() + 2);
@@ -327,6 +330,12 @@ fn content_needed(attrs: &[FetchAttr], summary: &MessageSummary) -> usize {
         end = end.max(needed);
     }
     end
+}
+
+/// The first `end` bytes of the message from the header its summary keeps, when they lie within it.
+fn stored_header(summary: &MessageSummary, end: usize) -> Option<Vec<u8>> {
+    let header = summary.header.as_deref()?.as_bytes();
+    header.get(..end).map(<[u8]>::to_vec)
 }
 
 /// The first `end` bytes of the message (all of it for `usize::MAX`), read no further wherever it is stored.
