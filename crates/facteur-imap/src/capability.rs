@@ -25,6 +25,9 @@ const EXTENSIONS: &[&str] = &[
     "QUOTA",
     "QUOTA=RES-STORAGE",
     "COMPRESS=DEFLATE",
+    "SORT",
+    "SORT=DISPLAY",
+    "ESORT",
     "UTF8=ACCEPT",
 ];
 

@@ -111,7 +111,8 @@ pub async fn dispatch(session: &mut Session<'_>, body: CommandBody) -> Result<St
         C::Store(store) => session.store(store).await,
         C::Copy { set, mailbox } => session.copy(&set, &mailbox, false).await,
         C::Move { set, mailbox } => session.copy(&set, &mailbox, true).await,
-        C::Sort(_) | C::Thread(_) => Ok(StatusResponse::bad(None, "SORT and THREAD are not supported by this server")),
+        C::Sort(sort) => session.sort(sort).await,
+        C::Thread(_) => Ok(StatusResponse::bad(None, "THREAD is not supported by this server")),
     }
 }
 

@@ -10,6 +10,8 @@
 //! hashing and SASL decoding (`facteur-auth`), MIME parsing (`facteur-message`, done once at ingest).
 //! Not implemented yet, so not advertised: SORT, THREAD, QUOTA, COMPRESS=DEFLATE, MULTIAPPEND.
 
+/// The base subject of RFC 5256 §2.1, for SORT and THREAD.
+mod base_subject;
 /// Content-transfer decoding for FETCH BINARY (RFC 3516).
 mod binary;
 /// The CAPABILITY list for a session's state.

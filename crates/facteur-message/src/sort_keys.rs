@@ -62,7 +62,18 @@ fn first_address<'a>(
     message: &'a Message<'a>,
     field: fn(&'a Message<'a>) -> Option<&'a mail_parser::Address<'a>>,
 ) -> Option<SortAddress> {
-    field(message)?.first().and_then(sort_address)
+    match field(message)? {
+        mail_parser::Address::List(list) => list.first().and_then(sort_address),
+        mail_parser::Address::Group(groups) => {
+            let group = groups.first()?;
+            match group.name.as_deref().map(str::trim).filter(|name| !name.is_empty()) {
+                // RFC 5256 §3 takes the first address as ENVELOPE has it: for a group, its start marker, whose
+                // mailbox is the group name (and so is its display, RFC 5957 §2).
+                Some(name) => Some(SortAddress { mailbox: name.to_owned(), display: name.to_owned() }),
+                None => group.addresses.first().and_then(sort_address),
+            }
+        }
+    }
 }
 
 fn sort_address(addr: &Addr<'_>) -> Option<SortAddress> {

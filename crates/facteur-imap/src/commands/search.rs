@@ -46,43 +46,10 @@ impl Session<'_> {
             return Ok(StatusResponse::no(None, "Unsupported charset")
                 .with_code(ResponseCode::BadCharset(vec!["UTF-8".into(), "US-ASCII".into()])));
         }
-        let (needs_summary, needs_content) = needs(&command.criteria);
-        let exists = selected.exists();
-        let largest_uid = selected.uids().last().map_or(0, |uid| uid.get());
-        let mut found: Vec<(u32, MessageMeta)> = Vec::new();
-        // A slice of the mailbox at a time: metadata of a huge mailbox is never all in memory.
-        for (batch_index, batch) in selected.uids().chunks(SEARCH_BATCH).enumerate() {
-            let (Some(first), Some(last)) = (batch.first(), batch.last()) else { continue };
-            let metas = match store.messages_in_range(selected.id, *first, *last).await {
-                Ok(metas) => metas,
-                Err(error) => return Ok(store_failure(&error)),
-            };
-            for (offset, uid) in batch.iter().enumerate() {
-                let Ok(at) = metas.binary_search_by_key(uid, |m| m.uid) else { continue };
-                let meta = &metas[at];
-                // A message whose content went meanwhile (expunged by another session) matches nothing.
-                let content = match needs_content {
-                    false => None,
-                    true => match store.read_blob(meta.blob).await {
-                        Ok(content) => Some(content),
-                        Err(_) => continue,
-                    },
-                };
-                let summary = match needs_summary {
-                    false => None,
-                    true => match self.server.summaries.get(store, meta).await {
-                        Some(summary) => Some(summary),
-                        None => continue,
-                    },
-                };
-                let seq = (batch_index * SEARCH_BATCH + offset) as u32 + 1;
-                let recent = selected.is_recent(meta.uid);
-                let candidate = Candidate { seq, exists, largest_uid, meta, recent, summary, content };
-                if matches(&command.criteria, &candidate) {
-                    found.push((seq, meta.clone()));
-                }
-            }
-        }
+        let found = match matching(store, &self.server.summaries, selected, &command.criteria).await {
+            Ok(found) => found,
+            Err(refusal) => return Ok(refusal),
+        };
         let numbers: Vec<u32> =
             found.iter().map(|(seq, meta)| if command.uid { meta.uid.get() } else { *seq }).collect();
         let mod_seq = mentions_modseq(&command.criteria)
@@ -108,6 +75,50 @@ impl Session<'_> {
     }
 }
 
+/// The messages of the selected mailbox that `criteria` match, as (sequence number, metadata), in order.
+pub(crate) async fn matching(
+    store: &dyn facteur_store::Store,
+    summaries: &crate::summaries::SummaryCache,
+    selected: &crate::selected::Selected,
+    criteria: &SearchKey,
+) -> Result<Vec<(u32, MessageMeta)>, StatusResponse> {
+    let (needs_summary, needs_content) = needs(criteria);
+    let exists = selected.exists();
+    let largest_uid = selected.uids().last().map_or(0, |uid| uid.get());
+    let mut found: Vec<(u32, MessageMeta)> = Vec::new();
+    // A slice of the mailbox at a time: metadata of a huge mailbox is never all in memory.
+    for (batch_index, batch) in selected.uids().chunks(SEARCH_BATCH).enumerate() {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else { continue };
+        let metas = store.messages_in_range(selected.id, *first, *last).await.map_err(|e| store_failure(&e))?;
+        for (offset, uid) in batch.iter().enumerate() {
+            let Ok(at) = metas.binary_search_by_key(uid, |m| m.uid) else { continue };
+            let meta = &metas[at];
+            // A message whose content went meanwhile (expunged by another session) matches nothing.
+            let content = match needs_content {
+                false => None,
+                true => match store.read_blob(meta.blob).await {
+                    Ok(content) => Some(content),
+                    Err(_) => continue,
+                },
+            };
+            let summary = match needs_summary {
+                false => None,
+                true => match summaries.get(store, meta).await {
+                    Some(summary) => Some(summary),
+                    None => continue,
+                },
+            };
+            let seq = (batch_index * SEARCH_BATCH + offset) as u32 + 1;
+            let recent = selected.is_recent(meta.uid);
+            let candidate = Candidate { seq, exists, largest_uid, meta, recent, summary, content };
+            if matches(criteria, &candidate) {
+                found.push((seq, meta.clone()));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// RFC 7162 §3.1.5: the highest MODSEQ of the messages reported; with only MIN or only MAX (or both) that
 /// is of those messages alone.
 fn result_modseq(found: &[(u32, MessageMeta)], returns: &[SearchReturn]) -> Option<u64> {
@@ -127,7 +138,7 @@ fn result_modseq(found: &[(u32, MessageMeta)], returns: &[SearchReturn]) -> Opti
 }
 
 /// RFC 4731 §3.1: `RETURN ()` means ALL; MIN, MAX, ALL are omitted when nothing matched.
-fn esearch_items(returns: &[SearchReturn], numbers: &[u32], mod_seq: Option<u64>) -> Vec<ESearchItem> {
+pub(crate) fn esearch_items(returns: &[SearchReturn], numbers: &[u32], mod_seq: Option<u64>) -> Vec<ESearchItem> {
     let returns: Vec<SearchReturn> = if returns.is_empty() { vec![SearchReturn::All] } else { returns.to_vec() };
     let mut items = Vec::new();
     for wanted in returns {
