@@ -28,6 +28,8 @@ const EXTENSIONS: &[&str] = &[
     "SORT",
     "SORT=DISPLAY",
     "ESORT",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
     "UTF8=ACCEPT",
 ];
 

@@ -112,7 +112,7 @@ pub async fn dispatch(session: &mut Session<'_>, body: CommandBody) -> Result<St
         C::Copy { set, mailbox } => session.copy(&set, &mailbox, false).await,
         C::Move { set, mailbox } => session.copy(&set, &mailbox, true).await,
         C::Sort(sort) => session.sort(sort).await,
-        C::Thread(_) => Ok(StatusResponse::bad(None, "THREAD is not supported by this server")),
+        C::Thread(thread) => session.thread(thread).await,
     }
 }
 

@@ -44,6 +44,8 @@ pub mod special_folders;
 mod state;
 /// Decoded message summaries, cached per blob.
 mod summaries;
+/// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256), sans-IO.
+mod threading;
 
 pub use server::ImapServer;
 pub use settings::Settings;

@@ -31,3 +31,9 @@ fn a_binary_append_is_stored_as_base64_and_fetched_back_as_binary() {
     let server = server();
     run(&server, "binary_append");
 }
+
+#[test]
+fn sort_and_thread_order_and_group_the_mailbox() {
+    let server = server();
+    run(&server, "sort_and_thread");
+}

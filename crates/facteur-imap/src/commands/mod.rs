@@ -33,6 +33,8 @@ mod sort;
 mod status;
 /// STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3 UNCHANGEDSINCE).
 mod store;
+/// THREAD and UID THREAD (RFC 5256 §3).
+mod thread;
 
 use facteur_imap_proto::{MailboxName, ResponseCode, StatusResponse};
 use facteur_store::{AccountId, Mailbox, Store, StoreError};

@@ -24,6 +24,8 @@ pub(crate) struct Sortable {
     pub summary: Option<Arc<MessageSummary>>,
     /// Computed once per message, as comparisons repeat it.
     pub base_subject: String,
+    /// The subject had `Re:`, `Fwd:` or the like (for THREAD).
+    pub is_reply: bool,
 }
 
 impl Sortable {
@@ -81,8 +83,8 @@ impl Session<'_> {
         for (seq, meta) in found {
             let summary = self.server.summaries.get(store, &meta).await;
             let subject = summary.as_ref().and_then(|s| s.sort.subject.as_deref()).unwrap_or_default();
-            let (base_subject, _) = base_subject(subject);
-            out.push(Sortable { seq, meta, summary, base_subject });
+            let (base_subject, is_reply) = base_subject(subject);
+            out.push(Sortable { seq, meta, summary, base_subject, is_reply });
         }
         Ok(out)
     }

@@ -97,7 +97,44 @@ def binary_append(args):
     check(b"BINARY.SIZE[1] %d" % len(octets) in reply, f"BINARY.SIZE[1]: {reply}")
 
 
+def thread_message(subject, date, message_id, references="", sender="bob"):
+    refs = f"References: {references}\r\n" if references else ""
+    return (
+        f"From: {sender}@example.test\r\nTo: alice@example.test\r\nSubject: {subject}\r\n"
+        f"Date: {date}\r\nMessage-ID: {message_id}\r\n{refs}\r\nbody\r\n"
+    ).encode()
+
+
+def sort_and_thread(args):
+    """SORT (RFC 5256 §3, ESORT RETURN) and THREAD both algorithms, with imaplib's own commands."""
+    imap = connect(args)
+    for message in [
+        thread_message("Plans", "Mon, 06 Jan 2025 10:00:00 +0000", "<p1@x>", sender="carol"),
+        thread_message("Re: plans", "Mon, 06 Jan 2025 09:00:00 -0300", "<p2@x>", "<p1@x>", sender="alice"),
+        thread_message("Lunch", "Sun, 05 Jan 2025 12:00:00 +0000", "<l1@x>", sender="bob"),
+        thread_message("Re: Re: Plans", "Tue, 07 Jan 2025 08:00:00 +0000", "<p3@x>", "<p1@x> <p2@x>"),
+    ]:
+        ok(imap.append("INBOX", None, None, message), "APPEND")
+    ok(imap.select("INBOX"), "SELECT")
+    # Sent dates in UTC: 3 (Jan 5), 1 (Jan 6 10:00), 2 (Jan 6 12:00), 4 (Jan 7).
+    check(ok(imap.sort("(DATE)", "UTF-8", "ALL"), "SORT DATE") == [b"3 1 2 4"], "SORT DATE")
+    check(ok(imap.sort("(REVERSE DATE)", "UTF-8", "ALL"), "SORT") == [b"4 2 1 3"], "SORT REVERSE DATE")
+    check(ok(imap.sort("(SUBJECT DATE)", "UTF-8", "ALL"), "SORT") == [b"3 1 2 4"], "SORT SUBJECT DATE")
+    check(ok(imap.sort("(FROM)", "UTF-8", "NOT FROM alice"), "SORT") == [b"3 4 1"], "SORT FROM with a search")
+    uids = ok(imap.uid("SORT", "(SUBJECT)", "UTF-8", "ALL"), "UID SORT")
+    check(uids == [b"3 1 2 4"], f"UID SORT: {uids}")
+    typ, data = imap._simple_command("SORT", "RETURN (MIN MAX COUNT)", "(DATE)", "UTF-8", "ALL")
+    esort = ok(imap._untagged_response(typ, data, "ESEARCH"), "ESORT")
+    check(b"MIN 3 MAX 4 COUNT 4" in esort[0], f"ESORT: {esort}")
+    threads = ok(imap.thread("REFERENCES", "UTF-8", "ALL"), "THREAD REFERENCES")
+    check(threads == [b"(3)(1 2 4)"], f"THREAD REFERENCES: {threads}")
+    threads = ok(imap.thread("ORDEREDSUBJECT", "UTF-8", "ALL"), "THREAD ORDEREDSUBJECT")
+    check(threads == [b"(3)(1 (2)(4))"], f"THREAD ORDEREDSUBJECT: {threads}")
+    imap.logout()
+
+
 SCENARIOS = {
+    "sort_and_thread": sort_and_thread,
     "fetch_family": fetch_family,
     "store_search_copy_move": store_search_copy_move,
     "binary_append": binary_append,
