@@ -246,7 +246,8 @@ impl Forest {
                 Some(&held) => {
                     let held_dummy = self.containers[held].message.is_none();
                     let held_reply = self.representative(held).is_some_and(|m| m.is_reply);
-                    (dummy && !held_dummy) || (!held_dummy && !dummy && held_reply && !reply)
+                    // A dummy is the better root; among real messages, the one that is not a reply.
+                    !held_dummy && (dummy || (held_reply && !reply))
                 }
             };
             if better {
