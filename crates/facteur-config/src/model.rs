@@ -197,11 +197,26 @@ pub struct QueueConfig {
     pub lifetime_secs: u64,
     /// Seconds after which the sender is told that a message is delayed (and still being retried).
     pub delay_warning_secs: u64,
+    /// Seconds before the first retry after a temporary failure; each next wait doubles.
+    pub retry_first_secs: u64,
+    /// The longest wait between two attempts, in seconds.
+    pub retry_max_secs: u64,
+    /// Messages being delivered at the same time.
+    pub max_parallel: usize,
+    /// Connections to one destination domain at the same time.
+    pub max_per_domain: usize,
 }
 
 impl Default for QueueConfig {
     fn default() -> Self {
-        QueueConfig { lifetime_secs: 5 * 24 * 3600, delay_warning_secs: 4 * 3600 }
+        QueueConfig {
+            lifetime_secs: 5 * 24 * 3600,
+            delay_warning_secs: 4 * 3600,
+            retry_first_secs: 5 * 60,
+            retry_max_secs: 4 * 3600,
+            max_parallel: 32,
+            max_per_domain: 8,
+        }
     }
 }
 

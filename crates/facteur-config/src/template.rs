@@ -181,8 +181,20 @@ fn render_queue(out: &mut String, config: &Config) {
          # Seconds an outgoing message is retried before the sender gets a bounce (5 days).\n\
          lifetime_secs = {}\n\
          # Seconds after which the sender is told that a message is delayed and still being retried.\n\
-         delay_warning_secs = {}\n",
-        config.queue.lifetime_secs, config.queue.delay_warning_secs
+         delay_warning_secs = {}\n\
+         # Retries after a temporary failure: first after this many seconds, each wait twice the last, up to\n\
+         # retry_max_secs (5m, 10m, 20m ... then every 4h).\n\
+         retry_first_secs = {}\n\
+         retry_max_secs = {}\n\
+         # Messages delivered at the same time, and connections to any one domain at the same time.\n\
+         max_parallel = {}\n\
+         max_per_domain = {}\n",
+        config.queue.lifetime_secs,
+        config.queue.delay_warning_secs,
+        config.queue.retry_first_secs,
+        config.queue.retry_max_secs,
+        config.queue.max_parallel,
+        config.queue.max_per_domain
     );
 }
 

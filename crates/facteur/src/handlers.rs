@@ -47,6 +47,12 @@ impl Engines {
         settings.nameservers = self.config.dns.nameservers.clone();
         settings.lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         settings.delay_warning = Duration::from_secs(self.config.queue.delay_warning_secs);
+        settings.schedule = facteur_smtp::outbound::RetrySchedule {
+            first: Duration::from_secs(self.config.queue.retry_first_secs.max(1)),
+            cap: Duration::from_secs(self.config.queue.retry_max_secs.max(1)),
+        };
+        settings.max_parallel = self.config.queue.max_parallel.max(1);
+        settings.max_per_domain = self.config.queue.max_per_domain.max(1);
         facteur_smtp::outbound::DeliveryEngine::new(settings, Arc::clone(&self.store))
     }
 

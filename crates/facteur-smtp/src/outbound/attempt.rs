@@ -91,6 +91,7 @@ async fn deliver_to_domain(
     if domain.is_empty() {
         return everyone(Verdict::Permanent, "553 5.1.3 the address has no domain".into());
     }
+    let _slot = engine.domains.acquire(domain).await;
     let hops = match engine.router.next_hops(domain).await {
         Ok(hops) => hops,
         Err(error) => return everyone(error.verdict(), error.to_string()),

@@ -18,6 +18,7 @@ use tracing::{info, warn};
 
 use super::attempt::work_on;
 use super::client::ClientSettings;
+use super::domains::DomainLimits;
 use super::route::Router;
 use super::settings::OutboundSettings;
 use super::tls::opportunistic_client_config;
@@ -41,6 +42,7 @@ pub struct DeliveryEngine {
     pub(super) client: ClientSettings,
     in_flight: Mutex<HashSet<QueueId>>,
     permits: Arc<Semaphore>,
+    pub(super) domains: DomainLimits,
 }
 
 impl DeliveryEngine {
@@ -54,7 +56,8 @@ impl DeliveryEngine {
             tls: opportunistic_client_config()?,
         };
         let permits = Arc::new(Semaphore::new(settings.max_parallel.max(1)));
-        Ok(Arc::new(DeliveryEngine { store, settings, router, client, in_flight: Mutex::default(), permits }))
+        let domains = DomainLimits::new(settings.max_per_domain);
+        Ok(Arc::new(DeliveryEngine { store, settings, router, client, in_flight: Mutex::default(), permits, domains }))
     }
 
     /// Runs until `stop` triggers, then gives deliveries in progress a short grace.

@@ -4,6 +4,8 @@
 mod attempt;
 /// The SMTP client session of one connection.
 mod client;
+/// Connections per destination domain, bounded.
+mod domains;
 /// RFC 3464 delivery status notifications.
 mod dsn;
 /// The polling loop and its concurrency.

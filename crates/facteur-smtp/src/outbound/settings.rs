@@ -32,6 +32,8 @@ pub struct OutboundSettings {
     pub max_received: usize,
     /// Messages delivered at the same time.
     pub max_parallel: usize,
+    /// Connections to one destination domain at the same time.
+    pub max_per_domain: usize,
 }
 
 impl OutboundSettings {
@@ -50,6 +52,7 @@ impl OutboundSettings {
             data_timeout: Duration::from_secs(600),
             max_received: 50,
             max_parallel: 32,
+            max_per_domain: 8,
         }
     }
 }
