@@ -346,3 +346,80 @@ fn a_crash_in_the_middle_of_delivering_100_messages_loses_none_and_repeats_only_
     assert!(duplicates <= 32, "{duplicates} duplicates");
     assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
 }
+
+/// A plain-text receiver (a Python script) that offers PIPELINING but not STARTTLS.
+struct Sink {
+    process: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
+        let mut process = std::process::Command::new("python3")
+            .arg(script)
+            .arg(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(process.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Sink { process, port: line.trim().parse().unwrap(), dir }
+    }
+
+    fn received(&self) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut found: Vec<String> = std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .filter_map(|entry| entry.ok())
+                .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
+                .map(|entry| std::fs::read_to_string(entry.path()).unwrap())
+                .collect();
+            if !found.is_empty() || Instant::now() > deadline {
+                found.sort();
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[test]
+fn a_remote_without_starttls_still_gets_the_mail_with_the_envelope_pipelined() {
+    let sink = Sink::start();
+    let route = format!("127.0.0.1:{}", sink.port);
+    let a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("plain.test".into(), route);
+        })
+        .start();
+    submit_to(&a, &["one@plain.test", "two@plain.test"], "no TLS on the way");
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "the sink got nothing; A's log:\n{}", a.log());
+    let message = &received[0];
+    assert!(message.contains("Subject: no TLS on the way"), "{message}");
+    // RFC 2920: MAIL and both RCPTs in one write, so each but the last had company.
+    assert!(message.contains("MAIL FROM:<alice@example.test>") && message.contains("batched=True"), "{message}");
+    assert!(message.contains("RCPT TO:<one@plain.test> batched=True"), "{message}");
+    assert!(message.contains("RCPT TO:<two@plain.test> batched=False"), "{message}");
+    // The sink saw the message before A recorded the 250: give A a moment to dequeue it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut listing = a.cli(&["queue", "list"], None);
+    while listing.stdout.contains("plain.test") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        listing = a.cli(&["queue", "list"], None);
+    }
+    assert!(!listing.stdout.contains("plain.test"), "delivered mail left in the queue: {}", listing.stdout);
+}

@@ -118,11 +118,27 @@ async fn transaction(
     message: Outgoing<'_>,
 ) -> Result<Vec<Outcome>, SessionError> {
     let mail = mail_command(capabilities, message)?;
-    expect_positive(connection.command(&mail).await?)?;
+    let rcpts: Vec<String> = message.recipients.iter().map(|recipient| format!("RCPT TO:<{recipient}>")).collect();
     let mut outcomes = Vec::with_capacity(message.recipients.len());
-    for recipient in message.recipients {
-        let reply = connection.command(&format!("RCPT TO:<{recipient}>")).await?;
-        outcomes.push(Outcome::from_reply(&reply));
+    if capabilities.has("PIPELINING") {
+        // RFC 2920 §3.1: MAIL and every RCPT in one write, the replies read back in order; a refused MAIL
+        // makes the RCPT replies meaningless (they are read, then the refusal is reported).
+        let batch: String = std::iter::once(&mail).chain(&rcpts).map(|line| format!("{line}\r\n")).collect();
+        connection.send(batch.as_bytes()).await?;
+        let mail_reply = expect_positive(connection.read_reply().await?);
+        for _ in &rcpts {
+            match connection.read_reply().await {
+                Ok(reply) => outcomes.push(Outcome::from_reply(&reply)),
+                // A server that refused MAIL may hang up before answering the rest: its refusal is the news.
+                Err(error) => return Err(mail_reply.err().unwrap_or(error)),
+            }
+        }
+        mail_reply?;
+    } else {
+        expect_positive(connection.command(&mail).await?)?;
+        for rcpt in &rcpts {
+            outcomes.push(Outcome::from_reply(&connection.command(rcpt).await?));
+        }
     }
     if outcomes.iter().all(|outcome| outcome.verdict != Verdict::Accepted) {
         let _ = connection.command("RSET").await;
