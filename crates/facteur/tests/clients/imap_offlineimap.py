@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 
 from imap_common import arguments, check, connect, ok
-from imap_mbsync import flags_of, maildir_files, with_flags
+from imap_mbsync import check_both_ways, maildir_files, with_flags
 
 
 def offlineimap(config):
@@ -61,24 +61,7 @@ folderfilter = lambda folder: folder == "INBOX"
     ok(imap.store("3", "+FLAGS", r"(\Flagged)"), "STORE \\Flagged")
     offlineimap(config)
 
-    ok(imap.select("INBOX"), "SELECT")
-    fetched = ok(imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), "FETCH")
-    subjects = b"".join(item[1] for item in fetched if isinstance(item, tuple))
-    flags = b" ".join(item[0] for item in fetched if isinstance(item, tuple))
-    check(b"remote 1" not in subjects, f"the locally deleted message is still on the server: {subjects}")
-    check(b"written offline" in subjects, f"the local message was not uploaded: {subjects}")
-    check(rb"\Seen" in flags, f"the local \\Seen did not reach the server: {flags}")
-    files = maildir_files(inbox)
-    check(len(files) == 3, f"after the second sync 3 messages should remain locally: {files}")
-    check(any("F" in flags_of(f) for f in files), f"the remote \\Flagged did not reach the maildir: {files}")
-
-    # A remote deletion reaches the maildir.
-    ok(imap.store("1", "+FLAGS", r"(\Deleted)"), "STORE \\Deleted")
-    ok(imap.expunge(), "EXPUNGE")
-    offlineimap(config)
-    files = maildir_files(inbox)
-    check(len(files) == 2, f"the remote expunge did not reach the maildir: {files}")
-    imap.logout()
+    check_both_ways(imap, inbox, lambda: offlineimap(config))
 
 
 SCENARIOS = {"two_way_sync": two_way_sync}
