@@ -20,7 +20,7 @@ pub use load::{ConfigError, load, parse};
 pub use model::{
     AuthConfig, AuthFailAction, Config, DeleAction, DnsConfig, HIGHEST_STANDARD_PORT, HttpConfig, Limits,
     ListenerConfig, LogConfig, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig,
-    SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
+    SmarthostTls, SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

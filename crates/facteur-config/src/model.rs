@@ -255,12 +255,42 @@ pub struct RelayConfig {
     /// A static next hop per recipient domain, like a transport map: `"example.net" = "mx.example.net:25"`.
     /// Mail for other domains goes to their MX hosts.
     pub routes: BTreeMap<String, String>,
+    /// `host:port` of a relay that takes all mail not routed above, instead of the MX hosts (for hosts whose
+    /// port 25 is blocked); empty for none.
+    pub smarthost: String,
+    /// How TLS starts with the smarthost: `starttls` (port 587) or `implicit` (port 465). Its certificate is
+    /// always verified.
+    pub smarthost_tls: SmarthostTls,
+    /// The user name for AUTH with the smarthost; empty for none.
+    pub smarthost_user: String,
+    /// A file holding the smarthost password (first line), so the configuration holds no secret.
+    pub smarthost_password_file: String,
+    /// A PEM file of CA certificates to trust for the smarthost besides the public ones; empty for none.
+    pub smarthost_ca_file: String,
 }
 
 impl Default for RelayConfig {
     fn default() -> RelayConfig {
-        RelayConfig { mx_port: 25, routes: BTreeMap::new() }
+        RelayConfig {
+            mx_port: 25,
+            routes: BTreeMap::new(),
+            smarthost: String::new(),
+            smarthost_tls: SmarthostTls::Starttls,
+            smarthost_user: String::new(),
+            smarthost_password_file: String::new(),
+            smarthost_ca_file: String::new(),
+        }
     }
+}
+
+/// How TLS starts with the smarthost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmarthostTls {
+    /// STARTTLS after EHLO (submission, port 587).
+    Starttls,
+    /// TLS from the first byte (submissions, port 465).
+    Implicit,
 }
 
 /// Sender authentication: SPF, DKIM and DMARC checks on mail from other servers, DKIM signatures on ours.

@@ -235,8 +235,25 @@ fn render_relay(out: &mut String, config: &Config) {
         out,
         "[relay]\n\
          # The port outgoing mail connects to on the recipient domain's MX hosts: 25. Change it only for tests.\n\
-         mx_port = {}\n",
-        config.relay.mx_port
+         mx_port = {}\n\
+         # A relay for all mail not routed below, instead of MX hosts, where port 25 is blocked: \"host:port\".\n\
+         # Its TLS is required and its certificate verified (\"starttls\" on 587, \"implicit\" on 465); AUTH with\n\
+         # smarthost_user and the password in smarthost_password_file (first line). smarthost_ca_file: a PEM\n\
+         # file of extra CAs to trust. Empty values: no smarthost, no AUTH, public CAs only.\n\
+         smarthost = {}\n\
+         smarthost_tls = {}\n\
+         smarthost_user = {}\n\
+         smarthost_password_file = {}\n\
+         smarthost_ca_file = {}\n",
+        config.relay.mx_port,
+        quoted(&config.relay.smarthost),
+        quoted(match config.relay.smarthost_tls {
+            crate::model::SmarthostTls::Starttls => "starttls",
+            crate::model::SmarthostTls::Implicit => "implicit",
+        }),
+        quoted(&config.relay.smarthost_user),
+        quoted(&config.relay.smarthost_password_file),
+        quoted(&config.relay.smarthost_ca_file),
     );
     out.push_str(
         "[relay.routes]\n\

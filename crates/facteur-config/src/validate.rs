@@ -90,6 +90,18 @@ fn check_routes(config: &Config) -> Result<(), ConfigError> {
             ));
         }
     }
+    let relay = &config.relay;
+    if !relay.smarthost.is_empty()
+        && !relay.smarthost.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+    {
+        return Err(invalid(
+            "relay.smarthost",
+            format!("{:?} is not host:port (e.g. \"smtp.example.net:587\")", relay.smarthost),
+        ));
+    }
+    if relay.smarthost_user.is_empty() != relay.smarthost_password_file.is_empty() {
+        return Err(invalid("relay.smarthost_user", "smarthost_user and smarthost_password_file go together"));
+    }
     Ok(())
 }
 

@@ -15,6 +15,8 @@ use facteur_store::Store;
 /// caches, one signer and its loaded keys).
 pub struct Engines {
     config: Config,
+    /// Where relative file names of the configuration (the smarthost's password and CA files) start.
+    data_dir: std::path::PathBuf,
     store: Arc<dyn Store>,
     throttle: Arc<LoginThrottle>,
     sender_auth: facteur_smtp::SenderAuth,
@@ -24,7 +26,9 @@ impl Engines {
     /// Fails only when inbound checks are on and the system resolver configuration cannot be read.
     pub fn new(config: &Config, store: Arc<dyn Store>, dkim_dir: &Path) -> Result<Engines, MailAuthError> {
         let sender_auth = sender_auth(config, dkim_dir)?;
-        Ok(Engines { config: config.clone(), store, throttle: Arc::new(LoginThrottle::default()), sender_auth })
+        let data_dir = dkim_dir.parent().unwrap_or(dkim_dir).to_path_buf();
+        let throttle = Arc::new(LoginThrottle::default());
+        Ok(Engines { config: config.clone(), data_dir, store, throttle, sender_auth })
     }
 
     /// The handler for listeners speaking `protocol`; `None` for `http`, which `facteur-http` serves itself
@@ -53,7 +57,37 @@ impl Engines {
         };
         settings.max_parallel = self.config.queue.max_parallel.max(1);
         settings.max_per_domain = self.config.queue.max_per_domain.max(1);
+        settings.smarthost = self.smarthost()?;
         facteur_smtp::outbound::DeliveryEngine::new(settings, Arc::clone(&self.store))
+    }
+
+    /// `[relay] smarthost…`, with the password read from its file and the CA file loaded.
+    fn smarthost(&self) -> Result<Option<facteur_smtp::outbound::Smarthost>, facteur_smtp::outbound::EngineError> {
+        use facteur_smtp::outbound::{EngineError, Smarthost, SmarthostTls, verifying_client_config};
+        let relay = &self.config.relay;
+        let Some((host, port)) = relay.smarthost.rsplit_once(':') else { return Ok(None) };
+        let port =
+            port.parse().map_err(|_| EngineError::Smarthost(format!("smarthost {:?}: bad port", relay.smarthost)))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let file = |name: &str| (!name.is_empty()).then(|| self.data_dir.join(name));
+        let credentials = match file(&relay.smarthost_password_file) {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|error| {
+                    EngineError::Smarthost(format!("smarthost password file {}: {error}", path.display()))
+                })?;
+                let password = text.lines().next().unwrap_or_default().to_owned();
+                Some((relay.smarthost_user.clone(), password))
+            }
+        };
+        let ca_file = file(&relay.smarthost_ca_file);
+        let tls_config =
+            verifying_client_config(ca_file.as_deref()).map_err(|error| EngineError::Smarthost(error.to_string()))?;
+        let tls = match relay.smarthost_tls {
+            facteur_config::SmarthostTls::Starttls => SmarthostTls::StartTls,
+            facteur_config::SmarthostTls::Implicit => SmarthostTls::Implicit,
+        };
+        Ok(Some(Smarthost { host, port, tls, credentials, tls_config }))
     }
 
     fn imap(&self) -> Arc<dyn ConnectionHandler> {

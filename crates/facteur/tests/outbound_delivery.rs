@@ -423,3 +423,34 @@ fn a_remote_without_starttls_still_gets_the_mail_with_the_envelope_pipelined() {
     }
     assert!(!listing.stdout.contains("plain.test"), "delivered mail left in the queue: {}", listing.stdout);
 }
+
+#[test]
+fn a_smarthost_takes_the_mail_over_verified_tls_with_auth() {
+    // B is the smarthost: its submission listener (implicit TLS, AUTH) relays for alice, and holds bob@b.test.
+    let b = TestServer::builder().account(ALICE, "relay passphrase").start();
+    assert!(b.cli(&["domain", "add", "b.test"], None).success());
+    assert!(b.cli(&["account", "add", "bob@b.test", "--password-stdin"], Some("bob's pw\n")).success());
+    let secrets = tempfile::tempdir().unwrap();
+    let password_file = secrets.path().join("smarthost-password");
+    std::fs::write(&password_file, "relay passphrase\n").unwrap();
+    let smarthost = b.addr("submissions").to_string();
+    let ca_file = b.certificate().to_string_lossy().into_owned();
+    let a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.smarthost = smarthost;
+            config.relay.smarthost_tls = facteur_config::SmarthostTls::Implicit;
+            config.relay.smarthost_user = ALICE.to_owned();
+            config.relay.smarthost_password_file = password_file.to_string_lossy().into_owned();
+            config.relay.smarthost_ca_file = ca_file;
+        })
+        .start();
+    // No route and no DNS for b.test: only the smarthost can take it.
+    submit(&a, "bob@b.test", "through the smarthost");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+    let text = String::from_utf8_lossy(&received[0].bytes).into_owned();
+    assert!(text.contains("Subject: through the smarthost"), "{text}");
+    // B's Received: field says the message came over TLS, authenticated (RFC 3848 ESMTPSA).
+    assert!(text.contains("with ESMTPSA"), "{text}");
+}

@@ -92,7 +92,20 @@ async fn deliver_to_domain(
         return everyone(Verdict::Permanent, "553 5.1.3 the address has no domain".into());
     }
     let _slot = engine.domains.acquire(domain).await;
-    let hops = match engine.router.next_hops(domain).await {
+    let routed = engine.settings.routes.keys().any(|routed| routed.eq_ignore_ascii_case(domain));
+    let smarthost = engine.settings.smarthost.as_ref().filter(|_| !routed);
+    let hops = match smarthost {
+        Some(relay) => {
+            let route = if relay.host.contains(':') {
+                format!("[{}]:{}", relay.host, relay.port)
+            } else {
+                format!("{}:{}", relay.host, relay.port)
+            };
+            engine.router.static_hop(&route).await.map(|hop| vec![hop])
+        }
+        None => engine.router.next_hops(domain).await,
+    };
+    let hops = match hops {
         Ok(hops) => hops,
         Err(error) => return everyone(error.verdict(), error.to_string()),
     };
@@ -113,7 +126,11 @@ async fn deliver_to_domain(
                     continue;
                 }
             };
-            match client::deliver(tcp, &hop.host, &engine.client, message).await {
+            let delivered = match smarthost {
+                Some(relay) => client::deliver_via_smarthost(tcp, relay, &engine.client, message).await,
+                None => client::deliver(tcp, &hop.host, &engine.client, message).await,
+            };
+            match delivered {
                 Ok(outcomes) => return outcomes,
                 // RFC 5321 §5.1: a temporary failure of one host sends us to the next one.
                 Err(error) if error.verdict() == Verdict::Temporary => {

@@ -1,6 +1,7 @@
 //! The SMTP client side of one connection (RFC 5321 §3, §4.1): greeting, EHLO, STARTTLS when offered
 //! (RFC 3207), EHLO again, then one transaction for every recipient of one domain: MAIL, one RCPT each,
-//! DATA. Commands go one at a time (no PIPELINING yet): simpler to reason about, at the cost of round trips.
+//! DATA, with MAIL and the RCPTs in one write when the server offers PIPELINING (RFC 2920). To the smarthost
+//! ([`deliver_via_smarthost`]) TLS is required and verified, and AUTH comes before the transaction.
 //!
 //! Every read and write has a timeout and every reply a size limit, so a silent or babbling peer costs us
 //! a bounded wait and bounded memory.
@@ -13,7 +14,10 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use base64::Engine as _;
+
 use super::reply::{Reply, Verdict};
+use super::smarthost::{Smarthost, SmarthostTls};
 use super::tls::server_name;
 
 /// RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; we tolerate more from sloppy peers, within reason.
@@ -102,13 +106,79 @@ pub async fn deliver(
     expect_positive(connection.read_reply().await?)?;
     let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
     if capabilities.has("STARTTLS") {
-        connection = starttls(connection, host, settings).await?;
+        connection = starttls(connection, host, &settings.tls).await?;
         capabilities = ehlo(&mut connection, &settings.hostname).await?;
     }
     let outcomes = transaction(&mut connection, &capabilities, settings, message).await?;
     // The transaction is settled; a failing QUIT changes nothing (RFC 5321 §4.1.1.10).
     let _ = connection.command("QUIT").await;
     Ok(outcomes)
+}
+
+/// Delivers `message` through the smarthost: verified TLS (implicit, or STARTTLS which must be offered), then
+/// AUTH when credentials are configured, then the transaction.
+pub async fn deliver_via_smarthost(
+    tcp: TcpStream,
+    smarthost: &Smarthost,
+    settings: &ClientSettings,
+    message: Outgoing<'_>,
+) -> Result<Vec<Outcome>, SessionError> {
+    let plain =
+        Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
+    let mut connection = match smarthost.tls {
+        SmarthostTls::Implicit => handshake(plain, &smarthost.host, &smarthost.tls_config).await?,
+        SmarthostTls::StartTls => plain,
+    };
+    expect_positive(connection.read_reply().await?)?;
+    let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
+    if smarthost.tls == SmarthostTls::StartTls {
+        if !capabilities.has("STARTTLS") {
+            // Our password is never sent in clear: the mail waits for the operator to fix the relay.
+            return Err(SessionError::Tls("the smarthost does not offer STARTTLS".into()));
+        }
+        connection = starttls(connection, &smarthost.host, &smarthost.tls_config).await?;
+        capabilities = ehlo(&mut connection, &settings.hostname).await?;
+    }
+    if let Some((user, password)) = &smarthost.credentials {
+        authenticate(&mut connection, &capabilities, user, password).await?;
+    }
+    let outcomes = transaction(&mut connection, &capabilities, settings, message).await?;
+    let _ = connection.command("QUIT").await;
+    Ok(outcomes)
+}
+
+/// AUTH PLAIN (RFC 4616) when offered, else LOGIN. A refusal is temporary for the queue: wrong credentials
+/// are the operator's to fix, not a reason to bounce everyone's mail.
+async fn authenticate(
+    connection: &mut Connection,
+    capabilities: &Capabilities,
+    user: &str,
+    password: &str,
+) -> Result<(), SessionError> {
+    let encode = |text: &[u8]| base64::engine::general_purpose::STANDARD.encode(text);
+    let mechanisms = capabilities.auth_mechanisms();
+    let reply = if mechanisms.iter().any(|m| m == "PLAIN") {
+        let response = encode(format!("\0{user}\0{password}").as_bytes());
+        connection.command(&format!("AUTH PLAIN {response}")).await?
+    } else if mechanisms.iter().any(|m| m == "LOGIN") {
+        let mut reply = connection.command("AUTH LOGIN").await?;
+        for secret in [user, password] {
+            if reply.code != 334 {
+                break;
+            }
+            reply = connection.command(&encode(secret.as_bytes())).await?;
+        }
+        reply
+    } else {
+        return Err(SessionError::Rejected(
+            "4.7.0 the smarthost offers neither AUTH PLAIN nor LOGIN".into(),
+            Verdict::Temporary,
+        ));
+    };
+    if reply.code == 235 {
+        return Ok(());
+    }
+    Err(SessionError::Rejected(format!("4.7.0 the smarthost refused our credentials: {reply}"), Verdict::Temporary))
 }
 
 async fn transaction(
@@ -188,12 +258,18 @@ fn expect_positive(reply: Reply) -> Result<Reply, SessionError> {
     if reply.is_positive() { Ok(reply) } else { Err(SessionError::rejected(&reply)) }
 }
 
-/// The extensions an EHLO reply lists (RFC 5321 §4.1.1.1), upper-cased keywords.
+/// The extensions an EHLO reply lists (RFC 5321 §4.1.1.1), upper-cased lines: keyword and parameters.
 struct Capabilities(Vec<String>);
 
 impl Capabilities {
     fn has(&self, keyword: &str) -> bool {
-        self.0.iter().any(|capability| capability == keyword)
+        self.0.iter().any(|line| line.split_whitespace().next() == Some(keyword))
+    }
+
+    /// The mechanisms of the `AUTH` line.
+    fn auth_mechanisms(&self) -> Vec<String> {
+        let line = self.0.iter().find(|line| line.split_whitespace().next() == Some("AUTH"));
+        line.map(|line| line.split_whitespace().skip(1).map(str::to_owned).collect()).unwrap_or_default()
     }
 }
 
@@ -201,20 +277,15 @@ impl Capabilities {
 async fn ehlo(connection: &mut Connection, hostname: &str) -> Result<Capabilities, SessionError> {
     let reply = connection.command(&format!("EHLO {hostname}")).await?;
     if reply.is_positive() {
-        let keywords = reply.lines.iter().skip(1);
-        let keywords = keywords.filter_map(|line| line.split_whitespace().next()).map(str::to_ascii_uppercase);
-        return Ok(Capabilities(keywords.collect()));
+        let lines = reply.lines.iter().skip(1).map(|line| line.to_ascii_uppercase());
+        return Ok(Capabilities(lines.collect()));
     }
     expect_positive(connection.command(&format!("HELO {hostname}")).await?)?;
     Ok(Capabilities(Vec::new()))
 }
 
 /// Upgrades to TLS. A refusal of STARTTLS is an error (temporary for a 4xx): the server offered it.
-async fn starttls(
-    mut connection: Connection,
-    host: &str,
-    settings: &ClientSettings,
-) -> Result<Connection, SessionError> {
+async fn starttls(mut connection: Connection, host: &str, tls: &Arc<ClientConfig>) -> Result<Connection, SessionError> {
     let reply = connection.command("STARTTLS").await?;
     if reply.code != 220 {
         return Err(SessionError::rejected(&reply));
@@ -224,11 +295,16 @@ async fn starttls(
     if !connection.stream.buffer().is_empty() {
         return Err(SessionError::Protocol("data after the STARTTLS reply".into()));
     }
+    handshake(connection, host, tls).await
+}
+
+/// The TLS handshake over `connection`, with `tls` deciding which certificates are good.
+async fn handshake(connection: Connection, host: &str, tls: &Arc<ClientConfig>) -> Result<Connection, SessionError> {
     let Some(name) = server_name(host) else {
         return Err(SessionError::Tls(format!("{host:?} is not a valid TLS server name")));
     };
     let plain = connection.stream.into_inner();
-    let connector = TlsConnector::from(Arc::clone(&settings.tls));
+    let connector = TlsConnector::from(Arc::clone(tls));
     let handshake = tokio::time::timeout(connection.timeout, connector.connect(name, plain));
     let tls = match handshake.await {
         Err(_) => return Err(SessionError::Timeout(connection.timeout)),

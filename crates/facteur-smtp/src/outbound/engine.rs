@@ -32,6 +32,8 @@ pub enum EngineError {
     Resolver(String),
     #[error("outbound: TLS client configuration: {0}")]
     Tls(#[from] rustls::Error),
+    #[error("outbound: {0}")]
+    Smarthost(String),
 }
 
 /// Works the outbound queue; see the module documentation.

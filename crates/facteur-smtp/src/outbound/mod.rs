@@ -20,6 +20,8 @@ mod route;
 mod schedule;
 /// The engine's settings.
 mod settings;
+/// The smarthost: verified TLS and AUTH.
+mod smarthost;
 /// Opportunistic TLS for STARTTLS.
 mod tls;
 
@@ -30,3 +32,4 @@ pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;
+pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};

@@ -128,7 +128,8 @@ impl Router {
         }
     }
 
-    async fn static_hop(&self, route: &str) -> Result<Hop, RouteError> {
+    /// The hop `route` (`host:port`, `[v6]:port`) names.
+    pub async fn static_hop(&self, route: &str) -> Result<Hop, RouteError> {
         let (host, port) = split_host_port(route).ok_or_else(|| RouteError::BadRoute(route.to_owned()))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if normalise(host) == self.our_hostname {

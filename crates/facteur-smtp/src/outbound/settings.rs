@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::schedule::RetrySchedule;
+use super::smarthost::Smarthost;
 
 #[derive(Debug, Clone)]
 pub struct OutboundSettings {
@@ -34,6 +35,8 @@ pub struct OutboundSettings {
     pub max_parallel: usize,
     /// Connections to one destination domain at the same time.
     pub max_per_domain: usize,
+    /// Where mail not routed by `routes` goes instead of the recipients' MX hosts.
+    pub smarthost: Option<Smarthost>,
 }
 
 impl OutboundSettings {
@@ -53,6 +56,7 @@ impl OutboundSettings {
             max_received: 50,
             max_parallel: 32,
             max_per_domain: 8,
+            smarthost: None,
         }
     }
 }

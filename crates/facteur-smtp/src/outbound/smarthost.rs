@@ -1,0 +1,69 @@
+//! The smarthost: one relay that takes all outbound mail not routed by `[relay.routes]`, for hosts whose port 25
+//! is blocked. Unlike MX hosts it gets our credentials, so its TLS is required and its certificate verified
+//! (the public CAs, or the operator's own CA file), and AUTH is sent only inside that TLS.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls::{ClientConfig, RootCertStore};
+
+/// How TLS starts with the smarthost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmarthostTls {
+    /// TLS from the first byte (submissions, port 465; RFC 8314).
+    Implicit,
+    /// STARTTLS after EHLO (submission, port 587); a smarthost that does not offer it gets nothing.
+    StartTls,
+}
+
+#[derive(Clone)]
+pub struct Smarthost {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmarthostTls,
+    /// User name and password for AUTH PLAIN (or LOGIN).
+    pub credentials: Option<(String, String)>,
+    /// Verifies the smarthost's certificate.
+    pub tls_config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for Smarthost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.debug_struct("Smarthost")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmarthostError {
+    #[error("smarthost CA file {path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error("smarthost TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// A client configuration that trusts the public CAs and, when given, the certificates in `ca_file` (PEM).
+pub fn verifying_client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, SmarthostError> {
+    let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let ca_error = |reason: String| SmarthostError::CaFile { path: path.display().to_string(), reason };
+        let certificates = CertificateDer::pem_file_iter(path).map_err(|error| ca_error(error.to_string()))?;
+        for certificate in certificates {
+            let certificate = certificate.map_err(|error| ca_error(error.to_string()))?;
+            roots.add(certificate).map_err(|error| ca_error(error.to_string()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
