@@ -24,6 +24,8 @@ cleanup() {
         postconf -c "$PFETC" -X transport_maps relay_domains 2>/dev/null || true
         postfix -c "$PFETC" reload >/dev/null 2>&1 || true
     fi
+    # The peers hold ports (10143…) that the test suite's quickstart uses: leave them stopped.
+    bash "$PEERS" stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
