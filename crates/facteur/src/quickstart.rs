@@ -29,6 +29,9 @@ pub async fn create(data_dir: &DataDir) -> Outcome<Quickstart> {
         hostname: HOSTNAME.to_owned(),
         bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port_base: PORT_BASE,
+        // On loopback, mail comes from local tools, often on a machine without DNS, where every check would
+        // answer "try again later" (451). `facteur init` turns them on.
+        verify_inbound: false,
     };
     let config = init::create(data_dir, &setup).await?;
     let password = facteur_auth::generate_password();

@@ -172,4 +172,7 @@ fn serve_on_an_empty_data_dir_starts_a_quickstart_and_says_how_to_log_in() {
     assert!(accounts.stdout.contains("admin@example.test"), "{}", accounts.stdout);
     let aliases = facteur_testkit::cli::run(&dir, &["alias", "list"], None);
     assert!(aliases.stdout.contains("postmaster@example.test -> admin@example.test"), "{}", aliases.stdout);
+    // Loopback only, often without DNS: inbound checks would answer 451 to everything.
+    let config = std::fs::read_to_string(dir.join("facteur.toml")).unwrap();
+    assert!(config.contains("verify_inbound = false"), "{config}");
 }

@@ -17,6 +17,8 @@ pub struct Setup {
     pub hostname: String,
     pub bind_address: IpAddr,
     pub port_base: u16,
+    /// SPF/DKIM/DMARC checks on mail from other servers (`[mail_auth] verify_inbound`).
+    pub verify_inbound: bool,
 }
 
 pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
@@ -25,6 +27,7 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         hostname: args.hostname.clone().unwrap_or_else(|| format!("mail.{}", args.domain.to_lowercase())),
         bind_address: args.bind_address,
         port_base: args.port_base,
+        verify_inbound: true,
     };
     create(data_dir, &setup).await?;
     let dir = data_dir.root().display();
@@ -54,7 +57,8 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
     if setup.port_base > u16::MAX - HIGHEST_STANDARD_PORT {
         return Err(usage!("--port-base {} is too high: the highest port would be above 65535", setup.port_base));
     }
-    let config = Config::standard(&setup.hostname, setup.bind_address, setup.port_base);
+    let mut config = Config::standard(&setup.hostname, setup.bind_address, setup.port_base);
+    config.mail_auth.verify_inbound = setup.verify_inbound;
     let text = facteur_config::template::render(&config);
     // Reading the text back runs every check the server will run (host name syntax, listeners).
     facteur_config::parse(&text).map_err(|error| usage!("--hostname: {error}"))?;
