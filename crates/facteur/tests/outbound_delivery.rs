@@ -370,7 +370,8 @@ impl Sink {
         Sink { process, port: line.trim().parse().unwrap(), dir }
     }
 
-    fn received(&self) -> Vec<String> {
+    /// What the sink received, once it has at least `count` messages (or after 30 s).
+    fn received_at_least(&self, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut found: Vec<String> = std::fs::read_dir(self.dir.path())
@@ -379,7 +380,7 @@ impl Sink {
                 .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
                 .map(|entry| std::fs::read_to_string(entry.path()).unwrap())
                 .collect();
-            if !found.is_empty() || Instant::now() > deadline {
+            if found.len() >= count || Instant::now() > deadline {
                 found.sort();
                 return found;
             }
@@ -406,7 +407,7 @@ fn a_remote_without_starttls_still_gets_the_mail_with_the_envelope_pipelined() {
         })
         .start();
     submit_to(&a, &["one@plain.test", "two@plain.test"], "no TLS on the way");
-    let received = sink.received();
+    let received = sink.received_at_least(1);
     assert_eq!(received.len(), 1, "the sink got nothing; A's log:\n{}", a.log());
     let message = &received[0];
     assert!(message.contains("Subject: no TLS on the way"), "{message}");
@@ -453,4 +454,24 @@ fn a_smarthost_takes_the_mail_over_verified_tls_with_auth() {
     assert!(text.contains("Subject: through the smarthost"), "{text}");
     // B's Received: field says the message came over TLS, authenticated (RFC 3848 ESMTPSA).
     assert!(text.contains("with ESMTPSA"), "{text}");
+}
+
+#[test]
+fn the_next_message_for_a_server_reuses_the_open_connection() {
+    let sink = Sink::start();
+    let route = format!("127.0.0.1:{}", sink.port);
+    let a = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("plain.test".into(), route);
+        })
+        .start();
+    submit(&a, "one@plain.test", "first");
+    assert_eq!(sink.received_at_least(1).len(), 1, "A's log:\n{}", a.log());
+    submit(&a, "two@plain.test", "second");
+    let received = sink.received_at_least(2);
+    assert_eq!(received.len(), 2, "A's log:\n{}", a.log());
+    let connection = |message: &String| message.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(connection(&received[0]), "connection=1", "{received:?}");
+    assert_eq!(connection(&received[1]), "connection=1", "the second message opened a new connection");
 }

@@ -113,7 +113,20 @@ async fn deliver_to_domain(
     let message = Outgoing { return_path: &entry.return_path, recipients: &recipients, content };
     let mut last_failure = format!("4.4.1 no server for {domain} answered");
     for hop in &hops {
-        for address in &hop.addresses {
+        for &address in &hop.addresses {
+            // A session left open by an earlier message to this server, if it still answers RSET.
+            if let Some(mut session) = engine.sessions.take(address)
+                && session.reset().await.is_ok()
+            {
+                match finish(engine, address, session, message).await {
+                    Ok(outcomes) => return outcomes,
+                    Err(error) if error.verdict() == Verdict::Temporary => {
+                        last_failure = format!("{error} ({} [{address}])", hop.host);
+                        continue;
+                    }
+                    Err(error) => return everyone(error.verdict(), format!("{error} ({} [{address}])", hop.host)),
+                }
+            }
             let connecting = tokio::net::TcpStream::connect(address);
             let tcp = match tokio::time::timeout(engine.settings.connect_timeout, connecting).await {
                 Ok(Ok(tcp)) => tcp,
@@ -126,9 +139,13 @@ async fn deliver_to_domain(
                     continue;
                 }
             };
-            let delivered = match smarthost {
-                Some(relay) => client::deliver_via_smarthost(tcp, relay, &engine.client, message).await,
-                None => client::deliver(tcp, &hop.host, &engine.client, message).await,
+            let opened = match smarthost {
+                Some(relay) => client::open_smarthost(tcp, relay, &engine.client).await,
+                None => client::open(tcp, &hop.host, &engine.client).await,
+            };
+            let delivered = match opened {
+                Ok(session) => finish(engine, address, session, message).await,
+                Err(error) => Err(error),
             };
             match delivered {
                 Ok(outcomes) => return outcomes,
@@ -141,6 +158,18 @@ async fn deliver_to_domain(
         }
     }
     everyone(Verdict::Temporary, last_failure)
+}
+
+/// Sends `message` over `session`; a session that carried it to the end is kept for the next message.
+async fn finish(
+    engine: &DeliveryEngine,
+    address: std::net::SocketAddr,
+    mut session: client::OpenSession,
+    message: Outgoing<'_>,
+) -> Result<Vec<Outcome>, client::SessionError> {
+    let outcomes = session.send(&engine.client, message).await?;
+    engine.sessions.give_back(address, session);
+    Ok(outcomes)
 }
 
 /// What the attempt becomes in the store.

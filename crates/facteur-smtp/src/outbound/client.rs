@@ -1,7 +1,8 @@
 //! The SMTP client side of one connection (RFC 5321 §3, §4.1): greeting, EHLO, STARTTLS when offered
 //! (RFC 3207), EHLO again, then one transaction for every recipient of one domain: MAIL, one RCPT each,
 //! DATA, with MAIL and the RCPTs in one write when the server offers PIPELINING (RFC 2920). To the smarthost
-//! ([`deliver_via_smarthost`]) TLS is required and verified, and AUTH comes before the transaction.
+//! ([`open_smarthost`]) TLS is required and verified, and AUTH comes before the transaction. An
+//! [`OpenSession`] can carry several messages, RSET between them (see `pool`).
 //!
 //! Every read and write has a timeout and every reply a size limit, so a silent or babbling peer costs us
 //! a bounded wait and bounded memory.
@@ -94,13 +95,23 @@ struct Connection {
     timeout: Duration,
 }
 
-/// Delivers `message` over `tcp` to the server called `host`; one [`Outcome`] per recipient, in order.
-pub async fn deliver(
-    tcp: TcpStream,
-    host: &str,
-    settings: &ClientSettings,
-    message: Outgoing<'_>,
-) -> Result<Vec<Outcome>, SessionError> {
+/// A connection past its greeting, EHLO, TLS and AUTH, ready for transactions: several messages may go over
+/// one (RSET between them), which spares a remote server the connections and us the handshakes.
+pub struct OpenSession {
+    connection: Connection,
+    capabilities: Capabilities,
+    /// Transactions carried so far.
+    pub transactions: u32,
+}
+
+impl std::fmt::Debug for OpenSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenSession").field("transactions", &self.transactions).finish_non_exhaustive()
+    }
+}
+
+/// Opens a session with the MX host or route called `host` over `tcp`: STARTTLS whenever offered.
+pub async fn open(tcp: TcpStream, host: &str, settings: &ClientSettings) -> Result<OpenSession, SessionError> {
     let mut connection =
         Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
     expect_positive(connection.read_reply().await?)?;
@@ -109,20 +120,16 @@ pub async fn deliver(
         connection = starttls(connection, host, &settings.tls).await?;
         capabilities = ehlo(&mut connection, &settings.hostname).await?;
     }
-    let outcomes = transaction(&mut connection, &capabilities, settings, message).await?;
-    // The transaction is settled; a failing QUIT changes nothing (RFC 5321 §4.1.1.10).
-    let _ = connection.command("QUIT").await;
-    Ok(outcomes)
+    Ok(OpenSession { connection, capabilities, transactions: 0 })
 }
 
-/// Delivers `message` through the smarthost: verified TLS (implicit, or STARTTLS which must be offered), then
-/// AUTH when credentials are configured, then the transaction.
-pub async fn deliver_via_smarthost(
+/// Opens a session with the smarthost: verified TLS (implicit, or STARTTLS which must be offered), then AUTH
+/// when credentials are configured.
+pub async fn open_smarthost(
     tcp: TcpStream,
     smarthost: &Smarthost,
     settings: &ClientSettings,
-    message: Outgoing<'_>,
-) -> Result<Vec<Outcome>, SessionError> {
+) -> Result<OpenSession, SessionError> {
     let plain =
         Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
     let mut connection = match smarthost.tls {
@@ -142,9 +149,30 @@ pub async fn deliver_via_smarthost(
     if let Some((user, password)) = &smarthost.credentials {
         authenticate(&mut connection, &capabilities, user, password).await?;
     }
-    let outcomes = transaction(&mut connection, &capabilities, settings, message).await?;
-    let _ = connection.command("QUIT").await;
-    Ok(outcomes)
+    Ok(OpenSession { connection, capabilities, transactions: 0 })
+}
+
+impl OpenSession {
+    /// One transaction for `message`; one [`Outcome`] per recipient, in order.
+    pub async fn send(
+        &mut self,
+        settings: &ClientSettings,
+        message: Outgoing<'_>,
+    ) -> Result<Vec<Outcome>, SessionError> {
+        let outcomes = transaction(&mut self.connection, &self.capabilities, settings, message).await?;
+        self.transactions += 1;
+        Ok(outcomes)
+    }
+
+    /// RSET before reusing the session (RFC 5321 §4.1.1.5): a session that fails it is not used again.
+    pub async fn reset(&mut self) -> Result<(), SessionError> {
+        expect_positive(self.connection.command("RSET").await?).map(drop)
+    }
+
+    /// Ends the session politely; a failing QUIT changes nothing (RFC 5321 §4.1.1.10).
+    pub async fn quit(mut self) {
+        let _ = self.connection.command("QUIT").await;
+    }
 }
 
 /// AUTH PLAIN (RFC 4616) when offered, else LOGIN. A refusal is temporary for the queue: wrong credentials

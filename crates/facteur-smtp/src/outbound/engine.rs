@@ -19,6 +19,7 @@ use tracing::{info, warn};
 use super::attempt::work_on;
 use super::client::ClientSettings;
 use super::domains::DomainLimits;
+use super::pool::SessionPool;
 use super::route::Router;
 use super::settings::OutboundSettings;
 use super::tls::opportunistic_client_config;
@@ -45,6 +46,7 @@ pub struct DeliveryEngine {
     in_flight: Mutex<HashSet<QueueId>>,
     permits: Arc<Semaphore>,
     pub(super) domains: DomainLimits,
+    pub(super) sessions: SessionPool,
 }
 
 impl DeliveryEngine {
@@ -59,7 +61,17 @@ impl DeliveryEngine {
         };
         let permits = Arc::new(Semaphore::new(settings.max_parallel.max(1)));
         let domains = DomainLimits::new(settings.max_per_domain);
-        Ok(Arc::new(DeliveryEngine { store, settings, router, client, in_flight: Mutex::default(), permits, domains }))
+        let sessions = SessionPool::default();
+        Ok(Arc::new(DeliveryEngine {
+            store,
+            settings,
+            router,
+            client,
+            in_flight: Mutex::default(),
+            permits,
+            domains,
+            sessions,
+        }))
     }
 
     /// Runs until `stop` triggers, then gives deliveries in progress a short grace.
@@ -68,6 +80,7 @@ impl DeliveryEngine {
         let mut tasks = JoinSet::new();
         loop {
             while tasks.try_join_next().is_some() {}
+            self.sessions.sweep();
             if let Err(error) = self.dispatch_due(&mut tasks).await {
                 warn!(%error, "outbound: cannot read the queue");
             }

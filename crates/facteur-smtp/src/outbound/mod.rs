@@ -10,9 +10,11 @@ mod domains;
 mod dsn;
 /// The polling loop and its concurrency.
 mod engine;
+/// Sending reports to senders, local or remote.
+/// Sessions kept open for the next message to the same server.
+mod pool;
 /// Replies, their verdict, and plain-language explanations.
 mod reply;
-/// Sending reports to senders, local or remote.
 mod report;
 /// Next hops: static routes, MX, implicit MX, null MX.
 mod route;

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A minimal SMTP receiver with no STARTTLS, for the outbound tests: it prints its port, then for each message
-writes what it saw (the EHLO capabilities it offered, how the envelope arrived, the data) to OUT_DIR."""
+writes what it saw (which connection, how the envelope arrived, the data) to OUT_DIR."""
 import os
 import socket
 import sys
+import itertools
 import threading
 
 OFFER = ["250-sink.test", "250-PIPELINING", "250-8BITMIME", "250 SIZE 10000000"]
@@ -25,7 +26,7 @@ class Lines:
         return line + b"\n", b"\n" in self.buffer
 
 
-def serve(conn, out_dir):
+def serve(conn, out_dir, number):
     file = Lines(conn)
 
     def reply(*lines):
@@ -57,7 +58,7 @@ def serve(conn, out_dir):
                 data += chunk
             name = os.path.join(out_dir, f"message-{len(os.listdir(out_dir))}")
             with open(name + ".tmp", "wb") as out:
-                out.write("\n".join(envelope).encode() + b"\n\n" + data)
+                out.write(f"connection={number}\n".encode() + "\n".join(envelope).encode() + b"\n\n" + data)
             os.rename(name + ".tmp", name)
             envelope = []
             reply("250 2.0.0 queued")
@@ -74,9 +75,9 @@ def main():
     server.bind(("127.0.0.1", 0))
     server.listen()
     print(server.getsockname()[1], flush=True)
-    while True:
+    for number in itertools.count(1):
         conn, _ = server.accept()
-        threading.Thread(target=serve, args=(conn, out_dir), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, out_dir, number), daemon=True).start()
 
 
 if __name__ == "__main__":
