@@ -32,6 +32,8 @@ async fn imap_codec_accepts_every_response_of_a_typical_session() {
     server.deliver(ALICE, "INBOX", MIXED).await;
     let undisclosed = b"From: a@b.test\r\nTo: undisclosed-recipients:;\r\nCc: nobody\r\nSubject: groups\r\n\r\nx\r\n";
     server.deliver(ALICE, "INBOX", undisclosed).await;
+    // A limit, so GETQUOTAROOT answers QUOTA too.
+    facteur_store::Store::set_quota(server.store.as_ref(), ALICE, Some(10 << 20)).await.unwrap();
     let mut client = server.connect().await;
     for command in [
         "CAPABILITY".to_owned(),
@@ -54,6 +56,12 @@ async fn imap_codec_accepts_every_response_of_a_typical_session() {
         "SEARCH UNSEEN".into(),
         "UID SEARCH ALL".into(),
         "SEARCH MODSEQ 1".into(),
+        "SORT (REVERSE DATE SUBJECT) UTF-8 ALL".into(),
+        "UID SORT (FROM) UTF-8 ALL".into(),
+        "THREAD REFERENCES UTF-8 ALL".into(),
+        "THREAD ORDEREDSUBJECT UTF-8 ALL".into(),
+        "GETQUOTAROOT INBOX".into(),
+        "GETQUOTA \"\"".into(),
         "COPY 1 Archive".into(),
         "APPEND Drafts (\\Draft) {9+}\r\nSubject: x".into(),
         "MOVE 3 Trash".into(),
@@ -68,6 +76,10 @@ async fn imap_codec_accepts_every_response_of_a_typical_session() {
     }
     let refused = refused_responses(&client.transcript);
     assert!(refused.is_empty(), "imap-codec refused:\n{}", refused.join("\n"));
+    let transcript = String::from_utf8_lossy(&client.transcript);
+    for written in ["\r\n* SORT ", "\r\n* THREAD (", "\r\n* QUOTAROOT INBOX \"\"", "\r\n* QUOTA \"\" (STORAGE "] {
+        assert!(transcript.contains(written), "{written:?} was not in the session");
+    }
 }
 
 #[test]
