@@ -6,15 +6,19 @@
 //!   logins (keyed digests, never passwords);
 //! - SASL PLAIN and LOGIN exchanges as sans-IO state machines, yielding
 //!   [`Credentials`] for the caller to check;
-//! - a login throttle that delays answers after repeated failures.
+//! - a login throttle that delays answers after repeated failures;
+//! - [`Login`], the one login flow every protocol calls: throttle delay, account lookup, verification,
+//!   recording, log line and metric.
 //!
 //! Deliberately not here: account storage (`facteur-store` persists accounts
-//! and their hashes), sockets and framing (each protocol crate wraps SASL in
+//! and their hashes; [`Login`] only reads them), sockets and framing (each protocol crate wraps SASL in
 //! its own syntax), and deciding whether cleartext mechanisms may be offered
 //! (the protocol crates offer them only under TLS).
 
 /// A decoded identity and password whose `Debug` never shows the password.
 mod credentials;
+/// One login for every protocol: throttle, lookup, verification, record, log, metric.
+mod login;
 /// Recently verified logins, as keyed digests.
 mod login_cache;
 /// argon2id hashing and verification, generated passwords.
@@ -27,6 +31,7 @@ pub mod throttle;
 mod verifier;
 
 pub use credentials::Credentials;
+pub use login::{Login, LoginOutcome, SASL_RESPONSE_TIMEOUT};
 pub use login_cache::LoginCache;
 pub use password::{PasswordError, generate_password, hash_password, verify_against_dummy, verify_password};
 pub use sasl::{Mechanism, SaslError, SaslExchange, Step};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::address::Domain;
+use facteur_primitives::DomainName;
 
 /// RFC 8461 §3.2: `max_age` is at most 31557600 seconds (about one year).
 pub const MTA_STS_MAX_AGE_LIMIT: Duration = Duration::from_secs(31_557_600);
@@ -95,7 +95,7 @@ pub enum DiscoveryError {
 impl Discovery {
     /// Checks the settings once at start-up, so a typo is an error there rather than a broken document.
     pub fn validate(&self) -> Result<(), DiscoveryError> {
-        if Domain::parse(&self.hostname).is_none() {
+        if DomainName::parse(&self.hostname).is_err() {
             return Err(DiscoveryError::Hostname(self.hostname.clone()));
         }
         if let Some(bad) = self.mta_sts.mx.iter().find(|pattern| !is_mx_pattern(pattern)) {
@@ -142,7 +142,7 @@ impl Discovery {
 /// RFC 8461 §3.2: an mx pattern is a host name, optionally with a leading `*.` wildcard label.
 pub(crate) fn is_mx_pattern(pattern: &str) -> bool {
     let name = pattern.strip_prefix("*.").unwrap_or(pattern);
-    name.is_ascii() && Domain::parse(name).is_some_and(|domain| domain.as_str() == name.to_ascii_lowercase())
+    name.is_ascii() && DomainName::parse(name).is_ok_and(|domain| domain.as_str() == name.to_ascii_lowercase())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,8 +7,8 @@
 //! - [`ops_router`] serves `/healthz` and `/metrics`, to be bound on a separate, internal address.
 //! - [`HttpServer`] runs a router on a socket, plain or TLS, with header, handshake and connection timeouts,
 //!   optional connection limits, and graceful shutdown.
-//! - [`install_metrics`] installs the process's Prometheus recorder; [`names`] lists every metric the
-//!   protocol crates record through the `metrics` facade.
+//! - [`install_metrics`] installs the process's Prometheus recorder and describes every metric of
+//!   `facteur_primitives::metrics`, the one list the protocol crates record with.
 //!
 //! Deliberately not here: configuration parsing (the binary builds a [`Discovery`] from `facteur-config`),
 //! certificates (facteur-net builds the rustls configuration), HTTP/2, static files of any kind, and signed
@@ -28,8 +28,6 @@ mod autodiscover_json;
 mod discovery;
 /// The MTA-STS policy file.
 mod mta_sts;
-/// Metric names and label names, the one list every crate records with.
-pub mod names;
 /// `/healthz` and `/metrics`.
 mod ops;
 /// The Prometheus recorder and its handle.
@@ -45,7 +43,7 @@ mod site;
 /// The XML writer every document goes through.
 mod xml;
 
-pub use address::{AddressError, Domain, EmailAddress};
+pub use address::EmailAddress;
 /// The router type [`discovery_router`] and [`ops_router`] return, for callers that pass it around.
 pub use axum::Router;
 pub use discovery::{ClientPorts, Discovery, DiscoveryError, MTA_STS_MAX_AGE_LIMIT, MtaSts, MtaStsMode};

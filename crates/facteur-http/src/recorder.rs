@@ -6,7 +6,7 @@ use std::time::Duration;
 use facteur_net::ShutdownSignal;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::names::{self, MetricKind};
+use facteur_primitives::metrics::{self as names, MetricKind};
 
 /// How often [`MetricsHandle::run_upkeep_until`] drains recorded histogram samples, so that memory stays
 /// bounded when nobody scrapes.

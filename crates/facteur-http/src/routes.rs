@@ -12,10 +12,10 @@ use axum::routing::{get, post};
 use facteur_store::Store;
 
 use crate::discovery::Discovery;
-use crate::names::{self, labels};
 use crate::refusal::Refusal;
 use crate::site::Site;
 use crate::{apple, autoconfig, autodiscover, autodiscover_json, mta_sts};
+use facteur_primitives::metrics::{self as names, labels};
 
 /// The largest request body read (an Autodiscover request is a few hundred bytes); more is refused with 413.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::{Instrument, debug, info_span, warn};
 
-use crate::names::{self, labels};
+use facteur_primitives::metrics::{self as names, labels, protocols};
 
 /// Request line plus headers may not exceed this (hyper answers 431 beyond it; its minimum is 8 KiB).
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
@@ -121,7 +121,7 @@ impl HttpServer {
                 return;
             }
         };
-        let protocol = if self.tls.is_some() { "https" } else { "http" };
+        let protocol = if self.tls.is_some() { protocols::HTTPS } else { protocols::HTTP };
         metrics::counter!(names::CONNECTIONS_TOTAL, labels::PROTOCOL => protocol).increment(1);
         let connection = Connection {
             router: self.router.clone(),

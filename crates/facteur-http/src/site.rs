@@ -7,7 +7,9 @@ use axum::http::HeaderMap;
 use axum::http::header::HOST;
 use facteur_store::Store;
 
-use crate::address::{Domain, EmailAddress};
+use facteur_primitives::DomainName;
+
+use crate::address::EmailAddress;
 use crate::discovery::Discovery;
 use crate::refusal::Refusal;
 
@@ -18,7 +20,7 @@ const SERVICE_LABELS: [&str; 3] = ["autoconfig", "autodiscover", "mta-sts"];
 /// A domain the store confirmed is ours. Only [`Site`] makes one, so a document can only be written for a
 /// domain that was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LocalDomain(Domain);
+pub(crate) struct LocalDomain(DomainName);
 
 impl LocalDomain {
     pub fn as_str(&self) -> &str {
@@ -30,7 +32,7 @@ impl LocalDomain {
 impl LocalDomain {
     /// For document tests that do not go through a store.
     pub fn unchecked(domain: &str) -> LocalDomain {
-        LocalDomain(Domain::parse(domain).unwrap_or_else(|| panic!("test domain {domain:?} is invalid")))
+        LocalDomain(DomainName::parse(domain).unwrap_or_else(|_| panic!("test domain {domain:?} is invalid")))
     }
 }
 
@@ -76,7 +78,7 @@ impl Site {
         }
     }
 
-    async fn local(&self, domain: &Domain) -> Result<Option<LocalDomain>, Refusal> {
+    async fn local(&self, domain: &DomainName) -> Result<Option<LocalDomain>, Refusal> {
         match self.store.is_local_domain(domain.as_str()).await {
             Ok(true) => Ok(Some(LocalDomain(domain.clone()))),
             Ok(false) => Ok(None),
@@ -89,13 +91,13 @@ impl Site {
 }
 
 /// The Host header's name without its port (RFC 9110 §7.2). IP literals give `None`.
-fn host_name(headers: &HeaderMap) -> Option<Domain> {
+fn host_name(headers: &HeaderMap) -> Option<DomainName> {
     let host = headers.get(HOST)?.to_str().ok()?;
     let name = match host.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
-    Domain::parse(name)
+    DomainName::parse(name).ok()
 }
 
 /// Parses an address the client sent; one we cannot read is a bad request, not a foreign domain.

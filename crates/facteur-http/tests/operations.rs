@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{TestServer, clients_available, curl};
-use facteur_http::names::{self, MetricKind, labels};
+use facteur_primitives::metrics::{self as names, MetricKind, labels};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_says_ok_and_unknown_paths_are_404() {

@@ -5,6 +5,7 @@ use facteur_imap_proto::{
     self as proto, BodyExtension, BodyFields, BodyStructure, Date, DateTime, Flag, SinglePartKind,
 };
 use facteur_message::{Address, BodyPart, Envelope, Parameter};
+use facteur_primitives::calendar::{self, CivilDate};
 use facteur_store::{Keywords, SystemFlags};
 
 /// What RFC 9051 §7.5.2 has us write for an address without a domain, as UW IMAP does: a NIL host would
@@ -143,30 +144,13 @@ pub fn split_flags(list: &[Flag]) -> (SystemFlags, Keywords) {
     (system, keywords)
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+/// Days since 1970-01-01 of an IMAP date (for SEARCH BEFORE/ON/SINCE).
 pub fn days_from_civil(date: Date) -> i64 {
-    let (y, m, d) = (i64::from(date.year), i64::from(date.month), i64::from(date.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    calendar::days_from_civil(CivilDate {
+        year: i64::from(date.year),
+        month: u32::from(date.month),
+        day: u32::from(date.day),
+    })
 }
 
 /// Unix seconds of an APPEND date-time.
@@ -180,8 +164,10 @@ pub fn unix_time(datetime: &DateTime) -> i64 {
 pub fn internal_date(unix: i64) -> DateTime {
     let days = unix.div_euclid(86_400);
     let rest = unix.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let year = u16::try_from(year.clamp(1, 9999)).unwrap_or(1970);
+    let civil = CivilDate::from_days(days);
+    let year = u16::try_from(civil.year.clamp(1, 9999)).unwrap_or(1970);
+    // CivilDate keeps month in 1..=12 and day in 1..=31.
+    let (month, day) = (civil.month as u8, civil.day as u8);
     let epoch =
         || DateTime { date: Date { year: 1970, month: 1, day: 1 }, hour: 0, minute: 0, second: 0, zone_minutes: 0 };
     let Some(date) = Date::new(year, month, day) else { return epoch() };

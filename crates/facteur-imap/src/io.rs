@@ -10,9 +10,11 @@ use facteur_imap_proto::{
     CommandReader, ContinueRequest, Data, FetchItem, Flag, NameEncoding, PermanentFlag, Response, ResponseCode,
     ResponseWriter, StatusResponse,
 };
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use facteur_net::{Connection, ConnectionError, ShutdownSignal};
+use tokio::time::Instant;
+
+use facteur_net::{Connection, ConnectionError, Interrupted, ShutdownSignal};
 
 use crate::compress::Deflate;
 
@@ -197,40 +199,28 @@ impl Client {
         Ok(())
     }
 
-    /// Waits for more bytes from the client (or shutdown) and hands them to the reader.
-    ///
-    /// The connection's own idle timeout is short, which suits clients that have not logged in; a logged-in
-    /// client is given `patience` in all, because RFC 9051 §5.4 has the autologout timer at 30 minutes at
-    /// least (clients re-issue IDLE every 29 minutes).
-    pub async fn receive(&mut self, shutdown: &mut ShutdownSignal, patience: Duration) -> Result<Input, Ending> {
-        let started = Instant::now();
+    /// Waits for more bytes from the client until `deadline` (or shutdown) and hands them to the reader. The
+    /// session sets the deadline for a whole command (see `Session::command_deadline`); a timeout says goodbye.
+    pub async fn receive(&mut self, shutdown: &mut ShutdownSignal, deadline: Instant) -> Result<Input, Ending> {
         if self.inflate_pending()? {
             return Ok(Input::Received);
         }
         loop {
-            let received = tokio::select! {
-                read = self.connection.read_chunk(&mut self.read_buffer) => read,
-                () = shutdown.triggered() => return Ok(Input::Shutdown),
+            let received = match self.connection.read_chunk_until(&mut self.read_buffer, deadline, shutdown).await {
+                Ok(received) => received,
+                Err(Interrupted::Closed) => return Ok(Input::Closed),
+                Err(Interrupted::Shutdown) => return Ok(Input::Shutdown),
+                Err(Interrupted::TimedOut) => return Err(self.goodbye("Autologout; idle for too long").await),
             };
-            return match received {
-                Ok(0) => Ok(Input::Closed),
-                Ok(n) => match &mut self.deflate {
-                    Some((deflate, _)) => {
-                        deflate.push(&self.read_buffer[..n]);
-                        if !self.inflate_pending()? {
-                            continue; // a partial DEFLATE block: nothing to read yet
-                        }
-                        Ok(Input::Received)
-                    }
-                    None => {
-                        self.reader.push(&self.read_buffer[..n]);
-                        Ok(Input::Received)
-                    }
-                },
-                Err(ConnectionError::Timeout(_)) if started.elapsed() < patience => continue,
-                Err(ConnectionError::Timeout(_)) => Err(self.goodbye("Autologout; idle for too long").await),
-                Err(_) => Err(Ending::Gone),
+            let Some((deflate, _)) = &mut self.deflate else {
+                self.reader.push(&self.read_buffer[..received]);
+                return Ok(Input::Received);
             };
+            deflate.push(&self.read_buffer[..received]);
+            // A partial DEFLATE block gives nothing to read yet.
+            if self.inflate_pending()? {
+                return Ok(Input::Received);
+            }
         }
     }
 
@@ -248,12 +238,13 @@ impl Client {
         }
     }
 
-    /// Reads the next raw line (AUTHENTICATE responses, IDLE's DONE). `None` when the client went away.
+    /// Reads the next raw line (AUTHENTICATE responses) within `limit`. `None` when the client went away.
     pub async fn read_line(
         &mut self,
         shutdown: &mut ShutdownSignal,
-        patience: Duration,
+        limit: Duration,
     ) -> Result<Option<Vec<u8>>, Ending> {
+        let deadline = Instant::now() + limit;
         loop {
             match self.reader.next_line() {
                 Ok(Some(line)) => return Ok(Some(line)),
@@ -261,7 +252,7 @@ impl Client {
                 Err(_) => return Ok(Some(Vec::new())),
             }
             self.flush().await?;
-            match self.receive(shutdown, patience).await? {
+            match self.receive(shutdown, deadline).await? {
                 Input::Received => {}
                 Input::Closed => return Ok(None),
                 Input::Shutdown => return Err(self.goodbye("Server shutting down").await),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use facteur_auth::{LoginThrottle, PasswordVerifier};
+use facteur_auth::{Login, LoginThrottle};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_store::Store;
 
@@ -16,21 +16,21 @@ use crate::summaries::SummaryCache;
 pub struct ImapServer {
     pub(crate) settings: Settings,
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) throttle: Arc<LoginThrottle>,
+    /// The one login flow, on the throttle every session of every protocol shares (guessing cannot move
+    /// between ports).
+    pub(crate) login: Login,
     pub(crate) recent: RecentClaims,
     pub(crate) summaries: SummaryCache,
-    pub(crate) verifier: Arc<PasswordVerifier>,
 }
 
 impl ImapServer {
     pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> ImapServer {
         ImapServer {
             settings,
+            login: Login::new(Arc::clone(&store), throttle),
             store,
-            throttle,
             recent: RecentClaims::default(),
             summaries: SummaryCache::default(),
-            verifier: PasswordVerifier::shared(),
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::capability::{self, Situation};
 use crate::dispatch;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::io::{AUTOLOGOUT, Client, Ending, Input};
 use crate::server::ImapServer;
 use crate::state::State;
@@ -32,6 +34,9 @@ pub struct Session<'a> {
     pub compress_after_reply: bool,
     /// The tag of the command being run (ESEARCH responses carry it, RFC 4731 §3.2).
     pub current_tag: Option<Tag>,
+    /// When the command being received must be complete: set when the session starts waiting for one, kept
+    /// while it arrives, so a client trickling a byte at a time is cut like a silent one.
+    command_deadline: Option<Instant>,
 }
 
 /// May untagged EXPUNGE be sent after this command? RFC 9051 §7.5.1: not while responding to FETCH, STORE
@@ -76,6 +81,7 @@ impl<'a> Session<'a> {
             tls_after_reply: false,
             compress_after_reply: false,
             current_tag: None,
+            command_deadline: None,
         }
     }
 
@@ -92,6 +98,9 @@ impl<'a> Session<'a> {
         self.client.untagged_ok(ResponseCode::Capability(self.capabilities()), &greeting);
         loop {
             let event = self.client.reader.next_event();
+            if !matches!(event, Ok(Event::NeedMore)) {
+                self.command_deadline = None;
+            }
             match event {
                 Ok(Event::NeedMore) => self.wait_for_input().await?,
                 Ok(Event::Continue { .. }) => self.client.continue_request("Ready for literal data"),
@@ -111,16 +120,18 @@ impl<'a> Session<'a> {
     async fn wait_for_input(&mut self) -> Result<(), Ending> {
         self.client.flush().await?;
         let patience = self.patience();
-        match self.client.receive(&mut self.shutdown, patience).await? {
+        let deadline = *self.command_deadline.get_or_insert_with(|| Instant::now() + patience);
+        match self.client.receive(&mut self.shutdown, deadline).await? {
             Input::Received => Ok(()),
             Input::Closed => Err(Ending::Gone),
             Input::Shutdown => Err(self.client.goodbye("Server shutting down").await),
         }
     }
 
-    /// How long the client may stay silent: the connection's idle timeout before login, 30 minutes after.
+    /// How long the client may take to send a command: the connection's idle timeout before login, 30 minutes
+    /// after (RFC 9051 §5.4).
     pub fn patience(&self) -> Duration {
-        if self.state.account().is_some() { AUTOLOGOUT } else { Duration::ZERO }
+        if self.state.account().is_some() { AUTOLOGOUT } else { self.client.connection.idle_timeout() }
     }
 
     /// What CAPABILITY says now.

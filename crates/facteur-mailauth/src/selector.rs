@@ -3,7 +3,7 @@
 //! and rotation never reuses a name.
 
 use crate::error::MailAuthError;
-use std::time::{SystemTime, UNIX_EPOCH};
+use facteur_primitives::{CivilDate, unix_now};
 
 /// A DKIM selector: one DNS label, lower case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,38 +80,12 @@ impl Algorithm {
 
 /// Today's date in UTC as `YYYYMMDD`.
 pub(crate) fn today_utc() -> String {
-    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() / 86_400);
-    let (year, month, day) = civil_date(days as i64);
-    format!("{year:04}{month:02}{day:02}")
-}
-
-/// Converts days since 1970-01-01 into a proleptic Gregorian (year, month, day), counting in
-/// 400-year eras of 146,097 days with years that start on 1 March, so the leap day falls last.
-fn civil_date(days_since_epoch: i64) -> (i64, u32, u32) {
-    let shifted = days_since_epoch + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    CivilDate::from_unix(unix_now()).compact()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_date_matches_known_days() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
-        assert_eq!(civil_date(11_017), (2000, 3, 1));
-        assert_eq!(civil_date(20_415), (2025, 11, 23));
-        assert_eq!(civil_date(-1), (1969, 12, 31));
-    }
 
     #[test]
     fn selectors_carry_the_date_and_algorithm() {

@@ -4,9 +4,10 @@
 //! - [`Listener`] binds, admits connections within server-wide and per-client
 //!   [`Limits`] (through a shared [`ConnectionLimiter`]), performs implicit
 //!   TLS, and runs each session in its own task and tracing span until shutdown;
-//! - [`Connection`] gives sessions bounded line reads, exact reads for
-//!   literals, buffered writes, idle timeouts and a STARTTLS upgrade that
-//!   discards pipelined plaintext;
+//! - [`Connection`] is the one reader every protocol uses (bounded lines
+//!   refused as soon as they are too long, exact reads for literals, chunks,
+//!   each under a deadline the protocol sets for a whole command), buffered
+//!   writes and a STARTTLS upgrade that discards pipelined plaintext;
 //! - [`tls`] loads PEM certificates into a rustls configuration (ring only,
 //!   TLS 1.2 and 1.3) and generates a self-signed certificate for new installs.
 //!
@@ -29,7 +30,7 @@ mod shutdown;
 /// rustls server configuration from PEM files; self-signed certificates.
 pub mod tls;
 
-pub use connection::{Connection, ConnectionError, Timeouts};
+pub use connection::{Connection, ConnectionError, Interrupted, Line, Timeouts};
 pub use limits::{ConnectionLimiter, ConnectionSlot, Limits, Refusal};
 pub use listener::{ConnectionHandler, Listener, ListenerError, TlsMode};
 pub use shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use common::{Client, MAX_LINE, client_trusting, plain_client, start_server, test_limits, wait_until};
 use facteur_net::{Limits, TlsMode};
 use rustls::pki_types::ServerName;
+use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
 async fn over_long_line_is_reported_and_the_next_line_still_works() {
@@ -70,6 +71,40 @@ async fn idle_timeout_fires() {
     assert_eq!(client.line().await, "TIMEOUT\r\n");
     assert!(started.elapsed() >= Duration::from_millis(150), "fired after {:?}", started.elapsed());
     assert_eq!(client.line().await, "");
+}
+
+#[tokio::test]
+async fn a_client_trickling_bytes_is_cut_when_the_whole_line_is_late() {
+    // RFC 5321 §4.5.3.2: a timeout covers a command, not one read. Each byte here comes well within the
+    // limit, but the line as a whole does not.
+    let limits = Limits { idle_timeout: Duration::from_millis(600), ..test_limits() };
+    let server = start_server(TlsMode::Plain, limits).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    let started = Instant::now();
+    let trickle = async {
+        // Past the deadline the server has closed: later writes may fail, which is the point.
+        for _ in 0..6 {
+            let _ = client.stream.get_mut().write_all(b"x").await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    trickle.await;
+    assert_eq!(client.line().await, "TIMEOUT\r\n");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(550) && elapsed < Duration::from_millis(1500), "cut after {elapsed:?}");
+}
+
+#[tokio::test]
+async fn an_over_long_line_is_refused_before_its_end_arrives() {
+    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let mut client = plain_client(server.address).await;
+    client.line().await;
+    client.send(&[b'z'; MAX_LINE + 1]).await;
+    assert_eq!(client.line().await, "ERR too long\r\n");
+    client.send(&[b'z'; 10 * MAX_LINE]).await;
+    client.send(b"\r\nPING\r\n").await;
+    assert_eq!(client.line().await, "ECHO PING\r\n");
 }
 
 #[tokio::test]

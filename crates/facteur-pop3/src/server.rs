@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use facteur_auth::LoginThrottle;
+use facteur_auth::{Login, LoginThrottle};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
@@ -16,8 +16,9 @@ use crate::settings::Settings;
 pub struct Pop3Server {
     pub(crate) settings: Settings,
     pub(crate) store: Arc<dyn Store>,
-    /// Shared by every session of every protocol, so guessing cannot move between ports.
-    pub(crate) throttle: Arc<LoginThrottle>,
+    /// The one login flow, on the throttle every session of every protocol shares (guessing cannot move
+    /// between ports).
+    pub(crate) login: Login,
 }
 
 impl std::fmt::Debug for Pop3Server {
@@ -28,7 +29,7 @@ impl std::fmt::Debug for Pop3Server {
 
 impl Pop3Server {
     pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> Pop3Server {
-        Pop3Server { settings, store, throttle }
+        Pop3Server { settings, login: Login::new(Arc::clone(&store), throttle), store }
     }
 
     pub fn settings(&self) -> &Settings {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use facteur_net::{Connection, ConnectionError, ShutdownSignal};
+use facteur_net::{Connection, Interrupted, Line, ShutdownSignal};
 use tracing::{Span, debug};
 
 use crate::command::{self, Command};
@@ -17,9 +17,6 @@ use crate::state::State;
 /// RFC 2449 §4 limits a command line to 255 octets; we allow twice that, CRLF included, for clients that
 /// send long user names or SASL initial responses.
 pub const COMMAND_LINE_MAX: usize = 512;
-
-/// A SASL response line: the base64 limit of `facteur-auth` plus CRLF.
-pub const SASL_LINE_MAX: usize = facteur_auth::sasl::MAX_RESPONSE_LEN + 2;
 
 /// Why a session ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +32,6 @@ pub enum Ending {
 /// What a handler produces: a status line to send (`None` when the handler wrote a multi-line response
 /// itself), or the end of the session.
 pub type Handled = Result<Option<Response>, Ending>;
-
-/// A line from the client, or the news that it was too long (and has been skipped).
-#[derive(Debug)]
-pub enum Line {
-    Complete(Vec<u8>),
-    TooLong,
-}
 
 /// One connected client.
 pub struct Session<'a> {
@@ -132,39 +122,16 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The next command line: already buffered if possible (pipelining), otherwise after flushing, waiting
-    /// up to the idle timeout or until shutdown.
+    /// The next command line, within the idle timeout (RFC 1939 §3: at least ten minutes) for the whole
+    /// line, or until shutdown.
     async fn next_command(&mut self, shutdown: &mut ShutdownSignal) -> Result<Line, Ending> {
-        if self.connection.has_buffered_line() {
-            return line_from(self.connection.read_line(COMMAND_LINE_MAX).await);
-        }
-        self.flush().await?;
-        if shutdown.is_triggered() {
-            return Err(Ending::Shutdown);
-        }
-        let idle = self.server.settings.idle_timeout;
-        tokio::select! {
-            () = shutdown.triggered() => Err(Ending::Shutdown),
-            line = self.read_line_within(COMMAND_LINE_MAX, idle) => line,
-        }
+        let limit = self.server.settings.idle_timeout;
+        Ok(self.connection.next_line(COMMAND_LINE_MAX, limit, shutdown).await?)
     }
 
-    /// A line within `limit`. The connection has its own (server-wide) idle timeout per read; the session's
-    /// own limit is the one that counts here, so RFC 1939 §3's ten minutes hold whatever that one is.
+    /// A line for a command in progress (a SASL response), within `limit`.
     pub async fn read_line_within(&mut self, max_len: usize, limit: Duration) -> Result<Line, Ending> {
-        self.flush().await?;
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            match tokio::time::timeout_at(deadline, self.connection.read_line(max_len)).await {
-                Err(_) => return Err(Ending::Timeout),
-                Ok(Err(ConnectionError::Timeout(_))) if tokio::time::Instant::now() < deadline => continue,
-                Ok(read) => return line_from(read),
-            }
-        }
-    }
-
-    pub async fn flush(&mut self) -> Result<(), Ending> {
-        self.connection.flush().await.map_err(|_| Ending::Gone)
+        Ok(self.connection.read_line_within(max_len, limit).await?)
     }
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), Ending> {
@@ -172,11 +139,12 @@ impl<'a> Session<'a> {
     }
 }
 
-fn line_from(read: Result<Option<Vec<u8>>, ConnectionError>) -> Result<Line, Ending> {
-    match read {
-        Ok(Some(line)) => Ok(Line::Complete(line)),
-        Err(ConnectionError::LineTooLong { .. }) => Ok(Line::TooLong),
-        Err(ConnectionError::Timeout(_)) => Err(Ending::Timeout),
-        Ok(None) | Err(_) => Err(Ending::Gone),
+impl From<Interrupted> for Ending {
+    fn from(interrupted: Interrupted) -> Ending {
+        match interrupted {
+            Interrupted::TimedOut => Ending::Timeout,
+            Interrupted::Shutdown => Ending::Shutdown,
+            Interrupted::Closed => Ending::Gone,
+        }
     }
 }

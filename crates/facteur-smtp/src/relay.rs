@@ -6,7 +6,7 @@
 //! the dressing (`user%other@ours`, `@a,@b:user@c`, `"user@other"@ours`, `User@OTHER.example.`), only the
 //! real domain and the real local part count.
 
-use crate::address::{Domain, Mailbox};
+use crate::address::{Domain, Mailbox, has_routing_syntax};
 use crate::settings::Face;
 
 /// What to do with one `RCPT TO`.
@@ -30,7 +30,7 @@ pub fn route_recipient(face: Face, authenticated: bool, recipient: &Mailbox, dom
     let ours = domain_is_local && matches!(recipient.domain, Domain::Name(_));
     let may_relay = face == Face::Submission && authenticated;
     match (ours, may_relay) {
-        (true, _) if recipient.has_routing_syntax() => RouteDecision::RefuseRoutingSyntax,
+        (true, _) if has_routing_syntax(recipient) => RouteDecision::RefuseRoutingSyntax,
         (true, _) => RouteDecision::Local,
         (false, true) => RouteDecision::Remote,
         (false, false) => RouteDecision::RefuseRelay,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use facteur_auth::LoginThrottle;
+use facteur_auth::{Login, LoginThrottle};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
@@ -17,8 +17,9 @@ use crate::settings::Settings;
 pub struct SmtpServer {
     pub(crate) settings: Settings,
     pub(crate) store: Arc<dyn Store>,
-    /// Shared by every session of every protocol, so guessing cannot move between ports.
-    pub(crate) throttle: Arc<LoginThrottle>,
+    /// The one login flow, on the throttle every session of every protocol shares (guessing cannot move
+    /// between ports).
+    pub(crate) login: Login,
     /// Checks on inbound mail and signing of submitted mail; off unless [`SmtpServer::with_sender_auth`].
     pub(crate) sender_auth: SenderAuth,
 }
@@ -34,7 +35,12 @@ impl std::fmt::Debug for SmtpServer {
 
 impl SmtpServer {
     pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> SmtpServer {
-        SmtpServer { settings, store, throttle, sender_auth: SenderAuth::default() }
+        SmtpServer {
+            settings,
+            login: Login::new(Arc::clone(&store), throttle),
+            store,
+            sender_auth: SenderAuth::default(),
+        }
     }
 
     /// Turns on SPF/DKIM/DMARC checks (MX face) and DKIM signing (submission face) as `sender_auth` says.

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use facteur_net::{Connection, ConnectionError, ShutdownSignal};
+use facteur_net::{Connection, Interrupted, Line, ShutdownSignal};
 use smtp_proto::Request;
 use tracing::{Span, debug};
 
@@ -44,13 +44,6 @@ pub enum Ending {
 /// What a command handler produces: a reply to queue (none after STARTTLS, which answered already), or
 /// the end of the session.
 pub type Handled = Result<Option<Reply>, Ending>;
-
-/// A line from the client, or the news that it was longer than allowed (and skipped).
-#[derive(Debug)]
-pub enum Line {
-    Complete(Vec<u8>),
-    TooLong,
-}
 
 /// One connected client.
 pub struct Session<'a> {
@@ -154,52 +147,21 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// The next command line: from what is already buffered if possible (pipelining), otherwise after
-    /// flushing our replies, waiting up to the command timeout, or until shutdown.
+    /// The next command line, within the command timeout (RFC 5321 §4.5.3.2.7: five minutes for the whole
+    /// command, however slowly it trickles in), or until shutdown.
     async fn next_command(&mut self, shutdown: &mut ShutdownSignal) -> Result<Line, Ending> {
-        if let Some(line) = self.buffered_line(COMMAND_LINE_MAX).await? {
-            return Ok(line);
-        }
-        self.flush().await?;
-        if shutdown.is_triggered() {
-            return Err(Ending::Shutdown);
-        }
         let limit = self.server.settings.command_timeout;
-        tokio::select! {
-            () = shutdown.triggered() => Err(Ending::Shutdown),
-            read = tokio::time::timeout(limit, self.connection.read_line(COMMAND_LINE_MAX)) => line_from(read),
-        }
+        Ok(self.connection.next_line(COMMAND_LINE_MAX, limit, shutdown).await?)
     }
 
     /// A line for a command in progress (DATA content, an AUTH response), within `limit`.
     pub async fn read_line_within(&mut self, max_len: usize, limit: Duration) -> Result<Line, Ending> {
-        if let Some(line) = self.buffered_line(max_len).await? {
-            return Ok(line);
-        }
-        self.flush().await?;
-        line_from(tokio::time::timeout(limit, self.connection.read_line(max_len)).await)
+        Ok(self.connection.read_line_within(max_len, limit).await?)
     }
 
     /// Fills `destination` (a BDAT chunk piece) within `limit`.
     pub async fn read_exact_within(&mut self, destination: &mut [u8], limit: Duration) -> Result<(), Ending> {
-        self.flush().await?;
-        match tokio::time::timeout(limit, self.connection.read_exact_into(destination)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(ConnectionError::Timeout(_))) | Err(_) => Err(Ending::Timeout),
-            Ok(Err(_)) => Err(Ending::Gone),
-        }
-    }
-
-    /// A line that can be had without waiting, if any.
-    async fn buffered_line(&mut self, max_len: usize) -> Result<Option<Line>, Ending> {
-        if !self.connection.has_buffered_line() {
-            return Ok(None);
-        }
-        line_from(Ok(self.connection.read_line(max_len).await)).map(Some)
-    }
-
-    pub async fn flush(&mut self) -> Result<(), Ending> {
-        self.connection.flush().await.map_err(|_| Ending::Gone)
+        Ok(self.connection.read_exact_within(destination, limit).await?)
     }
 
     pub fn hostname(&self) -> &str {
@@ -213,14 +175,13 @@ impl<'a> Session<'a> {
     }
 }
 
-type TimedRead = Result<Result<Option<Vec<u8>>, ConnectionError>, tokio::time::error::Elapsed>;
-
-fn line_from(read: TimedRead) -> Result<Line, Ending> {
-    match read {
-        Ok(Ok(Some(line))) => Ok(Line::Complete(line)),
-        Ok(Err(ConnectionError::LineTooLong { .. })) => Ok(Line::TooLong),
-        Ok(Err(ConnectionError::Timeout(_))) | Err(_) => Err(Ending::Timeout),
-        Ok(Ok(None)) | Ok(Err(_)) => Err(Ending::Gone),
+impl From<Interrupted> for Ending {
+    fn from(interrupted: Interrupted) -> Ending {
+        match interrupted {
+            Interrupted::TimedOut => Ending::Timeout,
+            Interrupted::Shutdown => Ending::Shutdown,
+            Interrupted::Closed => Ending::Gone,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! What an operator can tune about one SMTP listener, with the defaults RFC 5321 suggests.
 
+use facteur_primitives::metrics::protocols;
 use std::time::Duration;
 
 /// Which of the two jobs a listener does; one engine serves both.
@@ -16,8 +17,8 @@ impl Face {
     /// The `protocol` label of this face's metrics.
     pub fn metric_label(self) -> &'static str {
         match self {
-            Face::Mx => "smtp",
-            Face::Submission => "submission",
+            Face::Mx => protocols::SMTP,
+            Face::Submission => protocols::SUBMISSION,
         }
     }
 }

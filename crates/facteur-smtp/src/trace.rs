@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use facteur_primitives::rfc5322_date;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::envelope::ReversePath;
@@ -100,49 +101,9 @@ fn sanitize_helo(helo: &str) -> String {
     if cleaned.is_empty() { "unknown".to_owned() } else { cleaned }
 }
 
-/// RFC 5322 §3.3 date-time in UTC: `Tue, 1 Jul 2025 12:34:56 +0000`.
-pub fn rfc5322_date(unix_seconds: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let days = unix_seconds.div_euclid(86_400);
-    let seconds = unix_seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let weekday = DAYS[days.rem_euclid(7) as usize];
-    let month_name = MONTHS[(month - 1) as usize];
-    format!(
-        "{weekday}, {day} {month_name} {year} {:02}:{:02}:{:02} +0000",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month 1–12, day 1–31) in the proleptic Gregorian calendar, counting
-/// in 400-year eras that start on 1 March so the leap day falls at the end of each year.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_formatted_as_rfc5322_utc() {
-        assert_eq!(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc5322_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
-        assert_eq!(rfc5322_date(1_751_373_296), "Tue, 1 Jul 2025 12:34:56 +0000");
-        assert_eq!(rfc5322_date(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 +0000");
-    }
 
     #[test]
     fn protocol_names_follow_rfc3848_and_rfc6531() {

@@ -50,9 +50,6 @@ pub enum RecipientLookup {
     },
 }
 
-/// Longest address we accept: RFC 5321 §4.5.3.1 limits a path to 256 octets including the angle brackets.
-const MAX_ADDRESS_LEN: usize = 254;
-
 /// A normalised address split at its last `@`. The local part is empty for a catch-all alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Address {
@@ -61,31 +58,26 @@ pub(crate) struct Address {
 }
 
 impl Address {
-    /// Parses and lowercases `local@domain`. Matching is case-insensitive in practice even though RFC 5321 §2.4
-    /// lets the local part be case-sensitive: every other mail server users meet treats it so.
+    /// Checks `local@domain` by the one syntax rule (`facteur-primitives`) and lowercases both sides.
     pub fn parse(input: &str) -> Result<Address, StoreError> {
-        let address = Self::parse_pattern(input)?;
-        if address.local.is_empty() {
-            return Err(StoreError::InvalidAddress(input.to_owned(), "the local part is empty"));
+        let address = facteur_primitives::Address::parse(input)
+            .map_err(|error| StoreError::InvalidAddress(input.to_owned(), error.to_string()))?;
+        // A quoted local part may hold an `@` (SMTP judges it as routing syntax); no account or alias does.
+        if address.local.contains('@') {
+            return Err(StoreError::InvalidAddress(input.to_owned(), "there is more than one @".into()));
         }
-        Ok(address)
+        let Some(domain) = address.domain_name() else {
+            return Err(StoreError::InvalidAddress(input.to_owned(), "an address literal is not a mail domain".into()));
+        };
+        Ok(Address { local: address.local.to_lowercase(), domain: domain.as_str().to_owned() })
     }
 
     /// Like [`Address::parse`] but also accepts the catch-all form `@domain`.
     pub fn parse_pattern(input: &str) -> Result<Address, StoreError> {
-        let invalid = |why| StoreError::InvalidAddress(input.to_owned(), why);
-        if input.len() > MAX_ADDRESS_LEN {
-            return Err(invalid("it is longer than 254 bytes"));
+        match input.strip_prefix('@') {
+            Some(domain) => Ok(Address { local: String::new(), domain: normalize_domain(domain)? }),
+            None => Address::parse(input),
         }
-        if input.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',')) {
-            return Err(invalid("it contains spaces, control characters, angle brackets or commas"));
-        }
-        let (local, domain) = input.rsplit_once('@').ok_or_else(|| invalid("there is no @"))?;
-        let domain = normalize_domain(domain).map_err(|_| invalid("the domain is not valid"))?;
-        if local.contains('@') {
-            return Err(invalid("there is more than one @"));
-        }
-        Ok(Address { local: local.to_lowercase(), domain })
     }
 
     /// `user+tag@domain` → `user@domain` (sub-addressing, RFC 5233 style), if there is a tag.
@@ -106,20 +98,11 @@ impl std::fmt::Display for Address {
     }
 }
 
-/// Lowercases a domain and checks it looks like one (labels of letters, digits, hyphens, or UTF-8).
+/// A domain name by the one syntax rule, lowercased and without a trailing dot.
 pub(crate) fn normalize_domain(input: &str) -> Result<String, StoreError> {
-    let domain = input.to_lowercase();
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-    };
-    if domain.is_empty() || domain.len() > 253 || !domain.split('.').all(label_ok) {
-        return Err(StoreError::InvalidAddress(input.to_owned(), "not a valid domain name"));
-    }
-    Ok(domain)
+    facteur_primitives::DomainName::parse(input)
+        .map(facteur_primitives::DomainName::into_string)
+        .map_err(|error| StoreError::InvalidAddress(input.to_owned(), error.to_string()))
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub enum StoreError {
     #[error("no queue entry with id {}", .0.0)]
     NoSuchQueueEntry(QueueId),
     #[error("{0:?} is not a valid address: {1}")]
-    InvalidAddress(String, &'static str),
+    InvalidAddress(String, String),
     #[error("{0:?} is not a valid mailbox name: {1}")]
     InvalidMailboxName(String, &'static str),
     #[error("{0:?} is not a valid keyword (it must be an IMAP atom of at most 128 characters)")]

@@ -20,6 +20,9 @@ use crate::Credentials;
 /// buffer and decode megabytes.
 pub const MAX_RESPONSE_LEN: usize = 2048;
 
+/// A response line as read from the socket: [`MAX_RESPONSE_LEN`] and its CRLF.
+pub const MAX_LINE: usize = MAX_RESPONSE_LEN + 2;
+
 /// RFC 4954 §4: a client cancels an exchange by answering a single `*`.
 const CANCEL: &[u8] = b"*";
 

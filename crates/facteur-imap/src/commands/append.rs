@@ -85,8 +85,8 @@ impl Session<'_> {
 
     async fn wait_for_more(&mut self) -> Result<(), Ending> {
         self.client.flush().await?;
-        let patience = self.patience();
-        match self.client.receive(&mut self.shutdown, patience).await? {
+        let deadline = tokio::time::Instant::now() + self.patience();
+        match self.client.receive(&mut self.shutdown, deadline).await? {
             Input::Received => Ok(()),
             Input::Closed => Err(Ending::Gone),
             Input::Shutdown => Err(self.client.goodbye("Server shutting down").await),
@@ -147,7 +147,7 @@ impl Session<'_> {
         let (flags, keywords) = convert::split_flags(&start.flags);
         let internal_date = match &start.date {
             Some(date) => convert::unix_time(date),
-            None => now(),
+            None => facteur_primitives::unix_now(),
         };
         let destination = DeliveryTarget { account, mailbox: Some(target.id), flags, keywords };
         let stored = match sink {
@@ -196,10 +196,4 @@ async fn deliver_streamed(
 fn tagged(mut status: StatusResponse, tag: &Tag) -> StatusResponse {
     status.tag = Some(tag.clone());
     status
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
 }

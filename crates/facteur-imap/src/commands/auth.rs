@@ -1,14 +1,13 @@
 //! STARTTLS (RFC 9051 §6.2.1), AUTHENTICATE with PLAIN and LOGIN (§6.2.2, RFC 4959 SASL-IR), LOGIN (§6.2.3).
 //!
 //! Passwords are refused on a plain connection unless the operator allowed it (LOGINDISABLED is advertised
-//! then). Failures are slowed by the login throttle shared with SMTP and POP3, the delay served before the
-//! answer; unknown users cost the same argon2 work as known ones.
+//! then). Credentials go to `facteur-auth`'s one login (throttle, lookup, verification, log line, metric),
+//! shared with SMTP and POP3.
 
-use std::time::Instant;
-
-use facteur_auth::{Credentials, Mechanism, SaslExchange, Step};
+use facteur_auth::{Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslExchange, Step};
 use facteur_imap_proto::{ContinueRequest, InitialResponse, Password, Response, ResponseCode, StatusResponse};
-use tracing::{info, warn};
+use facteur_primitives::metrics::protocols;
+use tracing::warn;
 
 use crate::io::Ending;
 use crate::session::Session;
@@ -66,7 +65,7 @@ impl Session<'_> {
             match step {
                 Step::Challenge(challenge) => {
                     self.client.send(&Response::Continue(ContinueRequest::Base64(challenge)));
-                    let Some(line) = self.client.read_line(&mut self.shutdown, std::time::Duration::ZERO).await? else {
+                    let Some(line) = self.client.read_line(&mut self.shutdown, SASL_RESPONSE_TIMEOUT).await? else {
                         return Err(Ending::Gone);
                     };
                     step = exchange.respond(&line);
@@ -88,35 +87,21 @@ impl Session<'_> {
         })
     }
 
+    /// The one login of `facteur-auth`; the replies are RFC 9051 §6.2.3's, with RFC 5530 codes.
     async fn verify(&mut self, credentials: Credentials) -> StatusResponse {
         let peer = self.client.connection.peer_addr().ip();
-        let user = credentials.authcid.to_lowercase();
-        let throttle = &self.server.throttle;
-        let delay = throttle.delay_for(peer, &user, Instant::now());
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        let account = match self.server.store.account_by_address(&user).await {
-            Ok(account) => account,
-            Err(error) => {
-                warn!(%error, "store error during login");
-                return StatusResponse::no(None, "Temporary authentication failure")
-                    .with_code(ResponseCode::Unavailable);
+        match self.server.login.attempt(protocols::IMAP, peer, credentials).await {
+            LoginOutcome::Accepted(account) => {
+                self.state = State::Authenticated(account);
+                let capabilities = self.capabilities();
+                StatusResponse::ok(None, "Logged in").with_code(ResponseCode::Capability(capabilities))
             }
-        };
-        let hash = account.as_ref().map(|account| account.password_hash.clone());
-        if self.server.verifier.verify(hash, credentials.password).await
-            && let Some(account) = account
-        {
-            throttle.record_success(peer, &user);
-            info!(user = %account.address, "IMAP login");
-            self.state = State::Authenticated(account);
-            let capabilities = self.capabilities();
-            return StatusResponse::ok(None, "Logged in").with_code(ResponseCode::Capability(capabilities));
+            LoginOutcome::Refused => {
+                StatusResponse::no(None, "Invalid credentials").with_code(ResponseCode::AuthenticationFailed)
+            }
+            LoginOutcome::Unavailable => {
+                StatusResponse::no(None, "Temporary authentication failure").with_code(ResponseCode::Unavailable)
+            }
         }
-        throttle.record_failure(peer, &user, Instant::now());
-        warn!(%peer, %user, "IMAP authentication failed");
-        metrics::counter!("facteur_auth_failures_total", "protocol" => "imap").increment(1);
-        StatusResponse::no(None, "Invalid credentials").with_code(ResponseCode::AuthenticationFailed)
     }
 }

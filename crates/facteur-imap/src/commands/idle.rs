@@ -12,7 +12,8 @@ impl Session<'_> {
     pub(crate) async fn idle(&mut self) -> Result<StatusResponse, Ending> {
         self.client.continue_request("idling");
         self.catch_up(true, true).await?;
-        let patience = self.patience();
+        // RFC 9051 §5.4: the autologout timer runs through IDLE; clients re-issue it every 29 minutes.
+        let deadline = tokio::time::Instant::now() + self.patience();
         let mut bus_open = true;
         loop {
             match self.client.reader.next_line() {
@@ -24,7 +25,7 @@ impl Session<'_> {
             }
             self.client.flush().await?;
             tokio::select! {
-                input = self.client.receive(&mut self.shutdown, patience) => match input? {
+                input = self.client.receive(&mut self.shutdown, deadline) => match input? {
                     Input::Received => {}
                     Input::Closed => return Err(Ending::Gone),
                     Input::Shutdown => return Err(self.client.goodbye("Server shutting down").await),

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use facteur_net::{
-    Connection, ConnectionError, ConnectionHandler, ConnectionLimiter, Limits, Listener, Refusal, ShutdownSignal,
-    ShutdownTrigger, TlsMode, shutdown_channel,
+    Connection, ConnectionError, ConnectionHandler, ConnectionLimiter, Interrupted, Limits, Line, Listener, Refusal,
+    ShutdownSignal, ShutdownTrigger, TlsMode, shutdown_channel,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -78,25 +78,22 @@ impl ConnectionHandler for EchoHandler {
             return;
         }
         loop {
-            let line = tokio::select! {
-                () = shutdown.triggered() => {
-                    let _ = send(&mut connection, b"SHUTDOWN\r\n").await;
-                    return;
-                }
-                line = connection.read_line(MAX_LINE) => line,
-            };
-            let reply = match line {
-                Ok(Some(line)) => match self.command(&mut connection, &line).await {
+            let limit = connection.idle_timeout();
+            let reply = match connection.next_line(MAX_LINE, limit, &mut shutdown).await {
+                Ok(Line::Complete(line)) => match self.command(&mut connection, &line).await {
                     Some(reply) => reply,
                     None => return,
                 },
-                Ok(None) => return,
-                Err(ConnectionError::LineTooLong { .. }) => b"ERR too long\r\n".to_vec(),
-                Err(ConnectionError::Timeout(_)) => {
+                Ok(Line::TooLong) => b"ERR too long\r\n".to_vec(),
+                Err(Interrupted::TimedOut) => {
                     let _ = send(&mut connection, b"TIMEOUT\r\n").await;
                     return;
                 }
-                Err(_) => return,
+                Err(Interrupted::Shutdown) => {
+                    let _ = send(&mut connection, b"SHUTDOWN\r\n").await;
+                    return;
+                }
+                Err(Interrupted::Closed) => return,
             };
             if send(&mut connection, &reply).await.is_err() {
                 return;
@@ -133,7 +130,7 @@ impl EchoHandler {
         }
         if let Some(count) = text.strip_prefix("LITERAL ") {
             let mut literal = vec![0u8; count.parse().ok()?];
-            connection.read_exact_into(&mut literal).await.ok()?;
+            connection.read_exact_within(&mut literal, Duration::from_secs(5)).await.ok()?;
             let mut reply = b"GOT ".to_vec();
             reply.extend_from_slice(&literal);
             reply.extend_from_slice(b"\r\n");

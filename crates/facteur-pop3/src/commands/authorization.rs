@@ -6,12 +6,12 @@
 //! database must not hand out everyone's password. Over TLS, USER/PASS and SASL PLAIN are as safe on the
 //! wire and need nothing of the kind.
 //!
-//! Failed logins are slowed by the shared throttle (the delay is served before the answer) and logged with
-//! the peer's address, never the password, for the operator's fail2ban.
+//! Credentials go to `facteur-auth`'s one login (throttle, lookup, verification, log line, metric); this file
+//! keeps the POP3 framing and replies.
 
-use std::time::Instant;
-
-use facteur_auth::{Credentials, Mechanism, PasswordVerifier, SaslExchange, Step};
+use facteur_auth::{Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslExchange, Step, sasl};
+use facteur_net::Line;
+use facteur_primitives::metrics::protocols;
 use facteur_store::{Account, INBOX};
 use tracing::{info, warn};
 
@@ -19,7 +19,7 @@ use crate::command::Command;
 use crate::lock::MaildropLock;
 use crate::maildrop::Maildrop;
 use crate::response::{Response, ResponseCode};
-use crate::session::{Ending, Handled, Line, SASL_LINE_MAX, Session};
+use crate::session::{Ending, Handled, Session};
 use crate::state::{State, Transaction};
 
 impl Session<'_> {
@@ -90,8 +90,7 @@ impl Session<'_> {
                 // RFC 5034 §4: a challenge is "+" SP base64.
                 Step::Challenge(challenge) => {
                     self.write(format!("+ {challenge}\r\n").as_bytes()).await?;
-                    let idle = self.server.settings.idle_timeout;
-                    step = match self.read_line_within(SASL_LINE_MAX, idle).await? {
+                    step = match self.read_line_within(sasl::MAX_LINE, SASL_RESPONSE_TIMEOUT).await? {
                         Line::Complete(line) => exchange.respond(&line),
                         Line::TooLong => {
                             return Ok(Some(self.protocol_error(Response::err("Authentication line too long"))));
@@ -143,39 +142,21 @@ impl Session<'_> {
         Some(self.protocol_error(Response::err_with(ResponseCode::Auth, text)))
     }
 
-    /// Checks the password (off the async threads: argon2 is meant to be slow) after the throttle's delay,
-    /// then enters TRANSACTION.
+    /// The one login of `facteur-auth`, then TRANSACTION.
     async fn login(&mut self, credentials: Credentials) -> Response {
         let peer = self.connection.peer_addr().ip();
-        let user = credentials.authcid.to_lowercase();
-        let throttle = &self.server.throttle;
-        let delay = throttle.delay_for(peer, &user, Instant::now());
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        let account = match self.server.store.account_by_address(&user).await {
-            Ok(account) => account,
-            Err(error) => {
-                warn!(%error, "store error during login");
-                return Response::temporary_failure();
+        let account = match self.server.login.attempt(protocols::POP3, peer, credentials).await {
+            LoginOutcome::Accepted(account) => account,
+            LoginOutcome::Refused => {
+                return self.protocol_error(Response::err_with(ResponseCode::Auth, "Authentication failed"));
             }
+            LoginOutcome::Unavailable => return Response::temporary_failure(),
         };
-        let account = match password_matches(account.as_ref(), credentials.password).await {
-            true => account,
-            false => None,
-        };
-        let Some(account) = account else {
-            throttle.record_failure(peer, &user, Instant::now());
-            warn!(%peer, %user, "authentication failed");
-            metrics::counter!("facteur_auth_failures_total", "protocol" => "pop3").increment(1);
-            return self.protocol_error(Response::err_with(ResponseCode::Auth, "Authentication failed"));
-        };
-        throttle.record_success(peer, &user);
         self.span.record("user", account.address.as_str());
         match self.open_maildrop(account).await {
             Ok(transaction) => {
                 let (count, octets) = transaction.maildrop.stat();
-                info!(user = %transaction.address, messages = count, "logged in");
+                info!(user = %transaction.address, messages = count, "maildrop opened");
                 self.state = State::Transaction(Box::new(transaction));
                 Response::ok(format!("Logged in, {count} messages ({octets} octets)"))
             }
@@ -213,11 +194,4 @@ impl Session<'_> {
             _lock: lock,
         })
     }
-}
-
-/// Checked by the process's shared verifier: bounded argon2 work, the same cost for unknown users (timing does
-/// not reveal which exist), recently verified logins remembered.
-async fn password_matches(account: Option<&Account>, password: String) -> bool {
-    let hash = account.map(|account| account.password_hash.clone());
-    PasswordVerifier::shared().verify(hash, password).await
 }

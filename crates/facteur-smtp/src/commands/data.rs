@@ -2,8 +2,10 @@
 //! sender check of `From:` and DKIM signing on submission, SPF/DKIM/DMARC checks on MX, trace headers,
 //! persistence, the one final reply.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use facteur_primitives::metrics as metric;
+use facteur_primitives::unix_now;
 
+use facteur_net::Line;
 use tracing::{info, warn};
 
 use crate::address::Mailbox;
@@ -13,7 +15,7 @@ use crate::ownership::from_header_addresses;
 use crate::persist::{AcceptedMessage, Filing, PersistError, persist};
 use crate::reply::Reply;
 use crate::sender_auth::Checked;
-use crate::session::{DATA_LINE_MAX, Ending, Handled, Line, Session};
+use crate::session::{DATA_LINE_MAX, Ending, Handled, Session};
 use crate::settings::Face;
 use crate::trace::{ReceivedFacts, TransactionId, received_header};
 
@@ -131,8 +133,8 @@ impl Session<'_> {
         match persist(&self.server.store, message).await {
             Ok(persisted) => {
                 info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = ?persisted.queued.map(|q| q.0), "message accepted");
-                metrics::counter!("facteur_messages_accepted_total", "protocol" => self.server.settings.face.metric_label())
-                    .increment(1);
+                let protocol = self.server.settings.face.metric_label();
+                metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
                 Reply::new(250, "2.0.0", format!("OK queued as {id}"))
             }
             Err(PersistError::OverQuota { address }) => {
@@ -169,8 +171,4 @@ impl Session<'_> {
         }
         Ok(())
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
 }

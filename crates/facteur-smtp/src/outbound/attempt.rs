@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use facteur_primitives::metrics as metric;
 use facteur_store::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError};
 use tracing::{debug, info};
 
@@ -182,7 +183,7 @@ fn record(engine: &DeliveryEngine, recipient: &QueueRecipient, outcome: &Outcome
             (RecipientStatus::Pending, now.saturating_add(delay.as_secs() as i64), "deferred")
         }
     };
-    metrics::counter!("facteur_deliveries_total", "result" => result).increment(1);
+    metrics::counter!(metric::DELIVERIES_TOTAL, metric::labels::RESULT => result).increment(1);
     DeliveryAttempt { status, next_attempt, reply: Some(outcome.reply.clone()) }
 }
 

@@ -15,7 +15,7 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::mime::{BodyPart, MimePart};
 
 use super::reply::enhanced_status;
-use crate::trace::rfc5322_date;
+use facteur_primitives::rfc5322_date;
 
 /// RFC 3464 §2.3.3 `Action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

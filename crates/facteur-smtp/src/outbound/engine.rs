@@ -8,7 +8,9 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use facteur_primitives::unix_now;
 
 use facteur_net::ShutdownSignal;
 use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
@@ -158,8 +160,4 @@ fn is_due(entry: &QueueEntry, now: i64) -> bool {
         .recipients
         .iter()
         .any(|r| r.status == RecipientStatus::Pending && (r.next_attempt <= now || entry.expires_at <= now))
-}
-
-pub(super) fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
 }

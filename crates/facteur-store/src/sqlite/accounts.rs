@@ -170,7 +170,7 @@ pub(crate) fn add_alias(conn: &Connection, alias: &str, targets: &[String]) -> R
         return Err(StoreError::AddressInUse(alias));
     }
     if targets.is_empty() || targets.len() > MAX_ALIAS_TARGETS {
-        return Err(StoreError::InvalidAddress(alias, "an alias needs between 1 and 1000 targets"));
+        return Err(StoreError::InvalidAddress(alias, "an alias needs between 1 and 1000 targets".into()));
     }
     let targets = targets.iter().map(|t| Address::parse(t).map(|a| a.to_string())).collect::<Result<Vec<_>>>()?;
     conn.execute_cached(

@@ -1,7 +1,5 @@
 //! SQL for mailboxes: creation with UIDVALIDITY, rename, delete, and the per-mailbox counters.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::blob::BlobId;
@@ -20,8 +18,7 @@ fn next_uidvalidity(conn: &Connection, account: AccountId) -> Result<UidValidity
         .query_row_cached("SELECT last_uidvalidity FROM accounts WHERE id = ?1", [account], |row| row.get(0))
         .optional()?;
     let last = last.ok_or(StoreError::NoSuchAccount(account))?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let now = u32::try_from(now).unwrap_or(u32::MAX);
+    let now = u32::try_from(facteur_primitives::unix_now()).unwrap_or(u32::MAX);
     let next = last
         .checked_add(1)
         .map(|after_last| after_last.max(now))

@@ -18,9 +18,9 @@ mod reader;
 mod schema;
 mod writer;
 
+use facteur_primitives::unix_now;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -151,10 +151,6 @@ impl SqliteStore {
 
 /// A UID range this wide or narrower is read on the calling thread: its cost is bounded whatever the mailbox.
 const SMALL_UID_RANGE: u32 = 1_000;
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -42,7 +42,7 @@ pub(crate) fn enqueue(conn: &Connection, blobs: &BlobStore, message: &QueuedMess
 /// case-sensitive), only checked.
 pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Result<()> {
     if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
-        return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients"));
+        return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients".into()));
     }
     if !return_path.is_empty() {
         Address::parse(return_path)?;

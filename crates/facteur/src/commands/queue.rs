@@ -4,8 +4,8 @@
 //! change takes effect without a restart. Last replies are shown with a short plain-language explanation of
 //! their class (`facteur_smtp::outbound::explain_reply`).
 
+use facteur_primitives::unix_now;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use facteur_smtp::outbound::explain_reply;
 use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
@@ -169,10 +169,6 @@ fn queue_failure(error: StoreError) -> Failure {
 
 fn no_such_message(id: QueueId) -> Failure {
     usage!("no queued message with id {} (see `facteur queue list`)", id.0)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 #[cfg(test)]

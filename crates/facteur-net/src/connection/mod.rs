@@ -1,6 +1,6 @@
-//! One client connection, plain or TLS, with the reads a mail protocol needs:
-//! bounded lines, exact byte counts (IMAP literals, BDAT chunks), and in-place
-//! STARTTLS.
+//! One client connection, plain or TLS: buffered writes, in-place STARTTLS, and (in [`reading`]) the one
+//! reader every protocol uses: bounded lines, exact byte counts (IMAP literals, BDAT chunks) and chunks, each
+//! under a deadline the protocol chooses.
 
 use std::future::Future;
 use std::io;
@@ -17,11 +17,16 @@ use crate::inbound::Inbound;
 /// Writes are gathered up to this size before going to the socket.
 const WRITE_BUFFER: usize = 16 * 1024;
 
+/// The one reader: lines, exact reads and chunks under deadlines.
+mod reading;
+
+pub use reading::{Interrupted, Line};
+
 /// How long a peer may make no progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Applies to every read and every write: a peer that stops reading our
-    /// output ties up a session just as much as one that stops sending.
+    /// Applies to every write (a peer that stops reading our output ties up a session just as much as one that
+    /// stops sending), and is the read limit a protocol uses when it has no better one of its own.
     pub idle: Duration,
     /// Applies to a TLS handshake, implicit or after STARTTLS.
     pub handshake: Duration,
@@ -31,10 +36,9 @@ pub struct Timeouts {
 pub enum ConnectionError {
     #[error("peer made no progress for {0:?}")]
     Timeout(Duration),
-    /// The over-long line has been discarded up to and including its LF; the
-    /// connection is usable and the session may answer with an error.
-    #[error("line longer than {limit} bytes")]
-    LineTooLong { limit: usize },
+    /// A read's deadline passed.
+    #[error("the read's deadline passed")]
+    DeadlinePassed,
     #[error("connection closed by the peer")]
     Closed,
     #[error("TLS is already active on this connection")]
@@ -66,8 +70,8 @@ pub struct Connection {
     outbound: Vec<u8>,
     /// What [`Connection::starttls`] upgrades with; set by the listener.
     starttls: Option<TlsAcceptor>,
-    /// An over-long line is being skipped. Kept here, not in a local, so a
-    /// `read_line` cancelled mid-skip (by `select!`) resumes skipping.
+    /// The rest of an over-long line, already refused, is being skipped. Kept here, not in a local, so a read
+    /// cancelled mid-skip (by `select!`) resumes skipping.
     discarding_line: bool,
 }
 
@@ -122,6 +126,11 @@ impl Connection {
         self.local
     }
 
+    /// The server-wide idle timeout: the read limit of a protocol that has none of its own.
+    pub fn idle_timeout(&self) -> Duration {
+        self.timeouts.idle
+    }
+
     pub fn is_tls(&self) -> bool {
         matches!(self.stream, Stream::Tls(_))
     }
@@ -139,89 +148,6 @@ impl Connection {
             Stream::Tls(tls) => tls.get_ref().1.negotiated_cipher_suite().map(|suite| suite.suite()),
             _ => None,
         }
-    }
-
-    /// Whether a whole line is already buffered, so [`Connection::read_line`] will return without waiting.
-    ///
-    /// Pipelining servers (RFC 2920 §3.1, and IMAP) flush their replies only when no further command is
-    /// waiting; asking this costs nothing, where a zero timeout around `read_line` would wait for the next
-    /// timer tick (a millisecond) on every command.
-    pub fn has_buffered_line(&self) -> bool {
-        self.discarding_line || self.inbound.find_lf(0).is_some()
-    }
-
-    /// Reads one line, LF-terminated, and returns it with its terminator
-    /// (`\r\n`, or a bare `\n`) so the session can tell the two apart — SMTP
-    /// must, to resist "SMTP smuggling" with bare-LF end-of-data markers.
-    ///
-    /// `max_len` counts the terminator, as RFC 5321 §4.5.3.1 counts it. A
-    /// longer line is skipped up to its LF without being buffered and
-    /// reported as [`ConnectionError::LineTooLong`].
-    ///
-    /// `Ok(None)` when the peer closed the connection; an unterminated last
-    /// line is dropped, as it was never a complete command. Cancel-safe.
-    pub async fn read_line(&mut self, max_len: usize) -> Result<Option<Vec<u8>>, ConnectionError> {
-        if self.discarding_line {
-            return self.skip_rest_of_long_line(max_len).await;
-        }
-        let mut scanned = 0;
-        loop {
-            if let Some(lf) = self.inbound.find_lf(scanned) {
-                let line_len = lf + 1;
-                if line_len > max_len {
-                    self.inbound.consume(line_len);
-                    return Err(ConnectionError::LineTooLong { limit: max_len });
-                }
-                return Ok(Some(self.inbound.take(line_len)));
-            }
-            scanned = self.inbound.len();
-            if scanned >= max_len {
-                self.inbound.discard_all();
-                self.discarding_line = true;
-                return self.skip_rest_of_long_line(max_len).await;
-            }
-            if self.receive().await? == 0 {
-                return Ok(None);
-            }
-        }
-    }
-
-    async fn skip_rest_of_long_line(&mut self, max_len: usize) -> Result<Option<Vec<u8>>, ConnectionError> {
-        loop {
-            if let Some(lf) = self.inbound.find_lf(0) {
-                self.inbound.consume(lf + 1);
-                break;
-            }
-            self.inbound.discard_all();
-            if self.receive().await? == 0 {
-                break;
-            }
-        }
-        self.discarding_line = false;
-        Err(ConnectionError::LineTooLong { limit: max_len })
-    }
-
-    /// Fills `destination` completely (an IMAP literal, a BDAT chunk).
-    /// [`ConnectionError::Closed`] if the peer closes first.
-    pub async fn read_exact_into(&mut self, destination: &mut [u8]) -> Result<(), ConnectionError> {
-        let mut filled = self.inbound.copy_into(destination);
-        while filled < destination.len() {
-            match self.read_unbuffered(&mut destination[filled..]).await? {
-                0 => return Err(ConnectionError::Closed),
-                received => filled += received,
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads whatever is available, at most `destination.len()` bytes, for
-    /// streaming large data to disk. `Ok(0)` means the peer closed (or
-    /// `destination` was empty).
-    pub async fn read_chunk(&mut self, destination: &mut [u8]) -> Result<usize, ConnectionError> {
-        if self.inbound.len() > 0 || destination.is_empty() {
-            return Ok(self.inbound.copy_into(destination));
-        }
-        self.read_unbuffered(destination).await
     }
 
     /// Queues `bytes` for sending; they leave when the buffer fills or at
@@ -290,17 +216,6 @@ impl Connection {
             .map_err(ConnectionError::Handshake)?;
         self.stream = Stream::Tls(Box::new(tls));
         Ok(discarded)
-    }
-
-    async fn receive(&mut self) -> Result<usize, ConnectionError> {
-        let spare = self.inbound.spare();
-        let received = within(self.timeouts.idle, self.stream.read(spare)).await?;
-        self.inbound.commit(received);
-        Ok(received)
-    }
-
-    async fn read_unbuffered(&mut self, destination: &mut [u8]) -> Result<usize, ConnectionError> {
-        within(self.timeouts.idle, self.stream.read(destination)).await
     }
 
     async fn send_outbound(&mut self) -> Result<(), ConnectionError> {

@@ -1,6 +1,6 @@
 //! Every metric Facteur exports, in one place: the protocol crates record through the `metrics` facade
-//! with these constants (`metrics::counter!(names::COMMANDS_TOTAL, labels::PROTOCOL => "imap", …)`),
-//! and [`crate::install_metrics`] describes them all for the Prometheus exporter.
+//! with these constants (`metrics::counter!(metrics::COMMANDS_TOTAL, labels::PROTOCOL => "imap", …)`),
+//! and `facteur-http` describes them all ([`ALL`]) for the Prometheus exporter.
 //!
 //! Label values must come from small fixed sets (a protocol name, a command name from the protocol's own
 //! grammar, a reason from our code): never a client-chosen string, or an attacker could create series without
@@ -19,6 +19,18 @@ pub mod labels {
     pub const RESULT: &str = "result";
     /// An HTTP status code (`200`, `404`, `413`).
     pub const STATUS: &str = "status";
+}
+
+/// The values of [`labels::PROTOCOL`], one per face a client reaches.
+pub mod protocols {
+    /// SMTP on port 25 (MX).
+    pub const SMTP: &str = "smtp";
+    /// SMTP submission on 587 and 465.
+    pub const SUBMISSION: &str = "submission";
+    pub const IMAP: &str = "imap";
+    pub const POP3: &str = "pop3";
+    pub const HTTP: &str = "http";
+    pub const HTTPS: &str = "https";
 }
 
 /// Connections accepted, by [`labels::PROTOCOL`]. Counted when admitted, before any greeting.

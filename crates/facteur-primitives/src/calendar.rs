@@ -1,0 +1,129 @@
+//! Time as mail writes it: unix seconds, civil dates of the proleptic Gregorian calendar, and RFC 5322
+//! date-times. Everything is UTC: a server has no business guessing a reader's zone.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Days from 0000-03-01 to 1970-01-01: the conversions count in 400-year eras of 146,097 days whose years
+/// start on 1 March, so the leap day falls last in a year and needs no special case.
+const EPOCH_SHIFT: i64 = 719_468;
+const DAYS_PER_ERA: i64 = 146_097;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A day of the proleptic Gregorian calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CivilDate {
+    pub year: i64,
+    /// 1 to 12.
+    pub month: u32,
+    /// 1 to 31.
+    pub day: u32,
+}
+
+impl CivilDate {
+    /// The date of a day counted from 1970-01-01 (negative before it).
+    pub fn from_days(days: i64) -> CivilDate {
+        let shifted = days + EPOCH_SHIFT;
+        let era = shifted.div_euclid(DAYS_PER_ERA);
+        let day_of_era = shifted.rem_euclid(DAYS_PER_ERA);
+        let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        // Both fit: day 1..=31, month 1..=12 by construction.
+        let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+        let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 } as u32;
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        CivilDate { year, month, day }
+    }
+
+    /// The date of a moment in unix seconds.
+    pub fn from_unix(unix_seconds: i64) -> CivilDate {
+        CivilDate::from_days(unix_seconds.div_euclid(SECONDS_PER_DAY))
+    }
+
+    /// `YYYYMMDD`, as DKIM selectors carry it.
+    pub fn compact(&self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days since 1970-01-01 of a civil date: the inverse of [`CivilDate::from_days`].
+pub fn days_from_civil(date: CivilDate) -> i64 {
+    let (month, day) = (i64::from(date.month), i64::from(date.day));
+    let year = if month <= 2 { date.year - 1 } else { date.year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * DAYS_PER_ERA + day_of_era - EPOCH_SHIFT
+}
+
+/// RFC 5322 §3.3 date-time in UTC: `Tue, 1 Jul 2025 12:34:56 +0000`.
+pub fn rfc5322_date(unix_seconds: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
+    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
+    let date = CivilDate::from_days(days);
+    // 1970-01-01 was a Thursday; rem_euclid keeps both indexes in range.
+    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(date.month - 1) as usize];
+    format!(
+        "{weekday}, {} {month} {} {:02}:{:02}:{:02} +0000",
+        date.day,
+        date.year,
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+/// Now, in unix seconds; 0 if the system clock is before 1970 (it never is on a machine that can do TLS).
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(year: i64, month: u32, day: u32) -> CivilDate {
+        CivilDate { year, month, day }
+    }
+
+    #[test]
+    fn known_days_have_their_dates() {
+        assert_eq!(CivilDate::from_days(0), date(1970, 1, 1));
+        assert_eq!(CivilDate::from_days(11_016), date(2000, 2, 29));
+        assert_eq!(CivilDate::from_days(11_017), date(2000, 3, 1));
+        assert_eq!(CivilDate::from_days(20_415), date(2025, 11, 23));
+        assert_eq!(CivilDate::from_days(-1), date(1969, 12, 31));
+        assert_eq!(CivilDate::from_unix(1_751_373_296), date(2025, 7, 1));
+    }
+
+    #[test]
+    fn days_and_dates_convert_both_ways_across_centuries() {
+        for days in (-800_000..800_000).step_by(997) {
+            assert_eq!(days_from_civil(CivilDate::from_days(days)), days, "day {days}");
+        }
+    }
+
+    #[test]
+    fn dates_are_formatted_as_rfc5322_utc() {
+        assert_eq!(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+        assert_eq!(rfc5322_date(1_751_373_296), "Tue, 1 Jul 2025 12:34:56 +0000");
+        assert_eq!(rfc5322_date(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 +0000");
+        assert_eq!(rfc5322_date(-1), "Wed, 31 Dec 1969 23:59:59 +0000");
+    }
+
+    #[test]
+    fn compact_dates_are_zero_padded() {
+        assert_eq!(date(2026, 3, 7).compact(), "20260307");
+    }
+
+    #[test]
+    fn now_is_after_this_code_was_written() {
+        assert!(unix_now() > 1_780_000_000);
+    }
+}

@@ -1,0 +1,20 @@
+//! The mail primitives every other Facteur crate agrees on, each written once:
+//!
+//! - what a domain name and an address look like (one syntax rule for the SMTP envelope, the store and the
+//!   web faces, so a name one accepts is never refused by another);
+//! - the calendar: unix seconds to civil dates and RFC 5322 date-times, and back;
+//! - the clock, in unix seconds;
+//! - the names of every exported metric, so each protocol records with the same ones.
+//!
+//! Deliberately not here: anything with I/O, a store, a socket or a configuration. This crate sits at the
+//! bottom of the graph and depends on no other Facteur crate.
+
+/// Domain names and `local@domain` addresses: the one syntax rule.
+pub mod address;
+/// Unix seconds, civil dates and RFC 5322 date-times.
+pub mod calendar;
+/// Every metric Facteur exports, with its label names.
+pub mod metrics;
+
+pub use address::{Address, AddressError, Domain, DomainName};
+pub use calendar::{CivilDate, days_from_civil, rfc5322_date, unix_now};
