@@ -2,7 +2,7 @@
 
 use crate::cache::{Caches, TtlCache};
 use crate::error::MailAuthError;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::TokioResolver;
 use mail_auth::{MX, MessageAuthenticator, Parameters, RecordSet, Txt};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -52,27 +52,26 @@ pub(crate) type CachedParameters<'x, P> = Parameters<
 >;
 
 impl Authenticator {
-    /// Builds the resolver. Fails only when the system resolver configuration cannot be read.
+    /// Builds its own resolver (see [`crate::dns_resolver`]). Fails only when the system resolver
+    /// configuration cannot be read.
     pub fn new(settings: AuthSettings) -> Result<Self, MailAuthError> {
-        let (config, mut options) = if settings.nameservers.is_empty() {
-            hickory_resolver::system_conf::read_system_conf().map_err(|err| MailAuthError::Resolver(err.to_string()))?
-        } else {
-            (override_config(&settings.nameservers), ResolverOpts::default())
-        };
-        options.timeout = settings.timeout;
-        let resolver =
-            MessageAuthenticator::new(config, options).map_err(|err| MailAuthError::Resolver(err.to_string()))?;
-        Ok(Self { resolver, caches: Caches::new(settings.cache_entries), authserv_id: settings.authserv_id })
+        let resolver = crate::dns_resolver(&settings.nameservers, settings.timeout)?;
+        Ok(Self::with_resolver(resolver, settings))
+    }
+
+    /// On the process's shared resolver; `settings.nameservers` and `settings.timeout` are then the
+    /// resolver's business, not read here.
+    pub fn with_resolver(resolver: TokioResolver, settings: AuthSettings) -> Self {
+        Self {
+            resolver: MessageAuthenticator(resolver),
+            caches: Caches::new(settings.cache_entries),
+            authserv_id: settings.authserv_id,
+        }
     }
 
     /// Our authserv-id (the hostname written into `Authentication-Results`).
     pub fn authserv_id(&self) -> &str {
         &self.authserv_id
-    }
-
-    /// The hickory resolver underneath, for other lookups (MX for outbound delivery) sharing its cache.
-    pub fn resolver(&self) -> &hickory_resolver::TokioResolver {
-        self.resolver.resolver()
     }
 
     pub(crate) fn parameters<P>(&self, params: P) -> CachedParameters<'_, P> {
@@ -83,23 +82,4 @@ impl Authenticator {
             .with_ipv6_cache(&self.caches.ipv6)
             .with_ptr_cache(&self.caches.ptr)
     }
-}
-
-/// One name server entry per address, each reachable over UDP and TCP on its own port (TCP matters
-/// for long DKIM keys, whose answers may be truncated over UDP).
-fn override_config(nameservers: &[SocketAddr]) -> ResolverConfig {
-    let servers = nameservers
-        .iter()
-        .map(|address| {
-            let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
-                .into_iter()
-                .map(|mut connection| {
-                    connection.port = address.port();
-                    connection
-                })
-                .collect();
-            NameServerConfig::new(address.ip(), true, connections)
-        })
-        .collect();
-    ResolverConfig::from_name_servers(servers)
 }

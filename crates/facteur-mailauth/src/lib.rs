@@ -15,6 +15,8 @@
 mod authenticator;
 /// Bounded TTL caches for parsed SPF/DKIM/DMARC records.
 mod cache;
+/// The process's one DNS resolver, shared with outbound delivery.
+mod dns;
 /// DNS records to publish, as zone-file text.
 mod dns_records;
 /// The crate's error type.
@@ -47,8 +49,11 @@ mod verify;
 pub mod testdns;
 
 pub use authenticator::{AuthSettings, Authenticator};
+pub use dns::dns_resolver;
 pub use dns_records::{RecordFacts, ServicePorts, dns_records};
 pub use error::MailAuthError;
+/// The resolver type [`dns_resolver`] builds, for crates that take it.
+pub use hickory_resolver::TokioResolver;
 pub use keys::{KeyInfo, KeyState, KeyStore};
 pub use outcome::AuthResult;
 pub use policy::{Disposition, FailAction, Policy};

@@ -1,7 +1,8 @@
 //! The envelope of one mail transaction (RFC 5321 §2.3.1): sender, recipients, and their ESMTP parameters.
 
+pub use facteur_delivery::{Destination, xtext_encode};
 use facteur_mailauth::SpfOutcome;
-use facteur_store::{Notify, Resolution, Ret};
+use facteur_store::{Notify, Ret};
 
 use crate::address::Mailbox;
 
@@ -29,16 +30,6 @@ impl ReversePath {
             ReversePath::Mailbox(mailbox) => mailbox.to_string(),
         }
     }
-}
-
-/// Where one accepted recipient's copy goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    /// One of our addresses, as the store resolved it at RCPT time: local accounts, and remote addresses
-    /// an alias forwards to.
-    Local(Resolution),
-    /// Another domain (authenticated submission only): the outbound queue.
-    Remote,
 }
 
 /// One accepted `RCPT TO`.
@@ -98,6 +89,25 @@ impl Envelope {
         self.body_type == BodyType::EightBitMime || self.smtputf8
     }
 
+    /// What delivery needs of this envelope: addresses as written, destinations as RCPT resolved them.
+    pub fn for_delivery(&self) -> facteur_delivery::Envelope {
+        facteur_delivery::Envelope {
+            return_path: self.sender.address(),
+            envid: self.envid.clone(),
+            ret: self.ret,
+            recipients: self
+                .recipients
+                .iter()
+                .map(|recipient| facteur_delivery::Recipient {
+                    address: recipient.mailbox.to_string(),
+                    destination: recipient.destination.clone(),
+                    notify: recipient.notify,
+                    orcpt: recipient.orcpt.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// Whether `mailbox` is already a recipient (compared as the store compares, case-insensitively).
     pub fn has_recipient(&self, mailbox: &Mailbox) -> bool {
         let wanted = mailbox.normalized();
@@ -105,28 +115,9 @@ impl Envelope {
     }
 }
 
-/// xtext (RFC 3461 §4): `+XX` for `+`, `=`, and octets outside `!`..`~`.
-pub fn xtext_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if (b'!'..=b'~').contains(&byte) && byte != b'+' && byte != b'=' {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("+{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xtext_encodes_plus_equals_and_non_printables() {
-        assert_eq!(xtext_encode("a+b=c d@x"), "a+2Bb+3Dc+20d@x");
-        assert_eq!(xtext_encode("é"), "+C3+A9");
-    }
 
     #[test]
     fn smtputf8_implies_8bit_content() {

@@ -4,17 +4,16 @@
 //! [`facteur_net::ConnectionHandler`].
 //!
 //! It parses commands with `smtp-proto`, keeps each session's state in an explicit state machine, decides
-//! relaying and sender ownership in one pure function each, reads DATA in a way SMTP smuggling cannot
-//! fool, adds trace headers, and answers `250` only once the store says the message is durable: local
-//! recipients get it in their INBOX at once, remote ones through the store's outbound queue.
+//! relaying in one pure function, reads DATA in a way SMTP smuggling cannot fool, adds trace headers, and
+//! answers `250` only once the store says the message is durable: local recipients get it in their INBOX at
+//! once, remote ones through the store's outbound queue.
 //!
-//! Deliberately not here: sockets, TLS set-up and connection limits (`facteur-net`), address resolution
-//! and storage (`facteur-store`, through `persist.rs` only), message parsing (`facteur-message`),
-//! password checks and SASL framing (`facteur-auth`). SPF, DKIM, DMARC and signing are `facteur-mailauth`'s:
-//! `sender_auth.rs` only calls them at MAIL FROM and end of DATA and acts on their decision.
-//!
-//! The [`outbound`] module works the other way: the delivery engine takes queued messages to other
-//! servers (MX routing, an SMTP client with opportunistic STARTTLS, retries, RFC 3464 reports).
+//! Deliberately not here: sockets, TLS set-up, connection limits and line reading (`facteur-net`), the login
+//! flow (`facteur-auth`), address resolution and storage (`facteur-store`), message parsing
+//! (`facteur-message`). What happens to an accepted message is `facteur-delivery`'s: its one persist path
+//! for MX mail, its submission path (sender ownership, DKIM signing, persist) for our users' mail, and its
+//! engine for the outbound queue. SPF, DKIM and DMARC checks are `facteur-mailauth`'s: `sender_auth.rs` only
+//! calls them at MAIL FROM and end of DATA and acts on their decision.
 
 /// Envelope addresses split and normalised for routing decisions.
 mod address;
@@ -24,17 +23,11 @@ mod body;
 mod commands;
 /// Sender, recipients and ESMTP parameters of one transaction.
 mod envelope;
-/// Outbound delivery: queue worker, routing, SMTP client, retries, delivery reports.
-pub mod outbound;
-/// THE sender ownership rule of the submission face.
-mod ownership;
-/// THE one place messages are written to the store.
-mod persist;
 /// THE relay decision.
 mod relay;
 /// Replies with RFC 3463 enhanced status codes.
 mod reply;
-/// SPF/DKIM/DMARC checks on the MX face, DKIM signing on submission.
+/// SPF/DKIM/DMARC checks on the MX face; the signer handed to submission.
 mod sender_auth;
 /// The `SmtpServer` the listener drives.
 mod server;

@@ -3,21 +3,20 @@
 //!
 //! The checks and the policy are `facteur-mailauth`'s; this module only asks at the right moments and turns
 //! its decision into an SMTP reply or a mailbox. Mail from our authenticated users is never checked (it is
-//! ours, and signed instead); mail from other servers is never signed.
+//! ours, and `facteur-delivery`'s submission path signs it instead); mail from other servers is never signed.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use facteur_delivery::Filing;
 use facteur_mailauth::{
-    AuthResult, Authenticator, Disposition, MailAuthError, Policy, SessionFacts, Signer, SpfIdentity, SpfOutcome,
-    Verdict, strip_forged_results,
+    AuthResult, Authenticator, Disposition, Policy, SessionFacts, Signer, SpfIdentity, SpfOutcome, Verdict,
+    strip_forged_results,
 };
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::envelope::{Envelope, ReversePath};
-use crate::ownership::from_header_addresses;
-use crate::persist::Filing;
 use crate::reply::Reply;
 use crate::session::Session;
 use crate::settings::Face;
@@ -115,45 +114,6 @@ impl Session<'_> {
         Ok(Checked { content, authentication_results: Some(verdict.authentication_results()), filing })
     }
 
-    /// `content` with our DKIM signature(s) prepended, for the domain of its `From:` (else of the envelope
-    /// sender). Submission already holds both to addresses the user owns, so the domain is ours. Without a
-    /// key the message goes out unsigned: refusing our own user's mail would help nobody.
-    pub(crate) async fn sign_outbound(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Vec<u8>, Reply> {
-        let Some(signer) = self.server.sender_auth.signer.clone() else {
-            return Ok(content);
-        };
-        let Some(domain) = signing_domain(envelope, &content) else {
-            warn!("message has no sender domain to sign for; sending it unsigned");
-            return Ok(content);
-        };
-        // Hashing the body and the RSA signature are CPU work proportional to the message: off the async threads.
-        let signed = tokio::task::spawn_blocking(move || {
-            let signatures = signer.sign(&domain, &content);
-            (domain, content, signatures)
-        })
-        .await;
-        match signed {
-            Ok((_, content, Ok(signatures))) => {
-                let mut signed = signatures.into_bytes();
-                signed.extend_from_slice(&content);
-                Ok(signed)
-            }
-            Ok((domain, content, Err(MailAuthError::NoActiveKey { .. }))) => {
-                warn!(%domain, "no active DKIM key for the sender's domain; sending unsigned (see `facteur dkim`)");
-                Ok(content)
-            }
-            Ok((domain, content, Err(error))) => {
-                warn!(%domain, %error, "DKIM signing failed; sending unsigned");
-                Ok(content)
-            }
-            Err(error) => {
-                // The task failed and took the content with it: the client must send it again.
-                warn!(%error, "DKIM signing task failed");
-                Err(Reply::local_error())
-            }
-        }
-    }
-
     fn inbound_checks(&self) -> Option<&InboundChecks> {
         if self.server.settings.face != Face::Mx {
             return None;
@@ -168,12 +128,6 @@ impl Session<'_> {
     fn client_ip(&self) -> IpAddr {
         self.connection.peer_addr().ip()
     }
-}
-
-/// The From: domain, else the envelope sender's: the identity DMARC will align the signature with.
-fn signing_domain(envelope: &Envelope, content: &[u8]) -> Option<String> {
-    let from = from_header_addresses(content).into_iter().find_map(|address| domain_of(&address));
-    from.or_else(|| domain_of(&envelope.sender.address()))
 }
 
 fn domain_of(address: &str) -> Option<String> {

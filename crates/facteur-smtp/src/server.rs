@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
+use facteur_delivery::Submission;
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
@@ -22,6 +23,8 @@ pub struct SmtpServer {
     pub(crate) login: Login,
     /// Checks on inbound mail and signing of submitted mail; off unless [`SmtpServer::with_sender_auth`].
     pub(crate) sender_auth: SenderAuth,
+    /// The one submission path (ownership, signing, persist), shared with every face that sends for a user.
+    pub(crate) submission: Submission,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -38,6 +41,7 @@ impl SmtpServer {
         SmtpServer {
             settings,
             login: Login::new(Arc::clone(&store), throttle),
+            submission: Submission::new(Arc::clone(&store), None),
             store,
             sender_auth: SenderAuth::default(),
         }
@@ -45,6 +49,7 @@ impl SmtpServer {
 
     /// Turns on SPF/DKIM/DMARC checks (MX face) and DKIM signing (submission face) as `sender_auth` says.
     pub fn with_sender_auth(mut self, sender_auth: SenderAuth) -> SmtpServer {
+        self.submission = Submission::new(Arc::clone(&self.store), sender_auth.signer.clone());
         self.sender_auth = sender_auth;
         self
     }

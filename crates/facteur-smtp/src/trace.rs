@@ -7,8 +7,6 @@ use std::net::IpAddr;
 use facteur_primitives::rfc5322_date;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::envelope::ReversePath;
-
 /// Names one accepted transaction in `Received: … id`, in the `250` reply and in logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionId(String);
@@ -74,11 +72,6 @@ pub fn received_header(facts: &ReceivedFacts<'_>) -> String {
     )
 }
 
-/// `Return-Path: <sender>` (RFC 5321 §4.4), added only at final delivery.
-pub fn return_path_header(sender: &ReversePath) -> String {
-    format!("Return-Path: {}\r\n", sender.bracketed())
-}
-
 /// RFC 5321 §4.1.3 address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]`.
 fn address_literal(ip: IpAddr) -> String {
     match ip {
@@ -140,11 +133,6 @@ mod tests {
         assert_eq!(sanitize_helo("evil);\r\nX-Injected: yes"), "evil____X-Injected:_yes");
         assert_eq!(sanitize_helo(""), "unknown");
         assert_eq!(address_literal("2001:db8::1".parse().unwrap()), "[IPv6:2001:db8::1]");
-    }
-
-    #[test]
-    fn return_path_shows_the_null_sender_as_empty_brackets() {
-        assert_eq!(return_path_header(&ReversePath::Null), "Return-Path: <>\r\n");
     }
 
     #[test]

@@ -6,29 +6,33 @@ use std::time::Duration;
 
 use facteur_auth::LoginThrottle;
 use facteur_config::{AuthFailAction, Config, Protocol};
-use facteur_mailauth::{AuthSettings, Authenticator, FailAction, KeyStore, MailAuthError, Policy, Signer};
+use facteur_mailauth::{
+    AuthSettings, Authenticator, FailAction, KeyStore, MailAuthError, Policy, Signer, TokioResolver, dns_resolver,
+};
 use facteur_net::ConnectionHandler;
 use facteur_store::Store;
 
 /// What every protocol engine shares: the store, one login throttle (so that failures on IMAP slow down
-/// guesses on submission too), and the sender authentication of every SMTP listener (one resolver and its
-/// caches, one signer and its loaded keys).
+/// guesses on submission too), one DNS resolver (sender authentication and outbound delivery share its
+/// cache), and the sender authentication of every SMTP listener (its caches, one signer and its loaded keys).
 pub struct Engines {
     config: Config,
     /// Where relative file names of the configuration (the smarthost's password and CA files) start.
     data_dir: std::path::PathBuf,
     store: Arc<dyn Store>,
     throttle: Arc<LoginThrottle>,
+    resolver: TokioResolver,
     sender_auth: facteur_smtp::SenderAuth,
 }
 
 impl Engines {
-    /// Fails only when inbound checks are on and the system resolver configuration cannot be read.
+    /// Fails only when the system resolver configuration cannot be read.
     pub fn new(config: &Config, store: Arc<dyn Store>, dkim_dir: &Path) -> Result<Engines, MailAuthError> {
-        let sender_auth = sender_auth(config, dkim_dir)?;
+        let resolver = dns_resolver(&config.dns.nameservers, query_timeout(config))?;
+        let sender_auth = sender_auth(config, dkim_dir, &resolver);
         let data_dir = dkim_dir.parent().unwrap_or(dkim_dir).to_path_buf();
         let throttle = Arc::new(LoginThrottle::default());
-        Ok(Engines { config: config.clone(), data_dir, store, throttle, sender_auth })
+        Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth })
     }
 
     /// The handler for listeners speaking `protocol`; `None` for `http`, which `facteur-http` serves itself
@@ -44,26 +48,25 @@ impl Engines {
     }
 
     /// The outbound delivery engine, configured from `[server]`, `[dns]`, `[relay]` and `[queue]`.
-    pub fn outbound(&self) -> Result<Arc<facteur_smtp::outbound::DeliveryEngine>, facteur_smtp::outbound::EngineError> {
-        let mut settings = facteur_smtp::outbound::OutboundSettings::new(&self.config.server.hostname);
+    pub fn outbound(&self) -> Result<Arc<facteur_delivery::DeliveryEngine>, facteur_delivery::EngineError> {
+        let mut settings = facteur_delivery::OutboundSettings::new(&self.config.server.hostname);
         settings.routes = self.config.relay.routes.clone();
         settings.mx_port = self.config.relay.mx_port;
-        settings.nameservers = self.config.dns.nameservers.clone();
         settings.lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         settings.delay_warning = Duration::from_secs(self.config.queue.delay_warning_secs);
-        settings.schedule = facteur_smtp::outbound::RetrySchedule {
+        settings.schedule = facteur_delivery::RetrySchedule {
             first: Duration::from_secs(self.config.queue.retry_first_secs.max(1)),
             cap: Duration::from_secs(self.config.queue.retry_max_secs.max(1)),
         };
         settings.max_parallel = self.config.queue.max_parallel.max(1);
         settings.max_per_domain = self.config.queue.max_per_domain.max(1);
         settings.smarthost = self.smarthost()?;
-        facteur_smtp::outbound::DeliveryEngine::new(settings, Arc::clone(&self.store))
+        facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())
     }
 
     /// `[relay] smarthost…`, with the password read from its file and the CA file loaded.
-    fn smarthost(&self) -> Result<Option<facteur_smtp::outbound::Smarthost>, facteur_smtp::outbound::EngineError> {
-        use facteur_smtp::outbound::{EngineError, Smarthost, SmarthostTls, verifying_client_config};
+    fn smarthost(&self) -> Result<Option<facteur_delivery::Smarthost>, facteur_delivery::EngineError> {
+        use facteur_delivery::{EngineError, Smarthost, SmarthostTls, verifying_client_config};
         let relay = &self.config.relay;
         let Some((host, port)) = relay.smarthost.rsplit_once(':') else { return Ok(None) };
         let port =
@@ -124,27 +127,30 @@ impl Engines {
     }
 }
 
-/// `[mail_auth]`: the resolver (over `[dns] nameservers`) for inbound checks, the signer over `dkim_dir`.
-fn sender_auth(config: &Config, dkim_dir: &Path) -> Result<facteur_smtp::SenderAuth, MailAuthError> {
+/// One DNS query's time limit: hickory's 5 s, less when `[mail_auth] check_timeout_secs` is shorter, so that
+/// one query may not use up a check's whole budget and there is room for hickory's retry.
+fn query_timeout(config: &Config) -> Duration {
+    Duration::from_secs(5).min(Duration::from_secs(config.mail_auth.check_timeout_secs))
+}
+
+/// `[mail_auth]`: the inbound checks on the shared resolver, the signer over `dkim_dir`.
+fn sender_auth(config: &Config, dkim_dir: &Path, resolver: &TokioResolver) -> facteur_smtp::SenderAuth {
     let mail_auth = &config.mail_auth;
     let inbound = if mail_auth.verify_inbound {
-        let mut settings = AuthSettings::new(&config.server.hostname);
-        settings.nameservers = config.dns.nameservers.clone();
+        let settings = AuthSettings::new(&config.server.hostname);
         let timeout = Duration::from_secs(mail_auth.check_timeout_secs);
-        // One query may not use up the whole budget: leave room for hickory's retry.
-        settings.timeout = settings.timeout.min(timeout);
         let policy = Policy {
             dmarc_reject: fail_action(mail_auth.dmarc_reject),
             dmarc_quarantine: fail_action(mail_auth.dmarc_quarantine),
             spf_fail_without_dmarc: fail_action(mail_auth.spf_fail_without_dmarc),
         };
-        let authenticator = Arc::new(Authenticator::new(settings)?);
+        let authenticator = Arc::new(Authenticator::with_resolver(resolver.clone(), settings));
         Some(facteur_smtp::InboundChecks { authenticator, policy, timeout })
     } else {
         None
     };
     let signer = mail_auth.sign_outbound.then(|| Arc::new(Signer::new(KeyStore::new(dkim_dir))));
-    Ok(facteur_smtp::SenderAuth { inbound, signer })
+    facteur_smtp::SenderAuth { inbound, signer }
 }
 
 fn fail_action(action: AuthFailAction) -> FailAction {

@@ -2,19 +2,16 @@
 //! sender check of `From:` and DKIM signing on submission, SPF/DKIM/DMARC checks on MX, trace headers,
 //! persistence, the one final reply.
 
+use facteur_delivery::{AcceptedMessage, PersistError, Persisted, SubmitError, Submitted, persist};
 use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
 
 use facteur_net::Line;
 use tracing::{info, warn};
 
-use crate::address::Mailbox;
 use crate::body::{DataLine, DataReader, MessageBody, too_big};
 use crate::envelope::Envelope;
-use crate::ownership::from_header_addresses;
-use crate::persist::{AcceptedMessage, Filing, PersistError, persist};
 use crate::reply::Reply;
-use crate::sender_auth::Checked;
 use crate::session::{DATA_LINE_MAX, Ending, Handled, Session};
 use crate::settings::Face;
 use crate::trace::{ReceivedFacts, TransactionId, received_header};
@@ -98,10 +95,6 @@ impl Session<'_> {
             info!(code = refusal.code, status = refusal.status, size = body.size(), "message refused");
             return refusal;
         }
-        let checked = match self.authenticate(&envelope, body.into_bytes()).await {
-            Ok(checked) => checked,
-            Err(refusal) => return refusal,
-        };
         let id = TransactionId::generate();
         let now = unix_now();
         let settings = &self.server.settings;
@@ -118,57 +111,86 @@ impl Session<'_> {
             now,
         });
         let expires_at = now.saturating_add(i64::try_from(settings.queue_lifetime.as_secs()).unwrap_or(i64::MAX));
-        let size = checked.content.len();
+        let size = body.size();
         let sender = envelope.sender.bracketed();
         let recipients = envelope.recipients.len();
+        let content = body.into_bytes();
+        let stored = match settings.face {
+            Face::Submission => self.submit(&envelope, received, content, now, expires_at).await,
+            Face::Mx => self.receive(&envelope, received, content, now, expires_at).await,
+        };
+        match stored {
+            Ok(persisted) => {
+                info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = persisted.queued.map_or(0, |q| q.0), "message accepted");
+                let protocol = self.server.settings.face.metric_label();
+                metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
+                Reply::new(250, "2.0.0", format!("OK queued as {id}"))
+            }
+            Err(refusal) => {
+                info!(%id, code = refusal.code, status = refusal.status, "message not accepted");
+                refusal
+            }
+        }
+    }
+
+    /// MX: SPF/DKIM/DMARC and the receiving policy decide, then the one persist path.
+    async fn receive(
+        &self,
+        envelope: &Envelope,
+        received: String,
+        content: Vec<u8>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<Persisted, Reply> {
+        let checked = self.check_inbound(envelope, content).await?;
         let message = AcceptedMessage {
-            envelope,
-            authentication_results: checked.authentication_results,
-            received,
+            envelope: envelope.for_delivery(),
+            trace: format!("{}{received}", checked.authentication_results.unwrap_or_default()),
             content: checked.content,
             filing: checked.filing,
             now,
             expires_at,
         };
-        match persist(&self.server.store, message).await {
-            Ok(persisted) => {
-                info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = ?persisted.queued.map(|q| q.0), "message accepted");
-                let protocol = self.server.settings.face.metric_label();
-                metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
-                Reply::new(250, "2.0.0", format!("OK queued as {id}"))
-            }
-            Err(PersistError::OverQuota { address }) => {
-                info!(%id, %address, "message refused: mailbox over quota");
+        persist(&self.server.store, message).await.map_err(|error| match error {
+            PersistError::OverQuota { address, .. } => {
+                info!(%address, "message refused: mailbox over quota");
                 Reply::new(552, "5.2.2", "Mailbox full")
             }
-            Err(error) => {
-                warn!(%id, %error, "message could not be stored");
+            error => {
+                warn!(%error, "message could not be stored");
                 Reply::local_error()
             }
-        }
+        })
     }
 
-    /// Submission: the `From:` rule, then our DKIM signature. MX: SPF/DKIM/DMARC and the receiving policy.
-    async fn authenticate(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Checked, Reply> {
-        match self.server.settings.face {
-            Face::Submission => {
-                self.check_from_header(&content).await?;
-                let content = self.sign_outbound(envelope, content).await?;
-                Ok(Checked { content, authentication_results: None, filing: Filing::Inbox })
+    /// Submission: the one submission path of `facteur-delivery` (ownership of the sender and `From:`, our
+    /// DKIM signature, persist); only the replies are SMTP's.
+    async fn submit(
+        &self,
+        envelope: &Envelope,
+        received: String,
+        content: Vec<u8>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<Persisted, Reply> {
+        let Some(account) = &self.state.authenticated else {
+            return Err(Reply::new(530, "5.7.0", "Authentication required"));
+        };
+        let message = Submitted { envelope: envelope.for_delivery(), trace: received, content, now, expires_at };
+        self.server.submission.submit(account, message).await.map_err(|error| match error {
+            SubmitError::NotOwned { address, from_header } => {
+                warn!(user = %account.address, %address, from_header, "refused a sender address the user does not own");
+                let what = if from_header { "From: header address" } else { "Sender address" };
+                Reply::new(553, "5.7.1", format!("{what} not owned by the authenticated user"))
             }
-            Face::Mx => self.check_inbound(envelope, content).await,
-        }
-    }
-
-    /// RFC 6409 §8: the MSA may hold `From:` to the authenticated identity; every From address must pass
-    /// the same ownership rule as the envelope sender.
-    async fn check_from_header(&self, content: &[u8]) -> Result<(), Reply> {
-        for address in from_header_addresses(content) {
-            let Ok(mailbox) = Mailbox::parse(&address) else {
-                return Err(Reply::new(553, "5.7.1", "From: header address not owned by the authenticated user"));
-            };
-            self.check_ownership(&mailbox, "From: header address").await?;
-        }
-        Ok(())
+            SubmitError::OverQuota { address } => {
+                info!(%address, "message refused: mailbox over quota");
+                Reply::new(552, "5.2.2", "Mailbox full")
+            }
+            error => {
+                warn!(%error, "message could not be stored");
+                Reply::local_error()
+            }
+        })
     }
 }

@@ -13,7 +13,6 @@ use tracing::warn;
 use crate::address::Mailbox;
 use crate::body::too_big;
 use crate::envelope::{BodyType, Envelope, ReversePath, xtext_encode};
-use crate::ownership::account_owns;
 use crate::reply::Reply;
 use crate::session::Session;
 use crate::settings::Face;
@@ -79,12 +78,12 @@ impl Session<'_> {
         Ok(ReversePath::Mailbox(mailbox))
     }
 
-    /// `553 5.7.1` unless the authenticated account owns `address` (see `ownership.rs`).
+    /// `553 5.7.1` unless the authenticated account owns `address` (the submission path's rule, asked early).
     pub(crate) async fn check_ownership(&self, address: &Mailbox, what: &str) -> Result<(), Reply> {
         let Some(account) = &self.state.authenticated else {
             return Err(Reply::new(530, "5.7.0", "Authentication required"));
         };
-        match account_owns(self.server.store.as_ref(), account, address).await {
+        match self.server.submission.may_send_as(account, address).await {
             Ok(true) => Ok(()),
             Ok(false) => {
                 warn!(user = %account.address, address = %address, "refused a sender address the user does not own");

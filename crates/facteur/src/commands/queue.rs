@@ -2,12 +2,12 @@
 //!
 //! The running server's delivery engine reads the queue from the store every second, so what these commands
 //! change takes effect without a restart. Last replies are shown with a short plain-language explanation of
-//! their class (`facteur_smtp::outbound::explain_reply`).
+//! their class (`facteur_delivery::explain_reply`).
 
 use facteur_primitives::unix_now;
 use std::sync::Arc;
 
-use facteur_smtp::outbound::explain_reply;
+use facteur_delivery::explain_reply;
 use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
 
 use crate::cli::{QueueCommand, QueueTarget};

@@ -7,12 +7,9 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig};
-use hickory_resolver::net::NetError;
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 
-use super::reply::Verdict;
+use crate::reply::Verdict;
 
 /// One server to try, with every address it has, in the order to try them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,22 +77,11 @@ pub struct Router {
 }
 
 impl Router {
-    /// `nameservers` empty means the system's resolver configuration.
-    pub fn new(
-        nameservers: &[SocketAddr],
-        routes: BTreeMap<String, String>,
-        our_hostname: &str,
-        mx_port: u16,
-    ) -> Result<Router, NetError> {
-        let provider = TokioRuntimeProvider::default();
-        let mut builder = if nameservers.is_empty() {
-            TokioResolver::builder(provider)?
-        } else {
-            TokioResolver::builder_with_config(resolver_config(nameservers), provider)
-        };
-        builder.options_mut().ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+    /// On the process's shared resolver (`facteur_mailauth::dns_resolver`), which asks for both address
+    /// families.
+    pub fn new(resolver: TokioResolver, routes: BTreeMap<String, String>, our_hostname: &str, mx_port: u16) -> Router {
         let routes = routes.into_iter().map(|(domain, hop)| (domain.to_ascii_lowercase(), hop)).collect();
-        Ok(Router { resolver: builder.build()?, routes, our_hostname: normalise(our_hostname), mx_port })
+        Router { resolver, routes, our_hostname: normalise(our_hostname), mx_port }
     }
 
     /// The servers to try for `domain`, in order.
@@ -166,20 +152,6 @@ impl Router {
             Err(error) => Err(RouteError::Dns { name: host.to_owned(), reason: error.to_string() }),
         }
     }
-}
-
-fn resolver_config(nameservers: &[SocketAddr]) -> ResolverConfig {
-    let servers = nameservers
-        .iter()
-        .map(|address| {
-            let mut udp = ConnectionConfig::udp();
-            udp.port = address.port();
-            let mut tcp = ConnectionConfig::tcp();
-            tcp.port = address.port();
-            NameServerConfig::new(address.ip(), true, vec![udp, tcp])
-        })
-        .collect();
-    ResolverConfig::from_name_servers(servers)
 }
 
 /// `host:port`, `[v6]:port` or a bare host (port 25).

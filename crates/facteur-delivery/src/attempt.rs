@@ -11,11 +11,11 @@ use facteur_primitives::metrics as metric;
 use facteur_store::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError};
 use tracing::{debug, info};
 
-use super::client::{self, Outcome, Outgoing};
-use super::dsn::Action;
-use super::engine::{DeliveryEngine, is_settled};
-use super::reply::Verdict;
-use super::report::{Notice, send_reports};
+use crate::client::{self, Outcome, Outgoing};
+use crate::dsn::Action;
+use crate::engine::{DeliveryEngine, is_settled};
+use crate::reply::Verdict;
+use crate::report::{Notice, send_reports};
 
 /// Works on `entry` at `now`; see the module documentation.
 pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -> Result<(), StoreError> {

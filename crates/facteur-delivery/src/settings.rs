@@ -1,11 +1,10 @@
 //! What the delivery engine can be told, with defaults that suit a real server.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::schedule::RetrySchedule;
-use super::smarthost::Smarthost;
+use crate::schedule::RetrySchedule;
+use crate::smarthost::Smarthost;
 
 #[derive(Debug, Clone)]
 pub struct OutboundSettings {
@@ -13,8 +12,6 @@ pub struct OutboundSettings {
     pub hostname: String,
     /// Static next hops, domain → `host:port` (`[relay.routes]`), tried before DNS.
     pub routes: BTreeMap<String, String>,
-    /// DNS servers to ask; empty means the system's configuration.
-    pub nameservers: Vec<SocketAddr>,
     /// The port of MX hosts: 25, except in tests that point DNS at loopback servers.
     pub mx_port: u16,
     pub schedule: RetrySchedule,
@@ -44,7 +41,6 @@ impl OutboundSettings {
         OutboundSettings {
             hostname: hostname.to_owned(),
             routes: BTreeMap::new(),
-            nameservers: Vec::new(),
             mx_port: 25,
             schedule: RetrySchedule::default(),
             lifetime: Duration::from_secs(5 * 24 * 3600),

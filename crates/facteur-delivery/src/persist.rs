@@ -1,7 +1,8 @@
-//! Making an accepted message durable: THE one place the SMTP server writes messages to the store. The store
-//! decides where the bytes go (small messages inside the group-committed transaction, large ones as files).
+//! Making an accepted message durable: THE one place messages are written to the store, whoever accepted them
+//! (an SMTP session, a submission, a delivery report of ours). The store decides where the bytes go (small
+//! messages inside the group-committed transaction, large ones as files).
 //!
-//! Local recipients share one blob (`Return-Path:` + `Authentication-Results:` + `Received:` + content)
+//! Local recipients share one blob (`Return-Path:` + the trace fields + content)
 //! delivered in one transaction, a fresh UID in each INBOX (or Junk mailbox); the store notifies the change
 //! bus. Remote recipients (submission, and alias forwards) share another blob without `Return-Path:` (RFC
 //! 5321 §4.4: only the final delivery adds it), queued with their DSN parameters.
@@ -20,17 +21,15 @@ use facteur_store::{
 };
 use tracing::warn;
 
-use crate::envelope::{Destination, Envelope, xtext_encode};
-use crate::trace::return_path_header;
+use crate::envelope::{Destination, Envelope, return_path_header, xtext_encode};
 
-/// One message the session has accepted and now wants stored.
+/// One accepted message, to be stored.
 #[derive(Debug)]
 pub struct AcceptedMessage {
     pub envelope: Envelope,
-    /// Our `Authentication-Results:` field (MX face, checks on), on every copy, above `Received:`.
-    pub authentication_results: Option<String>,
-    /// The `Received:` line, on every copy.
-    pub received: String,
+    /// Header fields put on every copy, above the content: our `Authentication-Results:` (if the checks
+    /// ran) above our `Received:`. Empty for a report of ours.
+    pub trace: String,
     /// The message as the client sent it (dot-unstuffed), less forged results, plus our DKIM signatures.
     pub content: Vec<u8>,
     /// Which mailbox local copies go to.
@@ -63,7 +62,7 @@ pub struct Persisted {
 pub enum PersistError {
     /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
     #[error("{address} is over quota")]
-    OverQuota { address: String },
+    OverQuota { address: String, source: StoreError },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("storage task failed: {0}")]
@@ -78,10 +77,10 @@ pub enum PersistError {
 pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result<Persisted, PersistError> {
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
-    let trace = format!("{}{}", message.authentication_results.as_deref().unwrap_or(""), message.received);
+    let trace = message.trace;
     let mut persisted = Persisted { local_copies: 0, junk: message.filing == Filing::Junk, queued: None };
     if !accounts.is_empty() {
-        let mut copy = return_path_header(&message.envelope.sender).into_bytes();
+        let mut copy = return_path_header(&message.envelope.return_path).into_bytes();
         copy.reserve(trace.len() + message.content.len());
         copy.extend_from_slice(trace.as_bytes());
         copy.extend_from_slice(&message.content);
@@ -89,7 +88,9 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         let targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
         let delivered =
             store.deliver_content(content, summary, message.now, targets).await.map_err(|error| match error {
-                StoreError::QuotaExceeded { address, .. } => PersistError::OverQuota { address },
+                StoreError::QuotaExceeded { ref address, .. } => {
+                    PersistError::OverQuota { address: address.clone(), source: error }
+                }
                 other => PersistError::Store(other),
             })?;
         persisted.local_copies = delivered.len();
@@ -99,7 +100,7 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         copy.extend_from_slice(&message.content);
         let envelope = &message.envelope;
         let queued = QueuedEnvelope {
-            return_path: envelope.sender.address(),
+            return_path: envelope.return_path.clone(),
             envid: envelope.envid.clone(),
             ret: envelope.ret,
             expires_at: message.expires_at,
@@ -174,12 +175,10 @@ fn remote_recipients(envelope: &Envelope) -> Vec<QueuedRecipient> {
     };
     for recipient in &envelope.recipients {
         match &recipient.destination {
-            Destination::Remote => add(recipient.mailbox.to_string(), recipient.orcpt.clone(), recipient.notify),
+            Destination::Remote => add(recipient.address.clone(), recipient.orcpt.clone(), recipient.notify),
             Destination::Local(resolution) => {
-                let orcpt = recipient
-                    .orcpt
-                    .clone()
-                    .or_else(|| Some(format!("rfc822;{}", xtext_encode(&recipient.mailbox.to_string()))));
+                let orcpt =
+                    recipient.orcpt.clone().or_else(|| Some(format!("rfc822;{}", xtext_encode(&recipient.address))));
                 for forward in &resolution.forwards {
                     add(forward.clone(), orcpt.clone(), recipient.notify);
                 }
@@ -194,16 +193,19 @@ mod tests {
     use facteur_store::Resolution;
 
     use super::*;
-    use crate::address::Mailbox;
-    use crate::envelope::{Recipient, ReversePath};
+    use crate::envelope::Recipient;
 
     fn recipient(address: &str, destination: Destination) -> Recipient {
-        Recipient { mailbox: Mailbox::parse(address).unwrap(), destination, notify: Notify::default(), orcpt: None }
+        Recipient { address: address.to_owned(), destination, notify: Notify::default(), orcpt: None }
+    }
+
+    fn null_sender() -> Envelope {
+        Envelope { return_path: String::new(), envid: None, ret: None, recipients: Vec::new() }
     }
 
     #[test]
     fn accounts_reached_by_several_addresses_get_one_copy() {
-        let mut envelope = Envelope::new(ReversePath::Null);
+        let mut envelope = null_sender();
         let alice = Resolution { accounts: vec![AccountId(1)], forwards: vec![] };
         let team = Resolution { accounts: vec![AccountId(1), AccountId(2)], forwards: vec![] };
         envelope.recipients.push(recipient("alice@example.com", Destination::Local(alice)));
@@ -213,7 +215,7 @@ mod tests {
 
     #[test]
     fn alias_forwards_are_queued_with_the_original_recipient_as_orcpt() {
-        let mut envelope = Envelope::new(ReversePath::Null);
+        let mut envelope = null_sender();
         let forwarding = Resolution { accounts: vec![], forwards: vec!["carol@other.net".into()] };
         envelope.recipients.push(recipient("carol@example.com", Destination::Local(forwarding)));
         envelope.recipients.push(recipient("dave@remote.org", Destination::Remote));

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::client::OpenSession;
+use crate::client::OpenSession;
 
 /// Idle sessions kept per server address.
 const IDLE_PER_ADDRESS: usize = 4;

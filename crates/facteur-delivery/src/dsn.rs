@@ -14,7 +14,7 @@ use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use mail_builder::mime::{BodyPart, MimePart};
 
-use super::reply::enhanced_status;
+use crate::reply::enhanced_status;
 use facteur_primitives::rfc5322_date;
 
 /// RFC 3464 §2.3.3 `Action`.

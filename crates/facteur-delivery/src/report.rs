@@ -3,14 +3,13 @@
 //! resolves the address, as for any local delivery); anyone else gets it through the queue, from the null
 //! reverse-path, so that a report that cannot be delivered is dropped instead of bouncing again.
 
-use std::sync::Arc;
-
-use facteur_message::ingest;
-use facteur_store::{DeliveryTarget, Notify, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedRecipient, StoreError};
+use facteur_store::{Notify, QueueEntry, QueueRecipient, StoreError};
 use tracing::info;
 
-use super::dsn::{Action, Report, ReportedRecipient, build_report};
-use super::engine::DeliveryEngine;
+use crate::dsn::{Action, Report, ReportedRecipient, build_report};
+use crate::engine::DeliveryEngine;
+use crate::envelope::{Destination, Envelope, Recipient};
+use crate::persist::{AcceptedMessage, Filing, PersistError, persist};
 
 /// One recipient to report on.
 #[derive(Debug, Clone)]
@@ -60,34 +59,27 @@ pub async fn send_reports(
     Ok(())
 }
 
+/// Through the one persist path, like any message: from the null reverse-path, to a local sender's INBOX or
+/// through the queue, never asking for a report on the report (RFC 3461 §4.1: NOTIFY=NEVER).
 async fn deliver_report(engine: &DeliveryEngine, to: &str, report: Vec<u8>, now: i64) -> Result<(), StoreError> {
-    let store = &engine.store;
-    let resolution = store.resolve_recipient(to).await?;
-    let (accounts, forwards) = match resolution {
-        Some(resolution) => (resolution.accounts, resolution.forwards),
-        None => (Vec::new(), vec![to.to_owned()]),
+    let destination = match engine.store.resolve_recipient(to).await? {
+        Some(resolution) => Destination::Local(resolution),
+        None => Destination::Remote,
     };
-    if !accounts.is_empty() {
-        // RFC 5321 §4.4: the final delivery records the (null) reverse-path.
-        let mut copy = b"Return-Path: <>\r\n".to_vec();
-        copy.extend_from_slice(&report);
-        let summary = ingest(&copy).to_bytes();
-        let targets = accounts.into_iter().map(DeliveryTarget::inbox).collect();
-        store.deliver_content(Arc::from(copy), summary, now, targets).await?;
+    let recipient = Recipient { address: to.to_owned(), destination, notify: Notify::NEVER, orcpt: None };
+    let message = AcceptedMessage {
+        envelope: Envelope { return_path: String::new(), envid: None, ret: None, recipients: vec![recipient] },
+        trace: String::new(),
+        content: report,
+        filing: Filing::Inbox,
+        now,
+        expires_at: now.saturating_add(engine.settings.lifetime.as_secs() as i64),
+    };
+    match persist(&engine.store, message).await {
+        Ok(_) => Ok(()),
+        Err(PersistError::Store(error)) => Err(error),
+        // A full mailbox: the attempt is not recorded, so the report is tried again with it.
+        Err(PersistError::OverQuota { source, .. }) => Err(source),
+        Err(PersistError::Task(error)) => Err(StoreError::Corrupt(format!("report task failed: {error}"))),
     }
-    if !forwards.is_empty() {
-        let lifetime = engine.settings.lifetime.as_secs() as i64;
-        let envelope = QueuedEnvelope {
-            return_path: String::new(),
-            envid: None,
-            ret: None,
-            expires_at: now.saturating_add(lifetime),
-            recipients: forwards
-                .into_iter()
-                .map(|address| QueuedRecipient { address, orcpt: None, notify: Notify::NEVER })
-                .collect(),
-        };
-        store.enqueue_content(Arc::from(report), envelope).await?;
-    }
-    Ok(())
 }

@@ -12,27 +12,26 @@ use std::time::Duration;
 
 use facteur_primitives::unix_now;
 
+use facteur_mailauth::TokioResolver;
 use facteur_net::ShutdownSignal;
 use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use super::attempt::work_on;
-use super::client::ClientSettings;
-use super::domains::DomainLimits;
-use super::pool::SessionPool;
-use super::route::Router;
-use super::settings::OutboundSettings;
-use super::tls::opportunistic_client_config;
+use crate::attempt::work_on;
+use crate::client::ClientSettings;
+use crate::domains::DomainLimits;
+use crate::pool::SessionPool;
+use crate::route::Router;
+use crate::settings::OutboundSettings;
+use crate::tls::opportunistic_client_config;
 
 /// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("outbound: DNS resolver: {0}")]
-    Resolver(String),
     #[error("outbound: TLS client configuration: {0}")]
     Tls(#[from] rustls::Error),
     #[error("outbound: {0}")]
@@ -41,20 +40,24 @@ pub enum EngineError {
 
 /// Works the outbound queue; see the module documentation.
 pub struct DeliveryEngine {
-    pub(super) store: Arc<dyn Store>,
-    pub(super) settings: OutboundSettings,
-    pub(super) router: Router,
-    pub(super) client: ClientSettings,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) settings: OutboundSettings,
+    pub(crate) router: Router,
+    pub(crate) client: ClientSettings,
     in_flight: Mutex<HashSet<QueueId>>,
     permits: Arc<Semaphore>,
-    pub(super) domains: DomainLimits,
-    pub(super) sessions: SessionPool,
+    pub(crate) domains: DomainLimits,
+    pub(crate) sessions: SessionPool,
 }
 
 impl DeliveryEngine {
-    pub fn new(settings: OutboundSettings, store: Arc<dyn Store>) -> Result<Arc<DeliveryEngine>, EngineError> {
-        let router = Router::new(&settings.nameservers, settings.routes.clone(), &settings.hostname, settings.mx_port)
-            .map_err(|error| EngineError::Resolver(error.to_string()))?;
+    /// `resolver` is the process's shared one (`facteur_mailauth::dns_resolver`).
+    pub fn new(
+        settings: OutboundSettings,
+        store: Arc<dyn Store>,
+        resolver: TokioResolver,
+    ) -> Result<Arc<DeliveryEngine>, EngineError> {
+        let router = Router::new(resolver, settings.routes.clone(), &settings.hostname, settings.mx_port);
         let client = ClientSettings {
             hostname: settings.hostname.clone(),
             command_timeout: settings.command_timeout,
@@ -98,7 +101,7 @@ impl DeliveryEngine {
         info!("outbound delivery stopped");
     }
 
-    /// One pass over the queue, waiting for every delivery it starts: what tests and `queue retry` use.
+    /// One pass over the queue, waiting for every delivery it starts: a step the engine's tests can watch.
     pub async fn run_once(self: &Arc<Self>) -> Result<(), StoreError> {
         let mut tasks = JoinSet::new();
         self.dispatch_due(&mut tasks).await?;
@@ -150,7 +153,7 @@ async fn drain(tasks: &mut JoinSet<()>) {
 }
 
 /// Every recipient delivered or failed: the message can leave the queue.
-pub(super) fn is_settled(entry: &QueueEntry) -> bool {
+pub(crate) fn is_settled(entry: &QueueEntry) -> bool {
     entry.recipients.iter().all(|r| matches!(r.status, RecipientStatus::Delivered | RecipientStatus::Failed))
 }
 

@@ -1,5 +1,6 @@
-//! THE sender ownership rule of the submission face: which addresses an authenticated account may use as
-//! envelope sender and in `From:` (RFC 6409 §6.1 lets the MSA enforce it; we do, against spoofing).
+//! THE sender ownership rule of submission, whatever the face (SMTP on 587/465, and next JMAP): which addresses
+//! an authenticated account may use as envelope sender and in `From:` (RFC 6409 §6.1 lets the MSA enforce it;
+//! we do, against spoofing).
 //!
 //! An account owns its own address, its `+tag` forms, and the explicit aliases that resolve to exactly that
 //! account and nothing else. A catch-all does not give ownership: `@example.com → alice` would otherwise let
@@ -8,7 +9,7 @@
 use facteur_message::{header_fields, parse_address_list};
 use facteur_store::{Account, Resolution, Store, StoreError};
 
-use crate::address::Mailbox;
+use facteur_primitives::Address as Mailbox;
 
 /// Whether `account` may send as `sender`. `explicit_alias` is how the store resolves the explicit alias
 /// named like `sender` (or like its untagged form), if there is one; see [`explicit_alias_of`].

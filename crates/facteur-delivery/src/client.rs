@@ -17,9 +17,9 @@ use tokio_rustls::TlsConnector;
 
 use base64::Engine as _;
 
-use super::reply::{Reply, Verdict};
-use super::smarthost::{Smarthost, SmarthostTls};
-use super::tls::server_name;
+use crate::reply::{Reply, Verdict};
+use crate::smarthost::{Smarthost, SmarthostTls};
+use crate::tls::server_name;
 
 /// RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; we tolerate more from sloppy peers, within reason.
 const MAX_REPLY_LINE: u64 = 4096;

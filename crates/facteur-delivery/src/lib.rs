@@ -1,0 +1,64 @@
+//! Facteur's delivery side: everything that happens to a message once a face has accepted it, whichever face
+//! that was.
+//!
+//! - [`persist`]: THE one place messages are written to the store (local copies at once, remote recipients
+//!   through the outbound queue), for SMTP, submission and our own delivery reports alike;
+//! - [`Submission`]: what happens to a message one of our users sends (sender ownership, DKIM signing,
+//!   persist), one call for SMTP submission today and JMAP next;
+//! - [`DeliveryEngine`]: the outbound queue's worker: routes (static, smarthost, MX), an SMTP client with
+//!   opportunistic or verified TLS, a connection pool, retries, and RFC 3464 reports;
+//! - [`explain_reply`]: a remote server's reply in plain words, for `facteur queue show`.
+//!
+//! Deliberately not here: receiving mail (the protocol crates accept it and call in here), parsing SMTP
+//! commands of clients, and the store's own rules (`facteur-store` resolves addresses and keeps the queue).
+//! A protocol crate never imports another: JMAP and the webmail send through [`Submission`], not through
+//! `facteur-smtp`.
+
+/// What delivery needs of an envelope, whichever face accepted the message.
+mod envelope;
+/// THE sender ownership rule of submission.
+mod ownership;
+/// THE one place messages are written to the store.
+mod persist;
+/// Submission, once: ownership, signing, persist.
+mod submission;
+
+/// One attempt on one queued message: expiry, loop check, delivery per domain, records.
+mod attempt;
+/// The SMTP client session of one connection.
+mod client;
+/// Connections per destination domain, bounded.
+mod domains;
+/// RFC 3464 delivery status notifications.
+mod dsn;
+/// The polling loop and its concurrency.
+mod engine;
+/// Sessions kept open for the next message to the same server.
+mod pool;
+/// Replies, their verdict, and plain-language explanations.
+mod reply;
+/// Sending reports to senders, local or remote.
+mod report;
+/// Next hops: static routes, MX, implicit MX, null MX.
+mod route;
+/// The retry back-off.
+mod schedule;
+/// The engine's settings.
+mod settings;
+/// The smarthost: verified TLS and AUTH.
+mod smarthost;
+/// Opportunistic TLS for STARTTLS.
+mod tls;
+
+pub use client::dot_stuffed;
+pub use dsn::{Action, Report, ReportedRecipient, build_report};
+pub use engine::{DeliveryEngine, EngineError};
+pub use envelope::{Destination, Envelope, Recipient, return_path_header, xtext_encode};
+pub use ownership::{account_owns, from_header_addresses};
+pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
+pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
+pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
+pub use schedule::RetrySchedule;
+pub use settings::OutboundSettings;
+pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
+pub use submission::{Submission, SubmitError, Submitted};

@@ -1,0 +1,163 @@
+//! Submission, once: what happens to a message one of our users sends, whichever face took it (SMTP on 587
+//! and 465 today, JMAP's EmailSubmission and the webmail next). Faces never call each other; they all call
+//! [`Submission::submit`]:
+//!
+//! 1. the envelope sender and every `From:` address must be the account's own ([`crate::ownership`]; RFC 6409
+//!    §6.1 and §8 let the MSA hold them to it, and we do, against spoofing);
+//! 2. the message is DKIM-signed for its `From:` domain (RFC 6376 §5), off the async threads;
+//! 3. it is persisted: local recipients get it at once, remote ones through the outbound queue.
+//!
+//! A face still checks the envelope sender when the sender is named (SMTP's MAIL FROM), to refuse early;
+//! the check here is the one that counts.
+
+use std::sync::Arc;
+
+use facteur_mailauth::{MailAuthError, Signer};
+use facteur_primitives::Address;
+use facteur_store::{Account, Store, StoreError};
+use tracing::warn;
+
+use crate::envelope::Envelope;
+use crate::ownership::{account_owns, from_header_addresses};
+use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
+
+/// The submission path: the store, and the signer of our users' mail (`None` sends it unsigned).
+#[derive(Clone)]
+pub struct Submission {
+    store: Arc<dyn Store>,
+    signer: Option<Arc<Signer>>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission").field("signing", &self.signer.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// A message an authenticated user hands over.
+#[derive(Debug)]
+pub struct Submitted {
+    pub envelope: Envelope,
+    /// Our trace fields (`Received:`), put above the signature and the content.
+    pub trace: String,
+    pub content: Vec<u8>,
+    /// Unix seconds: INTERNALDATE of local copies.
+    pub now: i64,
+    /// Unix seconds: when queued copies give up.
+    pub expires_at: i64,
+}
+
+/// Why a submission was refused or failed; each face says it in its own words.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// RFC 6409 §6.1: the envelope sender, or (`from_header`) a `From:` address, is not the account's.
+    #[error("{address} is not an address of the authenticated account")]
+    NotOwned { address: String, from_header: bool },
+    /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
+    #[error("{address} is over quota")]
+    OverQuota { address: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A task holding the message failed: the client must send it again.
+    #[error("submission task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<PersistError> for SubmitError {
+    fn from(error: PersistError) -> SubmitError {
+        match error {
+            PersistError::OverQuota { address, .. } => SubmitError::OverQuota { address },
+            PersistError::Store(error) => SubmitError::Store(error),
+            PersistError::Task(error) => SubmitError::Task(error),
+        }
+    }
+}
+
+impl Submission {
+    pub fn new(store: Arc<dyn Store>, signer: Option<Arc<Signer>>) -> Submission {
+        Submission { store, signer }
+    }
+
+    /// Whether `account` may use `address` as a sender (for a face that names the sender before the content).
+    pub async fn may_send_as(&self, account: &Account, address: &Address) -> Result<bool, StoreError> {
+        account_owns(self.store.as_ref(), account, address).await
+    }
+
+    /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.
+    pub async fn submit(&self, account: &Account, message: Submitted) -> Result<Persisted, SubmitError> {
+        self.check_ownership(account, &message).await?;
+        let content = self.sign(&message.envelope, message.content).await?;
+        let accepted = AcceptedMessage {
+            envelope: message.envelope,
+            trace: message.trace,
+            content,
+            filing: Filing::Inbox,
+            now: message.now,
+            expires_at: message.expires_at,
+        };
+        Ok(persist(&self.store, accepted).await?)
+    }
+
+    async fn check_ownership(&self, account: &Account, message: &Submitted) -> Result<(), SubmitError> {
+        // The null reverse-path is for reports from servers, never a user's mail (RFC 5321 §4.5.5).
+        if message.envelope.return_path.is_empty() {
+            return Err(SubmitError::NotOwned { address: "<>".to_owned(), from_header: false });
+        }
+        let sender = (message.envelope.return_path.clone(), false);
+        let from = from_header_addresses(&message.content).into_iter().map(|address| (address, true));
+        for (address, from_header) in std::iter::once(sender).chain(from) {
+            let owned = match Address::parse(&address) {
+                Ok(parsed) => self.may_send_as(account, &parsed).await?,
+                Err(_) => false,
+            };
+            if !owned {
+                return Err(SubmitError::NotOwned { address, from_header });
+            }
+        }
+        Ok(())
+    }
+
+    /// `content` with our DKIM signature(s) prepended, for the domain of its `From:` (else of the envelope
+    /// sender), which ownership has made ours. Without a key the message goes out unsigned: refusing our own
+    /// user's mail would help nobody.
+    async fn sign(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Vec<u8>, SubmitError> {
+        let Some(signer) = self.signer.clone() else {
+            return Ok(content);
+        };
+        let Some(domain) = signing_domain(envelope, &content) else {
+            warn!("message has no sender domain to sign for; sending it unsigned");
+            return Ok(content);
+        };
+        // Hashing the body and the RSA signature are CPU work proportional to the message.
+        let (domain, content, signatures) = tokio::task::spawn_blocking(move || {
+            let signatures = signer.sign(&domain, &content);
+            (domain, content, signatures)
+        })
+        .await?;
+        match signatures {
+            Ok(signatures) => {
+                let mut signed = signatures.into_bytes();
+                signed.extend_from_slice(&content);
+                Ok(signed)
+            }
+            Err(MailAuthError::NoActiveKey { .. }) => {
+                warn!(%domain, "no active DKIM key for the sender's domain; sending unsigned (see `facteur dkim`)");
+                Ok(content)
+            }
+            Err(error) => {
+                warn!(%domain, %error, "DKIM signing failed; sending unsigned");
+                Ok(content)
+            }
+        }
+    }
+}
+
+/// The From: domain, else the envelope sender's: the identity DMARC will align the signature with.
+fn signing_domain(envelope: &Envelope, content: &[u8]) -> Option<String> {
+    let from = from_header_addresses(content).into_iter().find_map(|address| domain_of(&address));
+    from.or_else(|| domain_of(&envelope.return_path))
+}
+
+fn domain_of(address: &str) -> Option<String> {
+    address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
+}
