@@ -11,9 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::ClientConfig;
+use smtp_proto::{
+    AUTH_LOGIN, AUTH_PLAIN, EXT_8BIT_MIME, EXT_PIPELINING, EXT_SIZE, EXT_SMTP_UTF8, EXT_START_TLS, EhloResponse,
+};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+use tracing::debug;
 
 use base64::Engine as _;
 
@@ -116,7 +120,7 @@ pub async fn open(tcp: TcpStream, host: &str, settings: &ClientSettings) -> Resu
         Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
     expect_positive(connection.read_reply().await?)?;
     let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
-    if capabilities.has("STARTTLS") {
+    if capabilities.has(EXT_START_TLS) {
         connection = starttls(connection, host, &settings.tls).await?;
         capabilities = ehlo(&mut connection, &settings.hostname).await?;
     }
@@ -139,7 +143,7 @@ pub async fn open_smarthost(
     expect_positive(connection.read_reply().await?)?;
     let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
     if smarthost.tls == SmarthostTls::StartTls {
-        if !capabilities.has("STARTTLS") {
+        if !capabilities.has(EXT_START_TLS) {
             // Our password is never sent in clear: the mail waits for the operator to fix the relay.
             return Err(SessionError::Tls("the smarthost does not offer STARTTLS".into()));
         }
@@ -184,11 +188,10 @@ async fn authenticate(
     password: &str,
 ) -> Result<(), SessionError> {
     let encode = |text: &[u8]| base64::engine::general_purpose::STANDARD.encode(text);
-    let mechanisms = capabilities.auth_mechanisms();
-    let reply = if mechanisms.iter().any(|m| m == "PLAIN") {
+    let reply = if capabilities.offers_auth(AUTH_PLAIN) {
         let response = encode(format!("\0{user}\0{password}").as_bytes());
         connection.command(&format!("AUTH PLAIN {response}")).await?
-    } else if mechanisms.iter().any(|m| m == "LOGIN") {
+    } else if capabilities.offers_auth(AUTH_LOGIN) {
         let mut reply = connection.command("AUTH LOGIN").await?;
         for secret in [user, password] {
             if reply.code != 334 {
@@ -218,7 +221,7 @@ async fn transaction(
     let mail = mail_command(capabilities, message)?;
     let rcpts: Vec<String> = message.recipients.iter().map(|recipient| format!("RCPT TO:<{recipient}>")).collect();
     let mut outcomes = Vec::with_capacity(message.recipients.len());
-    if capabilities.has("PIPELINING") {
+    if capabilities.has(EXT_PIPELINING) {
         // RFC 2920 §3.1: MAIL and every RCPT in one write, the replies read back in order; a refused MAIL
         // makes the RCPT replies meaningless (they are read, then the refusal is reported).
         let batch: String = std::iter::once(&mail).chain(&rcpts).map(|line| format!("{line}\r\n")).collect();
@@ -262,16 +265,16 @@ async fn transaction(
 /// `MAIL FROM` with the parameters the message needs and the server supports.
 fn mail_command(capabilities: &Capabilities, message: Outgoing<'_>) -> Result<String, SessionError> {
     let mut command = format!("MAIL FROM:<{}>", message.return_path);
-    if capabilities.has("SIZE") {
+    if capabilities.has(EXT_SIZE) {
         command.push_str(&format!(" SIZE={}", message.content.len()));
     }
-    if capabilities.has("8BITMIME") && !message.content.is_ascii() {
+    if capabilities.has(EXT_8BIT_MIME) && !message.content.is_ascii() {
         command.push_str(" BODY=8BITMIME");
     }
     let needs_smtputf8 = !message.return_path.is_ascii() || message.recipients.iter().any(|r| !r.is_ascii());
     if needs_smtputf8 {
         // RFC 6531 §3.4: without the extension the addresses cannot be sent at all.
-        if !capabilities.has("SMTPUTF8") {
+        if !capabilities.has(EXT_SMTP_UTF8) {
             return Err(SessionError::Rejected(
                 "550 5.6.7 the recipient's server does not support internationalised addresses (SMTPUTF8)".into(),
                 Verdict::Permanent,
@@ -286,18 +289,40 @@ fn expect_positive(reply: Reply) -> Result<Reply, SessionError> {
     if reply.is_positive() { Ok(reply) } else { Err(SessionError::rejected(&reply)) }
 }
 
-/// The extensions an EHLO reply lists (RFC 5321 §4.1.1.1), upper-cased lines: keyword and parameters.
-struct Capabilities(Vec<String>);
+/// The extensions an EHLO reply lists (RFC 5321 §4.1.1.1), as `smtp-proto`'s EHLO parser reads them.
+struct Capabilities(EhloResponse<String>);
 
 impl Capabilities {
-    fn has(&self, keyword: &str) -> bool {
-        self.0.iter().any(|line| line.split_whitespace().next() == Some(keyword))
+    /// After HELO: nothing offered.
+    fn none() -> Capabilities {
+        Capabilities(EhloResponse::default())
     }
 
-    /// The mechanisms of the `AUTH` line.
-    fn auth_mechanisms(&self) -> Vec<String> {
-        let line = self.0.iter().find(|line| line.split_whitespace().next() == Some("AUTH"));
-        line.map(|line| line.split_whitespace().skip(1).map(str::to_owned).collect()).unwrap_or_default()
+    /// From a positive EHLO reply. A reply the parser cannot read (it ignores extensions it does not know)
+    /// offers nothing: the message still goes, plain, as to an old server.
+    fn from_reply(reply: &Reply) -> Capabilities {
+        let mut wire = Vec::new();
+        for (index, line) in reply.lines.iter().enumerate() {
+            let separator = if index + 1 == reply.lines.len() { ' ' } else { '-' };
+            wire.extend_from_slice(format!("{}{separator}{line}\r\n", reply.code).as_bytes());
+        }
+        match EhloResponse::parse(&mut wire.iter()) {
+            Ok(response) => Capabilities(response),
+            Err(error) => {
+                debug!(?error, "unreadable EHLO reply: treated as offering no extension");
+                Capabilities::none()
+            }
+        }
+    }
+
+    /// Whether an `EXT_…` extension of `smtp-proto` is offered.
+    fn has(&self, extension: u32) -> bool {
+        self.0.has_capability(extension)
+    }
+
+    /// Whether `AUTH` lists an `AUTH_…` mechanism of `smtp-proto`.
+    fn offers_auth(&self, mechanism: u64) -> bool {
+        self.0.auth_mechanisms & mechanism != 0
     }
 }
 
@@ -305,11 +330,10 @@ impl Capabilities {
 async fn ehlo(connection: &mut Connection, hostname: &str) -> Result<Capabilities, SessionError> {
     let reply = connection.command(&format!("EHLO {hostname}")).await?;
     if reply.is_positive() {
-        let lines = reply.lines.iter().skip(1).map(|line| line.to_ascii_uppercase());
-        return Ok(Capabilities(lines.collect()));
+        return Ok(Capabilities::from_reply(&reply));
     }
     expect_positive(connection.command(&format!("HELO {hostname}")).await?)?;
-    Ok(Capabilities(Vec::new()))
+    Ok(Capabilities::none())
 }
 
 /// Upgrades to TLS. A refusal of STARTTLS is an error (temporary for a 4xx): the server offered it.
@@ -430,6 +454,33 @@ pub fn dot_stuffed(content: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn ehlo_reply(text: &str) -> Capabilities {
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            lines.push(line[4..].to_owned());
+        }
+        Capabilities::from_reply(&Reply { code: 250, lines })
+    }
+
+    #[test]
+    fn ehlo_extensions_are_read_by_smtp_proto_with_unknown_ones_ignored() {
+        let capabilities = ehlo_reply(
+            "250-mx.example.net at your service\n250-SIZE 157286400\n250-8BITMIME\n250-STARTTLS\n\
+             250-ENHANCEDSTATUSCODES\n250-XCLIENT NAME ADDR\n250-PIPELINING\n250-AUTH PLAIN LOGIN\n250 SMTPUTF8",
+        );
+        for extension in [EXT_SIZE, EXT_8BIT_MIME, EXT_START_TLS, EXT_PIPELINING, EXT_SMTP_UTF8] {
+            assert!(capabilities.has(extension), "{extension:#x}");
+        }
+        assert!(capabilities.offers_auth(AUTH_PLAIN) && capabilities.offers_auth(AUTH_LOGIN));
+    }
+
+    #[test]
+    fn a_bare_ehlo_greeting_offers_nothing() {
+        let capabilities = ehlo_reply("250 mx.example.net");
+        assert!(!capabilities.has(EXT_START_TLS) && !capabilities.has(EXT_PIPELINING));
+        assert!(!capabilities.offers_auth(AUTH_PLAIN));
+    }
+
     #[test]
     fn dot_stuffing_doubles_leading_dots_and_normalises_line_ends() {
         assert_eq!(dot_stuffed(b"a\r\n.b\n..c\r\nd"), b"a\r\n..b\r\n...c\r\nd\r\n.\r\n");
@@ -450,9 +501,9 @@ mod tests {
     fn smtputf8_addresses_fail_permanently_without_the_extension() {
         let recipients = vec!["jos\u{e9}@b.test".to_owned()];
         let message = Outgoing { return_path: "a@a.test", recipients: &recipients, content: b"x" };
-        let error = mail_command(&Capabilities(vec!["SIZE".into()]), message).unwrap_err();
+        let error = mail_command(&ehlo_reply("250-mx\n250 SIZE"), message).unwrap_err();
         assert_eq!(error.verdict(), Verdict::Permanent);
-        let with = mail_command(&Capabilities(vec!["SMTPUTF8".into(), "SIZE".into()]), message).unwrap();
+        let with = mail_command(&ehlo_reply("250-mx\n250-SMTPUTF8\n250 SIZE"), message).unwrap();
         assert_eq!(with, "MAIL FROM:<a@a.test> SIZE=1 SMTPUTF8");
     }
 }
