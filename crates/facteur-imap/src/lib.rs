@@ -6,9 +6,11 @@
 //! devices, SMTP delivery, POP3) by reading the store's changes since the MODSEQ it last saw, woken by the
 //! store's change bus; it reports them only where RFC 9051 §7 allows.
 //!
-//! Deliberately not here: the IMAP grammar (the proto crate), TLS and sockets (`facteur-net`), password
-//! hashing and SASL decoding (`facteur-auth`), MIME parsing (`facteur-message`, done once at ingest).
-//! Not implemented yet, so not advertised: SORT, THREAD, QUOTA, COMPRESS=DEFLATE, MULTIAPPEND.
+//! Beyond the base protocol: CONDSTORE/QRESYNC, IDLE, SORT and THREAD (RFC 5256), ESORT, QUOTA (RFC 9208),
+//! COMPRESS=DEFLATE (RFC 4978), BINARY, MOVE, SPECIAL-USE; `capability.rs` is the list a client sees.
+//!
+//! Deliberately not here: the IMAP grammar (the proto crate), TLS, sockets and reading (`facteur-net`), the
+//! login flow and SASL decoding (`facteur-auth`), MIME parsing (`facteur-message`, done once at ingest).
 
 /// The base subject of RFC 5256 §2.1, for SORT and THREAD.
 mod base_subject;

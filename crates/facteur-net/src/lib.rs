@@ -30,7 +30,7 @@ mod shutdown;
 /// rustls server configuration from PEM files; self-signed certificates.
 pub mod tls;
 
-pub use connection::{Connection, ConnectionError, Interrupted, Line, Timeouts};
+pub use connection::{Connection, ConnectionError, Ending, Interrupted, Line, Timeouts};
 pub use limits::{ConnectionLimiter, ConnectionSlot, Limits, Refusal};
 pub use listener::{ConnectionHandler, Listener, ListenerError, TlsMode};
 pub use shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};

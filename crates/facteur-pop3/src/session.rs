@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use facteur_net::{Connection, Interrupted, Line, ShutdownSignal};
+pub use facteur_net::Ending;
+use facteur_net::{Connection, Line, ShutdownSignal};
 use tracing::{Span, debug};
 
 use crate::command::{self, Command};
@@ -17,17 +18,6 @@ use crate::state::State;
 /// RFC 2449 §4 limits a command line to 255 octets; we allow twice that, CRLF included, for clients that
 /// send long user names or SASL initial responses.
 pub const COMMAND_LINE_MAX: usize = 512;
-
-/// Why a session ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    Quit,
-    Timeout,
-    TooManyErrors,
-    Shutdown,
-    /// The peer closed the connection or it failed: nothing more can be said.
-    Gone,
-}
 
 /// What a handler produces: a status line to send (`None` when the handler wrote a multi-line response
 /// itself), or the end of the session.
@@ -118,6 +108,8 @@ impl<'a> Session<'a> {
             Ending::Timeout => Some(Response::err("Autologout: idle for too long")),
             Ending::TooManyErrors => Some(Response::err("Too many bad commands, closing connection")),
             Ending::Shutdown => Some(Response::err_with(ResponseCode::SysTemp, "Server shutting down")),
+            // POP3 has no input to distrust; a session ended so has nothing more to say either.
+            Ending::Untrusted => None,
             Ending::Gone => None,
         }
     }
@@ -136,15 +128,5 @@ impl<'a> Session<'a> {
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), Ending> {
         self.connection.write_all(bytes).await.map_err(|_| Ending::Gone)
-    }
-}
-
-impl From<Interrupted> for Ending {
-    fn from(interrupted: Interrupted) -> Ending {
-        match interrupted {
-            Interrupted::TimedOut => Ending::Timeout,
-            Interrupted::Shutdown => Ending::Shutdown,
-            Interrupted::Closed => Ending::Gone,
-        }
     }
 }

@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use facteur_net::{Connection, Interrupted, Line, ShutdownSignal};
+pub use facteur_net::Ending;
+use facteur_net::{Connection, Line, ShutdownSignal};
 use smtp_proto::Request;
 use tracing::{Span, debug};
 
@@ -23,23 +24,6 @@ pub const COMMAND_LINE_MAX: usize = 4096;
 /// RFC 5321 §4.5.3.1.6 says 1000; we take far longer lines (generated HTML, unwrapped base64) but not
 /// unbounded ones.
 pub const DATA_LINE_MAX: usize = 64 * 1024;
-
-/// Why a session ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// QUIT: `221`.
-    Quit,
-    /// No command or data in time: `421 4.4.2`.
-    Timeout,
-    /// `max_errors` reached: `421 4.7.0`.
-    TooManyErrors,
-    /// The server is stopping: `421 4.3.2`.
-    Shutdown,
-    /// After a reply that must be the last (the data may have hidden a smuggled transaction): `421 4.7.0`.
-    Untrusted,
-    /// The peer closed the connection, or it failed: nothing more to say.
-    Gone,
-}
 
 /// What a command handler produces: a reply to queue (none after STARTTLS, which answered already), or
 /// the end of the session.
@@ -171,16 +155,6 @@ impl<'a> Session<'a> {
     pub fn record_tls_version(&self) {
         if let Some(version) = self.connection.tls_protocol_version() {
             self.span.record("tls", tracing::field::debug(version));
-        }
-    }
-}
-
-impl From<Interrupted> for Ending {
-    fn from(interrupted: Interrupted) -> Ending {
-        match interrupted {
-            Interrupted::TimedOut => Ending::Timeout,
-            Interrupted::Shutdown => Ending::Shutdown,
-            Interrupted::Closed => Ending::Gone,
         }
     }
 }

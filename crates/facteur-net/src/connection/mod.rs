@@ -20,7 +20,7 @@ const WRITE_BUFFER: usize = 16 * 1024;
 /// The one reader: lines, exact reads and chunks under deadlines.
 mod reading;
 
-pub use reading::{Interrupted, Line};
+pub use reading::{Ending, Interrupted, Line};
 
 /// How long a peer may make no progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,6 +37,34 @@ pub enum Interrupted {
     Closed,
 }
 
+/// Why a line-protocol session (SMTP, POP3) ends; each protocol says its own last words for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The client said goodbye (QUIT).
+    Quit,
+    /// No command in time.
+    Timeout,
+    /// The session's error limit was reached.
+    TooManyErrors,
+    /// The server is stopping.
+    Shutdown,
+    /// After a reply that must be the last: the input may hide a smuggled command (SMTP's ambiguous end of
+    /// data).
+    Untrusted,
+    /// The peer closed the connection, or it failed: nothing more can be said.
+    Gone,
+}
+
+impl From<Interrupted> for Ending {
+    fn from(interrupted: Interrupted) -> Ending {
+        match interrupted {
+            Interrupted::TimedOut => Ending::Timeout,
+            Interrupted::Shutdown => Ending::Shutdown,
+            Interrupted::Closed => Ending::Gone,
+        }
+    }
+}
+
 impl From<ConnectionError> for Interrupted {
     fn from(error: ConnectionError) -> Interrupted {
         match error {

@@ -152,14 +152,8 @@ impl Session<'_> {
             expires_at,
         };
         persist(&self.server.store, message).await.map_err(|error| match error {
-            PersistError::OverQuota { address, .. } => {
-                info!(%address, "message refused: mailbox over quota");
-                Reply::new(552, "5.2.2", "Mailbox full")
-            }
-            error => {
-                warn!(%error, "message could not be stored");
-                Reply::local_error()
-            }
+            PersistError::OverQuota { address, .. } => over_quota(&address),
+            error => storage_failure(&error),
         })
     }
 
@@ -183,14 +177,20 @@ impl Session<'_> {
                 let what = if from_header { "From: header address" } else { "Sender address" };
                 Reply::new(553, "5.7.1", format!("{what} not owned by the authenticated user"))
             }
-            SubmitError::OverQuota { address } => {
-                info!(%address, "message refused: mailbox over quota");
-                Reply::new(552, "5.2.2", "Mailbox full")
-            }
-            error => {
-                warn!(%error, "message could not be stored");
-                Reply::local_error()
-            }
+            SubmitError::OverQuota { address } => over_quota(&address),
+            error => storage_failure(&error),
         })
     }
+}
+
+/// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
+fn over_quota(address: &str) -> Reply {
+    info!(%address, "message refused: mailbox over quota");
+    Reply::new(552, "5.2.2", "Mailbox full")
+}
+
+/// Nothing was stored: the client keeps the message and tries again (RFC 5321 §4.2.5's 451).
+fn storage_failure(error: &dyn std::error::Error) -> Reply {
+    warn!(%error, "message could not be stored");
+    Reply::local_error()
 }
