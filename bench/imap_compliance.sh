@@ -1,47 +1,64 @@
 #!/usr/bin/env bash
 # Dovecot's imaptest compliance scripts (../shared/imaptest-tests) against Facteur.
 #
-#   bench/imap_compliance.sh [TEST]     (TEST: a script name such as `sort-date`, or the whole directory)
+#   bench/imap_compliance.sh [--imaps] [--strict] [TEST]
 #
-# imaptest (github:dovecot/imaptest built against Debian's dovecot-dev; $IMAPTEST, default
-# /tmp/imaptest/src/imaptest) logs in as two users of a fresh `facteur init` data directory and runs every script;
-# it prints one line per failing command and a summary "N/M individual commands failed" for base and extension
-# groups. Dovecot fails none of them here. FACTEUR=path/to/binary tests that build instead of building this checkout.
+#   TEST      a script name such as `sort-date`; default the whole directory
+#   --imaps   connect over implicit TLS (port N+993, the self-signed certificate accepted) instead of plain IMAP
+#             (N+143, with plain-text LOGIN allowed on loopback for the run)
+#   --strict  exit non-zero unless imaptest's three summary lines are there and report no failed group and no
+#             failed command, some command ran, and at least $IMAPTEST_MIN_BASE base and $IMAPTEST_MIN_EXT
+#             extension commands ran (default 0). This is what CI runs (.ci/imap-compliance).
+#
+# imaptest (github:dovecot/imaptest built against Debian's dovecot-dev; $IMAPTEST, default: built from
+# ../shared/imaptest-src, see bench/lib.sh) logs in as two users of a fresh `facteur init` data directory and runs
+# every script; it prints one line per failing command and a summary "N/M individual commands failed" for base
+# and extension groups. Dovecot fails none of them here. FACTEUR=path/to/binary tests that build instead of
+# building this checkout. Whatever the mode, a panic in the server log fails the run.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
+imaps=false
+strict=false
+while [ $# -gt 0 ]; do
+    case $1 in
+        --imaps) imaps=true ;;
+        --strict) strict=true ;;
+        -*) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
+        *) break ;;
+    esac
+    shift
+done
 TESTS=$SHARED/imaptest-tests
 [ $# -gt 0 ] && TESTS=$TESTS/$1
-PORT_BASE=${PORT_BASE:-33000}
-IMAPTEST=${IMAPTEST:-/tmp/imaptest/src/imaptest}
-export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-/usr/lib/dovecot}
-[ -x "$IMAPTEST" ] || { echo "imaptest not found at $IMAPTEST (set IMAPTEST)" >&2; exit 2; }
+[ -e "$TESTS" ] || { echo "no such imaptest script: $TESTS" >&2; exit 2; }
 
-WORK=$(mktemp -d /var/tmp/facteur-compliance.XXXXXX)
-trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
+imaptest_binary
+bench_work_dir facteur-compliance
+facteur_binary
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
 DATA=$WORK/data
-"$FACTEUR" init --data-dir "$DATA" --domain example.test --hostname localhost --port-base "$PORT_BASE" \
-    --bind-address 127.0.0.1 >/dev/null
-sed -i 's/^allow_plaintext = false/allow_plaintext = true/' "$DATA/facteur.toml"
-for user in tester1 tester2; do
-    "$FACTEUR" --data-dir "$DATA" account add "$user@example.test" --password-stdin <<< "test-pw" >/dev/null
-done
-RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 143))) 2>/dev/null && break
-    sleep 0.1
-done
-"$IMAPTEST" host=127.0.0.1 port=$((PORT_BASE + 143)) user=tester1@example.test user2=tester2@example.test \
-    pass=test-pw test="$TESTS" || true
-if grep -q -i 'panick' "$WORK/serve.log"; then
-    echo "the server panicked:" >&2
-    grep -i -A5 'panick' "$WORK/serve.log" >&2
+facteur_init "$DATA" "$PORT_BASE"
+if $imaps; then
+    port=$((PORT_BASE + 993))
+    connection=(ssl=any-cert)   # the certificate `facteur init` made is self-signed, for "localhost"
+else
+    port=$((PORT_BASE + 143))
+    connection=()
+    facteur_set "$DATA" auth allow_plaintext true   # imaptest LOGINs without STARTTLS
+fi
+facteur_add_accounts "$DATA" test-pw tester1@example.test tester2@example.test
+facteur_serve "$DATA" "$WORK/serve.log"
+wait_for_port "$port"
+
+"$IMAPTEST" host=127.0.0.1 port="$port" "${connection[@]}" user=tester1@example.test user2=tester2@example.test \
+    pass=test-pw test="$TESTS" 2>&1 | tee "$WORK/imaptest.out" || true
+facteur_stop
+if facteur_log_panics "$WORK/serve.log" >&2; then
+    echo "FAIL: the server panicked (above)" >&2
     exit 1
+fi
+if $strict; then
+    imaptest_check_summary "$WORK/imaptest.out" "${IMAPTEST_MIN_BASE:-0}" "${IMAPTEST_MIN_EXT:-0}"
 fi

@@ -6,37 +6,30 @@
 #   bench/imap_idle.sh [CONNECTIONS]
 #
 # Facteur runs from a `facteur init` data directory on disk with plain-text LOGIN allowed on loopback and the
-# connection limits raised to fit; 100 accounts share the connections.
+# connection limits raised to fit; 100 accounts share the connections. FACTEUR=path/to/binary measures that build
+# instead of building this checkout.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONNECTIONS=${1:-2000}
-PORT_BASE=33000
 RESULTS=$ROOT/bench/results/imap_idle-$(date +%Y%m%d-%H%M%S).jsonl
 mkdir -p "$(dirname "$RESULTS")"
 ulimit -n "$(ulimit -Hn)"   # two descriptors per connection in this one process tree
 
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
-WORK=$(mktemp -d /var/tmp/facteur-bench.XXXXXX)
-trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+facteur_binary
+bench_work_dir facteur-bench
 DATA=$WORK/data
-"$FACTEUR" init --data-dir "$DATA" --domain example.test --hostname localhost --port-base $PORT_BASE \
-    --bind-address 127.0.0.1 >/dev/null
-sed -i -e 's/^allow_plaintext = false/allow_plaintext = true/' \
-    -e "s/^max_connections = .*/max_connections = $((CONNECTIONS + 100))/" \
-    -e "s/^max_connections_per_ip = .*/max_connections_per_ip = $((CONNECTIONS + 100))/" "$DATA/facteur.toml"
-for i in $(seq 1 100); do
-    "$FACTEUR" --data-dir "$DATA" account add "idle$i@example.test" --password-stdin <<< "idle-pw" >/dev/null
-done
-RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 143))) 2>/dev/null && break
-    sleep 0.1
-done
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
+facteur_init "$DATA" "$PORT_BASE"
+facteur_set "$DATA" auth allow_plaintext true
+# The wake-up mail comes from x@remote.test over the MX port; with no DNS here the SPF/DKIM/DMARC checks would
+# answer 451 to some of it.
+facteur_set "$DATA" mail_auth verify_inbound false
+facteur_set "$DATA" limits max_connections $((CONNECTIONS + 100))
+facteur_set "$DATA" limits max_connections_per_ip $((CONNECTIONS + 100))
+facteur_add_accounts "$DATA" idle-pw idle{1..100}@example.test
+facteur_serve "$DATA" "$WORK/serve.log"
 
 python3 - "$CONNECTIONS" $((PORT_BASE + 143)) $((PORT_BASE + 25)) "$SERVE_PID" "$RESULTS" <<'PY'
 import asyncio, json, smtplib, sys, time

@@ -3,28 +3,24 @@
 #
 #   bench/imap_stress.sh [SECS]        (default 30 seconds per run)
 #
-# imaptest (github:dovecot/imaptest, built against Debian's dovecot-dev; path in $IMAPTEST, default
-# /tmp/imaptest/src/imaptest) runs its default command mix with clients=10 over 100 users (imtest1..imtest100,
-# password imtest-pw), APPENDing from the corpus of ../shared/bench/clients/make_mbox.py: once with the default
-# logins and logouts, once with logout=0 (sessions stay logged in). Any "Error:" line imaptest prints is a
-# failure. Facteur runs from a `facteur init` data directory on disk with plain-text LOGIN allowed (loopback),
-# as Dovecot's peer does; Dovecot is the shared reference peer (../shared/bench/peers/peers.sh).
+# imaptest (github:dovecot/imaptest, built against Debian's dovecot-dev; path in $IMAPTEST, default: built from
+# ../shared/imaptest-src by bench/lib.sh) runs its default command mix with clients=10 over 100 users
+# (imtest1..imtest100, password imtest-pw), APPENDing from the corpus of ../shared/bench/clients/make_mbox.py:
+# once with the default logins and logouts, once with logout=0 (sessions stay logged in). Any "Error:" line
+# imaptest prints is a failure. Facteur runs from a `facteur init` data directory on disk with plain-text LOGIN
+# allowed (loopback), as Dovecot's peer does; Dovecot is the shared reference peer (../shared/bench/peers/peers.sh).
+# FACTEUR=path/to/binary measures that build instead of building this checkout.
 # Results: one JSON line per run in bench/results/imap_stress-DATE.jsonl, and a summary on stdout.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
 SECS=${1:-30}
-PORT_BASE=32000
-IMAPTEST=${IMAPTEST:-/tmp/imaptest/src/imaptest}
 RESULTS=$ROOT/bench/results/imap_stress-$(date +%Y%m%d-%H%M%S).jsonl
-PEERS=$SHARED/bench/peers/peers.sh
-export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-/usr/lib/dovecot}
 mkdir -p "$(dirname "$RESULTS")"
-[ -x "$IMAPTEST" ] || { echo "imaptest not found at $IMAPTEST (set IMAPTEST)" >&2; exit 2; }
+imaptest_binary
 
-WORK=$(mktemp -d /var/tmp/facteur-bench.XXXXXX)   # on disk, as in production
-trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+bench_work_dir facteur-bench   # on disk, as in production
 python3 "$SHARED/bench/clients/make_mbox.py" "$WORK/corpus.mbox" >/dev/null
 
 # stress LABEL PORT [imaptest args…]: one imaptest run, its totals as a JSON line.
@@ -50,34 +46,22 @@ PY
 
 # ---- Facteur ----
 # FACTEUR=path/to/binary measures that build instead of building this checkout.
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
+facteur_binary
 DATA=$WORK/data
-"$FACTEUR" init --data-dir "$DATA" --domain example.test --hostname localhost --port-base $PORT_BASE \
-    --bind-address 127.0.0.1 >/dev/null
-sed -i 's/^allow_plaintext = false/allow_plaintext = true/' "$DATA/facteur.toml"
-grep -q '^allow_plaintext = true' "$DATA/facteur.toml"
-for i in $(seq 1 100); do
-    "$FACTEUR" --data-dir "$DATA" account add "imtest$i@example.test" --password-stdin <<< "imtest-pw" >/dev/null
-done
-RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 143))) 2>/dev/null && break
-    sleep 0.1
-done
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
+facteur_init "$DATA" "$PORT_BASE"
+facteur_set "$DATA" auth allow_plaintext true
+facteur_add_accounts "$DATA" imtest-pw imtest{1..100}@example.test
+facteur_serve "$DATA" "$WORK/serve.log"
 stress facteur $((PORT_BASE + 143))
 stress facteur-logout0 $((PORT_BASE + 143)) logout=0
-kill "$SERVE_PID"; wait "$SERVE_PID" || true
+facteur_stop
 
 # ---- Dovecot (reference peer) ----
-bash "$PEERS" start
-bash "$PEERS" wipe-mail
+peers_start
 stress dovecot 10143
 stress dovecot-logout0 10143 logout=0
-bash "$PEERS" stop
+peers_stop
 
 echo
 echo "imaptest stress, clients=10, ${SECS}s, 100 users (commands/s):"

@@ -9,27 +9,23 @@
 # empty gives messages/second; the server's peak RSS (VmHWM) over that run is the memory figure.
 # Results: one JSON line in bench/results/outbound-DATE.jsonl and on stdout.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COUNT=${1:-5000}
 DOMAINS=50
-PORT_BASE=37000
-SINK_PORT=37999
 RESULTS=$ROOT/bench/results/outbound-$(date +%Y%m%d-%H%M%S).jsonl
 mkdir -p "$(dirname "$RESULTS")"
 command -v smtp-sink >/dev/null || { echo "smtp-sink (Debian's postfix) is needed" >&2; exit 2; }
 
-WORK=$(mktemp -d /var/tmp/facteur-outbound.XXXXXX)
-trap 'kill "${SERVE_PID:-}" "${SINK_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
+bench_work_dir facteur-outbound
+facteur_binary
+# The sink listens on PORT_BASE+999, free along with Facteur's ports.
+PORT_BASE=${PORT_BASE:-$(free_port_base 999)}
+SINK_PORT=$((PORT_BASE + 999))
 DATA=$WORK/data
-"$FACTEUR" init --data-dir "$DATA" --domain sender.test --hostname localhost --port-base $PORT_BASE \
-    --bind-address 127.0.0.1 >/dev/null
-"$FACTEUR" --data-dir "$DATA" account add bench@sender.test --password-stdin <<< "bench-pw" >/dev/null
+facteur_init "$DATA" "$PORT_BASE" sender.test
+facteur_add_accounts "$DATA" bench-pw bench@sender.test
 python3 - "$DATA/facteur.toml" "$SINK_PORT" "$DOMAINS" <<'PY'
 import re, sys
 path, port, domains = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -40,20 +36,12 @@ text = re.sub(r"(?m)^retry_first_secs = \d+", "retry_first_secs = 3600", text)
 open(path, "w").write(text)
 PY
 
-serve() {
-    RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-    SERVE_PID=$!
-    for _ in $(seq 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 465))) 2>/dev/null && break
-        sleep 0.1
-    done
-}
 queued() {  # the count on `queue list`'s last line ("N message(s) queued"), 0 for "the queue is empty"
     "$FACTEUR" --data-dir "$DATA" queue list | awk '/message\(s\) queued$/ {n = $1} END {print n + 0}'
 }
 
 # Fill the queue (the sink is not up yet: every first attempt fails and waits an hour).
-serve
+facteur_serve "$DATA" "$WORK/serve.log"
 python3 - $((PORT_BASE + 465)) "$COUNT" "$DOMAINS" <<'PY'
 import smtplib, ssl, sys
 port, count, domains = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -67,17 +55,18 @@ with smtplib.SMTP_SSL("127.0.0.1", port, context=context, timeout=60) as smtp:
         message = f"From: bench@sender.test\r\nTo: {to}\r\nSubject: bench {n}\r\n\r\n{body}"
         smtp.sendmail("bench@sender.test", [to], message.encode())
 PY
-kill "$SERVE_PID"; wait "$SERVE_PID" || true
+facteur_stop
 waiting=$(queued)
 [ "$waiting" -eq "$COUNT" ] || { echo "expected $COUNT queued messages, found $waiting" >&2; exit 1; }
 
 # Deliver them all.
 smtp-sink -u nobody 127.0.0.1:$SINK_PORT 256 &
 SINK_PID=$!
-sleep 0.5
+on_exit "kill $SINK_PID 2>/dev/null"
+wait_for_port "$SINK_PORT"
 "$FACTEUR" --data-dir "$DATA" queue retry --all >/dev/null
 start=$(date +%s.%N)
-serve
+facteur_serve "$DATA" "$WORK/serve.log"
 while [ "$(queued)" -gt 0 ]; do
     sleep 0.5
 done

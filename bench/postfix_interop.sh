@@ -9,52 +9,41 @@
 #
 # Prints PASS/FAIL per direction; exits non-zero if either failed. The Postfix peer's settings are restored.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
-PEERS=$SHARED/bench/peers/peers.sh
 PFETC=${MAILBENCH_BASE:-/var/lib/mailbench}/postfix/etc
 POSTFIX_PORT=${SMTP_PORT:-2525}
-PORT_BASE=36000
 
-WORK=$(mktemp -d /var/tmp/facteur-interop.XXXXXX)
-cleanup() {
-    kill "${SERVE_PID:-}" 2>/dev/null || true
+bench_work_dir facteur-interop
+# On exit, whatever happened: Postfix's settings restored, then the peers stopped (they hold ports, 10143…, that
+# the test suite's quickstart uses: leave them stopped). on_exit runs the last registered first.
+on_exit "bash '$PEERS' stop >/dev/null 2>&1"
+restore_postfix() {
     if [ -f "$PFETC/main.cf" ]; then
         postconf -c "$PFETC" -X transport_maps relay_domains 2>/dev/null || true
         postfix -c "$PFETC" reload >/dev/null 2>&1 || true
     fi
-    # The peers hold ports (10143…) that the test suite's quickstart uses: leave them stopped.
-    bash "$PEERS" stop >/dev/null 2>&1 || true
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit restore_postfix
 
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
+facteur_binary
 DATA=$WORK/data
-"$FACTEUR" init --data-dir "$DATA" --domain facteur.test --hostname localhost --port-base $PORT_BASE \
-    --bind-address 127.0.0.1 >/dev/null
-"$FACTEUR" --data-dir "$DATA" account add bob@facteur.test --password-stdin <<< "bob-interop-pw" >/dev/null
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
+facteur_init "$DATA" "$PORT_BASE" facteur.test
+facteur_add_accounts "$DATA" bob-interop-pw bob@facteur.test
 # No DNS here: inbound SPF/DKIM/DMARC checks would only answer "try later"; and Postfix's domain is routed
 # statically to the peer.
+facteur_set "$DATA" mail_auth verify_inbound false
 python3 - "$DATA/facteur.toml" "$POSTFIX_PORT" <<'PY'
 import re, sys
 path, port = sys.argv[1], sys.argv[2]
 text = open(path).read()
-text = re.sub(r"(?m)^verify_inbound = true", "verify_inbound = false", text)
 text = re.sub(r"(?m)^\[relay\.routes\]\n", f'[relay.routes]\n"example.test" = "127.0.0.1:{port}"\n', text)
 open(path, "w").write(text)
 PY
 grep -q '"example.test" = ' "$DATA/facteur.toml" || { echo "could not add the route to the config" >&2; exit 2; }
-RUST_LOG=info "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 465))) 2>/dev/null && break
-    sleep 0.1
-done
+FACTEUR_LOG=info facteur_serve "$DATA" "$WORK/serve.log"
 
 bash "$PEERS" start >/dev/null
 failed=0

@@ -9,42 +9,30 @@
 # After the Facteur runs, every message must be in the mailbox: `facteur account list` counts them.
 # Results: one JSON line per run in bench/results/smtp_accept-DATE.jsonl, and a summary on stdout.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
 MESSAGES=${1:-5000}
 SIZE=5120
 SESSIONS=(10 50)
-PORT_BASE=30000
 RESULTS=$ROOT/bench/results/smtp_accept-$(date +%Y%m%d-%H%M%S).jsonl
 E2E=$SHARED/bench/clients/smtp_e2e.py
-PEERS=$SHARED/bench/peers/peers.sh
 mkdir -p "$(dirname "$RESULTS")"
 
 command -v smtp-source >/dev/null || bash "$PEERS" install
 # FACTEUR=path/to/binary measures that build instead of building this checkout.
-if [ -z "${FACTEUR:-}" ]; then
-    cargo build --release -p facteur --manifest-path "$ROOT/Cargo.toml"
-    FACTEUR=$ROOT/target/release/facteur
-fi
+facteur_binary
 
 # ---- Facteur ----
-WORK=$(mktemp -d /var/tmp/facteur-bench.XXXXXX)   # on disk: fsync must cost what it costs
+bench_work_dir facteur-bench   # on disk: fsync must cost what it costs
 DATA=$WORK/data
-trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-"$FACTEUR" init --data-dir "$DATA" --domain example.test --hostname localhost --port-base $PORT_BASE \
-    --bind-address 127.0.0.1 >/dev/null
+PORT_BASE=${PORT_BASE:-$(free_port_base)}
+facteur_init "$DATA" "$PORT_BASE"
 # Like for like: Postfix's peer checks no SPF/DKIM/DMARC, and this machine has no DNS (the checks would
 # answer 451 after the resolver's timeout, as they must when DNS fails).
-sed -i 's/^verify_inbound = true/verify_inbound = false/' "$DATA/facteur.toml"
-grep -q '^verify_inbound = false' "$DATA/facteur.toml"
-"$FACTEUR" --data-dir "$DATA" account add bench@example.test --password-stdin <<< "bench-pw" >/dev/null
-RUST_LOG=warn "$FACTEUR" --data-dir "$DATA" serve > "$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((PORT_BASE + 25))) 2>/dev/null && break
-    sleep 0.1
-done
+facteur_set "$DATA" mail_auth verify_inbound false
+facteur_add_accounts "$DATA" bench-pw bench@example.test
+facteur_serve "$DATA" "$WORK/serve.log"
 
 for sessions in "${SESSIONS[@]}"; do
     python3 "$E2E" --port $((PORT_BASE + 25)) --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
@@ -54,22 +42,21 @@ done
 stored=$("$FACTEUR" --data-dir "$DATA" account list | awk '$1 == "bench@example.test" {print $2}')
 expected=$((MESSAGES * ${#SESSIONS[@]}))
 echo "{\"label\": \"facteur-check\", \"stored\": $stored, \"expected\": $expected}" | tee -a "$RESULTS"
-kill "$SERVE_PID"; wait "$SERVE_PID" || true
+facteur_stop
 if [ "$stored" != "$expected" ]; then
     echo "FAIL: $stored messages in the mailbox, expected $expected" >&2
     exit 1
 fi
 
 # ---- Postfix (reference peer) ----
-bash "$PEERS" start
-bash "$PEERS" wipe-mail
+peers_start
 MAILDIR=${MAILBENCH_BASE:-/var/lib/mailbench}/vmail/example.test/alice/Maildir
 for sessions in "${SESSIONS[@]}"; do
     python3 "$E2E" --port 2525 --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
         --from sender@remote.test --to alice@example.test --maildir "$MAILDIR" \
         --label "postfix-$sessions" --json-out "$RESULTS"
 done
-bash "$PEERS" stop
+peers_stop
 
 echo
 echo "durable acceptance, $MESSAGES x 5 KB, one message per connection (msg/s):"
