@@ -136,7 +136,9 @@ pub struct Limits {
     /// Open connections from one IP address. Generous, because one address is often many people (NAT), and
     /// because a client that sends one message per connection opens the next before the last one is counted out.
     pub max_connections_per_ip: u32,
-    /// Seconds a connection may stay silent before it is closed.
+    /// Seconds an IMAP client may take to send a command before it logs in, and any client to read what we
+    /// send. Other reads have their own limits (SMTP's command and data timeouts, POP3's idle timeout, IMAP's
+    /// autologout), each covering a whole command.
     pub idle_timeout_secs: u64,
     /// Seconds a client has to complete a TLS handshake.
     pub tls_handshake_timeout_secs: u64,

@@ -132,7 +132,9 @@ fn render_limits(out: &mut String, config: &Config) {
          # Open connections over all listeners, and from one IP address; beyond them a client is refused politely.\n\
          max_connections = {}\n\
          max_connections_per_ip = {}\n\
-         # Seconds a connection may stay silent before it is closed.\n\
+         # Seconds an IMAP client may take to send a command before it logs in, and any client to read what we\n\
+         # send. Other reads have their own limits: [smtp] command and data timeouts, [pop3] idle_timeout_secs,\n\
+         # IMAP's 30-minute autologout once logged in.\n\
          idle_timeout_secs = {}\n\
          # Seconds a client has to complete a TLS handshake.\n\
          tls_handshake_timeout_secs = {}\n\

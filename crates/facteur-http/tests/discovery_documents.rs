@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{DOMAIN, HOSTNAME, TestServer, clients_available, curl, percent_encode, python_json};
+use common::{HOSTNAME, TestServer, clients_available, curl, percent_encode, python_json};
+use facteur_testkit::in_process::LOCAL_DOMAIN;
 use serde_json::json;
 
 /// Prints the autoconfig servers as JSON, in document order.
@@ -70,8 +71,8 @@ async fn autoconfig_by_address_lists_every_server_with_its_socket_type() {
     assert!(fetched.content_type.starts_with("application/xml"), "{}", fetched.content_type);
     let document = python_json("python3", READ_AUTOCONFIG, fetched.body).await;
     assert_eq!(document["version"], "1.1");
-    assert_eq!(document["id"], DOMAIN);
-    assert_eq!(document["domain"], DOMAIN);
+    assert_eq!(document["id"], LOCAL_DOMAIN);
+    assert_eq!(document["domain"], LOCAL_DOMAIN);
     assert_eq!(document["servers"], autoconfig_servers());
 }
 
@@ -233,7 +234,7 @@ async fn mta_sts_policy_is_served_for_each_local_domain() {
         return;
     }
     let server = TestServer::start().await;
-    server.store.add_domain("example.org").await.unwrap();
+    server.fixture.store.add_domain("example.org").await.unwrap();
     for host in ["mta-sts.example.com", "mta-sts.example.org"] {
         let fetched = curl(server.https_url(host, "/.well-known/mta-sts.txt")).await;
         assert_eq!(fetched.status, 200, "{host}");

@@ -130,7 +130,7 @@ async fn shutdown_closes_idle_connections_and_stops_accepting() {
     let mut response = [0u8; 512];
     assert!(idle.read(&mut response).await.unwrap() > 0);
 
-    server.trigger.trigger();
+    server.fixture.shut_down();
     for task in server.tasks {
         tokio::time::timeout(Duration::from_millis(900), task).await.expect("serve did not return").unwrap();
     }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use facteur_testkit::in_process::{ALICE, PASSWORD};
 use imap_codec::decode::Decoder;
 use imap_codec::{GreetingCodec, ResponseCodec};
 
@@ -33,7 +34,7 @@ async fn imap_codec_accepts_every_response_of_a_typical_session() {
     let undisclosed = b"From: a@b.test\r\nTo: undisclosed-recipients:;\r\nCc: nobody\r\nSubject: groups\r\n\r\nx\r\n";
     server.deliver(ALICE, "INBOX", undisclosed).await;
     // A limit, so GETQUOTAROOT answers QUOTA too.
-    facteur_store::Store::set_quota(server.store.as_ref(), ALICE, Some(10 << 20)).await.unwrap();
+    facteur_store::Store::set_quota(server.fixture.store.as_ref(), ALICE, Some(10 << 20)).await.unwrap();
     let mut client = server.connect().await;
     for command in [
         "CAPABILITY".to_owned(),
@@ -74,9 +75,9 @@ async fn imap_codec_accepts_every_response_of_a_typical_session() {
     ] {
         client.command(&command).await;
     }
-    let refused = refused_responses(&client.transcript);
+    let refused = refused_responses(client.transcript());
     assert!(refused.is_empty(), "imap-codec refused:\n{}", refused.join("\n"));
-    let transcript = String::from_utf8_lossy(&client.transcript);
+    let transcript = String::from_utf8_lossy(client.transcript());
     for written in ["\r\n* SORT ", "\r\n* THREAD (", "\r\n* QUOTAROOT INBOX \"\"", "\r\n* QUOTA \"\" (STORAGE "] {
         assert!(transcript.contains(written), "{written:?} was not in the session");
     }

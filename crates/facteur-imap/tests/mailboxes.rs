@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use facteur_testkit::in_process::{ALICE, BOB};
 
 #[tokio::test]
 async fn list_shows_special_use_and_children_attributes() {

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use facteur_testkit::in_process::ALICE;
 
 #[tokio::test]
 async fn append_with_a_non_synchronising_literal_answers_appenduid() {

@@ -3,7 +3,13 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use common::*;
+use facteur_imap::{ImapServer, Settings};
+use facteur_net::{Limits, TlsMode};
+use facteur_testkit::in_process::{ALICE, Fixture, LineClient, PASSWORD, ReplyShape, TEST_LIMITS};
 
 #[tokio::test]
 async fn login_is_disabled_on_plain_connections_unless_allowed() {
@@ -113,4 +119,28 @@ async fn logout_says_bye_before_ok() {
     let mut client = server.login(ALICE).await;
     let lines = client.ok("LOGOUT").await;
     assert!(lines[0].starts_with("* BYE"), "{lines:?}");
+}
+
+#[tokio::test]
+async fn a_command_trickled_in_is_cut_when_the_whole_command_is_late() {
+    // The limit covers a whole command, as RFC 5321 §4.5.3.2 has it for SMTP: a byte every 300 ms keeps no
+    // session alive past its 800 ms.
+    let fixture = Fixture::new().await;
+    let server = ImapServer::new(
+        Settings::new("imap.example.com"),
+        Arc::clone(&fixture.store),
+        Arc::clone(&fixture.login_throttle),
+    );
+    let limits = Limits { idle_timeout: Duration::from_millis(800), ..TEST_LIMITS };
+    let address = fixture.serve(TlsMode::Plain, limits, Arc::new(server)).await;
+    let mut client = LineClient::connect(address, ReplyShape::Line).await;
+    assert!(client.line().await.starts_with("* OK"));
+    for byte in b"a1 NOOP" {
+        // Past the limit the server has said goodbye and closed: later writes may fail.
+        let _ = client.try_send([*byte]).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let _ = client.try_send("\r\n").await;
+    let answer = client.line().await;
+    assert!(answer.starts_with("* BYE"), "the trickled command was answered: {answer:?}");
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use facteur_testkit::in_process::ALICE;
 
 #[tokio::test]
 async fn flags_set_by_one_session_are_seen_by_the_other_at_noop() {

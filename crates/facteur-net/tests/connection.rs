@@ -4,14 +4,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, MAX_LINE, client_trusting, plain_client, start_server, test_limits, wait_until};
+use common::{MAX_LINE, plain_client, start_server, wait_until};
 use facteur_net::{Limits, TlsMode};
-use rustls::pki_types::ServerName;
-use tokio::io::AsyncWriteExt;
+use facteur_testkit::client_config_trusting_with_versions;
+use facteur_testkit::in_process::TEST_LIMITS;
 
 #[tokio::test]
 async fn over_long_line_is_reported_and_the_next_line_still_works() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     let mut input = vec![b'a'; MAX_LINE];
@@ -23,7 +23,7 @@ async fn over_long_line_is_reported_and_the_next_line_still_works() {
 
 #[tokio::test]
 async fn line_of_exactly_the_limit_is_accepted() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     let mut input = vec![b'b'; MAX_LINE - 2];
@@ -34,7 +34,7 @@ async fn line_of_exactly_the_limit_is_accepted() {
 
 #[tokio::test]
 async fn a_megabyte_line_is_skipped_in_pieces() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     for _ in 0..16 {
@@ -47,7 +47,7 @@ async fn a_megabyte_line_is_skipped_in_pieces() {
 
 #[tokio::test]
 async fn exact_reads_take_buffered_bytes_first_then_lines_resume() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     // Literal and the next command in one segment, as pipelining clients send them.
@@ -63,7 +63,7 @@ async fn exact_reads_take_buffered_bytes_first_then_lines_resume() {
 
 #[tokio::test]
 async fn idle_timeout_fires() {
-    let limits = Limits { idle_timeout: Duration::from_millis(200), ..test_limits() };
+    let limits = Limits { idle_timeout: Duration::from_millis(200), ..TEST_LIMITS };
     let server = start_server(TlsMode::Plain, limits).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
@@ -77,7 +77,7 @@ async fn idle_timeout_fires() {
 async fn a_client_trickling_bytes_is_cut_when_the_whole_line_is_late() {
     // RFC 5321 §4.5.3.2: a timeout covers a command, not one read. Each byte here comes well within the
     // limit, but the line as a whole does not.
-    let limits = Limits { idle_timeout: Duration::from_millis(600), ..test_limits() };
+    let limits = Limits { idle_timeout: Duration::from_millis(600), ..TEST_LIMITS };
     let server = start_server(TlsMode::Plain, limits).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
@@ -85,7 +85,7 @@ async fn a_client_trickling_bytes_is_cut_when_the_whole_line_is_late() {
     let trickle = async {
         // Past the deadline the server has closed: later writes may fail, which is the point.
         for _ in 0..6 {
-            let _ = client.stream.get_mut().write_all(b"x").await;
+            let _ = client.try_send(b"x").await;
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     };
@@ -97,7 +97,7 @@ async fn a_client_trickling_bytes_is_cut_when_the_whole_line_is_late() {
 
 #[tokio::test]
 async fn an_over_long_line_is_refused_before_its_end_arrives() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     client.send(&[b'z'; MAX_LINE + 1]).await;
@@ -109,20 +109,17 @@ async fn an_over_long_line_is_refused_before_its_end_arrives() {
 
 #[tokio::test]
 async fn starttls_discards_bytes_pipelined_before_the_handshake() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
-    let certificate = &server.certificate;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     assert_eq!(client.line().await, "HELLO None\r\n");
 
     // CVE-2011-0411: an attacker appends a command to the STARTTLS line.
     client.send(b"STARTTLS\r\nINJECTED\r\n").await;
     assert_eq!(client.line().await, "220 go\r\n");
-    assert!(client.stream.buffer().is_empty());
 
-    let connector = client_trusting(certificate, &[&rustls::version::TLS13]);
-    let tcp = client.stream.into_inner();
-    let tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
-    let mut client = Client::new(tls);
+    // The client checks that nothing followed the go-ahead before the handshake.
+    let tls = client_config_trusting_with_versions(&server.fixture.certificate.cert, &[&rustls::version::TLS13]);
+    let mut client = client.starttls(tls).await;
     assert_eq!(client.line().await, "DISCARDED 10\r\n");
     client.send(b"PING\r\n").await;
     assert_eq!(client.line().await, "ECHO PING\r\n", "the injected line must never be seen");
@@ -133,7 +130,7 @@ async fn starttls_discards_bytes_pipelined_before_the_handshake() {
 
 #[tokio::test]
 async fn starttls_with_garbage_instead_of_a_handshake_ends_the_session() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     client.send(b"STARTTLS\r\n").await;

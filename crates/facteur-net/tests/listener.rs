@@ -5,14 +5,14 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{plain_client, start_server, test_limits, wait_until};
-use facteur_net::{ConnectionLimiter, Limits, Listener, ListenerError, TlsMode, server_config};
-use tokio::io::AsyncReadExt;
+use common::{EchoHandler, plain_client, start_server, wait_until};
+use facteur_net::{ConnectionLimiter, Limits, Listener, ListenerError, TlsMode};
+use facteur_testkit::in_process::{Fixture, TEST_LIMITS};
 use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn bind_on_port_zero_reports_the_real_port() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     assert_ne!(server.address.port(), 0);
     let mut client = plain_client(server.address).await;
     assert_eq!(client.line().await, "HELLO None\r\n");
@@ -20,9 +20,9 @@ async fn bind_on_port_zero_reports_the_real_port() {
 
 #[tokio::test]
 async fn binding_a_port_in_use_names_the_listener_and_address() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
-    let tls = server_config(&server.certificate.cert, &server.certificate.key).unwrap();
-    let limiter = ConnectionLimiter::new(&test_limits());
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
+    let tls = server.fixture.certificate.server_config();
+    let limiter = ConnectionLimiter::new(&TEST_LIMITS);
     let error = Listener::bind("imap", server.address, TlsMode::Plain, tls, limiter).await.unwrap_err();
     assert!(matches!(error, ListenerError::Bind { .. }));
     let message = error.to_string();
@@ -31,7 +31,7 @@ async fn binding_a_port_in_use_names_the_listener_and_address() {
 
 #[tokio::test]
 async fn lines_are_echoed_with_their_exact_terminator() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     client.send(b"one\r\ntwo\nthree\r\n").await;
@@ -42,7 +42,7 @@ async fn lines_are_echoed_with_their_exact_terminator() {
 
 #[tokio::test]
 async fn per_ip_limit_refuses_with_the_handlers_line_and_recovers() {
-    let limits = Limits { max_connections_per_ip: 1, ..test_limits() };
+    let limits = Limits { max_connections_per_ip: 1, ..TEST_LIMITS };
     let server = start_server(TlsMode::Plain, limits).await;
     let mut first = plain_client(server.address).await;
     assert_eq!(first.line().await, "HELLO None\r\n");
@@ -60,7 +60,7 @@ async fn per_ip_limit_refuses_with_the_handlers_line_and_recovers() {
 
 #[tokio::test]
 async fn server_wide_limit_refuses_as_busy() {
-    let limits = Limits { max_connections: 1, ..test_limits() };
+    let limits = Limits { max_connections: 1, ..TEST_LIMITS };
     let server = start_server(TlsMode::Plain, limits).await;
     let mut first = plain_client(server.address).await;
     first.line().await;
@@ -70,11 +70,11 @@ async fn server_wide_limit_refuses_as_busy() {
 
 #[tokio::test]
 async fn shutdown_stops_accepting_and_lets_sessions_say_goodbye() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
 
-    server.trigger.trigger();
+    server.fixture.shut_down();
     assert_eq!(client.line().await, "SHUTDOWN\r\n");
     tokio::time::timeout(Duration::from_secs(5), server.task).await.expect("listener stopped").unwrap();
     let refused = TcpStream::connect(server.address).await;
@@ -84,31 +84,28 @@ async fn shutdown_stops_accepting_and_lets_sessions_say_goodbye() {
 
 #[tokio::test]
 async fn ending_the_grace_period_aborts_sessions_that_ignore_shutdown() {
-    let server = start_server(TlsMode::Plain, test_limits()).await;
+    let server = start_server(TlsMode::Plain, TEST_LIMITS).await;
     let mut client = plain_client(server.address).await;
     client.line().await;
     client.send(b"HANG\r\n").await;
     assert_eq!(client.line().await, "HANGING\r\n");
 
-    server.trigger.trigger();
+    server.fixture.shut_down();
     let mut serving = server.task;
     let grace = tokio::time::timeout(Duration::from_millis(300), &mut serving).await;
     assert!(grace.is_err(), "serve returned while a session was still running");
     serving.abort();
-    let mut rest = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), client.stream.read_to_end(&mut rest)).await.unwrap().unwrap();
+    let rest = client.read_to_end().await;
     assert!(rest.is_empty(), "aborted session wrote {rest:?}");
     wait_until(|| server.limiter.open_connections() == 0).await;
 }
 
 #[tokio::test]
 async fn a_plain_watch_receiver_works_as_the_shutdown_signal() {
-    let certificate = common::localhost_certificate();
-    let tls = server_config(&certificate.cert, &certificate.key).unwrap();
-    let limiter = ConnectionLimiter::new(&test_limits());
-    let listener = Listener::bind("pop3", "127.0.0.1:0".parse().unwrap(), TlsMode::Plain, tls, limiter).await.unwrap();
+    let fixture = Fixture::new().await;
+    let listener = fixture.listen(TlsMode::Plain, TEST_LIMITS).await;
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let serving = tokio::spawn(listener.serve(Arc::new(common::EchoHandler), stopping));
+    let serving = tokio::spawn(listener.serve(Arc::new(EchoHandler), stopping));
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), serving).await.expect("listener stopped").unwrap();
 }

@@ -5,15 +5,17 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Client, client_trusting, localhost_certificate, start_server, test_limits, tls_connect};
+use common::start_server;
 use facteur_net::{Limits, TlsError, TlsMode, generate_self_signed, server_config};
+use facteur_testkit::client_config_trusting_with_versions;
+use facteur_testkit::in_process::{LineClient, LocalhostCertificate, ReplyShape, TEST_LIMITS};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[test]
 fn generated_key_is_private_and_certificate_loads() {
-    let certificate = localhost_certificate();
+    let certificate = LocalhostCertificate::generate();
     let key_mode = std::fs::metadata(&certificate.key).unwrap().permissions().mode() & 0o777;
     assert_eq!(key_mode, 0o600);
     let cert_mode = std::fs::metadata(&certificate.cert).unwrap().permissions().mode() & 0o777;
@@ -29,7 +31,7 @@ fn generated_key_is_private_and_certificate_loads() {
 
 #[test]
 fn regenerating_replaces_both_files() {
-    let certificate = localhost_certificate();
+    let certificate = LocalhostCertificate::generate();
     let before = std::fs::read(&certificate.key).unwrap();
     generate_self_signed("localhost", &certificate.cert, &certificate.key).unwrap();
     assert_ne!(std::fs::read(&certificate.key).unwrap(), before);
@@ -38,8 +40,8 @@ fn regenerating_replaces_both_files() {
 
 #[test]
 fn missing_certificate_file_is_named() {
-    let certificate = localhost_certificate();
-    let missing = certificate.dir.path().join("nope.pem");
+    let certificate = LocalhostCertificate::generate();
+    let missing = certificate.directory().join("nope.pem");
     let error = server_config(&missing, &certificate.key).unwrap_err();
     assert!(matches!(error, TlsError::Read { .. }), "{error}");
     assert!(error.to_string().contains("nope.pem"), "{error}");
@@ -47,7 +49,7 @@ fn missing_certificate_file_is_named() {
 
 #[test]
 fn file_without_a_certificate_is_reported() {
-    let certificate = localhost_certificate();
+    let certificate = LocalhostCertificate::generate();
     // The key file holds a key, not a certificate.
     let error = server_config(&certificate.key, &certificate.key).unwrap_err();
     assert!(matches!(error, TlsError::NoCertificate { .. }), "{error}");
@@ -56,15 +58,15 @@ fn file_without_a_certificate_is_reported() {
 
 #[test]
 fn file_without_a_key_is_reported() {
-    let certificate = localhost_certificate();
+    let certificate = LocalhostCertificate::generate();
     let error = server_config(&certificate.cert, &certificate.cert).unwrap_err();
     assert!(matches!(error, TlsError::NoPrivateKey { .. }), "{error}");
 }
 
 #[test]
 fn corrupt_pem_is_reported() {
-    let certificate = localhost_certificate();
-    let corrupt = certificate.dir.path().join("corrupt.pem");
+    let certificate = LocalhostCertificate::generate();
+    let corrupt = certificate.directory().join("corrupt.pem");
     std::fs::write(&corrupt, "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n").unwrap();
     let error = server_config(&corrupt, &certificate.key).unwrap_err();
     assert!(matches!(error, TlsError::BadPem { .. }), "{error}");
@@ -73,20 +75,19 @@ fn corrupt_pem_is_reported() {
 
 #[test]
 fn key_of_another_certificate_is_a_mismatch() {
-    let first = localhost_certificate();
-    let second = localhost_certificate();
+    let first = LocalhostCertificate::generate();
+    let second = LocalhostCertificate::generate();
     let error = server_config(&first.cert, &second.key).unwrap_err();
     assert!(matches!(error, TlsError::KeyMismatch { .. }), "{error}");
 }
 
 #[tokio::test]
 async fn implicit_tls_negotiates_tls13_with_the_generated_certificate() {
-    let server = start_server(TlsMode::Implicit, test_limits()).await;
-    let certificate = &server.certificate;
-    let connector = client_trusting(certificate, &[&rustls::version::TLS13, &rustls::version::TLS12]);
-    let tls = tls_connect(&connector, server.address).await.unwrap();
-    assert_eq!(tls.get_ref().1.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_3));
-    let mut client = Client::new(tls);
+    let server = start_server(TlsMode::Implicit, TEST_LIMITS).await;
+    let versions = [&rustls::version::TLS13, &rustls::version::TLS12];
+    let tls = client_config_trusting_with_versions(&server.fixture.certificate.cert, &versions);
+    let mut client = LineClient::connect_tls(server.address, ReplyShape::Line, tls).await;
+    assert_eq!(client.tls_version(), Some(rustls::ProtocolVersion::TLSv1_3));
     assert_eq!(client.line().await, "HELLO Some(TLSv1_3)\r\n");
     client.send(b"PING\r\n").await;
     assert_eq!(client.line().await, "ECHO PING\r\n");
@@ -94,18 +95,16 @@ async fn implicit_tls_negotiates_tls13_with_the_generated_certificate() {
 
 #[tokio::test]
 async fn tls12_clients_are_still_served() {
-    let server = start_server(TlsMode::Implicit, test_limits()).await;
-    let certificate = &server.certificate;
-    let connector = client_trusting(certificate, &[&rustls::version::TLS12]);
-    let mut client = Client::new(tls_connect(&connector, server.address).await.unwrap());
+    let server = start_server(TlsMode::Implicit, TEST_LIMITS).await;
+    let tls = client_config_trusting_with_versions(&server.fixture.certificate.cert, &[&rustls::version::TLS12]);
+    let mut client = LineClient::connect_tls(server.address, ReplyShape::Line, tls).await;
     assert_eq!(client.line().await, "HELLO Some(TLSv1_2)\r\n");
 }
 
 #[tokio::test]
 async fn localhost_certificate_also_verifies_for_the_loopback_address() {
-    let server = start_server(TlsMode::Implicit, test_limits()).await;
-    let certificate = &server.certificate;
-    let connector = client_trusting(certificate, &[&rustls::version::TLS13]);
+    let server = start_server(TlsMode::Implicit, TEST_LIMITS).await;
+    let connector = tokio_rustls::TlsConnector::from(server.fixture.certificate.client_config());
     let tcp = TcpStream::connect(server.address).await.unwrap();
     let name = ServerName::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST).into());
     connector.connect(name, tcp).await.unwrap();
@@ -134,7 +133,7 @@ fn tls11_client_hello() -> Vec<u8> {
 
 #[tokio::test]
 async fn tls11_client_is_refused_with_a_protocol_version_alert() {
-    let server = start_server(TlsMode::Implicit, test_limits()).await;
+    let server = start_server(TlsMode::Implicit, TEST_LIMITS).await;
     let mut tcp = TcpStream::connect(server.address).await.unwrap();
     tcp.write_all(&tls11_client_hello()).await.unwrap();
     let mut answer = Vec::new();
@@ -147,10 +146,10 @@ async fn tls11_client_is_refused_with_a_protocol_version_alert() {
 
 #[tokio::test]
 async fn over_limit_implicit_tls_connection_is_closed_without_a_handshake() {
-    let limits = Limits { max_connections_per_ip: 1, ..test_limits() };
+    let limits = Limits { max_connections_per_ip: 1, ..TEST_LIMITS };
     let server = start_server(TlsMode::Implicit, limits).await;
-    let connector = client_trusting(&server.certificate, &[&rustls::version::TLS13]);
-    let mut first = Client::new(tls_connect(&connector, server.address).await.unwrap());
+    let tls = server.fixture.certificate.client_config();
+    let mut first = LineClient::connect_tls(server.address, ReplyShape::Line, tls.clone()).await;
     first.line().await;
-    assert!(tls_connect(&connector, server.address).await.is_err());
+    assert!(LineClient::try_connect_tls(server.address, ReplyShape::Line, tls).await.is_err());
 }

@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{ALICE, BOB, PASSWORD, start};
+use common::{MultilineResponses, start};
 use facteur_net::TlsMode;
+use facteur_testkit::in_process::{ALICE, BOB, LineClient, PASSWORD, ReplyShape};
 
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -92,7 +93,7 @@ async fn without_tls_passwords_are_refused_and_not_advertised_until_stls() {
     // A command pipelined after STLS in plain text must not run inside TLS.
     client.send("STLS\r\nNOOP\r\n").await;
     assert!(client.line().await.starts_with("+OK"));
-    let mut client = client.upgrade(&server).await;
+    let mut client = client.starttls(server.fixture.certificate.client_config()).await;
     let capabilities = client.listing("CAPA").await;
     assert!(!capabilities.contains(&"STLS".to_owned()), "{capabilities:?}");
     assert!(capabilities.contains(&"USER".to_owned()), "{capabilities:?}");
@@ -132,7 +133,7 @@ async fn capa_lists_the_rfc_2449_capabilities() {
 #[tokio::test]
 async fn apop_is_refused_and_the_greeting_offers_no_timestamp() {
     let server = start(TlsMode::Plain, |_| {}).await;
-    let mut client = common::Client::new(Box::new(tokio::net::TcpStream::connect(server.address).await.unwrap()));
+    let mut client = LineClient::connect(server.address, ReplyShape::Line).await;
     let greeting = client.line().await;
     assert!(greeting.starts_with("+OK") && !greeting.contains('<'), "{greeting:?}");
     client.expect(&format!("APOP {ALICE} c4c9334bac560ecc979e58001b3e22fb"), "-ERR").await;
@@ -161,7 +162,7 @@ async fn the_maildrop_lock_holds_across_listeners_sharing_a_store() {
     let server = start(TlsMode::Plain, |_| {}).await;
     let other = server.another_listener().await;
     let _first = server.login(ALICE).await;
-    let mut second = common::Client::new(Box::new(tokio::net::TcpStream::connect(other).await.unwrap()));
+    let mut second = LineClient::connect(other, ReplyShape::Line).await;
     assert!(second.line().await.starts_with("+OK"));
     second.expect(&format!("USER {ALICE}"), "+OK").await;
     second.expect(&format!("PASS {PASSWORD}"), "-ERR [IN-USE]").await;
@@ -170,11 +171,7 @@ async fn the_maildrop_lock_holds_across_listeners_sharing_a_store() {
 #[tokio::test]
 async fn implicit_tls_listener_accepts_user_pass() {
     let server = start(TlsMode::Implicit, |settings| settings.allow_plaintext_auth = false).await;
-    let tcp = tokio::net::TcpStream::connect(server.address).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = server.connector().connect(name, tcp).await.unwrap();
-    let mut client = common::Client::new(Box::new(tls));
-    assert!(client.line().await.starts_with("+OK"));
+    let mut client = server.connect_tls().await;
     let capabilities = client.listing("CAPA").await;
     assert!(!capabilities.contains(&"STLS".to_owned()), "{capabilities:?}");
     client.expect(&format!("USER {ALICE}"), "+OK").await;

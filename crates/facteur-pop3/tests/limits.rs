@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ALICE, message, start};
+use common::{message, start};
 use facteur_net::TlsMode;
+use facteur_testkit::in_process::ALICE;
 
 #[tokio::test]
 async fn an_overlong_line_is_refused_and_the_session_goes_on() {
@@ -48,7 +49,7 @@ async fn shutdown_ends_sessions_without_deleting() {
     server.deliver(ALICE, &message("stay", "x")).await;
     let mut client = server.login(ALICE).await;
     client.expect("DELE 1", "+OK").await;
-    server.trigger.trigger();
+    server.fixture.shut_down();
     assert!(client.line().await.starts_with("-ERR [SYS/TEMP]"));
     assert!(client.is_closed().await);
     assert_eq!(server.inbox(ALICE).await.len(), 1);

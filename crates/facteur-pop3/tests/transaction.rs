@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::{ALICE, BOB, message, start};
+use common::{MultilineResponses, message, start};
 use facteur_net::TlsMode;
 use facteur_pop3::DeleAction;
-use facteur_store::{SpecialUse, Store, SystemFlags};
+use facteur_store::{SpecialUse, SystemFlags};
+use facteur_testkit::in_process::{ALICE, BOB, PASSWORD};
 
 #[tokio::test]
 async fn stat_list_and_uidl_describe_the_snapshot() {
@@ -107,7 +108,7 @@ async fn a_dropped_connection_deletes_nothing_and_releases_the_maildrop() {
     let mut again = loop {
         let mut client = server.connect().await;
         client.expect(&format!("USER {ALICE}"), "+OK").await;
-        let status = client.command(&format!("PASS {}", common::PASSWORD)).await;
+        let status = client.command(&format!("PASS {}", PASSWORD)).await;
         if status.starts_with("+OK") {
             break client;
         }
@@ -177,9 +178,9 @@ async fn trash_action_moves_deleted_messages_to_trash_seen_flags_kept() {
     client.expect("QUIT", "+OK").await;
     assert!(client.is_closed().await);
     assert_eq!(server.inbox(ALICE).await.len(), 1);
-    let account = server.store.account_by_address(ALICE).await.unwrap().unwrap();
-    let trash = server.store.mailbox_by_role(account.id, SpecialUse::Trash).await.unwrap().unwrap();
-    let trashed = server.mailbox(ALICE, &trash.name).await;
+    let account = server.fixture.store.account_by_address(ALICE).await.unwrap().unwrap();
+    let trash = server.fixture.store.mailbox_by_role(account.id, SpecialUse::Trash).await.unwrap().unwrap();
+    let trashed = server.fixture.messages(ALICE, &trash.name).await;
     assert_eq!(trashed.len(), 1);
     assert!(trashed[0].flags.contains(SystemFlags::SEEN));
     let mut client = server.login(ALICE).await;
@@ -191,7 +192,7 @@ async fn pipelined_commands_are_answered_in_order() {
     let server = start(TlsMode::Plain, |_| {}).await;
     server.deliver(BOB, &message("p", "pipelined")).await;
     let mut client = server.connect().await;
-    client.send(format!("USER {BOB}\r\nPASS {}\r\nSTAT\r\nLIST\r\nNOOP\r\nQUIT\r\n", common::PASSWORD)).await;
+    client.send(format!("USER {BOB}\r\nPASS {}\r\nSTAT\r\nLIST\r\nNOOP\r\nQUIT\r\n", PASSWORD)).await;
     assert!(client.line().await.starts_with("+OK"));
     assert!(client.line().await.starts_with("+OK Logged in, 1 messages"));
     assert!(client.line().await.starts_with("+OK 1 "));

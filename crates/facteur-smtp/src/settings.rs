@@ -37,7 +37,7 @@ pub struct Settings {
     pub max_errors: u32,
     /// RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for the next command.
     pub command_timeout: Duration,
-    /// Per data line or BDAT chunk read, not for the whole message (RFC 5321 §4.5.3.2.6 asks 3 minutes per
+    /// Per data line or BDAT chunk read, not for the whole message (RFC 5321 §4.5.3.2.5 asks 3 minutes per
     /// block; we give more).
     pub data_timeout: Duration,
     /// AUTH before TLS. Off by default: PLAIN and LOGIN would carry the password in the clear.

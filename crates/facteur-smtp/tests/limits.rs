@@ -3,14 +3,14 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{Client, TestServer, start};
-use facteur_net::TlsMode;
+use common::{TestServer, start, start_with_limits};
+use facteur_net::{Limits, TlsMode};
 use facteur_smtp::Face;
-use facteur_store::Store;
+use facteur_testkit::in_process::{ALICE, LineClient, TEST_LIMITS};
 
-async fn in_transaction(server: &TestServer, mail_parameters: &str) -> Client {
+async fn in_transaction(server: &TestServer, mail_parameters: &str) -> LineClient {
     let mut client = server.connect().await;
     client.expect("EHLO client.example", "250").await;
     client.expect(&format!("MAIL FROM:<sender@remote.example>{mail_parameters}"), "250").await;
@@ -140,6 +140,38 @@ async fn data_timeout_closes_with_421() {
 }
 
 #[tokio::test]
+async fn data_timeout_applies_while_the_idle_timeout_is_shorter() {
+    // The connection's idle timeout is the read limit of a protocol with none of its own. SMTP has its own
+    // (RFC 5321 §4.5.3.2), per line of DATA: a pause between two lines of content is judged by it alone.
+    let idle = Limits { idle_timeout: Duration::from_secs(1), ..TEST_LIMITS };
+    let data_timeout = Duration::from_secs(3);
+    let server = start_with_limits(Face::Mx, TlsMode::Plain, idle, |settings| {
+        settings.data_timeout = data_timeout;
+        settings.command_timeout = Duration::from_secs(1);
+    })
+    .await;
+
+    let mut client = in_transaction(&server, "").await;
+    client.expect("DATA", "354").await;
+    client.send("Subject: slow\r\n\r\nfirst line\r\n").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    client.send("second line\r\n.\r\n").await;
+    client.expect_reply("250 2.0.0").await;
+    let inbox = server.inbox(ALICE).await;
+    assert!(inbox[0].ends_with(b"first line\r\nsecond line\r\n"), "{:?}", String::from_utf8_lossy(&inbox[0]));
+
+    let mut client = in_transaction(&server, "").await;
+    client.expect("DATA", "354").await;
+    client.send("Subject: too slow\r\n").await;
+    let started = Instant::now();
+    let pause = tokio::time::timeout(Duration::from_millis(4500), client.reply()).await;
+    let reply = pause.expect("the data timeout ends a 4.5 s pause");
+    assert!(reply.starts_with("421 4.4.2"), "{reply:?}");
+    assert!(started.elapsed() >= data_timeout - Duration::from_millis(100), "cut after {:?}", started.elapsed());
+    assert_eq!(server.inbox(ALICE).await.len(), 1);
+}
+
+#[tokio::test]
 async fn nul_octets_are_refused() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
     let mut client = in_transaction(&server, "").await;
@@ -167,7 +199,7 @@ async fn eight_bit_data_needs_8bitmime() {
 #[tokio::test]
 async fn utf8_addresses_need_the_smtputf8_parameter() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
-    server.store.create_account("jürgen@example.com", "x").await.unwrap();
+    server.fixture.store.create_account("jürgen@example.com", "x").await.unwrap();
     let mut client = server.connect().await;
     client.expect("EHLO client.example", "250").await;
     client.expect("MAIL FROM:<rené@remote.example>", "553 5.6.7").await;
@@ -194,7 +226,7 @@ async fn invalid_utf8_in_a_command_is_a_syntax_error() {
 #[tokio::test]
 async fn quota_is_enforced_at_rcpt_and_at_the_end_of_data() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
-    server.store.set_quota("alice@example.com", Some(500)).await.unwrap();
+    server.fixture.store.set_quota("alice@example.com", Some(500)).await.unwrap();
     let mut client = in_transaction(&server, "").await;
     client.expect("DATA", "354").await;
     client.send(format!("Subject: big\r\n\r\n{}\r\n.\r\n", "q".repeat(600))).await;

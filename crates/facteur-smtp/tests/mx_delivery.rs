@@ -6,7 +6,6 @@ mod common;
 use common::{start, without_trace_headers};
 use facteur_net::TlsMode;
 use facteur_smtp::Face;
-use facteur_store::Store;
 
 const MESSAGE: &[u8] = b"From: Sender <sender@remote.example>\r\nTo: alice@example.com\r\nSubject: hello\r\n\r\nFirst line\r\n.A line that starts with a dot\r\n\r\nLast line\r\n";
 
@@ -155,7 +154,7 @@ async fn vrfy_does_not_reveal_users_and_helo_works() {
 #[tokio::test]
 async fn postmaster_without_domain_is_accepted() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
-    server.store.create_account("postmaster@example.com", "x").await.unwrap();
+    server.fixture.store.create_account("postmaster@example.com", "x").await.unwrap();
     let mut client = server.connect().await;
     client.expect("EHLO client.example", "250").await;
     client.expect("MAIL FROM:<a@remote.example>", "250").await;
@@ -172,11 +171,11 @@ async fn alias_forwarding_to_another_domain_is_queued() {
     client.expect("DATA", "354").await;
     client.send(stuffed(MESSAGE)).await;
     assert!(client.reply().await.starts_with("250"));
-    let queue = server.store.queue().await.unwrap();
+    let queue = server.fixture.store.queue().await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].recipients[0].address, "carol@elsewhere.net");
     assert_eq!(queue[0].recipients[0].orcpt.as_deref(), Some("rfc822;fwd@example.com"));
-    let queued = server.store.read_blob(queue[0].blob).await.unwrap();
+    let queued = server.fixture.store.read_blob(queue[0].blob).await.unwrap();
     assert!(queued.starts_with(b"Received: "), "queued copies carry no Return-Path");
 }
 
@@ -185,6 +184,6 @@ async fn shutdown_says_goodbye_to_idle_sessions() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
     let mut client = server.connect().await;
     client.expect("EHLO client.example", "250").await;
-    server.trigger.trigger();
+    server.fixture.shut_down();
     assert!(client.reply().await.starts_with("421 4.3.2"));
 }

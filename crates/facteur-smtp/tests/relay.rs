@@ -6,7 +6,6 @@ mod common;
 use common::start;
 use facteur_net::TlsMode;
 use facteur_smtp::Face;
-use facteur_store::Store;
 
 #[tokio::test]
 async fn every_dressed_up_relay_attempt_is_refused() {
@@ -35,7 +34,7 @@ async fn every_dressed_up_relay_attempt_is_refused() {
         let reply = client.command(&format!("RCPT TO:{recipient}")).await;
         assert!(reply.starts_with("501 5.1.3"), "{recipient}: {reply}");
     }
-    assert!(server.store.queue().await.unwrap().is_empty());
+    assert!(server.fixture.store.queue().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -3,17 +3,14 @@
 
 mod common;
 
-use common::{Client, PASSWORD, TestServer, base64, plain_response, start, without_trace_headers};
+use common::{TestServer, base64, plain_response, start, without_trace_headers};
 use facteur_net::TlsMode;
 use facteur_smtp::Face;
-use facteur_store::{Notify, Ret, Store};
+use facteur_store::{Notify, Ret};
+use facteur_testkit::in_process::PASSWORD;
 
 async fn submission() -> TestServer {
     start(Face::Submission, TlsMode::Plain, |_| {}).await
-}
-
-async fn logged_in(server: &TestServer, user: &str) -> Client {
-    server.connect().await.login(&server.connector(), user).await
 }
 
 #[tokio::test]
@@ -25,7 +22,7 @@ async fn auth_is_neither_offered_nor_accepted_before_tls() {
     client.expect(&format!("AUTH PLAIN {}", plain_response("alice@example.com", PASSWORD)), "538 5.7.11").await;
     client.expect("MAIL FROM:<alice@example.com>", "530 5.7.0").await;
 
-    let mut client = client.starttls(&server.connector()).await;
+    let mut client = server.starttls(client).await;
     let ehlo = client.expect("EHLO client.example", "250").await;
     assert!(ehlo.contains("AUTH PLAIN LOGIN") && !ehlo.contains("STARTTLS"), "{ehlo}");
 }
@@ -38,9 +35,7 @@ async fn starttls_forgets_the_plaintext_greeting_and_discards_injected_commands(
     // CVE-2011-0411: a command injected after STARTTLS in the same plaintext segment.
     client.send("STARTTLS\r\nMAIL FROM:<alice@example.com>\r\n").await;
     assert!(client.reply().await.starts_with("220 2.0.0"));
-    let plain = client.stream.into_inner();
-    let tls = server.connector().connect("localhost".try_into().unwrap(), plain).await.unwrap();
-    let mut client = Client::new(Box::new(tls));
+    let mut client = client.starttls(server.fixture.certificate.client_config()).await;
     // Had the injected MAIL been executed, NOOP's reply would not come first.
     client.expect("NOOP", "250 2.0.0").await;
     client.expect("MAIL FROM:<alice@example.com>", "503 5.5.1").await;
@@ -49,21 +44,21 @@ async fn starttls_forgets_the_plaintext_greeting_and_discards_injected_commands(
 #[tokio::test]
 async fn auth_plain_and_login_succeed_and_wrong_passwords_get_535() {
     let server = submission().await;
-    let mut client = server.connect().await.starttls(&server.connector()).await;
+    let mut client = server.starttls(server.connect().await).await;
     client.expect("EHLO client.example", "250").await;
     client.expect(&format!("AUTH PLAIN {}", plain_response("alice@example.com", "wrong")), "535 5.7.8").await;
     client.expect("AUTH PLAIN", "334 ").await;
     client.expect(&plain_response("alice@example.com", PASSWORD), "235 2.7.0").await;
     client.expect(&format!("AUTH PLAIN {}", plain_response("alice@example.com", PASSWORD)), "503 5.5.1").await;
 
-    let mut client = server.connect().await.starttls(&server.connector()).await;
+    let mut client = server.starttls(server.connect().await).await;
     client.expect("EHLO client.example", "250").await;
     client.expect("AUTH LOGIN", "334 VXNlcm5hbWU6").await;
     client.expect(&base64(b"bob@example.com"), "334 UGFzc3dvcmQ6").await;
     client.expect(&base64(PASSWORD.as_bytes()), "235 2.7.0").await;
     client.expect("AUTH LOGIN", "503").await;
 
-    let mut client = server.connect().await.starttls(&server.connector()).await;
+    let mut client = server.starttls(server.connect().await).await;
     client.expect("EHLO client.example", "250").await;
     client.expect(&format!("AUTH PLAIN {}", plain_response("nobody@example.com", PASSWORD)), "535 5.7.8").await;
     client.expect("AUTH LOGIN", "334").await;
@@ -84,8 +79,8 @@ async fn implicit_tls_listener_offers_auth_at_once() {
 #[tokio::test]
 async fn envelope_sender_must_belong_to_the_user() {
     let server = submission().await;
-    server.store.add_alias("@example.com", &["alice@example.com".into()]).await.unwrap();
-    let mut client = logged_in(&server, "alice@example.com").await;
+    server.fixture.store.add_alias("@example.com", &["alice@example.com".into()]).await.unwrap();
+    let mut client = server.logged_in("alice@example.com").await;
     for foreign in ["bob@example.com", "someone@elsewhere.net", "team@example.com", "anything@example.com"] {
         client.expect(&format!("MAIL FROM:<{foreign}>"), "553 5.7.1").await;
     }
@@ -99,7 +94,7 @@ async fn envelope_sender_must_belong_to_the_user() {
 #[tokio::test]
 async fn from_header_must_belong_to_the_user() {
     let server = submission().await;
-    let mut client = logged_in(&server, "alice@example.com").await;
+    let mut client = server.logged_in("alice@example.com").await;
     client.expect("MAIL FROM:<alice@example.com>", "250").await;
     client.expect("RCPT TO:<bob@example.com>", "250").await;
     client.expect("DATA", "354").await;
@@ -111,7 +106,7 @@ async fn from_header_must_belong_to_the_user() {
 #[tokio::test]
 async fn local_recipients_are_delivered_and_remote_ones_queued_with_dsn_parameters() {
     let server = submission().await;
-    let mut client = logged_in(&server, "alice@example.com").await;
+    let mut client = server.logged_in("alice@example.com").await;
     client.expect("MAIL FROM:<alice@example.com> RET=HDRS ENVID=abc+2Bdef", "250").await;
     client.expect("RCPT TO:<bob@example.com>", "250").await;
     client.expect("RCPT TO:<carol@elsewhere.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;carol@elsewhere.net", "250").await;
@@ -126,7 +121,7 @@ async fn local_recipients_are_delivered_and_remote_ones_queued_with_dsn_paramete
     let bob = server.inbox("bob@example.com").await;
     assert_eq!(without_trace_headers(&bob[0]), message);
     assert!(String::from_utf8_lossy(&bob[0]).contains("with ESMTPSA id"));
-    let queue = server.store.queue().await.unwrap();
+    let queue = server.fixture.store.queue().await.unwrap();
     assert_eq!(queue.len(), 1);
     let entry = &queue[0];
     assert_eq!(entry.return_path, "alice@example.com");
@@ -137,7 +132,7 @@ async fn local_recipients_are_delivered_and_remote_ones_queued_with_dsn_paramete
     assert_eq!(carol.notify, Notify::SUCCESS | Notify::FAILURE);
     assert_eq!(carol.orcpt.as_deref(), Some("rfc822;carol@elsewhere.net"));
     assert!(entry.expires_at > entry.created_at + 4 * 24 * 3600);
-    let queued = server.store.read_blob(entry.blob).await.unwrap();
+    let queued = server.fixture.store.read_blob(entry.blob).await.unwrap();
     assert!(queued.starts_with(b"Received: "));
     assert_eq!(without_trace_headers(&queued), message);
 }
@@ -145,7 +140,7 @@ async fn local_recipients_are_delivered_and_remote_ones_queued_with_dsn_paramete
 #[tokio::test]
 async fn repeated_auth_failures_are_slowed_down_before_the_answer() {
     let server = start(Face::Submission, TlsMode::Plain, |settings| settings.max_errors = 50).await;
-    let mut client = server.connect().await.starttls(&server.connector()).await;
+    let mut client = server.starttls(server.connect().await).await;
     client.expect("EHLO client.example", "250").await;
     let wrong = format!("AUTH PLAIN {}", plain_response("alice@example.com", "wrong"));
     for _ in 0..4 {

@@ -1,14 +1,19 @@
-//! Test support: start the real `facteur` binary in a temporary data directory, on free loopback ports, wait
-//! until every listener is bound, talk to it, stop it, and show its log when a test fails.
+//! Test support, in two halves.
 //!
-//! Protocol tests drive this real process over real sockets with independent clients, so the code under test is
-//! exactly what operators run. The kit is synchronous (std only) so that any test style can use it.
+//! - The real `facteur` binary ([`TestServer`]): started in a temporary data directory, on free loopback ports,
+//!   waited for until every listener is bound, talked to, stopped, and its log shown when a test fails. Tests
+//!   drive this real process over real sockets with independent clients, so the code under test is exactly what
+//!   operators run. This half is synchronous (std only) so that any test style can use it, and fakes nothing:
+//!   the store, TLS certificate and configuration are the ones `facteur init` makes.
+//! - In-process servers ([`in_process`]): a protocol crate's tests build its server with the settings they
+//!   need over a real store, certificate and loopback listener, and talk to it with a raw line client.
 //!
-//! It deliberately does not fake anything: the store, TLS certificate and configuration are the ones `facteur init`
-//! makes.
+//! The kit depends on no protocol crate (SMTP, IMAP, POP3, HTTP, delivery), so that each of them can use it.
 
 /// Locating the binary and running one-shot CLI commands.
 pub mod cli;
+/// Protocol servers run inside the test: the store, certificate and listeners they share, and a raw line client.
+pub mod in_process;
 /// The running server.
 mod server;
 /// Reading what the server stored, through the store's own API, while it runs.
@@ -22,7 +27,7 @@ pub use cli::{CliOutput, facteur_binary};
 pub use server::{TestServer, TestServerBuilder};
 pub use stored::StoredMessage;
 pub use submission::Submission;
-pub use tls::client_config_trusting;
+pub use tls::{client_config_trusting, client_config_trusting_with_versions};
 
 /// The domain every test server is initialised with.
 pub const DOMAIN: &str = "example.test";

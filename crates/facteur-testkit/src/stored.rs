@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use facteur_store::{SqliteStore, Store, SystemFlags, Uid};
+use facteur_store::{Account, Mailbox, SqliteStore, Store, SystemFlags, Uid};
 
 use crate::TestServer;
 
@@ -27,17 +27,26 @@ impl TestServer {
 
     /// The messages in `address`'s mailbox `mailbox`, by UID, with their bytes.
     pub fn messages(&self, address: &str, mailbox: &str) -> Vec<StoredMessage> {
-        self.with_store(async |store| {
-            let account = store.account_by_address(address).await.expect("read account");
-            let account = account.unwrap_or_else(|| panic!("no account {address}"));
-            let found = store.mailbox_by_name(account.id, mailbox).await.expect("read mailbox");
-            let mailbox = found.unwrap_or_else(|| panic!("{address} has no mailbox {mailbox}"));
-            let mut messages = Vec::new();
-            for meta in store.messages(mailbox.id).await.expect("list messages") {
-                let bytes = store.read_blob(meta.blob).await.expect("read the message");
-                messages.push(StoredMessage { uid: meta.uid, flags: meta.flags, bytes });
-            }
-            messages
-        })
+        self.with_store(async |store| read_messages(store.as_ref(), address, mailbox).await)
     }
+}
+
+/// The messages in `address`'s mailbox `mailbox`, by UID, with their bytes.
+pub(crate) async fn read_messages(store: &dyn Store, address: &str, mailbox: &str) -> Vec<StoredMessage> {
+    let (_, mailbox) = account_mailbox(store, address, mailbox).await;
+    let mut messages = Vec::new();
+    for meta in store.messages(mailbox.id).await.expect("list messages") {
+        let bytes = store.read_blob(meta.blob).await.expect("read the message");
+        messages.push(StoredMessage { uid: meta.uid, flags: meta.flags, bytes });
+    }
+    messages
+}
+
+/// `address`'s account and its mailbox `name`; a test that names either wrongly fails here.
+pub(crate) async fn account_mailbox(store: &dyn Store, address: &str, name: &str) -> (Account, Mailbox) {
+    let account = store.account_by_address(address).await.expect("read account");
+    let account = account.unwrap_or_else(|| panic!("no account {address}"));
+    let mailbox = store.mailbox_by_name(account.id, name).await.expect("read mailbox");
+    let mailbox = mailbox.unwrap_or_else(|| panic!("{address} has no mailbox {name}"));
+    (account, mailbox)
 }

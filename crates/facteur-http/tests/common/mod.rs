@@ -1,10 +1,10 @@
-//! A real server for the tests: SQLite store in a temp dir with `example.com` as the local domain, HTTPS
-//! discovery and plain-HTTP operations listeners on loopback ports, and curl/python3 as independent clients.
+//! A real server for the tests: the in-process fixture's store (`example.com` the local domain) and certificate
+//! (see `facteur_testkit::in_process`), HTTPS discovery and plain-HTTP operations listeners on loopback ports,
+//! and curl/python3 as independent clients.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +12,12 @@ use std::time::Duration;
 use facteur_http::{
     ClientPorts, Discovery, HttpServer, HttpTimeouts, MtaSts, MtaStsMode, discovery_router, install_metrics, ops_router,
 };
-use facteur_net::{ShutdownTrigger, TlsAcceptor, shutdown_channel};
-use facteur_store::{SqliteStore, Store};
+use facteur_net::TlsAcceptor;
+use facteur_testkit::in_process::Fixture;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub const HOSTNAME: &str = "mail.example.com";
-pub const DOMAIN: &str = "example.com";
 
 /// Short enough for tests to watch them fire.
 pub const TIMEOUTS: HttpTimeouts = HttpTimeouts {
@@ -28,12 +27,10 @@ pub const TIMEOUTS: HttpTimeouts = HttpTimeouts {
 };
 
 pub struct TestServer {
+    pub fixture: Fixture,
     pub https: SocketAddr,
     pub ops: SocketAddr,
-    pub trigger: ShutdownTrigger,
     pub tasks: Vec<JoinHandle<()>>,
-    pub store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
 }
 
 pub fn discovery(mode: MtaStsMode) -> Discovery {
@@ -55,28 +52,25 @@ impl TestServer {
     }
 
     pub async fn start_with(discovery: Discovery, limiter: Option<facteur_net::ConnectionLimiter>) -> TestServer {
-        facteur_net::install_crypto_provider();
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("store")).await.unwrap());
-        store.add_domain(DOMAIN).await.unwrap();
-        let tls = tls_acceptor(dir.path());
-        let (trigger, signal) = shutdown_channel();
+        let fixture = Fixture::new().await;
+        let tls = TlsAcceptor::from(fixture.certificate.server_config());
 
         let https_socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let ops_socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (https, ops) = (https_socket.local_addr().unwrap(), ops_socket.local_addr().unwrap());
 
-        let mut discovery_server =
-            HttpServer::new(discovery_router(discovery, Arc::clone(&store))).with_tls(tls).with_timeouts(TIMEOUTS);
+        let mut discovery_server = HttpServer::new(discovery_router(discovery, Arc::clone(&fixture.store)))
+            .with_tls(tls)
+            .with_timeouts(TIMEOUTS);
         if let Some(limiter) = limiter {
             discovery_server = discovery_server.with_limiter(limiter);
         }
         let ops_server = HttpServer::new(ops_router(install_metrics().unwrap())).with_timeouts(TIMEOUTS);
         let tasks = vec![
-            tokio::spawn(discovery_server.serve(https_socket, signal.clone())),
-            tokio::spawn(ops_server.serve(ops_socket, signal)),
+            tokio::spawn(discovery_server.serve(https_socket, fixture.shutdown_signal())),
+            tokio::spawn(ops_server.serve(ops_socket, fixture.shutdown_signal())),
         ];
-        TestServer { https, ops, trigger, tasks, store, _dir: dir }
+        TestServer { fixture, https, ops, tasks }
     }
 
     /// curl arguments for `https://host:port/path`, with `host` resolving to the test server.
@@ -88,12 +82,6 @@ impl TestServer {
     pub fn ops_url(&self, path: &str) -> Vec<String> {
         vec![format!("http://{}{path}", self.ops)]
     }
-}
-
-fn tls_acceptor(dir: &Path) -> TlsAcceptor {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    facteur_net::generate_self_signed(HOSTNAME, &cert, &key).unwrap();
-    TlsAcceptor::from(facteur_net::server_config(&cert, &key).unwrap())
 }
 
 /// Whether curl and python3 are here. Without them the HTTP tests cannot run: a notice locally, a failure

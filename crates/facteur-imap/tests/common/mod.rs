@@ -1,60 +1,35 @@
-//! A real `ImapServer` on a loopback listener over a real `SqliteStore`, and a raw IMAP client.
+//! A real `ImapServer` in process (see `facteur_testkit::in_process`), and an IMAP client: tagged commands,
+//! literals read inline.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use facteur_auth::{LoginThrottle, ThrottlePolicy, hash_password};
 use facteur_imap::{ImapServer, Settings};
-use facteur_net::{ConnectionLimiter, Limits, Listener, ShutdownTrigger, TlsMode, shutdown_channel};
-use facteur_store::{DeliveryTarget, INBOX, SqliteStore, Store, Uid};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-pub const PASSWORD: &str = "correct horse battery staple";
-pub const ALICE: &str = "alice@example.com";
-pub const BOB: &str = "bob@example.com";
+use facteur_net::TlsMode;
+use facteur_store::{INBOX, Uid};
+use facteur_testkit::in_process::{Fixture, LineClient, PASSWORD, ReplyShape, TEST_LIMITS};
 
 pub struct TestServer {
+    pub fixture: Fixture,
     pub address: SocketAddr,
-    pub store: Arc<SqliteStore>,
-    pub dir: tempfile::TempDir,
-    pub trigger: ShutdownTrigger,
 }
 
-/// Accounts alice and bob (password [`PASSWORD`]) on a plain listener.
+/// The fixture's accounts alice and bob on a plain listener; plain-text passwords are allowed unless `adjust`
+/// says otherwise.
 pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
-    facteur_net::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("store")).await.unwrap());
-    store.add_domain("example.com").await.unwrap();
-    let hash = hash_password(PASSWORD).unwrap();
-    store.create_account(ALICE, &hash).await.unwrap();
-    store.create_account(BOB, &hash).await.unwrap();
-    let cert = dir.path().join("tls/cert.pem");
-    let key = dir.path().join("tls/key.pem");
-    facteur_net::generate_self_signed("localhost", &cert, &key).unwrap();
-    let tls = facteur_net::server_config(&cert, &key).unwrap();
-    let limits = Limits { idle_timeout: Duration::from_secs(30), ..Limits::default() };
-    let limiter = ConnectionLimiter::new(&limits);
-    let listener =
-        Listener::bind("imap-test", "127.0.0.1:0".parse().unwrap(), TlsMode::Plain, tls, limiter).await.unwrap();
-    let address = listener.local_addr();
+    let fixture = Fixture::new().await;
     let mut settings = Settings::new("imap.example.com");
     settings.allow_plaintext_auth = true;
     adjust(&mut settings);
-    let throttle = Arc::new(LoginThrottle::new(ThrottlePolicy::default()));
-    let server = Arc::new(ImapServer::new(settings, store.clone() as Arc<dyn Store>, throttle));
-    let (trigger, signal) = shutdown_channel();
-    tokio::spawn(listener.serve(server, signal));
-    TestServer { address, store, dir, trigger }
+    let server = ImapServer::new(settings, Arc::clone(&fixture.store), Arc::clone(&fixture.login_throttle));
+    let address = fixture.serve(TlsMode::Plain, TEST_LIMITS, Arc::new(server)).await;
+    TestServer { fixture, address }
 }
 
 impl TestServer {
     pub async fn connect(&self) -> Client {
-        let stream = TcpStream::connect(self.address).await.unwrap();
-        let mut client = Client { stream: BufReader::new(stream), next_tag: 0, transcript: Vec::new() };
+        let mut client = Client { lines: LineClient::connect(self.address, ReplyShape::Line).await, next_tag: 0 };
         let greeting = client.line().await;
         assert!(greeting.starts_with("* OK [CAPABILITY "), "{greeting}");
         client
@@ -63,23 +38,13 @@ impl TestServer {
     /// Connected and logged in as `user`.
     pub async fn login(&self, user: &str) -> Client {
         let mut client = self.connect().await;
-        let reply = client.command(&format!("LOGIN {user} \"{PASSWORD}\"")).await;
-        assert!(reply.last().unwrap().contains("OK"), "{reply:?}");
+        client.ok(&format!("LOGIN {user} \"{PASSWORD}\"")).await;
         client
     }
 
     /// Delivers `content` into `user`'s mailbox `mailbox` as SMTP would.
     pub async fn deliver(&self, user: &str, mailbox: &str, content: &[u8]) -> Uid {
-        let account = self.store.account_by_address(user).await.unwrap().unwrap();
-        let mailbox = self.store.mailbox_by_name(account.id, mailbox).await.unwrap().unwrap();
-        let summary = facteur_message::ingest(content).to_bytes();
-        let target = DeliveryTarget { mailbox: Some(mailbox.id), ..DeliveryTarget::inbox(account.id) };
-        let delivered = self
-            .store
-            .deliver_content(Arc::from(content.to_vec()), summary, 1_700_000_000, vec![target])
-            .await
-            .unwrap();
-        delivered[0].uid
+        self.fixture.deliver(user, mailbox, content).await
     }
 
     pub async fn inbox_len(&self, user: &str) -> usize {
@@ -87,17 +52,14 @@ impl TestServer {
     }
 
     pub async fn mailbox_len(&self, user: &str, mailbox: &str) -> usize {
-        let account = self.store.account_by_address(user).await.unwrap().unwrap();
-        let mailbox = self.store.mailbox_by_name(account.id, mailbox).await.unwrap().unwrap();
-        self.store.messages(mailbox.id).await.unwrap().len()
+        self.fixture.messages(user, mailbox).await.len()
     }
 }
 
+/// IMAP over a [`LineClient`]: tagged commands, and response lines with their literals read inline.
 pub struct Client {
-    pub stream: BufReader<TcpStream>,
+    lines: LineClient,
     next_tag: u32,
-    /// Every byte the server sent, for checking with an independent parser.
-    pub transcript: Vec<u8>,
 }
 
 impl Client {
@@ -105,30 +67,25 @@ impl Client {
     pub async fn line(&mut self) -> String {
         let mut line = String::new();
         loop {
-            let mut piece = Vec::new();
-            let read = tokio::time::timeout(Duration::from_secs(10), self.stream.read_until(b'\n', &mut piece))
-                .await
-                .expect("server answered in time")
-                .unwrap();
-            assert!(read > 0, "connection closed; got so far: {line}");
-            self.transcript.extend_from_slice(&piece);
+            let piece = self.lines.raw_line().await;
+            assert!(!piece.is_empty(), "connection closed; got so far: {line}");
             let piece = String::from_utf8_lossy(&piece).trim_end_matches(['\r', '\n']).to_owned();
             let literal = piece.strip_suffix('}').and_then(|p| p.rsplit_once('{')).and_then(|(_, n)| n.parse().ok());
             line.push_str(&piece);
             match literal {
-                Some(len) => {
-                    let mut data = vec![0; len];
-                    self.stream.read_exact(&mut data).await.unwrap();
-                    self.transcript.extend_from_slice(&data);
-                    line.push_str(&String::from_utf8_lossy(&data));
-                }
+                Some(len) => line.push_str(&String::from_utf8_lossy(&self.lines.read_exact(len).await)),
                 None => return line,
             }
         }
     }
 
     pub async fn send(&mut self, raw: &str) {
-        self.stream.get_mut().write_all(raw.as_bytes()).await.unwrap();
+        self.lines.send(raw).await;
+    }
+
+    /// Every byte the server sent, for checking with an independent parser.
+    pub fn transcript(&self) -> &[u8] {
+        self.lines.transcript()
     }
 
     /// Sends a tagged command and returns every line up to and including the tagged answer.

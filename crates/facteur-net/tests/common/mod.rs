@@ -3,63 +3,18 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use facteur_net::{
-    Connection, ConnectionError, ConnectionHandler, ConnectionLimiter, Interrupted, Limits, Line, Listener, Refusal,
-    ShutdownSignal, ShutdownTrigger, TlsMode, shutdown_channel,
+    Connection, ConnectionError, ConnectionHandler, ConnectionLimiter, Interrupted, Limits, Line, Refusal,
+    ShutdownSignal, TlsMode,
 };
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use facteur_testkit::in_process::{Fixture, LineClient, ReplyShape};
 use tokio::task::JoinHandle;
 
 pub const MAX_LINE: usize = 64;
-
-/// A certificate for `localhost` in a temporary directory.
-pub struct TestCertificate {
-    pub dir: tempfile::TempDir,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-pub fn localhost_certificate() -> TestCertificate {
-    facteur_net::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let cert = dir.path().join("tls/cert.pem");
-    let key = dir.path().join("tls/key.pem");
-    facteur_net::generate_self_signed("localhost", &cert, &key).unwrap();
-    TestCertificate { dir, cert, key }
-}
-
-/// A client configuration trusting exactly `certificate`.
-pub fn client_trusting(
-    certificate: &TestCertificate,
-    versions: &[&'static rustls::SupportedProtocolVersion],
-) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(&certificate.cert).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(versions)
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
-}
-
-pub async fn tls_connect(
-    connector: &tokio_rustls::TlsConnector,
-    address: SocketAddr,
-) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let tcp = TcpStream::connect(address).await?;
-    connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await
-}
 
 /// The test protocol:
 /// - greets with `HELLO <tls version>`;
@@ -147,63 +102,26 @@ async fn send(connection: &mut Connection, bytes: &[u8]) -> Result<(), Connectio
     connection.flush().await
 }
 
-pub fn test_limits() -> Limits {
-    Limits {
-        max_connections: 100,
-        max_connections_per_ip: 10,
-        idle_timeout: Duration::from_secs(10),
-        handshake_timeout: Duration::from_secs(5),
-    }
-}
-
-/// A running listener on a loopback port chosen by the system.
+/// The echo protocol served on a loopback port chosen by the system.
 pub struct RunningServer {
+    pub fixture: Fixture,
     pub address: SocketAddr,
     pub limiter: ConnectionLimiter,
-    pub trigger: ShutdownTrigger,
     pub task: JoinHandle<()>,
-    pub certificate: TestCertificate,
 }
 
 pub async fn start_server(mode: TlsMode, limits: Limits) -> RunningServer {
-    let certificate = localhost_certificate();
-    let tls = facteur_net::server_config(&certificate.cert, &certificate.key).unwrap();
+    let fixture = Fixture::new().await;
     let limiter = ConnectionLimiter::new(&limits);
-    let listener = Listener::bind("test", "127.0.0.1:0".parse().unwrap(), mode, tls, limiter.clone()).await.unwrap();
+    let listener = fixture.listen_sharing(mode, limiter.clone()).await;
     let address = listener.local_addr();
-    let (trigger, signal) = shutdown_channel();
-    let task = tokio::spawn(listener.serve(Arc::new(EchoHandler), signal));
-    RunningServer { address, limiter, trigger, task, certificate }
+    let task = tokio::spawn(listener.serve(Arc::new(EchoHandler), fixture.shutdown_signal()));
+    RunningServer { fixture, address, limiter, task }
 }
 
-/// A line-oriented test client over any stream.
-pub struct Client<S> {
-    pub stream: BufReader<S>,
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
-    pub fn new(stream: S) -> Self {
-        Client { stream: BufReader::new(stream) }
-    }
-
-    pub async fn send(&mut self, bytes: &[u8]) {
-        self.stream.get_mut().write_all(bytes).await.unwrap();
-        self.stream.get_mut().flush().await.unwrap();
-    }
-
-    /// The next line, terminator included; empty at end of stream.
-    pub async fn line(&mut self) -> String {
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(10), self.stream.read_line(&mut line))
-            .await
-            .expect("server answered in time")
-            .unwrap();
-        line
-    }
-}
-
-pub async fn plain_client(address: SocketAddr) -> Client<TcpStream> {
-    Client::new(TcpStream::connect(address).await.unwrap())
+/// Connected, nothing read yet.
+pub async fn plain_client(address: SocketAddr) -> LineClient {
+    LineClient::connect(address, ReplyShape::Line).await
 }
 
 /// Polls `condition` for up to two seconds (session tasks end asynchronously).

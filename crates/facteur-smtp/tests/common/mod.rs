@@ -1,175 +1,81 @@
-//! A real `SmtpServer` on a loopback listener over a real `SqliteStore`, and a raw SMTP client.
+//! A real `SmtpServer` in process (see `facteur_testkit::in_process`), and the SMTP steps tests share.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use facteur_auth::{LoginThrottle, ThrottlePolicy, hash_password};
-use facteur_net::{ConnectionLimiter, Limits, Listener, ShutdownTrigger, TlsMode, shutdown_channel};
+use facteur_net::{Limits, TlsMode};
 use facteur_smtp::{Face, Settings, SmtpServer};
-use facteur_store::{INBOX, SqliteStore, Store};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-pub const PASSWORD: &str = "correct horse battery staple";
+use facteur_store::INBOX;
+use facteur_testkit::in_process::{ALICE, BOB, Fixture, LineClient, PASSWORD, ReplyShape, TEST_LIMITS};
 
 pub struct TestServer {
+    pub fixture: Fixture,
     pub address: SocketAddr,
-    pub store: Arc<SqliteStore>,
-    pub dir: tempfile::TempDir,
-    pub trigger: ShutdownTrigger,
 }
 
-/// Domain `example.com` with accounts alice and bob (password [`PASSWORD`]), alias `sales@` → alice,
-/// `team@` → alice + bob, `fwd@` → `carol@elsewhere.net`.
+/// The fixture's accounts alice and bob, plus aliases `sales@` → alice, `team@` → alice + bob,
+/// `fwd@` → `carol@elsewhere.net`.
 pub async fn start(face: Face, mode: TlsMode, adjust: impl FnOnce(&mut Settings)) -> TestServer {
-    facteur_net::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("store")).await.unwrap());
-    store.add_domain("example.com").await.unwrap();
-    let hash = hash_password(PASSWORD).unwrap();
-    store.create_account("alice@example.com", &hash).await.unwrap();
-    store.create_account("bob@example.com", &hash).await.unwrap();
-    store.add_alias("sales@example.com", &["alice@example.com".into()]).await.unwrap();
-    store.add_alias("team@example.com", &["alice@example.com".into(), "bob@example.com".into()]).await.unwrap();
+    start_with_limits(face, mode, TEST_LIMITS, adjust).await
+}
+
+/// The same with the listener's `limits` (its idle timeout, say).
+pub async fn start_with_limits(
+    face: Face,
+    mode: TlsMode,
+    limits: Limits,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestServer {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    store.add_alias("sales@example.com", &[ALICE.into()]).await.unwrap();
+    store.add_alias("team@example.com", &[ALICE.into(), BOB.into()]).await.unwrap();
     store.add_alias("fwd@example.com", &["carol@elsewhere.net".into()]).await.unwrap();
-
-    let cert = dir.path().join("tls/cert.pem");
-    let key = dir.path().join("tls/key.pem");
-    facteur_net::generate_self_signed("localhost", &cert, &key).unwrap();
-    let tls = facteur_net::server_config(&cert, &key).unwrap();
-    let limits = Limits { idle_timeout: Duration::from_secs(30), ..Limits::default() };
-    let limiter = ConnectionLimiter::new(&limits);
-    let listener = Listener::bind("smtp-test", "127.0.0.1:0".parse().unwrap(), mode, tls, limiter).await.unwrap();
-    let address = listener.local_addr();
-
     let mut settings = Settings::new("mx.example.com", face);
     adjust(&mut settings);
-    let throttle = Arc::new(LoginThrottle::new(ThrottlePolicy::default()));
-    let server = Arc::new(SmtpServer::new(settings, store.clone() as Arc<dyn Store>, throttle));
-    let (trigger, signal) = shutdown_channel();
-    tokio::spawn(listener.serve(server, signal));
-    TestServer { address, store, dir, trigger }
+    let server = SmtpServer::new(settings, Arc::clone(store), Arc::clone(&fixture.login_throttle));
+    let address = fixture.serve(mode, limits, Arc::new(server)).await;
+    TestServer { fixture, address }
 }
 
 impl TestServer {
     /// Every message in `address`'s INBOX, raw, in UID order.
     pub async fn inbox(&self, address: &str) -> Vec<Vec<u8>> {
-        let account = self.store.account_by_address(address).await.unwrap().unwrap();
-        let inbox = self.store.mailbox_by_name(account.id, INBOX).await.unwrap().unwrap();
-        let mut messages = Vec::new();
-        for meta in self.store.messages(inbox.id).await.unwrap() {
-            messages.push(self.store.read_blob(meta.blob).await.unwrap());
-        }
-        messages
+        self.fixture.messages(address, INBOX).await.into_iter().map(|message| message.bytes).collect()
     }
 
-    pub async fn connect(&self) -> Client {
-        let mut client = Client::new(Box::new(TcpStream::connect(self.address).await.unwrap()));
-        assert!(client.reply().await.starts_with("220 "));
-        client
+    /// Connected, greeting read.
+    pub async fn connect(&self) -> LineClient {
+        greeted(LineClient::connect(self.address, ReplyShape::SmtpMultiline).await).await
     }
 
-    /// Connected to an implicit-TLS listener.
-    pub async fn connect_tls(&self) -> Client {
-        let tcp = TcpStream::connect(self.address).await.unwrap();
-        let tls = self.connector().connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
-        let mut client = Client::new(Box::new(tls));
-        assert!(client.reply().await.starts_with("220 "));
-        client
-    }
-
-    pub fn connector(&self) -> tokio_rustls::TlsConnector {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_file_iter(self.dir.path().join("tls/cert.pem")).unwrap() {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        tokio_rustls::TlsConnector::from(Arc::new(config))
-    }
-}
-
-pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-/// A raw SMTP client: send bytes, read whole replies.
-pub struct Client {
-    pub stream: BufReader<Box<dyn Stream>>,
-}
-
-impl Client {
-    pub fn new(stream: Box<dyn Stream>) -> Client {
-        Client { stream: BufReader::new(stream) }
-    }
-
-    pub async fn send(&mut self, bytes: impl AsRef<[u8]>) {
-        self.stream.get_mut().write_all(bytes.as_ref()).await.unwrap();
-        self.stream.get_mut().flush().await.unwrap();
-    }
-
-    /// One whole reply (all its lines), or "" at end of stream.
-    pub async fn reply(&mut self) -> String {
-        let mut reply = String::new();
-        loop {
-            let mut line = String::new();
-            let read = tokio::time::timeout(Duration::from_secs(20), self.stream.read_line(&mut line))
-                .await
-                .expect("server answered in time")
-                .unwrap();
-            reply.push_str(&line);
-            if read == 0 || line.as_bytes().get(3) != Some(&b'-') {
-                return reply;
-            }
-        }
-    }
-
-    /// Sends `command` and returns the reply.
-    pub async fn command(&mut self, command: &str) -> String {
-        self.send(format!("{command}\r\n")).await;
-        self.reply().await
-    }
-
-    /// Sends `command` and asserts the reply starts with `expected` (e.g. "250 2.1.5").
-    pub async fn expect(&mut self, command: &str, expected: &str) -> String {
-        let reply = self.command(command).await;
-        assert!(reply.starts_with(expected), "{command:?}: expected {expected:?}, got {reply:?}");
-        reply
-    }
-
-    /// Whether the server closed the connection (reads to the end).
-    pub async fn is_closed(&mut self) -> bool {
-        let mut rest = Vec::new();
-        matches!(
-            tokio::time::timeout(Duration::from_secs(10), self.stream.read_to_end(&mut rest)).await,
-            Ok(Ok(_)) | Ok(Err(_))
-        )
+    /// Connected to an implicit-TLS listener, greeting read.
+    pub async fn connect_tls(&self) -> LineClient {
+        let tls = self.fixture.certificate.client_config();
+        greeted(LineClient::connect_tls(self.address, ReplyShape::SmtpMultiline, tls).await).await
     }
 
     /// STARTTLS and the handshake; the client then talks TLS.
-    pub async fn starttls(self, connector: &tokio_rustls::TlsConnector) -> Client {
-        let mut client = self;
+    pub async fn starttls(&self, mut client: LineClient) -> LineClient {
         client.expect("STARTTLS", "220 2.0.0").await;
-        let plain = client.stream.into_inner();
-        let tls = connector.connect(ServerName::try_from("localhost").unwrap(), plain).await.unwrap();
-        Client::new(Box::new(tls))
+        client.starttls(self.fixture.certificate.client_config()).await
     }
 
-    /// EHLO, STARTTLS, EHLO, AUTH PLAIN as `user`.
-    pub async fn login(self, connector: &tokio_rustls::TlsConnector, user: &str) -> Client {
-        let mut client = self;
+    /// Connected, then EHLO, STARTTLS, EHLO, AUTH PLAIN as `user`.
+    pub async fn logged_in(&self, user: &str) -> LineClient {
+        let mut client = self.connect().await;
         client.expect("EHLO client.example", "250").await;
-        let mut client = client.starttls(connector).await;
+        let mut client = self.starttls(client).await;
         client.expect("EHLO client.example", "250").await;
         client.expect(&format!("AUTH PLAIN {}", plain_response(user, PASSWORD)), "235 2.7.0").await;
         client
     }
+}
+
+async fn greeted(mut client: LineClient) -> LineClient {
+    client.expect_reply("220 ").await;
+    client
 }
 
 pub fn plain_response(user: &str, password: &str) -> String {
