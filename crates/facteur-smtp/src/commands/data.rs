@@ -115,9 +115,10 @@ impl Session<'_> {
         let sender = envelope.sender.bracketed();
         let recipients = envelope.recipients.len();
         let content = body.into_bytes();
+        let arrival = Arrival { received, now, expires_at };
         let stored = match settings.face {
-            Face::Submission => self.submit(&envelope, received, content, now, expires_at).await,
-            Face::Mx => self.receive(&envelope, received, content, now, expires_at).await,
+            Face::Submission => self.submit(&envelope, content, arrival).await,
+            Face::Mx => self.receive(&envelope, content, arrival).await,
         };
         match stored {
             Ok(persisted) => {
@@ -134,22 +135,15 @@ impl Session<'_> {
     }
 
     /// MX: SPF/DKIM/DMARC and the receiving policy decide, then the one persist path.
-    async fn receive(
-        &self,
-        envelope: &Envelope,
-        received: String,
-        content: Vec<u8>,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<Persisted, Reply> {
+    async fn receive(&self, envelope: &Envelope, content: Vec<u8>, arrival: Arrival) -> Result<Persisted, Reply> {
         let checked = self.check_inbound(envelope, content).await?;
         let message = AcceptedMessage {
             envelope: envelope.for_delivery(),
-            trace: format!("{}{received}", checked.authentication_results.unwrap_or_default()),
+            trace: format!("{}{}", checked.authentication_results.unwrap_or_default(), arrival.received),
             content: checked.content,
             filing: checked.filing,
-            now,
-            expires_at,
+            now: arrival.now,
+            expires_at: arrival.expires_at,
         };
         persist(&self.server.store, message).await.map_err(|error| match error {
             PersistError::OverQuota { address, .. } => over_quota(&address),
@@ -159,17 +153,11 @@ impl Session<'_> {
 
     /// Submission: the one submission path of `facteur-delivery` (ownership of the sender and `From:`, our
     /// DKIM signature, persist); only the replies are SMTP's.
-    async fn submit(
-        &self,
-        envelope: &Envelope,
-        received: String,
-        content: Vec<u8>,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<Persisted, Reply> {
+    async fn submit(&self, envelope: &Envelope, content: Vec<u8>, arrival: Arrival) -> Result<Persisted, Reply> {
         let Some(account) = &self.state.authenticated else {
             return Err(Reply::new(530, "5.7.0", "Authentication required"));
         };
+        let Arrival { received, now, expires_at } = arrival;
         let message = Submitted { envelope: envelope.for_delivery(), trace: received, content, now, expires_at };
         self.server.submission.submit(account, message).await.map_err(|error| match error {
             SubmitError::NotOwned { address, from_header } => {
@@ -181,6 +169,15 @@ impl Session<'_> {
             error => storage_failure(&error),
         })
     }
+}
+
+/// What this server adds to a message it accepts: its `Received:` field, and when.
+struct Arrival {
+    received: String,
+    /// Unix seconds: INTERNALDATE of local copies.
+    now: i64,
+    /// Unix seconds: when queued copies give up.
+    expires_at: i64,
 }
 
 /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
