@@ -257,6 +257,21 @@ fn namespace_with_nil_groups() {
     assert_eq!(written(&r), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
 }
 
+/// Found by the `response_writer` fuzz target: descriptions were separated by spaces, which RFC 9051 §9
+/// `"(" 1*namespace-descr ")"` does not allow (imap-codec refused the response).
+#[test]
+fn namespace_descriptions_follow_each_other_without_spaces() {
+    let r = data(Data::Namespace {
+        personal: vec![
+            NamespaceDescription { prefix: String::new(), delimiter: Some('/') },
+            NamespaceDescription { prefix: "#mh/".into(), delimiter: None },
+        ],
+        other: vec![],
+        shared: vec![],
+    });
+    assert_eq!(written(&r), "* NAMESPACE ((\"\" \"/\")(\"#mh/\" NIL)) NIL NIL\r\n");
+}
+
 #[test]
 fn internaldate_pads_the_day_with_a_space() {
     let date = DateTime::new(Date::new(2024, 3, 5).unwrap(), 9, 5, 0, 60).unwrap();
