@@ -23,6 +23,18 @@ fn tagged_ok_with_response_code() {
     assert_eq!(written(&r), "A142 OK [READ-WRITE] SELECT completed\r\n");
 }
 
+/// Found by the `response_writer` fuzz target: text starting with `[` and no code before it read as a
+/// response code (imap-codec refused `+ [`), so text echoing a client could pass for `[ALERT]`.
+#[test]
+fn text_starting_with_a_bracket_cannot_pass_for_a_response_code() {
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "[ALERT] not from the server"));
+    assert_eq!(written(&r), "A1 NO  [ALERT] not from the server\r\n");
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "[x]").with_code(ResponseCode::TryCreate));
+    assert_eq!(written(&r), "A1 NO [TRYCREATE] [x]\r\n");
+    let r = Response::Continue(ContinueRequest::Text("[".into()));
+    assert_eq!(written(&r), "+  [\r\n");
+}
+
 #[test]
 fn status_text_never_contains_line_breaks() {
     let r = Response::Status(StatusResponse::bad(None, "a\r\nA2 OK injected"));

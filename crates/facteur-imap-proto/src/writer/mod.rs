@@ -140,8 +140,15 @@ impl Out<'_> {
     }
 
     /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces.
-    fn text(&mut self, text: &str) {
+    ///
+    /// `code_possible`: no response code was written before it, so a text starting with `[` would read as one
+    /// (RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`): a client could then take text that
+    /// echoes its input for an `[ALERT]`. Such a text gets a space in front.
+    fn text(&mut self, text: &str, code_possible: bool) {
         let text = if text.is_empty() { "done" } else { text };
+        if code_possible && text.starts_with('[') {
+            self.sp();
+        }
         for b in text.bytes() {
             let safe = if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b };
             self.raw(&[safe]);

@@ -25,13 +25,13 @@ impl Out<'_> {
             self.response_code(code);
             self.raw(b"] ");
         }
-        self.text(&status.text);
+        self.text(&status.text, status.code.is_none());
     }
 
     pub(super) fn continue_request(&mut self, cont: &ContinueRequest) {
         self.raw(b"+ ");
         match cont {
-            ContinueRequest::Text(text) => self.text(text),
+            ContinueRequest::Text(text) => self.text(text, true),
             ContinueRequest::Base64(b64) => self.str(b64),
         }
     }
