@@ -35,6 +35,18 @@ fn text_starting_with_a_bracket_cannot_pass_for_a_response_code() {
     assert_eq!(written(&r), "+  [\r\n");
 }
 
+/// Found by the `response_writer` fuzz target: non-ASCII status text went out before the client enabled
+/// UTF-8, which RFC 9051 §9 `text` does not allow (imap-codec refused it).
+#[test]
+fn non_ascii_text_waits_for_utf8_to_be_enabled() {
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "Entwürfe: no such mailbox"));
+    assert_eq!(written(&r), "A1 NO Entw?rfe: no such mailbox\r\n");
+    assert_eq!(written_utf8(&r), "A1 NO Entwürfe: no such mailbox\r\n");
+    let code = ResponseCode::Other("X-NAME".into(), Some("Entwürfe]".into()));
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "x").with_code(code));
+    assert_eq!(written(&r), "A1 NO [X-NAME Entw?rfe] x\r\n");
+}
+
 #[test]
 fn status_text_never_contains_line_breaks() {
     let r = Response::Status(StatusResponse::bad(None, "a\r\nA2 OK injected"));

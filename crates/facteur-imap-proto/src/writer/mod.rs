@@ -139,7 +139,9 @@ impl Out<'_> {
         self.astring(encoded.as_bytes());
     }
 
-    /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces.
+    /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces. Non-ASCII text may only be sent
+    /// once the client enabled IMAP4rev2 or UTF8=ACCEPT (RFC 9051 §9 `text`, RFC 6855 §3); before, each
+    /// non-ASCII character becomes `?`.
     ///
     /// `code_possible`: no response code was written before it, so a text starting with `[` would read as one
     /// (RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`): a client could then take text that
@@ -149,10 +151,23 @@ impl Out<'_> {
         if code_possible && text.starts_with('[') {
             self.sp();
         }
-        for b in text.bytes() {
-            let safe = if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b };
-            self.raw(&[safe]);
+        for c in text.chars() {
+            let safe = match c {
+                '\r' | '\n' | '\0' => ' ',
+                c => self.text_char(c),
+            };
+            self.push_char(safe);
         }
+    }
+
+    /// `c` as text may carry it on this connection: non-ASCII only once UTF-8 is enabled, else `?`.
+    fn text_char(&self, c: char) -> char {
+        if c.is_ascii() || self.encoding == NameEncoding::Utf8 { c } else { '?' }
+    }
+
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        self.raw(c.encode_utf8(&mut buf).as_bytes());
     }
 
     /// "(" item *(SP item) ")".

@@ -117,8 +117,10 @@ impl Out<'_> {
                 self.str(atom);
                 if let Some(text) = text {
                     self.sp();
-                    let safe: String = text.chars().filter(|&c| c != ']' && !c.is_control()).collect();
-                    self.str(&safe);
+                    for c in text.chars().filter(|&c| c != ']' && !c.is_control()) {
+                        let c = self.text_char(c);
+                        self.push_char(c);
+                    }
                 }
             }
             _ => {}
