@@ -128,6 +128,18 @@ fn strings_with_crlf_become_literals_and_quotes_are_escaped() {
     );
 }
 
+/// Found by the `response_writer` fuzz target: header text with NUL (possible after a literal8 APPEND) was
+/// sent in a literal, which RFC 9051 §9 (`CHAR8 = %x01-ff`) does not allow; imap-codec refused it.
+#[test]
+fn nul_in_a_string_is_sent_as_the_replacement_character() {
+    let r = data(Data::Fetch {
+        seq: seq(3),
+        items: vec![FetchItem::Envelope(Box::new(Envelope { subject: Some(b"a\0b".to_vec()), ..Envelope::default() }))],
+    });
+    assert_eq!(written(&r), "* 3 FETCH (ENVELOPE (NIL {5}\r\na\u{fffd}b NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
+    assert_eq!(written_utf8(&r), "* 3 FETCH (ENVELOPE (NIL \"a\u{fffd}b\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
+}
+
 #[test]
 fn long_strings_become_literals() {
     let long = vec![b'a'; 2000];

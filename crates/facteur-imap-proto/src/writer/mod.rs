@@ -1,6 +1,7 @@
 //! Serialising responses. Strings take the lightest form that is correct: an atom where
 //! the grammar allows one and the text fits, a quoted string for short 7-bit text, a
-//! literal for anything with CR, LF, NUL, 8-bit octets (unless UTF-8 is enabled) or length.
+//! literal for anything with CR, LF, 8-bit octets (unless UTF-8 is enabled) or length.
+//! NUL fits no string form (only BINARY's literal8 carries it) and is sent as U+FFFD.
 
 mod data;
 mod fetch;
@@ -93,7 +94,20 @@ impl Out<'_> {
     }
 
     /// string = quoted / literal.
+    ///
+    /// Neither may carry NUL (RFC 9051 §4.3; §9 `CHAR8 = %x01-ff`), but header text can hold one (a message
+    /// APPENDed as literal8, RFC 3516 §4.4): each NUL goes out as U+FFFD, as an undecodable octet would.
     fn string(&mut self, s: &[u8]) {
+        if s.contains(&0) {
+            let mut replaced = Vec::with_capacity(s.len() + 8);
+            for &b in s {
+                match b {
+                    0 => replaced.extend_from_slice("\u{fffd}".as_bytes()),
+                    b => replaced.push(b),
+                }
+            }
+            return self.string(&replaced);
+        }
         if self.quotable(s) {
             self.raw(b"\"");
             for &b in s {
