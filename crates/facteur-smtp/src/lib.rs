@@ -19,11 +19,13 @@
 /// Envelope addresses split and normalised for routing decisions.
 mod address;
 /// Message content by DATA lines or BDAT chunks: limits, checks, the smuggling-proof end of data.
-mod body;
+/// Public for the fuzz target (`fuzz/`), which feeds it hostile input as the session would.
+pub mod body;
 /// Command handlers, one file per command family.
 mod commands;
 /// Sender, recipients and ESMTP parameters of one transaction.
-mod envelope;
+/// Public because [`body::MessageBody::verdict`] takes an [`envelope::Envelope`].
+pub mod envelope;
 /// Outbound delivery: queue worker, routing, SMTP client, retries, delivery reports.
 pub mod outbound;
 /// THE sender ownership rule of the submission face.
