@@ -34,7 +34,7 @@ pub(crate) async fn serve(State(site): State<Arc<Site>>, body: Bytes) -> Result<
 ///
 /// quick-xml expands no DTD entities (a `<!DOCTYPE>` is skipped, a reference to an entity it declares is an
 /// error here), so a request cannot make us fetch files or expand billions of laughs.
-fn requested_address(body: &[u8]) -> Option<String> {
+pub fn requested_address(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     let mut reader = Reader::from_str(text.strip_prefix('\u{feff}').unwrap_or(text));
     let mut address: Option<String> = None;

@@ -20,8 +20,9 @@ mod address;
 mod apple;
 /// Thunderbird autoconfig (config-v1.1.xml).
 mod autoconfig;
-/// Microsoft Autodiscover, POX (XML) flavour.
-mod autodiscover;
+/// Microsoft Autodiscover, POX (XML) flavour; public for its request reader, which the fuzz target
+/// (`fuzz/`) feeds hostile bodies.
+pub mod autodiscover;
 /// Microsoft Autodiscover v2 (JSON).
 mod autodiscover_json;
 /// The settings the documents are made from.

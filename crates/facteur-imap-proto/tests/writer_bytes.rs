@@ -23,6 +23,30 @@ fn tagged_ok_with_response_code() {
     assert_eq!(written(&r), "A142 OK [READ-WRITE] SELECT completed\r\n");
 }
 
+/// Found by the `response_writer` fuzz target: text starting with `[` and no code before it read as a
+/// response code (imap-codec refused `+ [`), so text echoing a client could pass for `[ALERT]`.
+#[test]
+fn text_starting_with_a_bracket_cannot_pass_for_a_response_code() {
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "[ALERT] not from the server"));
+    assert_eq!(written(&r), "A1 NO  [ALERT] not from the server\r\n");
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "[x]").with_code(ResponseCode::TryCreate));
+    assert_eq!(written(&r), "A1 NO [TRYCREATE] [x]\r\n");
+    let r = Response::Continue(ContinueRequest::Text("[".into()));
+    assert_eq!(written(&r), "+  [\r\n");
+}
+
+/// Found by the `response_writer` fuzz target: non-ASCII status text went out before the client enabled
+/// UTF-8, which RFC 9051 §9 `text` does not allow (imap-codec refused it).
+#[test]
+fn non_ascii_text_waits_for_utf8_to_be_enabled() {
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "Entwürfe: no such mailbox"));
+    assert_eq!(written(&r), "A1 NO Entw?rfe: no such mailbox\r\n");
+    assert_eq!(written_utf8(&r), "A1 NO Entwürfe: no such mailbox\r\n");
+    let code = ResponseCode::Other("X-NAME".into(), Some("Entwürfe]".into()));
+    let r = Response::Status(StatusResponse::no(Some(tag("A1")), "x").with_code(code));
+    assert_eq!(written(&r), "A1 NO [X-NAME Entw?rfe] x\r\n");
+}
+
 #[test]
 fn status_text_never_contains_line_breaks() {
     let r = Response::Status(StatusResponse::bad(None, "a\r\nA2 OK injected"));
@@ -102,6 +126,18 @@ fn strings_with_crlf_become_literals_and_quotes_are_escaped() {
         written(&r),
         "* 2 FETCH (ENVELOPE ({4}\r\na\r\nb \"say \\\"hi\\\" \\\\o/\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
     );
+}
+
+/// Found by the `response_writer` fuzz target: header text with NUL (possible after a literal8 APPEND) was
+/// sent in a literal, which RFC 9051 §9 (`CHAR8 = %x01-ff`) does not allow; imap-codec refused it.
+#[test]
+fn nul_in_a_string_is_sent_as_the_replacement_character() {
+    let r = data(Data::Fetch {
+        seq: seq(3),
+        items: vec![FetchItem::Envelope(Box::new(Envelope { subject: Some(b"a\0b".to_vec()), ..Envelope::default() }))],
+    });
+    assert_eq!(written(&r), "* 3 FETCH (ENVELOPE (NIL {5}\r\na\u{fffd}b NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
+    assert_eq!(written_utf8(&r), "* 3 FETCH (ENVELOPE (NIL \"a\u{fffd}b\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
 }
 
 #[test]
@@ -255,6 +291,21 @@ fn namespace_with_nil_groups() {
         shared: vec![],
     });
     assert_eq!(written(&r), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+}
+
+/// Found by the `response_writer` fuzz target: descriptions were separated by spaces, which RFC 9051 §9
+/// `"(" 1*namespace-descr ")"` does not allow (imap-codec refused the response).
+#[test]
+fn namespace_descriptions_follow_each_other_without_spaces() {
+    let r = data(Data::Namespace {
+        personal: vec![
+            NamespaceDescription { prefix: String::new(), delimiter: Some('/') },
+            NamespaceDescription { prefix: "#mh/".into(), delimiter: None },
+        ],
+        other: vec![],
+        shared: vec![],
+    });
+    assert_eq!(written(&r), "* NAMESPACE ((\"\" \"/\")(\"#mh/\" NIL)) NIL NIL\r\n");
 }
 
 #[test]

@@ -142,12 +142,7 @@ impl AddressListParser {
         if self.peek().is_some_and(|t| t.is_special(b'>')) {
             self.pos += 1;
         }
-        let mailbox = local_part(&words);
-        // `<>` (a null return path) names nobody; an entry with neither mailbox
-        // nor host would read as an end-of-group marker.
-        if mailbox.is_some() || host.is_some() {
-            self.push_mailbox(name, adl, mailbox, host);
-        }
+        self.push_mailbox(name, adl, local_part(&words), host);
     }
 
     /// Obsolete source route `@a,@b:` (RFC 5322 §4.4), if present.
@@ -222,6 +217,8 @@ impl AddressListParser {
         }
     }
 
+    /// Adds a mailbox, unless it names nobody: `<>` (a null return path), a lone `@`. An entry with neither
+    /// mailbox nor host would read as an end-of-group marker (RFC 9051 §7.5.2), whatever its name.
     fn push_mailbox(
         &mut self,
         name: Option<String>,
@@ -229,6 +226,9 @@ impl AddressListParser {
         mailbox: Option<String>,
         host: Option<String>,
     ) {
+        if mailbox.is_none() && host.is_none() {
+            return;
+        }
         self.out.push(Address { name: name.and_then(non_empty), adl, mailbox, host });
     }
 }
@@ -370,6 +370,18 @@ mod tests {
         assert_eq!(parse_address_list(b"<>"), vec![]);
         assert_eq!(parse_address_list(b", ,;> >"), vec![]);
         assert_eq!(parse_address_list(b""), vec![]);
+    }
+
+    /// Found by the `message_ingest` fuzz target: `From: @` gave an all-NIL entry, an end-of-group marker
+    /// with no group, which IMAP clients counting markers would misread.
+    #[test]
+    fn a_lone_at_sign_names_nobody_and_closes_no_group() {
+        assert_eq!(parse_address_list(b"@"), vec![]);
+        assert_eq!(parse_address_list(b"(comment) @, a@b"), vec![addr(None, None, Some("a"), Some("b"))]);
+        assert_eq!(
+            parse_address_list(b"g: @, a@b;"),
+            vec![Address::group_start("g".into()), addr(None, None, Some("a"), Some("b")), Address::group_end()]
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub(crate) fn tokenize(value: &[u8], specials: &[u8]) -> Vec<Token> {
     while pos < value.len() {
         let byte = value[pos];
         let (kind, text, next) = match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => {
+            _ if is_blank(byte) => {
                 space_before = true;
                 pos += 1;
                 continue;
@@ -84,11 +84,19 @@ pub(crate) fn tokenize(value: &[u8], specials: &[u8]) -> Vec<Token> {
     tokens
 }
 
+/// Where an atom starting at `start` ends: at a blank, a special, a quote or a comment, exactly the bytes
+/// `tokenize` gives another meaning, so that every atom is at least one byte long and the loop moves on.
 fn atom_end(value: &[u8], start: usize, specials: &[u8]) -> usize {
     value[start..]
         .iter()
-        .position(|&b| b.is_ascii_whitespace() || specials.contains(&b) || b == b'"' || b == b'(')
+        .position(|&b| is_blank(b) || specials.contains(&b) || b == b'"' || b == b'(')
         .map_or(value.len(), |p| start + p)
+}
+
+/// Blanks between tokens: WSP and the line breaks of folding (RFC 5322 §3.2.2). Other control characters
+/// (a form feed, say) are not blanks but atom text, kept as sent.
+fn is_blank(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Content of a quoted string starting after its opening quote, with
@@ -169,6 +177,19 @@ mod tests {
         assert_eq!(
             kinds(b"a@[1.2.3", ADDRESS_SPECIALS),
             vec![TokenKind::Atom, TokenKind::Special(b'@'), TokenKind::DomainLiteral]
+        );
+    }
+
+    /// Found by the `message_ingest` fuzz target: a form feed ended atoms but was not skipped as a blank, so
+    /// the tokenizer made empty atoms at the same position forever, until memory ran out.
+    #[test]
+    fn a_form_feed_is_atom_text() {
+        let tokens = tokenize(b"a\x0cb \x0c", ADDRESS_SPECIALS);
+        let texts: Vec<&[u8]> = tokens.iter().map(|t| t.text.as_slice()).collect();
+        assert_eq!(texts, vec![&b"a\x0cb"[..], b"\x0c"]);
+        assert_eq!(
+            kinds(b"text/\x0c", MIME_SPECIALS),
+            vec![TokenKind::Atom, TokenKind::Special(b'/'), TokenKind::Atom]
         );
     }
 

@@ -144,7 +144,13 @@ impl Address {
         if local.len() > MAX_LOCAL_PART_LEN {
             return Err(AddressError::LocalPartTooLong);
         }
-        Ok(Address { local: local.to_owned(), domain: Domain::parse(domain)? })
+        let domain = Domain::parse(domain)?;
+        // Lowercasing can lengthen a domain (`Ⱥ`, 2 octets, is `ⱥ`, 3): the limit holds for the address as it
+        // is stored and echoed, too.
+        if local.len() + 1 + domain.as_str().len() > MAX_ADDRESS_LEN {
+            return Err(AddressError::TooLong);
+        }
+        Ok(Address { local: local.to_owned(), domain })
     }
 
     /// The domain name, if it is one (not an address literal).
@@ -237,6 +243,15 @@ mod tests {
         assert_eq!(Address::parse(&long_local), Err(AddressError::LocalPartTooLong));
         let long = format!("a@{}.com", "b.".repeat(130));
         assert_eq!(Address::parse(&long), Err(AddressError::TooLong));
+    }
+
+    #[test]
+    fn the_length_limit_holds_for_the_address_as_lowercased() {
+        // Found by the discovery_request fuzz target: 193 octets as typed, 256 once the domain is lowercased.
+        let label = "Ⱥ".repeat(21);
+        let input = format!("{}@{label}.{label}.{label}.com", "a".repeat(60));
+        assert!(input.len() <= MAX_ADDRESS_LEN);
+        assert_eq!(Address::parse(&input), Err(AddressError::TooLong));
     }
 
     #[test]

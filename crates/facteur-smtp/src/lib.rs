@@ -18,11 +18,13 @@
 /// Envelope addresses split and normalised for routing decisions.
 mod address;
 /// Message content by DATA lines or BDAT chunks: limits, checks, the smuggling-proof end of data.
-mod body;
+/// Public for the fuzz target (`fuzz/`), which feeds it hostile input as the session would.
+pub mod body;
 /// Command handlers, one file per command family.
 mod commands;
 /// Sender, recipients and ESMTP parameters of one transaction.
-mod envelope;
+/// Public because [`body::MessageBody::verdict`] takes an [`envelope::Envelope`].
+pub mod envelope;
 /// THE relay decision.
 mod relay;
 /// Replies with RFC 3463 enhanced status codes.

@@ -79,7 +79,7 @@ impl Out<'_> {
                     if i > 0 {
                         self.sp();
                     }
-                    self.nil_or_list(group, Self::namespace);
+                    self.namespace_group(group);
                 }
             }
             Data::Quota { root, resources } => {
@@ -153,6 +153,20 @@ impl Out<'_> {
             }
             None => self.nil(),
         }
+    }
+
+    /// `nil / "(" 1*namespace-descr ")"` (RFC 9051 §9, RFC 2342 §5): descriptions follow each other with no
+    /// space between them, unlike other lists.
+    fn namespace_group(&mut self, group: &[NamespaceDescription]) {
+        if group.is_empty() {
+            self.nil();
+            return;
+        }
+        self.raw(b"(");
+        for ns in group {
+            self.namespace(ns);
+        }
+        self.raw(b")");
     }
 
     fn namespace(&mut self, ns: &NamespaceDescription) {

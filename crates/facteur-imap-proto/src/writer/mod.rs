@@ -1,6 +1,7 @@
 //! Serialising responses. Strings take the lightest form that is correct: an atom where
 //! the grammar allows one and the text fits, a quoted string for short 7-bit text, a
-//! literal for anything with CR, LF, NUL, 8-bit octets (unless UTF-8 is enabled) or length.
+//! literal for anything with CR, LF, 8-bit octets (unless UTF-8 is enabled) or length.
+//! NUL fits no string form (only BINARY's literal8 carries it) and is sent as U+FFFD.
 
 mod data;
 mod fetch;
@@ -93,7 +94,20 @@ impl Out<'_> {
     }
 
     /// string = quoted / literal.
+    ///
+    /// Neither may carry NUL (RFC 9051 §4.3; §9 `CHAR8 = %x01-ff`), but header text can hold one (a message
+    /// APPENDed as literal8, RFC 3516 §4.4): each NUL goes out as U+FFFD, as an undecodable octet would.
     fn string(&mut self, s: &[u8]) {
+        if s.contains(&0) {
+            let mut replaced = Vec::with_capacity(s.len() + 8);
+            for &b in s {
+                match b {
+                    0 => replaced.extend_from_slice("\u{fffd}".as_bytes()),
+                    b => replaced.push(b),
+                }
+            }
+            return self.string(&replaced);
+        }
         if self.quotable(s) {
             self.raw(b"\"");
             for &b in s {
@@ -139,13 +153,35 @@ impl Out<'_> {
         self.astring(encoded.as_bytes());
     }
 
-    /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces.
-    fn text(&mut self, text: &str) {
+    /// Human-readable text: 1*TEXT-CHAR, so CR, LF and NUL become spaces. Non-ASCII text may only be sent
+    /// once the client enabled IMAP4rev2 or UTF8=ACCEPT (RFC 9051 §9 `text`, RFC 6855 §3); before, each
+    /// non-ASCII character becomes `?`.
+    ///
+    /// `code_possible`: no response code was written before it, so a text starting with `[` would read as one
+    /// (RFC 9051 §9 `resp-text = ["[" resp-text-code "]" SP] [text]`): a client could then take text that
+    /// echoes its input for an `[ALERT]`. Such a text gets a space in front.
+    fn text(&mut self, text: &str, code_possible: bool) {
         let text = if text.is_empty() { "done" } else { text };
-        for b in text.bytes() {
-            let safe = if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b };
-            self.raw(&[safe]);
+        if code_possible && text.starts_with('[') {
+            self.sp();
         }
+        for c in text.chars() {
+            let safe = match c {
+                '\r' | '\n' | '\0' => ' ',
+                c => self.text_char(c),
+            };
+            self.push_char(safe);
+        }
+    }
+
+    /// `c` as text may carry it on this connection: non-ASCII only once UTF-8 is enabled, else `?`.
+    fn text_char(&self, c: char) -> char {
+        if c.is_ascii() || self.encoding == NameEncoding::Utf8 { c } else { '?' }
+    }
+
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        self.raw(c.encode_utf8(&mut buf).as_bytes());
     }
 
     /// "(" item *(SP item) ")".

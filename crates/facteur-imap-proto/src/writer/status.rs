@@ -25,13 +25,13 @@ impl Out<'_> {
             self.response_code(code);
             self.raw(b"] ");
         }
-        self.text(&status.text);
+        self.text(&status.text, status.code.is_none());
     }
 
     pub(super) fn continue_request(&mut self, cont: &ContinueRequest) {
         self.raw(b"+ ");
         match cont {
-            ContinueRequest::Text(text) => self.text(text),
+            ContinueRequest::Text(text) => self.text(text, true),
             ContinueRequest::Base64(b64) => self.str(b64),
         }
     }
@@ -117,8 +117,10 @@ impl Out<'_> {
                 self.str(atom);
                 if let Some(text) = text {
                     self.sp();
-                    let safe: String = text.chars().filter(|&c| c != ']' && !c.is_control()).collect();
-                    self.str(&safe);
+                    for c in text.chars().filter(|&c| c != ']' && !c.is_control()) {
+                        let c = self.text_char(c);
+                        self.push_char(c);
+                    }
                 }
             }
             _ => {}

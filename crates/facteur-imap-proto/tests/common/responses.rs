@@ -128,6 +128,8 @@ pub fn rev1_catalogue() -> Vec<(&'static str, Response)> {
         ("preauth", Response::Status(StatusResponse::new(None, StatusKind::PreAuth, "hi"))),
         ("no trycreate", status(StatusKind::No, Some(C::TryCreate))),
         ("bad text with CRLF", Response::Status(StatusResponse::bad(Some(tag("A1")), "line\r\nbreak"))),
+        ("text starting with a bracket", Response::Status(StatusResponse::no(Some(tag("A1")), "[ALERT] echoed"))),
+        ("continue starting with a bracket", Response::Continue(ContinueRequest::Text("[".into()))),
         ("alert", status(StatusKind::Ok, Some(C::Alert))),
         ("badcharset", status(StatusKind::No, Some(C::BadCharset(vec!["UTF-8".into(), "US-ASCII".into()])))),
         ("capability code", status(StatusKind::Ok, Some(C::Capability(vec!["IMAP4rev1".into(), "IDLE".into()])))),
