@@ -61,10 +61,11 @@ for dir in "${fuzz_dirs[@]}"; do
     echo "==> fuzzing $dir $target for ${seconds} s"
     new_corpus="$work/corpus/$target"
     artifacts="$work/artifacts/$target"
-    mkdir -p "$new_corpus" "$artifacts" "$dir/corpus/$target"
+    corpus="$root/$dir/corpus/$target"
+    mkdir -p "$new_corpus" "$artifacts" "$corpus"
     log="$work/$target.log"
     status=0
-    (cd "$dir/.." && nice -n 19 cargo fuzz run --sanitizer none "$target" "$new_corpus" "$dir/corpus/$target" -- \
+    (cd "$dir/.." && nice -n 19 cargo fuzz run --sanitizer none "$target" "$new_corpus" "$corpus" -- \
       -max_total_time="$seconds" -timeout=60 -max_len="$(max_len "$target")" -print_final_stats=1 \
       -artifact_prefix="$artifacts/") >"$log" 2>&1 || status=$?
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
