@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use facteur_net::{ConnectionLimiter, ConnectionSlot, ShutdownSignal, TlsAcceptor};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -124,7 +125,8 @@ impl HttpServer {
         let protocol = if self.tls.is_some() { protocols::HTTPS } else { protocols::HTTP };
         metrics::counter!(names::CONNECTIONS_TOTAL, labels::PROTOCOL => protocol).increment(1);
         let connection = Connection {
-            router: self.router.clone(),
+            // Handlers that need the client's address (login throttling) take axum's `ConnectInfo`.
+            router: self.router.clone().layer(axum::Extension(ConnectInfo(peer))),
             timeouts: self.timeouts,
             shutdown: shutdown.clone(),
             deadline: Instant::now() + self.timeouts.connection,

@@ -31,6 +31,10 @@ pub mod protocols {
     pub const POP3: &str = "pop3";
     pub const HTTP: &str = "http";
     pub const HTTPS: &str = "https";
+    /// JMAP clients (HTTP Basic on the https listeners).
+    pub const JMAP: &str = "jmap";
+    /// The webmail's login form.
+    pub const WEBMAIL: &str = "webmail";
 }
 
 /// Connections accepted, by [`labels::PROTOCOL`]. Counted when admitted, before any greeting.
