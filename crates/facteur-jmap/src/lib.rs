@@ -112,7 +112,14 @@ impl Jmap {
     /// The first HTML body part of the account's email `email_id` (a JMAP id), or `None` if the email does
     /// not exist or has no HTML part.
     pub async fn html_body(&self, account: AccountId, email_id: &str) -> Result<Option<HtmlBody>, JmapError> {
-        let _ = (account, email_id, &self.inner.store, &self.inner.submission);
+        let _ = (account, email_id, &self.inner.store, &self.inner.submission, &self.inner.login);
+        Ok(None)
+    }
+
+    /// The bytes of blob `blob_id` (a JMAP id: a whole message, one of its parts, or an upload) if the account
+    /// may read it, else `None`.
+    pub async fn download(&self, account: AccountId, blob_id: &str) -> Result<Option<Vec<u8>>, JmapError> {
+        let _ = (account, blob_id);
         Ok(None)
     }
 }
