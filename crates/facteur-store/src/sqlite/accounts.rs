@@ -71,7 +71,12 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &str) -> Result<AccountId> {
+pub(crate) fn create_account(
+    conn: &Connection,
+    effects: &mut Effects,
+    address: &str,
+    password_hash: &str,
+) -> Result<AccountId> {
     let address = Address::parse(address)?;
     if !is_local_domain(conn, &address.domain)? {
         return Err(StoreError::DomainNotLocal(address.domain));
@@ -89,8 +94,8 @@ pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &s
     )?;
     let account = AccountId(conn.last_insert_rowid());
     for (name, role) in DEFAULT_MAILBOXES {
-        mailboxes::insert(conn, account, name, role)?;
-        mailboxes::set_subscribed(conn, account, name, true)?;
+        mailboxes::insert(conn, effects, account, name, role)?;
+        mailboxes::set_subscribed(conn, effects, account, name, true)?;
     }
     tracing::info!(address = %text, "account created");
     Ok(account)
