@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use facteur_mailauth::{MailAuthError, Signer};
 use facteur_primitives::Address;
-use facteur_store::{Account, Store, StoreError};
+use facteur_store::{Account, Notify, RecipientLookup, Store, StoreError};
 use tracing::warn;
 
-use crate::envelope::Envelope;
+use crate::envelope::{Destination, Envelope, Recipient};
 use crate::ownership::{account_owns, from_header_addresses};
 use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 
@@ -53,6 +53,12 @@ pub enum SubmitError {
     /// RFC 6409 §6.1: the envelope sender, or (`from_header`) a `From:` address, is not the account's.
     #[error("{address} is not an address of the authenticated account")]
     NotOwned { address: String, from_header: bool },
+    /// A recipient in one of our domains that nobody has (RFC 5321 550 5.1.1).
+    #[error("{address}: no such user here")]
+    UnknownRecipient { address: String },
+    /// A recipient that is not an address at all.
+    #[error("{address} is not a valid address")]
+    InvalidRecipient { address: String },
     /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
     #[error("{address} is over quota")]
     OverQuota { address: String },
@@ -81,6 +87,24 @@ impl Submission {
     /// Whether `account` may use `address` as a sender (for a face that names the sender before the content).
     pub async fn may_send_as(&self, account: &Account, address: &Address) -> Result<bool, StoreError> {
         account_owns(self.store.as_ref(), account, address).await
+    }
+
+    /// The envelope of a message a face names the recipients of without an SMTP dialogue (JMAP's
+    /// EmailSubmission): each of our addresses resolved as RCPT resolves it, any other one for the queue, with
+    /// the default DSN requests (failures and delays, RFC 3461 §4.1).
+    pub async fn envelope(&self, return_path: &str, recipients: &[String]) -> Result<Envelope, SubmitError> {
+        let mut resolved = Vec::with_capacity(recipients.len());
+        for address in recipients {
+            let parsed =
+                Address::parse(address).map_err(|_| SubmitError::InvalidRecipient { address: address.clone() })?;
+            let destination = match self.store.lookup_recipient(&parsed.to_string()).await? {
+                RecipientLookup::ForeignDomain => Destination::Remote,
+                RecipientLookup::Unknown => return Err(SubmitError::UnknownRecipient { address: address.clone() }),
+                RecipientLookup::Local { resolution, .. } => Destination::Local(resolution),
+            };
+            resolved.push(Recipient { address: address.clone(), destination, notify: Notify::default(), orcpt: None });
+        }
+        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, recipients: resolved })
     }
 
     /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.

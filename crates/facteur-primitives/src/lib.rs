@@ -20,5 +20,5 @@ pub mod metrics;
 pub mod thread;
 
 pub use address::{Address, AddressError, Domain, DomainName};
-pub use calendar::{CivilDate, days_from_civil, rfc5322_date, unix_now};
+pub use calendar::{CivilDate, days_from_civil, parse_rfc3339, rfc3339_utc, rfc5322_date, unix_now};
 pub use thread::ThreadKeys;

@@ -45,7 +45,8 @@ pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};
 pub use ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{
-    AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
+    AccountChanges, Delivered, Delivery, DeliveryTarget, DestroyedEmail, EmailMeta, FlagsStored, MailboxChanges,
+    MessageMeta,
 };
 pub use queue::{
     DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,

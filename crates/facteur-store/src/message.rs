@@ -99,9 +99,17 @@ pub struct AccountChanges {
     pub state: ModSeq,
     /// Messages created, moved or whose flags changed, with their current state.
     pub emails: Vec<EmailMeta>,
-    /// Messages gone, with the thread each was in.
-    pub destroyed_emails: Vec<(EmailId, ThreadId)>,
+    /// Messages gone: the thread each was in and when it went.
+    pub destroyed_emails: Vec<DestroyedEmail>,
     /// Mailboxes created, renamed, (un)subscribed, or whose messages changed: (id, created after the state).
     pub mailboxes: Vec<(MailboxId, bool)>,
     pub destroyed_mailboxes: Vec<MailboxId>,
+}
+
+/// A message expunged for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DestroyedEmail {
+    pub email: EmailId,
+    pub thread: ThreadId,
+    pub modseq: ModSeq,
 }

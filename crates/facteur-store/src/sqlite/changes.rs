@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Result, StoreError};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, ThreadId};
-use crate::message::{AccountChanges, EmailMeta};
+use crate::message::{AccountChanges, DestroyedEmail, EmailMeta};
 use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, message_from_row_offset};
 use crate::sqlite::writer::Effects;
@@ -88,8 +88,10 @@ pub(crate) fn account_changes(conn: &Connection, account: AccountId, since: ModS
     let state = account_state(conn, account)?;
     let emails = emails_where(conn, "b.account = ?1 AND m.modseq > ?2", params![account, since])?;
     let destroyed_emails = conn
-        .prepare_cached("SELECT email_id, thread_id FROM destroyed_emails WHERE account = ?1 AND modseq > ?2")?
-        .query_map(params![account, since], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .prepare_cached("SELECT email_id, thread_id, modseq FROM destroyed_emails WHERE account = ?1 AND modseq > ?2")?
+        .query_map(params![account, since], |row| {
+            Ok(DestroyedEmail { email: row.get(0)?, thread: row.get(1)?, modseq: row.get(2)? })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mailboxes = conn
         .prepare_cached(
