@@ -240,7 +240,8 @@ mod tests {
         assert_eq!(parsed.from().and_then(|a| a.first()).and_then(|a| a.name()), Some("Alice Été"));
         assert_eq!(parsed.message_id(), Some("gen@x.test"));
         assert_eq!(parsed.in_reply_to().as_text(), Some("orig@y.test"));
-        assert_eq!(parsed.body_text(0).as_deref(), Some("Bonjour\nà toi"));
+        // Line ends become CRLF, as RFC 5322 §2.3 requires.
+        assert_eq!(parsed.body_text(0).as_deref(), Some("Bonjour\r\nà toi"));
         let attachment = parsed.attachment(0).unwrap();
         assert_eq!(attachment.contents(), [0u8, 1, 2, 255]);
         assert_eq!(mail_parser::MimeHeaders::attachment_name(attachment), Some("devis.pdf"));
