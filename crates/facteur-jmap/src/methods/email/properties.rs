@@ -205,8 +205,12 @@ fn header_form(parsed: &Message<'_>, spec: &str) -> Value {
         [name, form] => (*name, *form),
         _ => return Value::Null,
     };
-    let raw_values: Vec<&str> =
-        parsed.headers_raw().filter(|(field, _)| field.eq_ignore_ascii_case(name)).map(|(_, value)| value).collect();
+    let raw_values: Vec<&str> = parsed
+        .headers_raw()
+        .filter(|(field, _)| field.eq_ignore_ascii_case(name))
+        // RFC 8621 §4.1.3: the raw value excludes the field's terminating CRLF.
+        .map(|(_, value)| value.strip_suffix("\r\n").or_else(|| value.strip_suffix('\n')).unwrap_or(value))
+        .collect();
     let convert = |raw: &str| -> Value {
         match form {
             "asRaw" => json!(raw),
