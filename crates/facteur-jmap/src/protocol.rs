@@ -118,6 +118,34 @@ pub fn resolve_references(arguments: &mut Map<String, Value>, earlier: &[Invocat
         let value = resolve_one(&reference, earlier)?;
         arguments.insert(plain, value);
     }
+    // Clients such as jmapc also reference results inside a filter (`{"#inMailbox": …}`), which Fastmail
+    // and Cyrus accept; a `#` key means nothing else there, so we resolve those too.
+    if let Some(filter) = arguments.get_mut("filter") {
+        resolve_in_filter(filter, earlier)?;
+    }
+    Ok(())
+}
+
+fn resolve_in_filter(filter: &mut Value, earlier: &[Invocation]) -> Result<(), MethodError> {
+    match filter {
+        Value::Object(members) => {
+            resolve_references_shallow(members, earlier)?;
+            for child in members.values_mut() {
+                resolve_in_filter(child, earlier)?;
+            }
+        }
+        Value::Array(items) => items.iter_mut().try_for_each(|item| resolve_in_filter(item, earlier))?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn resolve_references_shallow(members: &mut Map<String, Value>, earlier: &[Invocation]) -> Result<(), MethodError> {
+    let referenced: Vec<String> = members.keys().filter(|key| key.starts_with('#')).cloned().collect();
+    for key in referenced {
+        let reference = members.remove(&key).unwrap_or(Value::Null);
+        members.insert(key[1..].to_owned(), resolve_one(&reference, earlier)?);
+    }
     Ok(())
 }
 

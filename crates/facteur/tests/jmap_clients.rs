@@ -104,3 +104,19 @@ fn jmap_is_not_served_without_tls() {
         .expect("curl runs");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "404", "no JMAP, and no password accepted, in clear");
 }
+
+#[test]
+fn jmapc_an_independent_client_reads_sets_and_listens() {
+    let server = server();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/jmap_jmapc.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .args(["--https-port", &server.addr("https").port().to_string()])
+        .args(["--imaps-port", &server.addr("imaps").port().to_string()])
+        .args(["--cafile", server.certificate().to_str().unwrap()])
+        .args(["--user", ALICE, "--password", ALICE_PASSWORD])
+        .output()
+        .expect("python3 runs, with jmapc (.ci/run installs it from PyPI)");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "jmap_jmapc.py failed:\n{said}\n{}", server.log());
+}
