@@ -96,6 +96,10 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
                 other => PersistError::Store(other),
             })?;
         persisted.local_copies = delivered.len();
+        // Out-of-office replies, once the message is safe; spam gets none.
+        if message.filing == Filing::Inbox {
+            crate::vacation::answer(store, &message.envelope, &message.content, &accounts, message.now).await;
+        }
     }
     if !remote.is_empty() {
         let mut copy = trace.into_bytes();

@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use facteur_mailauth::{MailAuthError, Signer};
 use facteur_primitives::Address;
-use facteur_store::{Account, Notify, RecipientLookup, Store, StoreError};
+use facteur_store::{Account, Store, StoreError};
 use tracing::warn;
 
-use crate::envelope::{Destination, Envelope, Recipient};
+use crate::envelope::{Envelope, Unresolved, resolve_recipients};
 use crate::ownership::{account_owns, from_header_addresses};
 use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 
@@ -93,18 +93,13 @@ impl Submission {
     /// EmailSubmission): each of our addresses resolved as RCPT resolves it, any other one for the queue, with
     /// the default DSN requests (failures and delays, RFC 3461 §4.1).
     pub async fn envelope(&self, return_path: &str, recipients: &[String]) -> Result<Envelope, SubmitError> {
-        let mut resolved = Vec::with_capacity(recipients.len());
-        for address in recipients {
-            let parsed =
-                Address::parse(address).map_err(|_| SubmitError::InvalidRecipient { address: address.clone() })?;
-            let destination = match self.store.lookup_recipient(&parsed.to_string()).await? {
-                RecipientLookup::ForeignDomain => Destination::Remote,
-                RecipientLookup::Unknown => return Err(SubmitError::UnknownRecipient { address: address.clone() }),
-                RecipientLookup::Local { resolution, .. } => Destination::Local(resolution),
-            };
-            resolved.push(Recipient { address: address.clone(), destination, notify: Notify::default(), orcpt: None });
-        }
-        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, recipients: resolved })
+        let recipients =
+            resolve_recipients(self.store.as_ref(), recipients).await.map_err(|unresolved| match unresolved {
+                Unresolved::Invalid(address) => SubmitError::InvalidRecipient { address },
+                Unresolved::Unknown(address) => SubmitError::UnknownRecipient { address },
+                Unresolved::Store(error) => SubmitError::Store(error),
+            })?;
+        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, recipients })
     }
 
     /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.

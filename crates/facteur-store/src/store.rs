@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::Result;
@@ -58,6 +58,13 @@ pub trait Store: Send + Sync {
     async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()>;
     /// Removes the account, its mailboxes and messages (releasing their blobs) and its place in alias targets.
     async fn remove_account(&self, address: &str) -> Result<()>;
+
+    /// The account's out-of-office settings (disabled if never set).
+    async fn vacation(&self, account: AccountId) -> Result<Vacation>;
+    async fn set_vacation(&self, account: AccountId, vacation: Vacation) -> Result<()>;
+    /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
+    /// in one write, so two deliveries at once answer once (RFC 3834 §2).
+    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;
 
     // ---- Aliases ----
 

@@ -28,6 +28,7 @@ fn scenario(server: &TestServer, name: &str, extra: &[&str]) {
         .args(["--https-port", &server.addr("https").port().to_string()])
         .args(["--imaps-port", &server.addr("imaps").port().to_string()])
         .args(["--smtp-port", &server.addr("smtp").port().to_string()])
+        .args(["--submissions-port", &server.addr("submissions").port().to_string()])
         .args(["--cafile", server.certificate().to_str().unwrap()])
         .args(["--user", ALICE, "--password", ALICE_PASSWORD])
         .args(extra)
@@ -78,6 +79,11 @@ fn email_submission_reaches_a_second_instance() {
 #[test]
 fn an_smtp_delivery_is_pushed_over_event_source() {
     scenario(&server(), "push-after-smtp", &[]);
+}
+
+#[test]
+fn vacation_response_answers_once_per_sender_and_never_bulk() {
+    scenario(&server(), "vacation", &["--recipient", BOB, "--recipient-password", BOB_PASSWORD]);
 }
 
 #[test]

@@ -109,3 +109,23 @@ pub async fn replies_join_the_thread_of_what_they_answer(backend: &dyn Backend) 
     ids.sort();
     assert_eq!(ids, [original.email, reply.email, late.email]);
 }
+
+pub async fn vacation_is_kept_and_answers_each_sender_once_per_period(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    assert_eq!(store.vacation(alice).await.unwrap(), crate::Vacation::default(), "disabled until set");
+    let away = crate::Vacation {
+        enabled: true,
+        subject: Some("Away".into()),
+        text_body: Some("Back Monday.".into()),
+        ..Default::default()
+    };
+    store.set_vacation(alice, away.clone()).await.unwrap();
+    assert_eq!(store.vacation(alice).await.unwrap(), away);
+    let week = 7 * 86_400;
+    assert!(store.claim_vacation_reply(alice, "Bob@X.test", 1_000, week).await.unwrap());
+    assert!(!store.claim_vacation_reply(alice, "bob@x.test", 2_000, week).await.unwrap(), "once per period");
+    assert!(store.claim_vacation_reply(alice, "carol@x.test", 2_000, week).await.unwrap());
+    assert!(store.claim_vacation_reply(alice, "bob@x.test", 1_000 + week, week).await.unwrap(), "again after it");
+    store.set_vacation(alice, away).await.unwrap();
+    assert!(store.claim_vacation_reply(alice, "bob@x.test", 1_001 + week, week).await.unwrap(), "a new message resets");
+}

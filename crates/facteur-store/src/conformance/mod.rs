@@ -92,6 +92,7 @@ macro_rules! conformance_tests {
             changes_report_flags_expunges_and_mailboxes,
             deleting_a_mailbox_destroys_its_emails,
             replies_join_the_thread_of_what_they_answer,
+            vacation_is_kept_and_answers_each_sender_once_per_period,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

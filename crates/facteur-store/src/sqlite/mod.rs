@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::{BUS_CAPACITY, Change};
 use crate::error::{Result, StoreError};
@@ -220,6 +220,19 @@ impl Store for SqliteStore {
     async fn remove_account(&self, address: &str) -> Result<()> {
         let address = address.to_owned();
         self.write(move |conn, effects| accounts::remove_account(conn, effects, &address)).await
+    }
+
+    async fn vacation(&self, account: AccountId) -> Result<Vacation> {
+        self.read(move |conn| accounts::vacation(conn, account)).await
+    }
+
+    async fn set_vacation(&self, account: AccountId, vacation: Vacation) -> Result<()> {
+        self.write(move |conn, _| accounts::set_vacation(conn, account, &vacation)).await
+    }
+
+    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
+        let sender = sender.to_owned();
+        self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await
     }
 
     async fn add_alias(&self, alias: &str, targets: &[String]) -> Result<()> {

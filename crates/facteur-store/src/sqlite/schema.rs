@@ -202,6 +202,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, message_id)
     ) WITHOUT ROWID;
     "#,
+    // 7: out-of-office replies (JMAP VacationResponse, RFC 8621 §8): the account's settings, and whom it
+    // answered when, so a sender gets one reply per period (RFC 3834 §2).
+    r#"
+    CREATE TABLE vacations (
+        account   INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        enabled   INTEGER NOT NULL,
+        from_date INTEGER,
+        to_date   INTEGER,
+        subject   TEXT,
+        text_body TEXT,
+        html_body TEXT
+    );
+    CREATE TABLE vacation_replies (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        sender  TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (account, sender)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -277,7 +296,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 17, "16 tables and sqlite_sequence");
+        assert_eq!(tables, 19, "18 tables and sqlite_sequence");
     }
 
     #[test]

@@ -294,6 +294,52 @@ def push_after_smtp(args):
     stream.close()
 
 
+def vacation(args):
+    """VacationResponse/set turns the reply on; a colleague writing twice gets one reply (RFC 3834 §2), marked
+    Auto-Submitted and threaded with the original; a bulk message gets none."""
+    client = Jmap(args, args.user, args.password)
+    before = client.call(["VacationResponse/get", {}, "v"])["v"]["list"][0]
+    check(before["isEnabled"] is False, f"disabled until set: {before}")
+    set_result = client.call(["VacationResponse/set", {"update": {"singleton": {
+        "isEnabled": True, "subject": "Away until Monday", "textBody": "I am away; back on Monday.\n"}}}, "s"])["s"]
+    check("singleton" in (set_result.get("updated") or {}), f"VacationResponse/set: {set_result}")
+    after = client.call(["VacationResponse/get", {}, "v"])["v"]["list"][0]
+    check(after["isEnabled"] and after["subject"] == "Away until Monday", f"{after}")
+    context = ssl.create_default_context(cafile=args.cafile)
+    def send(subject, extra=""):
+        with smtplib.SMTP_SSL("localhost", args.submissions_port, context=context, timeout=30) as smtp:
+            smtp.login(args.recipient, args.recipient_password)
+            body = (f"From: {args.recipient}\r\nTo: {args.user}\r\nSubject: {subject}\r\n"
+                    f"Message-ID: <{subject.replace(' ', '-')}@example.test>\r\n{extra}\r\nHi.\r\n")
+            smtp.sendmail(args.recipient, [args.user], body.encode())
+    send("question one")
+    send("question two")
+    send("newsletter", "Precedence: bulk\r\n")
+    box = imap(args, args.recipient, args.recipient_password)
+    deadline = time.time() + 10
+    replies = []
+    while time.time() < deadline:
+        box.select("INBOX")
+        _, found = box.search(None, "HEADER", "Auto-Submitted", "auto-replied")
+        replies = found[0].split()
+        if replies:
+            break
+        time.sleep(0.2)
+    time.sleep(1)  # a second reply, if one were wrongly sent, would be there by now
+    box.select("INBOX")
+    _, found = box.search(None, "ALL")
+    everything = found[0].split()
+    check(len(everything) == 1, f"one reply for two messages and none for bulk: {len(everything)} messages")
+    _, fetched = box.fetch(everything[0], "(BODY.PEEK[])")
+    reply = email.message_from_bytes(fetched[0][1], policy=email.policy.default)
+    check(reply["Subject"] == "Away until Monday", f"subject: {reply['Subject']}")
+    check(reply["Auto-Submitted"] == "auto-replied", f"Auto-Submitted: {reply['Auto-Submitted']}")
+    check(reply["In-Reply-To"] == "<question-one@example.test>", f"In-Reply-To: {reply['In-Reply-To']}")
+    check(reply["Return-Path"] == "<>", f"sent from the null reverse path: {reply['Return-Path']}")
+    check("back on Monday" in reply.get_body(("plain",)).get_content(), "the text")
+    box.logout()
+
+
 def limits(args):
     """Each advertised limit answers with the RFC's error."""
     client = Jmap(args, args.user, args.password)
@@ -350,6 +396,7 @@ def main():
     parser.add_argument("--https-port", type=int, required=True)
     parser.add_argument("--imaps-port", type=int)
     parser.add_argument("--smtp-port", type=int)
+    parser.add_argument("--submissions-port", type=int)
     parser.add_argument("--cafile", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
@@ -357,7 +404,7 @@ def main():
     parser.add_argument("--recipient-password")
     args = parser.parse_args()
     scenarios = {"discovery": discovery, "imap-then-jmap": imap_then_jmap, "send-with-attachment": send_with_attachment,
-                 "push-after-smtp": push_after_smtp, "limits": limits}
+                 "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation}
     scenarios[args.scenario](args)
     print("OK")
 
