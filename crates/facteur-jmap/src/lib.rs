@@ -16,6 +16,9 @@ mod api;
 mod auth;
 /// Uploads, and reading blobs through the emails they belong to.
 mod blobs;
+/// Entry points for the fuzz targets (`fuzz/`): the pure parts of request handling, no store.
+#[doc(hidden)]
+pub mod fuzzing;
 /// JMAP ids for store identifiers.
 mod ids;
 /// One file per object type and its methods.

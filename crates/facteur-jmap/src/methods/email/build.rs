@@ -49,6 +49,7 @@ fn collect_blob_ids(part: &Value, found: &mut Vec<String>) {
 
 /// The message, with `Message-ID` `<generated>` unless the object gives one.
 pub(crate) fn build(object: &Map<String, Value>, blobs: &Blobs, generated_id: &str) -> Result<Vec<u8>, BuildError> {
+    refuse_line_breaks(&Value::Object(object.clone()), "")?;
     let mut builder = MessageBuilder::new();
     for (property, header) in
         [("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"), ("replyTo", "Reply-To"), ("sender", "Sender")]
@@ -92,6 +93,22 @@ pub(crate) fn build(object: &Map<String, Value>, blobs: &Blobs, generated_id: &s
     };
     builder = builder.body(body);
     builder.write_to_vec().map_err(|error| BuildError::Invalid(format!("the message cannot be written: {error}")))
+}
+
+/// No string that ends up in a header (subject, names, types, file names, ids) may carry a control character:
+/// a line break there would start a header of the client's choosing. Only body values may have them.
+fn refuse_line_breaks(value: &Value, path: &str) -> Result<(), BuildError> {
+    match value {
+        Value::String(text) if text.chars().any(|c| c.is_control() && c != '\t') => {
+            Err(BuildError::Invalid(format!("{path} contains a control character")))
+        }
+        Value::Array(items) => items.iter().try_for_each(|item| refuse_line_breaks(item, path)),
+        Value::Object(members) => members
+            .iter()
+            .filter(|(key, _)| key.as_str() != "bodyValues")
+            .try_for_each(|(key, item)| refuse_line_breaks(item, &format!("{path}/{key}"))),
+        _ => Ok(()),
+    }
 }
 
 /// `bodyValues`: partId → text.
@@ -245,6 +262,24 @@ mod tests {
         let attachment = parsed.attachment(0).unwrap();
         assert_eq!(attachment.contents(), [0u8, 1, 2, 255]);
         assert_eq!(mail_parser::MimeHeaders::attachment_name(attachment), Some("devis.pdf"));
+    }
+
+    #[test]
+    fn line_breaks_cannot_inject_headers() {
+        for hostile in [
+            json!({ "subject": "hi\r\nBcc: victim@x.test" }),
+            json!({ "to": [{ "name": "Bob\nX-Evil: 1", "email": "bob@y.test" }] }),
+            json!({ "header:X-Note:asText": "a\r\nb" }),
+            json!({ "attachments": [{ "blobId": "U1", "type": "text/plain", "name": "a\r\n.txt" }] }),
+        ] {
+            assert!(
+                matches!(build(&object(hostile.clone()), &Blobs::new(), "g@x"), Err(BuildError::Invalid(_))),
+                "{hostile}"
+            );
+        }
+        let body =
+            object(json!({ "textBody": [{ "partId": "1" }], "bodyValues": { "1": { "value": "two\r\nlines" } } }));
+        assert!(build(&body, &Blobs::new(), "g@x").is_ok(), "body values keep their lines");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Email/get, changes, query, set, import and parse (RFC 8621 §4). A JMAP email is one stored message: one
 //! row of one mailbox, keeping its id when it moves.
 
-mod build;
+pub(crate) mod build;
 pub(crate) mod keywords;
 pub(crate) mod properties;
 pub(crate) mod query;
