@@ -87,6 +87,14 @@ pub async fn serve_metrics(config: &Config, stopping: ShutdownSignal, tasks: &mu
     Ok(())
 }
 
+/// Where a person opens the webmail: the first implicit-TLS `http` listener, under the host name (the port
+/// only when it is not 443). `None` when no such listener is configured.
+pub fn webmail_url(config: &Config) -> Option<String> {
+    let port = first_port(config, Protocol::Http, TlsMode::Implicit)?;
+    let host = &config.server.hostname;
+    Some(if port == 443 { format!("https://{host}/") } else { format!("https://{host}:{port}/") })
+}
+
 /// The router of the implicit-TLS `http` listeners: discovery, JMAP and the webmail.
 pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
     discovery.merge(jmap.router())

@@ -67,6 +67,9 @@ impl Quickstart {
         println!("Log in with:");
         println!("  user name  {}", self.address);
         println!("  password   {}   (shown only now)", self.password);
+        if let Some(url) = crate::http::webmail_url(config) {
+            println!("Read and send mail in a browser at {url} (webmail, same user name and password).");
+        }
         println!("The certificate is self-signed for {HOSTNAME}: your mail client will ask you to accept it.");
         println!("Add people with `facteur --data-dir {dir} account add NAME@{DOMAIN} --password-stdin`;");
         println!("for a real domain, start over with `facteur init --domain YOUR.DOMAIN --data-dir DIR`.");

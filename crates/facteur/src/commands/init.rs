@@ -29,7 +29,7 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         port_base: args.port_base,
         verify_inbound: true,
     };
-    create(data_dir, &setup).await?;
+    let config = create(data_dir, &setup).await?;
     let dir = data_dir.root().display();
     println!("Created the data directory {dir} for {} (host name {}):", setup.domain, setup.hostname);
     println!("  configuration  {dir}/{CONFIG_FILE} (every setting is there, commented)");
@@ -39,6 +39,9 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
     println!("Next:");
     println!("  facteur --data-dir {dir} account add alice@{} --password-stdin", setup.domain);
     println!("  facteur --data-dir {dir} serve");
+    if let Some(url) = crate::http::webmail_url(&config) {
+        println!("Then people read and send mail in a browser at {url} (the webmail; their mail password).");
+    }
     Ok(())
 }
 
