@@ -36,9 +36,12 @@ pub fn parse_thread(id: &str) -> Option<ThreadId> {
     number(id, 'T').map(ThreadId)
 }
 
-/// The one identity each account has (more when identities are stored).
-pub fn identity(id: AccountId) -> String {
-    format!("I{}", id.0)
+pub fn identity(id: i64) -> String {
+    format!("I{id}")
+}
+
+pub fn parse_identity(id: &str) -> Option<i64> {
+    number(id, 'I')
 }
 
 /// A state string: the account's change counter (RFC 8620 §1.6.2 only asks that it change with the data).

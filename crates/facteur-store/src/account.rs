@@ -157,3 +157,18 @@ impl Vacation {
         self.enabled && self.from_date.is_none_or(|from| from <= now) && self.to_date.is_none_or(|to| now < to)
     }
 }
+
+/// A sending identity (JMAP Identity, RFC 8621 §6): how the account presents itself from one of its addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// Set by the store; ignored when creating.
+    pub id: i64,
+    pub name: String,
+    /// An address the account may send as (the caller checks, with the submission rules).
+    pub email: String,
+    /// Opaque to the store: the JSON of the client's EmailAddress list.
+    pub reply_to: Option<String>,
+    pub bcc: Option<String>,
+    pub text_signature: String,
+    pub html_signature: String,
+}

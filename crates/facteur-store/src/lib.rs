@@ -37,7 +37,7 @@ pub mod sqlite;
 /// The `Store` trait.
 pub mod store;
 
-pub use account::{Account, Alias, RecipientLookup, Resolution, Vacation};
+pub use account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation};
 pub use blob::{BlobId, BlobStore, BlobWriter};
 pub use change::Change;
 pub use error::{Entity, Result, StoreError};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
+use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::Result;
@@ -65,6 +65,15 @@ pub trait Store: Send + Sync {
     /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
     /// in one write, so two deliveries at once answer once (RFC 3834 §2).
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;
+
+    /// The account's sending identities, oldest first.
+    async fn identities(&self, account: AccountId) -> Result<Vec<Identity>>;
+    /// Adds an identity; returns its id.
+    async fn create_identity(&self, account: AccountId, identity: Identity) -> Result<i64>;
+    /// Replaces identity `identity.id` of the account (`NotFound`-like `Ok(false)` if it has none such).
+    async fn update_identity(&self, account: AccountId, identity: Identity) -> Result<bool>;
+    /// Removes one of the account's identities; `Ok(false)` if it has none such.
+    async fn delete_identity(&self, account: AccountId, id: i64) -> Result<bool>;
 
     // ---- Aliases ----
 

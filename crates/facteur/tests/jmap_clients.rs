@@ -87,6 +87,11 @@ fn vacation_response_answers_once_per_sender_and_never_bulk() {
 }
 
 #[test]
+fn identities_are_editable_for_owned_addresses_only() {
+    scenario(&server(), "identities", &[]);
+}
+
+#[test]
 fn every_limit_answers_with_the_rfc_error() {
     scenario(&server(), "limits", &[]);
 }

@@ -116,10 +116,14 @@ async fn follow_up(
 
 /// Sends one submission; returns its id and the id of the email it sent.
 async fn submit(context: &Context<'_>, object: &Value) -> Result<(String, String), Value> {
-    let identity = object.get("identityId").and_then(Value::as_str).unwrap_or_default();
-    if identity != ids::identity(context.account.id) {
-        return Err(set_error("invalidProperties", "identityId is not one of this account's identities"));
-    }
+    let identity_id = object.get("identityId").and_then(Value::as_str).unwrap_or_default();
+    let identity_id =
+        context.resolve_id(identity_id).map_err(|error| set_error("invalidProperties", error.description))?;
+    let identities =
+        super::identity::identities(context).await.map_err(|error| set_error("serverFail", error.description))?;
+    let identity = ids::parse_identity(&identity_id)
+        .and_then(|id| identities.into_iter().find(|identity| identity.id == id))
+        .ok_or_else(|| set_error("invalidProperties", "identityId is not one of this account's identities"))?;
     let email_id =
         object.get("emailId").and_then(Value::as_str).ok_or_else(|| set_error("invalidProperties", "emailId"))?;
     let email_id = context.resolve_id(email_id).map_err(|error| set_error("invalidProperties", error.description))?;
@@ -127,7 +131,7 @@ async fn submit(context: &Context<'_>, object: &Value) -> Result<(String, String
         email_of(context, &email_id).await.map_err(|_| set_error("invalidProperties", "emailId names no email"))?;
     let store = &context.inner.store;
     let raw = store.read_blob(email.message.blob).await.map_err(super::mailbox::store_set_error)?;
-    let (mail_from, recipients) = envelope_addresses(context, object, &raw)?;
+    let (mail_from, recipients) = envelope_addresses(&identity.email, object, &raw)?;
     if recipients.is_empty() {
         return Err(set_error("noRecipients", "the email has no recipients"));
     }
@@ -155,7 +159,7 @@ async fn submit(context: &Context<'_>, object: &Value) -> Result<(String, String
 
 /// The envelope: as the client gives it, else the identity's address and every To, Cc and Bcc address
 /// (RFC 8621 §7.5).
-fn envelope_addresses(context: &Context<'_>, object: &Value, raw: &[u8]) -> Result<(String, Vec<String>), Value> {
+fn envelope_addresses(sender: &str, object: &Value, raw: &[u8]) -> Result<(String, Vec<String>), Value> {
     if let Some(envelope) = object.get("envelope").filter(|value| !value.is_null()) {
         let mail_from = envelope
             .pointer("/mailFrom/email")
@@ -177,7 +181,7 @@ fn envelope_addresses(context: &Context<'_>, object: &Value, raw: &[u8]) -> Resu
     for list in [parsed.to(), parsed.cc(), parsed.bcc()].into_iter().flatten() {
         recipients.extend(list.iter().filter_map(|address| address.address()).map(str::to_lowercase));
     }
-    Ok((context.account.address.clone(), recipients.into_iter().collect()))
+    Ok((sender.to_owned(), recipients.into_iter().collect()))
 }
 
 fn refusal(error: SubmitError) -> Value {

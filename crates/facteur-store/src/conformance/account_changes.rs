@@ -129,3 +129,20 @@ pub async fn vacation_is_kept_and_answers_each_sender_once_per_period(backend: &
     store.set_vacation(alice, away).await.unwrap();
     assert!(store.claim_vacation_reply(alice, "bob@x.test", 1_001 + week, week).await.unwrap(), "a new message resets");
 }
+
+pub async fn identities_are_per_account_and_editable(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    let bob = store.create_account("bob@example.com", "hash-b").await.unwrap();
+    assert!(store.identities(alice).await.unwrap().is_empty());
+    let work = crate::Identity { name: "Alice Martin".into(), email: "Alice@Example.com".into(), ..Default::default() };
+    let id = store.create_identity(alice, work).await.unwrap();
+    let listed = store.identities(alice).await.unwrap();
+    assert_eq!((listed[0].id, listed[0].email.as_str()), (id, "alice@example.com"));
+    let signed = crate::Identity { id, text_signature: "-- \nAlice".into(), ..listed[0].clone() };
+    assert!(store.update_identity(alice, signed.clone()).await.unwrap());
+    assert!(!store.update_identity(bob, signed).await.unwrap(), "another account's identity is not found");
+    assert!(!store.delete_identity(bob, id).await.unwrap());
+    assert_eq!(store.identities(alice).await.unwrap()[0].text_signature, "-- \nAlice");
+    assert!(store.delete_identity(alice, id).await.unwrap());
+    assert!(store.identities(alice).await.unwrap().is_empty());
+}

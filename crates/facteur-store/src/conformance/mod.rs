@@ -93,6 +93,7 @@ macro_rules! conformance_tests {
             deleting_a_mailbox_destroys_its_emails,
             replies_join_the_thread_of_what_they_answer,
             vacation_is_kept_and_answers_each_sender_once_per_period,
+            identities_are_per_account_and_editable,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::account::{Account, Address, Alias, RecipientLookup, Resolution, Vacation, normalize_domain};
+use crate::account::{Account, Address, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::error::{Entity, Result, StoreError};
 use crate::ids::AccountId;
 use crate::mailbox::DEFAULT_MAILBOXES;
@@ -364,4 +364,63 @@ pub(crate) fn claim_vacation_reply(
         params![account, sender, now],
     )?;
     Ok(true)
+}
+
+const IDENTITY_COLUMNS: &str = "id, name, email, reply_to, bcc, text_signature, html_signature";
+
+fn identity_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Identity> {
+    Ok(Identity {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        reply_to: row.get(3)?,
+        bcc: row.get(4)?,
+        text_signature: row.get(5)?,
+        html_signature: row.get(6)?,
+    })
+}
+
+pub(crate) fn identities(conn: &Connection, account: AccountId) -> Result<Vec<Identity>> {
+    let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE account = ?1 ORDER BY id");
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([account], identity_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn create_identity(conn: &Connection, account: AccountId, identity: &Identity) -> Result<i64> {
+    conn.execute_cached(
+        "INSERT INTO identities (account, name, email, reply_to, bcc, text_signature, html_signature) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            account,
+            identity.name,
+            identity.email.to_lowercase(),
+            identity.reply_to,
+            identity.bcc,
+            identity.text_signature,
+            identity.html_signature
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn update_identity(conn: &Connection, account: AccountId, identity: &Identity) -> Result<bool> {
+    let changed = conn.execute_cached(
+        "UPDATE identities SET name = ?3, reply_to = ?4, bcc = ?5, text_signature = ?6, html_signature = ?7 \
+         WHERE id = ?1 AND account = ?2",
+        params![
+            identity.id,
+            account,
+            identity.name,
+            identity.reply_to,
+            identity.bcc,
+            identity.text_signature,
+            identity.html_signature
+        ],
+    )?;
+    Ok(changed > 0)
+}
+
+pub(crate) fn delete_identity(conn: &Connection, account: AccountId, id: i64) -> Result<bool> {
+    Ok(conn.execute_cached("DELETE FROM identities WHERE id = ?1 AND account = ?2", params![id, account])? > 0)
 }

@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
+use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::{BUS_CAPACITY, Change};
 use crate::error::{Result, StoreError};
@@ -233,6 +233,22 @@ impl Store for SqliteStore {
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
         let sender = sender.to_owned();
         self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await
+    }
+
+    async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {
+        self.read(move |conn| accounts::identities(conn, account)).await
+    }
+
+    async fn create_identity(&self, account: AccountId, identity: Identity) -> Result<i64> {
+        self.write(move |conn, _| accounts::create_identity(conn, account, &identity)).await
+    }
+
+    async fn update_identity(&self, account: AccountId, identity: Identity) -> Result<bool> {
+        self.write(move |conn, _| accounts::update_identity(conn, account, &identity)).await
+    }
+
+    async fn delete_identity(&self, account: AccountId, id: i64) -> Result<bool> {
+        self.write(move |conn, _| accounts::delete_identity(conn, account, id)).await
     }
 
     async fn add_alias(&self, alias: &str, targets: &[String]) -> Result<()> {

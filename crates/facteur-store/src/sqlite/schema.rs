@@ -221,6 +221,21 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, sender)
     ) WITHOUT ROWID;
     "#,
+    // 8: sending identities (JMAP Identity, RFC 8621 §6): a name and signatures for an address the account may
+    // send as. Reply-To and Bcc are kept as the JSON the client gave (the store does not read them).
+    r#"
+    CREATE TABLE identities (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        account        INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name           TEXT NOT NULL,
+        email          TEXT NOT NULL,
+        reply_to       TEXT,
+        bcc            TEXT,
+        text_signature TEXT NOT NULL,
+        html_signature TEXT NOT NULL
+    );
+    CREATE INDEX identities_account ON identities(account);
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -296,7 +311,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 19, "18 tables and sqlite_sequence");
+        assert_eq!(tables, 20, "19 tables and sqlite_sequence");
     }
 
     #[test]

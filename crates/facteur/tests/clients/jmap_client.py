@@ -340,6 +340,24 @@ def vacation(args):
     box.logout()
 
 
+def identities(args):
+    """Identity/get gives the account's own address; Identity/set edits its name and signature, refuses an
+    address the account does not own, and the identity state follows."""
+    client = Jmap(args, args.user, args.password)
+    got = client.call(["Identity/get", {}, "i"])["i"]
+    own = got["list"][0]
+    check(len(got["list"]) == 1 and own["email"] == args.user, f"the default identity: {got}")
+    answer = client.call(["Identity/set", {
+        "update": {own["id"]: {"name": "Alice Martin", "textSignature": "-- \nAlice"}},
+        "create": {"stolen": {"email": "ceo@elsewhere.test", "name": "CEO"}},
+    }, "s"])["s"]
+    check(own["id"] in (answer.get("updated") or {}), f"update: {answer}")
+    check(answer["notCreated"]["stolen"]["type"] == "forbiddenFrom", f"a foreign address is refused: {answer}")
+    check(answer["newState"] != got["state"], f"the state moved: {answer}")
+    after = client.call(["Identity/get", {"ids": [own["id"]]}, "i"])["i"]["list"][0]
+    check(after["name"] == "Alice Martin" and after["textSignature"] == "-- \nAlice", f"{after}")
+
+
 def limits(args):
     """Each advertised limit answers with the RFC's error."""
     client = Jmap(args, args.user, args.password)
@@ -404,7 +422,8 @@ def main():
     parser.add_argument("--recipient-password")
     args = parser.parse_args()
     scenarios = {"discovery": discovery, "imap-then-jmap": imap_then_jmap, "send-with-attachment": send_with_attachment,
-                 "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation}
+                 "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation,
+                 "identities": identities}
     scenarios[args.scenario](args)
     print("OK")
 
