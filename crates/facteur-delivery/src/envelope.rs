@@ -1,7 +1,8 @@
 //! A message's envelope as delivery needs it, whatever took the message: an SMTP session, a report of our
 //! own, and (next) a JMAP submission. Addresses are already checked and resolved by then.
 
-use facteur_store::{Notify, Resolution, Ret};
+use facteur_primitives::Address;
+use facteur_store::{Notify, RecipientLookup, Resolution, Ret, Store, StoreError};
 
 /// Sender and recipients of one message on its way to the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,33 @@ pub enum Destination {
     Local(Resolution),
     /// Another domain: the outbound queue.
     Remote,
+}
+
+/// Why a recipient address could not be resolved.
+#[derive(Debug)]
+pub enum Unresolved {
+    /// Not an address.
+    Invalid(String),
+    /// One of our domains, but nobody has the address.
+    Unknown(String),
+    Store(StoreError),
+}
+
+/// Each address resolved as SMTP's RCPT resolves it (one of ours: who gets it; any other: the queue), with the
+/// default DSN requests (failures and delays, RFC 3461 §4.1). For faces that name recipients without an SMTP
+/// dialogue: JMAP's EmailSubmission, automatic replies.
+pub async fn resolve_recipients(store: &dyn Store, addresses: &[String]) -> Result<Vec<Recipient>, Unresolved> {
+    let mut resolved = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let parsed = Address::parse(address).map_err(|_| Unresolved::Invalid(address.clone()))?;
+        let destination = match store.lookup_recipient(&parsed.to_string()).await.map_err(Unresolved::Store)? {
+            RecipientLookup::ForeignDomain => Destination::Remote,
+            RecipientLookup::Unknown => return Err(Unresolved::Unknown(address.clone())),
+            RecipientLookup::Local { resolution, .. } => Destination::Local(resolution),
+        };
+        resolved.push(Recipient { address: address.clone(), destination, notify: Notify::default(), orcpt: None });
+    }
+    Ok(resolved)
 }
 
 /// `Return-Path: <…>`, which RFC 5321 §4.4 has the final delivery put at the very top of the message.

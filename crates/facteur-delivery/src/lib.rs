@@ -22,6 +22,8 @@ mod ownership;
 mod persist;
 /// Submission, once: ownership, signing, persist.
 mod submission;
+/// Out-of-office replies at local delivery (RFC 3834).
+mod vacation;
 
 /// One attempt on one queued message: expiry, loop check, delivery per domain, records.
 mod attempt;
@@ -53,7 +55,9 @@ mod tls;
 pub use client::dot_stuffed;
 pub use dsn::{Action, Report, ReportedRecipient, build_report};
 pub use engine::{DeliveryEngine, EngineError};
-pub use envelope::{Destination, Envelope, Recipient, return_path_header, xtext_encode};
+pub use envelope::{
+    Destination, Envelope, Recipient, Unresolved, resolve_recipients, return_path_header, xtext_encode,
+};
 pub use ownership::{account_owns, from_header_addresses};
 pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
@@ -62,3 +66,4 @@ pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
 pub use submission::{Submission, SubmitError, Submitted};
+pub use vacation::PERIOD_SECS as VACATION_PERIOD_SECS;

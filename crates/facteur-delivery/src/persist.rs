@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use facteur_message::ingest;
+use facteur_message::{Indexed, index};
 use facteur_store::{
     AccountId, DeliveryTarget, Notify, QueueId, QueuedEnvelope, QueuedRecipient, SpecialUse, Store, StoreError,
 };
@@ -84,16 +84,22 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         copy.reserve(trace.len() + message.content.len());
         copy.extend_from_slice(trace.as_bytes());
         copy.extend_from_slice(&message.content);
-        let (content, summary) = summarise(copy).await?;
+        let (content, indexed) = summarise(copy).await?;
         let targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
-        let delivered =
-            store.deliver_content(content, summary, message.now, targets).await.map_err(|error| match error {
+        let delivered = store
+            .deliver_content(content, indexed.summary, message.now, targets, indexed.thread)
+            .await
+            .map_err(|error| match error {
                 StoreError::QuotaExceeded { ref address, .. } => {
                     PersistError::OverQuota { address: address.clone(), source: error }
                 }
                 other => PersistError::Store(other),
             })?;
         persisted.local_copies = delivered.len();
+        // Out-of-office replies, once the message is safe; spam gets none.
+        if message.filing == Filing::Inbox {
+            crate::vacation::answer(store, &message.envelope, &message.content, &accounts, message.now).await;
+        }
     }
     if !remote.is_empty() {
         let mut copy = trace.into_bytes();
@@ -113,10 +119,10 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
 
 /// The parse-once summary of a local copy, computed off the async threads (it is CPU work proportional to the
 /// message's size).
-async fn summarise(copy: Vec<u8>) -> Result<(Arc<[u8]>, Vec<u8>), PersistError> {
+async fn summarise(copy: Vec<u8>) -> Result<(Arc<[u8]>, Indexed), PersistError> {
     let summarised = tokio::task::spawn_blocking(move || {
-        let summary = ingest(&copy).to_bytes();
-        (Arc::from(copy), summary)
+        let indexed = index(&copy);
+        (Arc::from(copy), indexed)
     })
     .await?;
     Ok(summarised)

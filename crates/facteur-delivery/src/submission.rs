@@ -17,7 +17,7 @@ use facteur_primitives::Address;
 use facteur_store::{Account, Store, StoreError};
 use tracing::warn;
 
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, Unresolved, resolve_recipients};
 use crate::ownership::{account_owns, from_header_addresses};
 use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 
@@ -53,6 +53,12 @@ pub enum SubmitError {
     /// RFC 6409 §6.1: the envelope sender, or (`from_header`) a `From:` address, is not the account's.
     #[error("{address} is not an address of the authenticated account")]
     NotOwned { address: String, from_header: bool },
+    /// A recipient in one of our domains that nobody has (RFC 5321 550 5.1.1).
+    #[error("{address}: no such user here")]
+    UnknownRecipient { address: String },
+    /// A recipient that is not an address at all.
+    #[error("{address} is not a valid address")]
+    InvalidRecipient { address: String },
     /// RFC 3463 X.2.2: a local recipient's mailbox is full; nothing was delivered.
     #[error("{address} is over quota")]
     OverQuota { address: String },
@@ -81,6 +87,19 @@ impl Submission {
     /// Whether `account` may use `address` as a sender (for a face that names the sender before the content).
     pub async fn may_send_as(&self, account: &Account, address: &Address) -> Result<bool, StoreError> {
         account_owns(self.store.as_ref(), account, address).await
+    }
+
+    /// The envelope of a message a face names the recipients of without an SMTP dialogue (JMAP's
+    /// EmailSubmission): each of our addresses resolved as RCPT resolves it, any other one for the queue, with
+    /// the default DSN requests (failures and delays, RFC 3461 §4.1).
+    pub async fn envelope(&self, return_path: &str, recipients: &[String]) -> Result<Envelope, SubmitError> {
+        let recipients =
+            resolve_recipients(self.store.as_ref(), recipients).await.map_err(|unresolved| match unresolved {
+                Unresolved::Invalid(address) => SubmitError::InvalidRecipient { address },
+                Unresolved::Unknown(address) => SubmitError::UnknownRecipient { address },
+                Unresolved::Store(error) => SubmitError::Store(error),
+            })?;
+        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, recipients })
     }
 
     /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.

@@ -1,12 +1,18 @@
-//! Who is asking: HTTP Basic (JMAP clients) or the webmail's session cookie with its CSRF token.
+//! Who is asking: HTTP Basic (JMAP clients, RFC 7617) or the webmail's session cookie with its CSRF token.
 //!
-//! Either way the password goes through the one login flow (throttled, logged, counted); only over TLS,
-//! because the listeners serving these routes are the https ones.
+//! Either way the password goes through the one login flow (throttled, logged, counted). These routes are
+//! served on the https listeners only, so no password travels in clear.
 
 use std::net::IpAddr;
 
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use facteur_auth::{Credentials, LoginOutcome};
+use facteur_primitives::metrics::protocols;
 use facteur_store::Account;
+
+use crate::web_session::{CSRF_HEADER, SESSION_COOKIE, csrf_matches};
 
 /// An authenticated request.
 #[derive(Debug, Clone)]
@@ -36,7 +42,79 @@ impl crate::Jmap {
         headers: &HeaderMap,
         peer: IpAddr,
     ) -> Result<Authenticated, AuthRefusal> {
-        let _ = (method, headers, peer);
-        Err(AuthRefusal::Missing)
+        if let Some(credentials) = basic_credentials(headers) {
+            return match self.inner.login.attempt(protocols::JMAP, peer, credentials?).await {
+                LoginOutcome::Accepted(account) => Ok(Authenticated { account }),
+                LoginOutcome::Refused => Err(AuthRefusal::Credentials),
+                LoginOutcome::Unavailable => Err(AuthRefusal::Unavailable),
+            };
+        }
+        let token = cookie(headers, SESSION_COOKIE).ok_or(AuthRefusal::Missing)?;
+        let session = self.inner.sessions.find(token).ok_or(AuthRefusal::Missing)?;
+        if !matches!(*method, Method::GET | Method::HEAD) {
+            let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
+            if !csrf_matches(&session, presented) {
+                return Err(AuthRefusal::Csrf);
+            }
+        }
+        match self.inner.store.account(session.account).await {
+            Ok(Some(account)) => Ok(Authenticated { account }),
+            // The account was removed while the session was open.
+            Ok(None) => Err(AuthRefusal::Missing),
+            Err(_) => Err(AuthRefusal::Unavailable),
+        }
+    }
+}
+
+/// `Authorization: Basic base64(user:password)`, if the request has one; malformed is a refusal.
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<Credentials, AuthRefusal>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+    let parsed = decoded.and_then(|text| {
+        let (user, password) = text.split_once(':')?;
+        Some(Credentials { authcid: user.to_owned(), password: password.to_owned() })
+    });
+    Some(parsed.ok_or(AuthRefusal::Credentials))
+}
+
+/// The value of cookie `name` in the request's `Cookie:` headers (RFC 6265 §5.4).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn basic_credentials_are_decoded_and_malformed_ones_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic YWxpY2VAeC50ZXN0OnMzY3I6dA=="));
+        let credentials = basic_credentials(&headers).unwrap().unwrap();
+        assert_eq!((credentials.authcid.as_str(), credentials.password.as_str()), ("alice@x.test", "s3cr:t"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(basic_credentials(&headers).unwrap().unwrap_err(), AuthRefusal::Credentials);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert!(basic_credentials(&headers).is_none());
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("a=1; facteur_session=tok"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&headers, "b"), None);
     }
 }

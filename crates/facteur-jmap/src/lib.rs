@@ -10,18 +10,38 @@
 //! One truth with IMAP: keywords are IMAP flags (`$seen` is `\Seen`), mailbox roles are the special-use
 //! mailboxes, and state strings are the account's change counter, the same counter IMAP's MODSEQs come from.
 
+/// The API endpoint: a request's method calls in order.
+mod api;
 /// Who is asking: HTTP Basic or a web session.
 mod auth;
+/// Uploads, and reading blobs through the emails they belong to.
+mod blobs;
+/// JMAP ids for store identifiers.
+mod ids;
+/// One file per object type and its methods.
+mod methods;
+/// The request and response envelope, result references, errors.
+pub mod protocol;
+/// The EventSource push channel.
+mod push;
+/// The HTTP routes.
+mod routes;
+/// The session resource.
+mod session;
 /// The webmail's sessions.
 pub mod web_session;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use facteur_auth::Login;
 use facteur_delivery::Submission;
 use facteur_store::{AccountId, Store};
+use tokio::sync::Semaphore;
 
-pub use auth::{AuthRefusal, Authenticated};
+pub use auth::{AuthRefusal, Authenticated, cookie};
+pub use routes::Peer;
 pub use web_session::{CSRF_HEADER, LoginRefused, SESSION_COOKIE, WebSession, WebSessions};
 
 /// The limits RFC 8620 §2 has a server advertise in its session resource, which it then enforces.
@@ -50,23 +70,63 @@ impl Default for JmapLimits {
     }
 }
 
+/// What the JMAP server is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JmapSettings {
+    /// Our host name, for the `Received:` line of submitted messages.
+    pub hostname: String,
+    /// How long a queued message is retried before it bounces (the `[queue]` setting SMTP uses too).
+    pub queue_lifetime: Duration,
+    pub limits: JmapLimits,
+}
+
 /// The JMAP server of the process: shared by every https listener.
 #[derive(Clone)]
 pub struct Jmap {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Arc<dyn Store>,
-    login: Arc<Login>,
-    submission: Submission,
-    sessions: Arc<WebSessions>,
-    limits: JmapLimits,
+pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    pub login: Arc<Login>,
+    pub submission: Submission,
+    pub sessions: Arc<WebSessions>,
+    pub uploads: blobs::Uploads,
+    pub settings: JmapSettings,
+    pub limits: JmapLimits,
+    /// Per account: requests in progress (`maxConcurrentRequests`) and uploads (`maxConcurrentUpload`).
+    requests: Mutex<HashMap<AccountId, Arc<Semaphore>>>,
+    uploading: Mutex<HashMap<AccountId, Arc<Semaphore>>>,
+}
+
+impl Inner {
+    /// A slot for one more request of `account`, or `None` past the limit.
+    pub fn request_slot(&self, account: AccountId) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        slot(&self.requests, account, self.limits.max_concurrent_requests)
+    }
+
+    pub fn upload_slot(&self, account: AccountId) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        slot(&self.uploading, account, self.limits.max_concurrent_upload)
+    }
+}
+
+fn slot(
+    table: &Mutex<HashMap<AccountId, Arc<Semaphore>>>,
+    account: AccountId,
+    limit: usize,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let semaphore = {
+        let mut table = table.lock().unwrap_or_else(PoisonError::into_inner);
+        // Accounts with nothing in progress are forgotten, so the table stays as small as the active users.
+        table.retain(|_, semaphore| semaphore.available_permits() < limit);
+        table.entry(account).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone()
+    };
+    semaphore.try_acquire_owned().ok()
 }
 
 impl std::fmt::Debug for Jmap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jmap").field("limits", &self.inner.limits).finish_non_exhaustive()
+        f.debug_struct("Jmap").field("settings", &self.inner.settings).finish_non_exhaustive()
     }
 }
 
@@ -92,12 +152,32 @@ pub struct InlinePart {
 pub enum JmapError {
     #[error(transparent)]
     Store(#[from] facteur_store::StoreError),
+    #[error("{0}")]
+    Method(#[from] protocol::MethodError),
 }
 
 impl Jmap {
-    pub fn new(store: Arc<dyn Store>, login: Arc<Login>, submission: Submission, limits: JmapLimits) -> Jmap {
+    pub fn new(store: Arc<dyn Store>, login: Arc<Login>, submission: Submission, settings: JmapSettings) -> Jmap {
         let sessions = Arc::new(WebSessions::new(login.clone()));
-        Jmap { inner: Arc::new(Inner { store, login, submission, sessions, limits }) }
+        let limits = settings.limits;
+        Jmap {
+            inner: Arc::new(Inner {
+                store,
+                login,
+                submission,
+                sessions,
+                uploads: blobs::Uploads::default(),
+                settings,
+                limits,
+                requests: Mutex::new(HashMap::new()),
+                uploading: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// `/.well-known/jmap`, `/jmap/api`, `/jmap/upload/…`, `/jmap/download/…`, `/jmap/eventsource`.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.clone())
     }
 
     /// The webmail's sessions, which the JMAP endpoints accept too.
@@ -112,14 +192,17 @@ impl Jmap {
     /// The first HTML body part of the account's email `email_id` (a JMAP id), or `None` if the email does
     /// not exist or has no HTML part.
     pub async fn html_body(&self, account: AccountId, email_id: &str) -> Result<Option<HtmlBody>, JmapError> {
-        let _ = (account, email_id, &self.inner.store, &self.inner.submission, &self.inner.login);
-        Ok(None)
+        let Some(email) = ids::parse_email(email_id) else { return Ok(None) };
+        let store = &self.inner.store;
+        let Some(found) = store.emails(account, &[email]).await?.into_iter().next() else { return Ok(None) };
+        let raw = store.read_blob(found.message.blob).await?;
+        Ok(methods::email::properties::html_body(&raw, email))
     }
 
     /// The bytes of blob `blob_id` (a JMAP id: a whole message, one of its parts, or an upload) if the account
     /// may read it, else `None`.
     pub async fn download(&self, account: AccountId, blob_id: &str) -> Result<Option<Vec<u8>>, JmapError> {
-        let _ = (account, blob_id);
-        Ok(None)
+        let Some(account) = self.inner.store.account(account).await? else { return Ok(None) };
+        Ok(blobs::read(&self.inner, &account, blob_id).await?)
     }
 }

@@ -49,4 +49,4 @@ pub use header::{HeaderField, HeaderFields, header_fields};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 pub use preview::PREVIEW_CHARS;
 pub use sort_keys::{SortAddress, SortKeys};
-pub use summary::{FORMAT_VERSION, MessageSummary, SummaryError, ingest};
+pub use summary::{FORMAT_VERSION, Indexed, MessageSummary, SummaryError, index, ingest};

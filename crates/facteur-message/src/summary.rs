@@ -3,10 +3,12 @@
 
 use std::ops::Range;
 
+use facteur_primitives::ThreadKeys;
 use serde::{Deserialize, Serialize};
 
 use crate::body::BodyPart;
 use crate::envelope::Envelope;
+use crate::header::first_value;
 use crate::mime::parse_tree;
 use crate::preview::preview;
 use crate::sort_keys::SortKeys;
@@ -81,6 +83,20 @@ pub fn ingest(raw: &[u8]) -> MessageSummary {
     }
 }
 
+/// What the store keeps about a new message besides its bytes: the serialised summary and the identifiers
+/// that thread it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    pub summary: Vec<u8>,
+    pub thread: ThreadKeys,
+}
+
+/// [`ingest`] for storing: every writer of messages (SMTP delivery, IMAP APPEND, JMAP) calls this one.
+pub fn index(raw: &[u8]) -> Indexed {
+    let summary = ingest(raw);
+    Indexed { thread: summary.thread_keys(raw), summary: summary.to_bytes() }
+}
+
 impl MessageSummary {
     /// Serialised form for the store.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -93,6 +109,18 @@ impl MessageSummary {
     /// older version (missing fields take their defaults).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SummaryError> {
         Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// The identifiers that thread this message (`Message-ID:`, `In-Reply-To:`, `References:`), read from
+    /// `raw`, the message this summary was made from.
+    pub fn thread_keys(&self, raw: &[u8]) -> ThreadKeys {
+        let header = raw.get(self.header()).unwrap_or_default();
+        let value = |name| first_value(header, name);
+        ThreadKeys::from_headers(
+            value("Message-ID").as_deref(),
+            value("In-Reply-To").as_deref(),
+            value("References").as_deref(),
+        )
     }
 
     /// Range of the message header (`HEADER`, `RFC822.HEADER`).

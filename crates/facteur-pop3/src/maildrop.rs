@@ -110,6 +110,8 @@ mod tests {
             internal_date: 0,
             size,
             blob,
+            email: facteur_store::EmailId(i64::from(uid)),
+            thread: facteur_store::ThreadId(i64::from(uid)),
         }
     }
 

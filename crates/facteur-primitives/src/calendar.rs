@@ -79,6 +79,59 @@ pub fn rfc5322_date(unix_seconds: i64) -> String {
 }
 
 /// Now, in unix seconds; 0 if the system clock is before 1970 (it never is on a machine that can do TLS).
+/// RFC 3339 in UTC with a `Z` (RFC 8620 §1.4 `UTCDate`): `2023-11-14T22:13:20Z`.
+pub fn rfc3339_utc(unix_seconds: i64) -> String {
+    let date = CivilDate::from_unix(unix_seconds);
+    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        date.year,
+        date.month,
+        date.day,
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+/// Reads an RFC 3339 date-time (`2023-11-14T22:13:20Z`, `…+02:00`, fractions ignored) as unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = text.get(range)?;
+        if digits.bytes().all(|b| b.is_ascii_digit()) { digits.parse().ok() } else { None }
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(at, byte)| text.as_bytes().get(at) != Some(&byte))
+        || !matches!(text.as_bytes().get(10), Some(b'T' | b't'))
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = text.get(19..)?;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        zone if zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) => {
+            let hours: i64 = zone.get(1..3)?.parse().ok()?;
+            let minutes: i64 = zone.get(4..6)?.parse().ok()?;
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            sign * (hours * 3600 + minutes * 60)
+        }
+        _ => return None,
+    };
+    let month = u32::try_from(month).ok()?;
+    let day = u32::try_from(day).ok()?;
+    let days = days_from_civil(CivilDate { year, month, day });
+    Some(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset)
+}
+
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
 }
@@ -86,6 +139,17 @@ pub fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc_3339_round_trips_and_offsets_apply() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(parse_rfc3339("2023-11-15T00:13:20.123+02:00"), Some(1_700_000_000));
+        for bad in ["2023-11-14", "2023-13-14T00:00:00Z", "2023-11-14T22:13:20", "x023-11-14T22:13:20Z"] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 
     fn date(year: i64, month: u32, day: u32) -> CivilDate {
         CivilDate { year, month, day }

@@ -4,7 +4,8 @@
 //!   web faces, so a name one accepts is never refused by another);
 //! - the calendar: unix seconds to civil dates and RFC 5322 date-times, and back;
 //! - the clock, in unix seconds;
-//! - the names of every exported metric, so each protocol records with the same ones.
+//! - the names of every exported metric, so each protocol records with the same ones;
+//! - the message identifiers that place a message in a conversation (threads for JMAP and the webmail).
 //!
 //! Deliberately not here: anything with I/O, a store, a socket or a configuration. This crate sits at the
 //! bottom of the graph and depends on no other Facteur crate.
@@ -15,6 +16,9 @@ pub mod address;
 pub mod calendar;
 /// Every metric Facteur exports, with its label names.
 pub mod metrics;
+/// The message identifiers that thread a conversation.
+pub mod thread;
 
 pub use address::{Address, AddressError, Domain, DomainName};
-pub use calendar::{CivilDate, days_from_civil, rfc5322_date, unix_now};
+pub use calendar::{CivilDate, days_from_civil, parse_rfc3339, rfc3339_utc, rfc5322_date, unix_now};
+pub use thread::ThreadKeys;

@@ -10,6 +10,7 @@
 // A benchmark: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used)]
 
+use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -75,10 +76,16 @@ async fn deliver_one(store: &Arc<SqliteStore>, mode: Mode, content: Vec<u8>, tar
         Mode::File => {
             let blobs = store.blobs().clone();
             let blob = tokio::task::spawn_blocking(move || blobs.put(&content)).await.unwrap().unwrap();
-            store.deliver(Delivery { blob, summary, internal_date, targets }).await.unwrap();
+            store
+                .deliver(Delivery { blob, summary, internal_date, targets, thread: ThreadKeys::default() })
+                .await
+                .unwrap();
         }
         Mode::Content => {
-            store.deliver_content(content.into(), summary, internal_date, targets).await.unwrap();
+            store
+                .deliver_content(content.into(), summary, internal_date, targets, ThreadKeys::default())
+                .await
+                .unwrap();
         }
     }
 }

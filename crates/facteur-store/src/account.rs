@@ -137,3 +137,23 @@ mod tests {
         assert_eq!(Address::parse("bob@example.com").unwrap().without_subaddress(), None);
     }
 }
+
+/// An account's out-of-office reply (JMAP VacationResponse, RFC 8621 §8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vacation {
+    pub enabled: bool,
+    /// Unix seconds; replies only from then.
+    pub from_date: Option<i64>,
+    /// Unix seconds; replies only before then.
+    pub to_date: Option<i64>,
+    pub subject: Option<String>,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+}
+
+impl Vacation {
+    /// Whether replies go out at `now`.
+    pub fn active_at(&self, now: i64) -> bool {
+        self.enabled && self.from_date.is_none_or(|from| from <= now) && self.to_date.is_none_or(|to| now < to)
+    }
+}

@@ -11,6 +11,16 @@ pub struct AccountId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MailboxId(pub i64);
 
+/// A message as JMAP names it (RFC 8621 §4.1.1): unique in its account, kept when the message moves to
+/// another mailbox (IMAP MOVE or JMAP), never reused. A copy is a new message with a new id. Drawn from the
+/// account's change counter, like MODSEQs, so no second counter is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EmailId(pub i64);
+
+/// A conversation (RFC 8621 §3): the [`EmailId`] of the first message filed in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadId(pub i64);
+
 /// An entry of the outbound queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QueueId(pub i64);
@@ -53,7 +63,8 @@ impl fmt::Display for UidValidity {
     }
 }
 
-/// A CONDSTORE mod-sequence (RFC 7162 §3): per mailbox, strictly increasing with every change.
+/// A CONDSTORE mod-sequence (RFC 7162 §3): strictly increasing with every change of a mailbox. Drawn from one
+/// counter per account, so the account's highest one is also its JMAP state (RFC 8620 §1.6.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModSeq(pub u64);
 

@@ -37,14 +37,17 @@ pub mod sqlite;
 /// The `Store` trait.
 pub mod store;
 
-pub use account::{Account, Alias, RecipientLookup, Resolution};
+pub use account::{Account, Alias, RecipientLookup, Resolution, Vacation};
 pub use blob::{BlobId, BlobStore, BlobWriter};
 pub use change::Change;
 pub use error::{Entity, Result, StoreError};
 pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};
-pub use ids::{AccountId, MailboxId, ModSeq, QueueId, Uid, UidValidity};
+pub use ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
-pub use message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
+pub use message::{
+    AccountChanges, Delivered, Delivery, DeliveryTarget, DestroyedEmail, EmailMeta, FlagsStored, MailboxChanges,
+    MessageMeta,
+};
 pub use queue::{
     DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
     RecipientStatus, Ret,

@@ -2,7 +2,8 @@
 
 use crate::blob::BlobId;
 use crate::flags::{Keywords, SystemFlags};
-use crate::ids::{AccountId, MailboxId, ModSeq, Uid};
+use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, ThreadId, Uid};
+use facteur_primitives::ThreadKeys;
 
 /// One message to place into one or more mailboxes, in one transaction.
 ///
@@ -17,6 +18,8 @@ pub struct Delivery {
     /// INTERNALDATE, unix seconds.
     pub internal_date: i64,
     pub targets: Vec<DeliveryTarget>,
+    /// Files the message in the conversation of any message of the same account it shares one with.
+    pub thread: ThreadKeys,
 }
 
 /// Where one copy of a delivered message goes.
@@ -43,6 +46,8 @@ pub struct Delivered {
     pub mailbox: MailboxId,
     pub uid: Uid,
     pub modseq: ModSeq,
+    pub email: EmailId,
+    pub thread: ThreadId,
 }
 
 /// A message's state in one mailbox.
@@ -56,6 +61,8 @@ pub struct MessageMeta {
     pub internal_date: i64,
     pub size: u64,
     pub blob: BlobId,
+    pub email: EmailId,
+    pub thread: ThreadId,
 }
 
 /// What STORE did (RFC 7162 §3.1.3).
@@ -75,4 +82,34 @@ pub struct MailboxChanges {
     pub changed: Vec<MessageMeta>,
     /// UIDs expunged (RFC 7162 §3.2.10 VANISHED), ascending.
     pub vanished: Vec<Uid>,
+}
+
+/// A message of an account wherever it is: JMAP's view (one mailbox per email, RFC 8621's
+/// `maxMailboxesPerEmail` = 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMeta {
+    pub mailbox: MailboxId,
+    pub message: MessageMeta,
+}
+
+/// What changed in an account after some state (its change counter), for JMAP `/changes` (RFC 8620 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChanges {
+    /// The account's state now.
+    pub state: ModSeq,
+    /// Messages created, moved or whose flags changed, with their current state.
+    pub emails: Vec<EmailMeta>,
+    /// Messages gone: the thread each was in and when it went.
+    pub destroyed_emails: Vec<DestroyedEmail>,
+    /// Mailboxes created, renamed, (un)subscribed, or whose messages changed: (id, created after the state).
+    pub mailboxes: Vec<(MailboxId, bool)>,
+    pub destroyed_mailboxes: Vec<MailboxId>,
+}
+
+/// A message expunged for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DestroyedEmail {
+    pub email: EmailId,
+    pub thread: ThreadId,
+    pub modseq: ModSeq,
 }

@@ -5,15 +5,18 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::Result;
 use crate::flags::FlagChange;
-use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
+use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
-use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
+use crate::message::{
+    AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
+};
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use facteur_primitives::ThreadKeys;
 
 /// Persistent state. The server holds one as `Arc<dyn Store>`; the CLI opens the same data next to it.
 ///
@@ -55,6 +58,13 @@ pub trait Store: Send + Sync {
     async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()>;
     /// Removes the account, its mailboxes and messages (releasing their blobs) and its place in alias targets.
     async fn remove_account(&self, address: &str) -> Result<()>;
+
+    /// The account's out-of-office settings (disabled if never set).
+    async fn vacation(&self, account: AccountId) -> Result<Vacation>;
+    async fn set_vacation(&self, account: AccountId, vacation: Vacation) -> Result<()>;
+    /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
+    /// in one write, so two deliveries at once answer once (RFC 3834 §2).
+    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;
 
     // ---- Aliases ----
 
@@ -98,6 +108,20 @@ pub trait Store: Send + Sync {
     /// The subscribed names, sorted.
     async fn subscriptions(&self, account: AccountId) -> Result<Vec<String>>;
 
+    // ---- The account as a whole (JMAP) ----
+
+    /// The account's change counter: every MODSEQ of its mailboxes comes from it, so it names the state of
+    /// the whole account (RFC 8620 §1.6.2 state strings).
+    async fn account_state(&self, account: AccountId) -> Result<ModSeq>;
+    /// What changed in the account after `since` (a value of [`Store::account_state`]).
+    async fn account_changes(&self, account: AccountId, since: ModSeq) -> Result<AccountChanges>;
+    /// The account's messages with these ids, those that exist, in no particular order.
+    async fn emails(&self, account: AccountId, ids: &[EmailId]) -> Result<Vec<EmailMeta>>;
+    /// Every message of these threads, oldest first (RFC 8621 §3).
+    async fn thread_emails(&self, account: AccountId, threads: &[ThreadId]) -> Result<Vec<EmailMeta>>;
+    /// Every message of the account, in no particular order.
+    async fn account_emails(&self, account: AccountId) -> Result<Vec<EmailMeta>>;
+
     // ---- Messages ----
 
     /// Places one message in every target in ONE transaction: a fresh UID each, MODSEQ bumped, blob referenced
@@ -122,6 +146,7 @@ pub trait Store: Send + Sync {
         summary: Vec<u8>,
         internal_date: i64,
         targets: Vec<DeliveryTarget>,
+        thread: ThreadKeys,
     ) -> Result<Vec<Delivered>>;
     /// The bytes of a message, wherever they are stored (inline or file). THE way protocol code reads
     /// message content (FETCH BODY[], POP3 RETR, the outbound client); `blobs().read` does not see inline

@@ -9,6 +9,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+use facteur_primitives::ThreadKeys;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,9 +58,12 @@ async fn write_until_killed(dir: PathBuf) {
                 let summary = n.to_le_bytes().to_vec();
                 let delivered = if n % 5 < 2 {
                     let blob = store_blob(&store, content, n.is_multiple_of(5)).await;
-                    store.deliver(Delivery { blob, summary, internal_date: 0, targets }).await.unwrap()
+                    store
+                        .deliver(Delivery { blob, summary, internal_date: 0, targets, thread: ThreadKeys::default() })
+                        .await
+                        .unwrap()
                 } else {
-                    store.deliver_content(content.into(), summary, 0, targets).await.unwrap()
+                    store.deliver_content(content.into(), summary, 0, targets, ThreadKeys::default()).await.unwrap()
                 };
                 for delivered in delivered {
                     // One write(2) per line: the kernel keeps it even if we die right after.

@@ -3,6 +3,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -51,7 +52,13 @@ async fn open_sweeps_old_orphans_and_temp_files_but_not_young_ones() {
     let alice = store.create_account("alice@example.com", "h").await.unwrap();
     let kept = store.blobs().put(b"referenced").unwrap();
     let target = facteur_store::DeliveryTarget::inbox(alice);
-    let delivery = facteur_store::Delivery { blob: kept, summary: vec![], internal_date: 0, targets: vec![target] };
+    let delivery = facteur_store::Delivery {
+        blob: kept,
+        summary: vec![],
+        internal_date: 0,
+        targets: vec![target],
+        thread: ThreadKeys::default(),
+    };
     store.deliver(delivery).await.unwrap();
     age(&store.blobs().path(kept), 7200);
     store.close().await.unwrap();
@@ -94,7 +101,13 @@ async fn two_stores_on_one_directory_see_each_others_writes() {
     let blob: BlobId = server.blobs().put(b"hi").unwrap();
     let alice = server.account_by_address("alice@example.com").await.unwrap().unwrap().id;
     let target = facteur_store::DeliveryTarget::inbox(alice);
-    let delivery = facteur_store::Delivery { blob, summary: vec![], internal_date: 0, targets: vec![target] };
+    let delivery = facteur_store::Delivery {
+        blob,
+        summary: vec![],
+        internal_date: 0,
+        targets: vec![target],
+        thread: ThreadKeys::default(),
+    };
     server.deliver(delivery).await.unwrap();
     assert_eq!(cli.account(alice).await.unwrap().unwrap().used_bytes, 2);
 }
@@ -107,7 +120,7 @@ fn inline_rows(dir: &std::path::Path) -> i64 {
 
 async fn deliver_content(store: &SqliteStore, content: &[u8], account: facteur_store::AccountId) -> BlobId {
     let targets = vec![facteur_store::DeliveryTarget::inbox(account)];
-    let delivered = store.deliver_content(content.into(), vec![], 0, targets).await.unwrap();
+    let delivered = store.deliver_content(content.into(), vec![], 0, targets, ThreadKeys::default()).await.unwrap();
     store.messages(delivered[0].mailbox).await.unwrap().last().unwrap().blob
 }
 

@@ -93,6 +93,19 @@ impl Engines {
         Ok(Some(Smarthost { host, port, tls, credentials, tls_config }))
     }
 
+    /// The JMAP server (and through it the webmail's sessions) of the https listeners: the same store, login
+    /// throttle and submission path (signer included) as the mail protocols.
+    pub fn jmap(&self) -> facteur_jmap::Jmap {
+        let login = Arc::new(facteur_auth::Login::new(Arc::clone(&self.store), Arc::clone(&self.throttle)));
+        let submission = facteur_delivery::Submission::new(Arc::clone(&self.store), self.sender_auth.signer.clone());
+        let settings = facteur_jmap::JmapSettings {
+            hostname: self.config.server.hostname.clone(),
+            queue_lifetime: Duration::from_secs(self.config.queue.lifetime_secs),
+            limits: facteur_jmap::JmapLimits::default(),
+        };
+        facteur_jmap::Jmap::new(Arc::clone(&self.store), login, submission, settings)
+    }
+
     fn imap(&self) -> Arc<dyn ConnectionHandler> {
         let mut settings = facteur_imap::Settings::new(&self.config.server.hostname);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;

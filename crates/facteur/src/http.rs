@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use facteur_config::{Config, Protocol, TlsMode};
-use facteur_http::{ClientPorts, Discovery, HttpServer, MtaSts, MtaStsMode, Router};
+use facteur_http::{ClientPorts, Discovery, HttpServer, HttpTimeouts, MtaSts, MtaStsMode, Router};
 use facteur_net::{ConnectionLimiter, ShutdownSignal, TlsAcceptor};
 use facteur_store::Store;
 use tokio::task::JoinSet;
@@ -65,7 +65,10 @@ pub async fn serve_listener(
     info!(listener = %name, address = %listener.local_addr()?, "listening");
     let mut server = HttpServer::new(router).with_limiter(connections);
     if let Some(tls) = tls {
-        server = server.with_tls(tls);
+        // The webmail and JMAP clients keep an EventSource open: an hour, then the browser reconnects (and
+        // gets the current state at once, so nothing is missed).
+        let timeouts = HttpTimeouts { connection: Duration::from_secs(3600), ..HttpTimeouts::default() };
+        server = server.with_tls(tls).with_timeouts(timeouts);
     }
     tasks.spawn(server.serve(listener, stopping));
     Ok(())
@@ -82,6 +85,11 @@ pub async fn serve_metrics(config: &Config, stopping: ShutdownSignal, tasks: &mu
         tasks.spawn(server.serve(listener, stopping.clone()));
     }
     Ok(())
+}
+
+/// The router of the implicit-TLS `http` listeners: discovery, JMAP and the webmail.
+pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
+    discovery.merge(jmap.router())
 }
 
 /// The router of every `http` listener.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{AppendStart, Event, ResponseCode, SeqSet, StatusResponse, Tag, Uid as WireUid};
-use facteur_message::{encode_binary_parts, ingest};
+use facteur_message::{Indexed, encode_binary_parts, index};
 use facteur_store::{BlobWriter, Delivered, Delivery, DeliveryTarget, Mailbox, Store, StoreError};
 use tracing::warn;
 
@@ -157,8 +157,16 @@ impl Session<'_> {
                     true => encode_binary_parts(&content).unwrap_or(content),
                     false => content,
                 };
-                let summary = ingest(&content).to_bytes();
-                store.deliver_content(Arc::from(content), summary, internal_date, vec![destination]).await
+                let indexed = index(&content);
+                store
+                    .deliver_content(
+                        Arc::from(content),
+                        indexed.summary,
+                        internal_date,
+                        vec![destination],
+                        indexed.thread,
+                    )
+                    .await
             }
             Sink::File(writer) => deliver_streamed(store, *writer, internal_date, destination).await,
         };
@@ -188,9 +196,9 @@ async fn deliver_streamed(
 ) -> Result<Vec<Delivered>, StoreError> {
     let blob = tokio::task::spawn_blocking(move || writer.finish()).await.map_err(|_| StoreError::Closed)??;
     let content = store.blobs().read(blob)?;
-    let summary =
-        tokio::task::spawn_blocking(move || ingest(&content).to_bytes()).await.map_err(|_| StoreError::Closed)?;
-    store.deliver(Delivery { blob, summary, internal_date, targets: vec![target] }).await
+    let indexed = tokio::task::spawn_blocking(move || index(&content)).await.map_err(|_| StoreError::Closed)?;
+    let Indexed { summary, thread } = indexed;
+    store.deliver(Delivery { blob, summary, internal_date, targets: vec![target], thread }).await
 }
 
 fn tagged(mut status: StatusResponse, tag: &Tag) -> StatusResponse {

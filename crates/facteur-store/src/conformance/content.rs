@@ -1,6 +1,7 @@
 //! Checks on messages given by their bytes (`deliver_content`, `enqueue_content`) and on `read_blob`, which
 //! reads content wherever the backend keeps it.
 
+use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
 
 use super::{Backend, deliver_to, inbox, message, with_alice};
@@ -16,7 +17,9 @@ fn large_message(n: u8) -> Vec<u8> {
 }
 
 async fn deliver_content(store: &Arc<dyn Store>, content: &[u8], targets: Vec<DeliveryTarget>) -> crate::Result<Uid> {
-    let delivered = store.deliver_content(content.into(), b"summary".to_vec(), 1_700_000_000, targets).await?;
+    let delivered = store
+        .deliver_content(content.into(), b"summary".to_vec(), 1_700_000_000, targets, ThreadKeys::default())
+        .await?;
     Ok(delivered[0].uid)
 }
 
@@ -101,7 +104,8 @@ pub async fn refused_content_delivery_stores_nothing(backend: &dyn Backend) {
         assert!(matches!(err, StoreError::QuotaExceeded { .. }), "{err}");
         assert!(is_missing(store.read_blob(blob).await, blob));
     }
-    let nowhere = store.deliver_content(message(4).into(), Vec::new(), 0, Vec::new()).await.unwrap();
+    let nowhere =
+        store.deliver_content(message(4).into(), Vec::new(), 0, Vec::new(), ThreadKeys::default()).await.unwrap();
     assert!(nowhere.is_empty());
     let blob = BlobId::of(&message(4));
     assert!(is_missing(store.read_blob(blob).await, blob), "a delivery to no one keeps nothing");

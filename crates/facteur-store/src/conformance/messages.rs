@@ -1,5 +1,6 @@
 //! Checks on messages: UIDs, MODSEQs, flags, expunge, copy and move, blobs, quota.
 
+use facteur_primitives::ThreadKeys;
 use std::collections::BTreeSet;
 
 use super::{Backend, deliver_to, inbox, message, put, with_alice};
@@ -172,7 +173,8 @@ pub async fn invalid_keywords_are_refused(backend: &dyn Backend) {
     let blob = put(&store, &message(2)).await;
     let mut target = DeliveryTarget::inbox(alice);
     target.keywords = ["\\Seen".to_string()].into();
-    let delivery = Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target] };
+    let delivery =
+        Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target], thread: ThreadKeys::default() };
     assert!(matches!(store.deliver(delivery).await, Err(StoreError::InvalidKeyword(_))));
     assert_eq!(inbox(&store, alice).await.exists, 1);
 }
@@ -208,6 +210,7 @@ pub async fn quota_refusal_writes_nothing(backend: &dyn Backend) {
         summary: b"s".to_vec(),
         internal_date: 0,
         targets: vec![DeliveryTarget::inbox(alice), DeliveryTarget::inbox(bob)],
+        thread: ThreadKeys::default(),
     };
     let err = store.deliver(delivery).await.unwrap_err();
     assert!(
@@ -266,7 +269,16 @@ pub async fn deleting_mailbox_releases_its_blobs(backend: &dyn Backend) {
     let blob = put(&store, b"in a folder").await;
     let mut target = DeliveryTarget::inbox(alice);
     target.mailbox = Some(folder);
-    store.deliver(Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target] }).await.unwrap();
+    store
+        .deliver(Delivery {
+            blob,
+            summary: Vec::new(),
+            internal_date: 0,
+            targets: vec![target],
+            thread: ThreadKeys::default(),
+        })
+        .await
+        .unwrap();
     assert_eq!(store.account(alice).await.unwrap().unwrap().used_bytes, 11);
     store.delete_mailbox(alice, "Folder").await.unwrap();
     assert!(!store.blobs().contains(blob));
@@ -284,7 +296,15 @@ pub async fn failing_write_leaves_concurrent_writes_intact(backend: &dyn Backend
             let mut target = DeliveryTarget::inbox(alice);
             // Every other delivery names a mailbox that does not exist, and must fail alone.
             target.mailbox = (n % 2 == 1).then_some(MailboxId(i64::MAX));
-            store.deliver(Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target] }).await
+            store
+                .deliver(Delivery {
+                    blob,
+                    summary: Vec::new(),
+                    internal_date: 0,
+                    targets: vec![target],
+                    thread: ThreadKeys::default(),
+                })
+                .await
         }));
     }
     let mut failures = 0;
@@ -308,11 +328,24 @@ pub async fn delivery_to_a_foreign_mailbox_is_refused(backend: &dyn Backend) {
     let blob = put(&store, &message(1)).await;
     let mut target = DeliveryTarget::inbox(alice);
     target.mailbox = Some(bobs_inbox);
-    let err = store.deliver(Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target] }).await;
+    let err = store
+        .deliver(Delivery {
+            blob,
+            summary: Vec::new(),
+            internal_date: 0,
+            targets: vec![target],
+            thread: ThreadKeys::default(),
+        })
+        .await;
     assert!(matches!(err, Err(StoreError::NoSuchMailbox(_))));
     let missing = crate::BlobId::of(b"never stored");
-    let delivery =
-        Delivery { blob: missing, summary: Vec::new(), internal_date: 0, targets: vec![DeliveryTarget::inbox(alice)] };
+    let delivery = Delivery {
+        blob: missing,
+        summary: Vec::new(),
+        internal_date: 0,
+        targets: vec![DeliveryTarget::inbox(alice)],
+        thread: ThreadKeys::default(),
+    };
     assert!(matches!(store.deliver(delivery).await, Err(StoreError::BlobMissing(_))));
 }
 
@@ -324,6 +357,7 @@ pub async fn summary_is_kept_with_the_blob(backend: &dyn Backend) {
         summary: summary.to_vec(),
         internal_date: 1_234_567,
         targets: vec![DeliveryTarget::inbox(alice)],
+        thread: ThreadKeys::default(),
     };
     store.deliver(deliver(b"first summary")).await.unwrap();
     store.deliver(deliver(b"second summary")).await.unwrap();

@@ -7,18 +7,21 @@
 //! This is test code: a failed check panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_changes;
 mod accounts;
 mod content;
 mod durability;
 mod mailboxes;
 mod messages;
 
+use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::{AccountId, BlobId, Delivered, Delivery, DeliveryTarget, Store};
 
+pub use account_changes::*;
 pub use accounts::*;
 pub use content::*;
 pub use durability::*;
@@ -84,6 +87,12 @@ macro_rules! conformance_tests {
             content_queue_entry_holds_its_content_until_dequeued,
             content_released_while_delivered_again_is_never_lost,
             content_survives_close_and_reopen,
+            account_state_moves_with_every_change,
+            moved_message_keeps_its_id_and_copy_gets_a_new_one,
+            changes_report_flags_expunges_and_mailboxes,
+            deleting_a_mailbox_destroys_its_emails,
+            replies_join_the_thread_of_what_they_answer,
+            vacation_is_kept_and_answers_each_sender_once_per_period,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {
@@ -123,7 +132,16 @@ fn message(n: usize) -> Vec<u8> {
 async fn deliver_to(store: &Arc<dyn Store>, content: &[u8], accounts: &[AccountId]) -> Vec<Delivered> {
     let blob = put(store, content).await;
     let targets = accounts.iter().map(|&account| DeliveryTarget::inbox(account)).collect();
-    store.deliver(Delivery { blob, summary: b"summary".to_vec(), internal_date: 1_700_000_000, targets }).await.unwrap()
+    store
+        .deliver(Delivery {
+            blob,
+            summary: b"summary".to_vec(),
+            internal_date: 1_700_000_000,
+            targets,
+            thread: ThreadKeys::default(),
+        })
+        .await
+        .unwrap()
 }
 
 async fn inbox(store: &Arc<dyn Store>, account: AccountId) -> crate::Mailbox {

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::account::{Account, Address, Alias, RecipientLookup, Resolution, normalize_domain};
+use crate::account::{Account, Address, Alias, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::error::{Entity, Result, StoreError};
 use crate::ids::AccountId;
 use crate::mailbox::DEFAULT_MAILBOXES;
@@ -71,7 +71,12 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &str) -> Result<AccountId> {
+pub(crate) fn create_account(
+    conn: &Connection,
+    effects: &mut Effects,
+    address: &str,
+    password_hash: &str,
+) -> Result<AccountId> {
     let address = Address::parse(address)?;
     if !is_local_domain(conn, &address.domain)? {
         return Err(StoreError::DomainNotLocal(address.domain));
@@ -89,8 +94,8 @@ pub(crate) fn create_account(conn: &Connection, address: &str, password_hash: &s
     )?;
     let account = AccountId(conn.last_insert_rowid());
     for (name, role) in DEFAULT_MAILBOXES {
-        mailboxes::insert(conn, account, name, role)?;
-        mailboxes::set_subscribed(conn, account, name, true)?;
+        mailboxes::insert(conn, effects, account, name, role)?;
+        mailboxes::set_subscribed(conn, effects, account, name, true)?;
     }
     tracing::info!(address = %text, "account created");
     Ok(account)
@@ -295,4 +300,68 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }
+}
+
+pub(crate) fn vacation(conn: &Connection, account: AccountId) -> Result<Vacation> {
+    let found = conn
+        .query_row_cached(
+            "SELECT enabled, from_date, to_date, subject, text_body, html_body FROM vacations WHERE account = ?1",
+            [account],
+            |row| {
+                Ok(Vacation {
+                    enabled: row.get(0)?,
+                    from_date: row.get(1)?,
+                    to_date: row.get(2)?,
+                    subject: row.get(3)?,
+                    text_body: row.get(4)?,
+                    html_body: row.get(5)?,
+                })
+            },
+        )
+        .optional()?;
+    Ok(found.unwrap_or_default())
+}
+
+pub(crate) fn set_vacation(conn: &Connection, account: AccountId, vacation: &Vacation) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO vacations (account, enabled, from_date, to_date, subject, text_body, html_body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            account,
+            vacation.enabled,
+            vacation.from_date,
+            vacation.to_date,
+            vacation.subject,
+            vacation.text_body,
+            vacation.html_body
+        ],
+    )?;
+    // A new message starts a new period: everyone gets it once.
+    conn.execute_cached("DELETE FROM vacation_replies WHERE account = ?1", [account])?;
+    Ok(())
+}
+
+pub(crate) fn claim_vacation_reply(
+    conn: &Connection,
+    account: AccountId,
+    sender: &str,
+    now: i64,
+    period_secs: i64,
+) -> Result<bool> {
+    let sender = sender.to_lowercase();
+    let last: Option<i64> = conn
+        .query_row_cached(
+            "SELECT sent_at FROM vacation_replies WHERE account = ?1 AND sender = ?2",
+            params![account, sender],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if last.is_some_and(|last| now.saturating_sub(last) < period_secs) {
+        return Ok(false);
+    }
+    conn.execute_cached(
+        "INSERT OR REPLACE INTO vacation_replies (account, sender, sent_at) VALUES (?1, ?2, ?3)",
+        params![account, sender, now],
+    )?;
+    Ok(true)
 }

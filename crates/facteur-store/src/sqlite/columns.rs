@@ -6,7 +6,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use crate::blob::BlobId;
 use crate::error::{Result, StoreError};
 use crate::flags::{Keywords, SystemFlags};
-use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid, UidValidity};
+use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
 use crate::mailbox::Mailbox;
 use crate::message::MessageMeta;
 
@@ -38,6 +38,8 @@ macro_rules! id_column {
 id_column!(AccountId);
 id_column!(MailboxId);
 id_column!(QueueId);
+id_column!(EmailId);
+id_column!(ThreadId);
 
 impl ToSql for BlobId {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -86,17 +88,24 @@ pub(crate) fn keywords_from_text(text: &str) -> Keywords {
 }
 
 /// The columns [`message_from_row`] reads, in order.
-pub(crate) const MESSAGE_COLUMNS: &str = "uid, flags, keywords, modseq, internal_date, size, blob";
+pub(crate) const MESSAGE_COLUMNS: &str = "uid, flags, keywords, modseq, internal_date, size, blob, email_id, thread_id";
 
 pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageMeta> {
+    message_from_row_offset(row, 0)
+}
+
+/// [`message_from_row`] for a query whose [`MESSAGE_COLUMNS`] start at column `at`.
+pub(crate) fn message_from_row_offset(row: &Row<'_>, at: usize) -> rusqlite::Result<MessageMeta> {
     Ok(MessageMeta {
-        uid: row.get(0)?,
-        flags: SystemFlags::from_bits(row.get(1)?),
-        keywords: keywords_from_text(&row.get::<_, String>(2)?),
-        modseq: row.get(3)?,
-        internal_date: row.get(4)?,
-        size: to_u64(row.get(5)?),
-        blob: row.get(6)?,
+        uid: row.get(at)?,
+        flags: SystemFlags::from_bits(row.get(at + 1)?),
+        keywords: keywords_from_text(&row.get::<_, String>(at + 2)?),
+        modseq: row.get(at + 3)?,
+        internal_date: row.get(at + 4)?,
+        size: to_u64(row.get(at + 5)?),
+        blob: row.get(at + 6)?,
+        email: row.get(at + 7)?,
+        thread: row.get(at + 8)?,
     })
 }
 

@@ -6,10 +6,10 @@ use crate::blob::BlobId;
 use crate::error::{Entity, Result, StoreError};
 use crate::ids::{AccountId, MailboxId, ModSeq, Uid, UidValidity};
 use crate::mailbox::{INBOX, Mailbox, SEPARATOR, SpecialUse, ancestors, normalize_mailbox_name};
-use crate::sqlite::blobrefs;
 use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MAILBOX_COLUMNS, mailbox_from_row, to_i64, to_u64};
 use crate::sqlite::writer::Effects;
+use crate::sqlite::{blobrefs, changes};
 
 /// UIDVALIDITY for a new mailbox: the current time, but strictly above every value the account has had
 /// (RFC 9051 §2.3.1.1), so a re-created mailbox never repeats one even within the same second.
@@ -30,6 +30,7 @@ fn next_uidvalidity(conn: &Connection, account: AccountId) -> Result<UidValidity
 /// Inserts one mailbox whose name is already normalised, enforcing name and role uniqueness.
 pub(crate) fn insert(
     conn: &Connection,
+    effects: &mut Effects,
     account: AccountId,
     name: &str,
     special_use: Option<SpecialUse>,
@@ -47,25 +48,28 @@ pub(crate) fn insert(
         "INSERT INTO mailboxes (account, name, special_use, uidvalidity) VALUES (?1, ?2, ?3, ?4)",
         params![account, name, special_use.map(SpecialUse::as_str), uidvalidity.0],
     )?;
-    Ok(MailboxId(conn.last_insert_rowid()))
+    let id = MailboxId(conn.last_insert_rowid());
+    changes::mailbox_changed(conn, effects, account, id, true)?;
+    Ok(id)
 }
 
 pub(crate) fn create(
     conn: &Connection,
+    effects: &mut Effects,
     account: AccountId,
     name: &str,
     special_use: Option<SpecialUse>,
 ) -> Result<MailboxId> {
     let name = normalize_mailbox_name(name)?;
-    create_ancestors(conn, account, &name)?;
-    insert(conn, account, &name, special_use)
+    create_ancestors(conn, effects, account, &name)?;
+    insert(conn, effects, account, &name, special_use)
 }
 
 /// RFC 9051 §6.3.4: CREATE `a/b/c` also creates `a` and `a/b` if they are missing.
-fn create_ancestors(conn: &Connection, account: AccountId, name: &str) -> Result<()> {
+fn create_ancestors(conn: &Connection, effects: &mut Effects, account: AccountId, name: &str) -> Result<()> {
     for ancestor in ancestors(name) {
         if mailbox_id(conn, account, ancestor)?.is_none() {
-            insert(conn, account, ancestor, None)?;
+            insert(conn, effects, account, ancestor, None)?;
         }
     }
     Ok(())
@@ -133,15 +137,15 @@ pub(crate) fn inbox(conn: &Connection, account: AccountId) -> Result<MailboxId> 
     mailbox_id(conn, account, INBOX)?.ok_or(StoreError::NoSuchAccount(account))
 }
 
-/// Hands out the next UID of a mailbox and bumps its MODSEQ, in the caller's transaction. UIDs come from
-/// `uidnext` in the row, so they are never reused, even after an expunge.
-pub(crate) fn allocate_uid(conn: &Connection, mailbox: MailboxId) -> Result<(Uid, ModSeq)> {
-    let (uid, modseq): (i64, ModSeq) = conn
+/// Hands out the next UID of a mailbox and a new MODSEQ from the account's counter, in the caller's
+/// transaction. UIDs come from `uidnext` in the row, so they are never reused, even after an expunge.
+pub(crate) fn allocate_uid(conn: &Connection, account: AccountId, mailbox: MailboxId) -> Result<(Uid, ModSeq)> {
+    let modseq = changes::next_modseq(conn, account)?;
+    let uid: i64 = conn
         .query_row_cached(
-            "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ?1 \
-             RETURNING uidnext - 1, highestmodseq",
-            [mailbox],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = ?2 WHERE id = ?1 RETURNING uidnext - 1",
+            params![mailbox, modseq],
+            |row| row.get(0),
         )
         .optional()?
         .ok_or(StoreError::NoSuchMailbox(mailbox))?;
@@ -151,15 +155,15 @@ pub(crate) fn allocate_uid(conn: &Connection, mailbox: MailboxId) -> Result<(Uid
     Ok((uid, modseq))
 }
 
-/// Bumps a mailbox's MODSEQ for a change that is not a new message.
-pub(crate) fn bump_modseq(conn: &Connection, mailbox: MailboxId) -> Result<ModSeq> {
-    conn.query_row_cached(
-        "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ?1 RETURNING highestmodseq",
-        [mailbox],
-        |row| row.get(0),
-    )
-    .optional()?
-    .ok_or(StoreError::NoSuchMailbox(mailbox))
+/// A new MODSEQ from the account's counter for a change in `mailbox` that is not a new message.
+pub(crate) fn bump_modseq(conn: &Connection, account: AccountId, mailbox: MailboxId) -> Result<ModSeq> {
+    let modseq = changes::next_modseq(conn, account)?;
+    let updated =
+        conn.execute_cached("UPDATE mailboxes SET highestmodseq = ?2 WHERE id = ?1", params![mailbox, modseq])?;
+    if updated == 0 {
+        return Err(StoreError::NoSuchMailbox(mailbox));
+    }
+    Ok(modseq)
 }
 
 /// Adds `delta` bytes (negative to free) to an account's usage.
@@ -182,7 +186,7 @@ pub(crate) fn blob_references(conn: &Connection, condition: &str, arg: impl ToSq
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(crate) fn rename(conn: &Connection, account: AccountId, from: &str, to: &str) -> Result<()> {
+pub(crate) fn rename(conn: &Connection, effects: &mut Effects, account: AccountId, from: &str, to: &str) -> Result<()> {
     let (_, from) = existing(conn, account, from)?;
     let to = normalize_mailbox_name(to)?;
     // RFC 9051 §6.3.6 renames INBOX by moving its messages; we do not support that (yet).
@@ -199,10 +203,11 @@ pub(crate) fn rename(conn: &Connection, account: AccountId, from: &str, to: &str
             return Err(StoreError::AlreadyExists(Entity::Mailbox, new));
         }
     }
-    create_ancestors(conn, account, &to)?;
+    create_ancestors(conn, effects, account, &to)?;
     for (id, old) in subtree {
         let new = format!("{to}{}", &old[from.len()..]);
         conn.execute_cached("UPDATE mailboxes SET name = ?2 WHERE id = ?1", params![id, new])?;
+        changes::mailbox_changed(conn, effects, account, id, false)?;
         // A renamed folder stays visible in clients that show subscribed folders only.
         conn.execute_cached(
             "UPDATE OR IGNORE subscriptions SET name = ?3 WHERE account = ?1 AND name = ?2",
@@ -232,6 +237,7 @@ pub(crate) fn delete(conn: &Connection, effects: &mut Effects, account: AccountI
             row.get(0)
         })?;
     let held = blob_references(conn, "m.id = ?1", id)?;
+    changes::mailbox_destroyed(conn, effects, account, id)?;
     conn.execute_cached("DELETE FROM mailboxes WHERE id = ?1", [id])?;
     for (blob, count) in held {
         blobrefs::release(conn, effects, blob, count)?;
@@ -241,14 +247,24 @@ pub(crate) fn delete(conn: &Connection, effects: &mut Effects, account: AccountI
 }
 
 /// Adds or removes `name` from the subscription list, whether or not a mailbox has that name (RFC 9051 §6.3.7).
-pub(crate) fn set_subscribed(conn: &Connection, account: AccountId, name: &str, subscribed: bool) -> Result<()> {
+pub(crate) fn set_subscribed(
+    conn: &Connection,
+    effects: &mut Effects,
+    account: AccountId,
+    name: &str,
+    subscribed: bool,
+) -> Result<()> {
     let name = normalize_mailbox_name(name)?;
     let sql = if subscribed {
         "INSERT OR IGNORE INTO subscriptions (account, name) VALUES (?1, ?2)"
     } else {
         "DELETE FROM subscriptions WHERE account = ?1 AND name = ?2"
     };
-    conn.execute_cached(sql, params![account, name])?;
+    if conn.execute_cached(sql, params![account, name])? > 0
+        && let Some(id) = mailbox_id(conn, account, &name)?
+    {
+        changes::mailbox_changed(conn, effects, account, id, false)?;
+    }
     Ok(())
 }
 

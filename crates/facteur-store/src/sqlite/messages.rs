@@ -7,14 +7,15 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::blob::{BlobId, BlobStore};
 use crate::error::{Result, StoreError};
 use crate::flags::{FlagChange, Keywords, SystemFlags, validate_keywords};
-use crate::ids::{AccountId, MailboxId, ModSeq, Uid};
+use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, ThreadId, Uid};
 use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
-use crate::sqlite::blobrefs;
 use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, keywords_to_text, message_from_row, to_i64, to_u64};
 use crate::sqlite::content::Content;
 use crate::sqlite::mailboxes::{self, account_of, add_usage, allocate_uid, bump_modseq, check_quota, usage_delta};
 use crate::sqlite::writer::Effects;
+use crate::sqlite::{blobrefs, changes, threads};
+use facteur_primitives::ThreadKeys;
 
 /// A message row about to be written into a mailbox.
 struct NewMessage<'a> {
@@ -23,6 +24,20 @@ struct NewMessage<'a> {
     internal_date: i64,
     flags: SystemFlags,
     keywords: &'a Keywords,
+    identity: Identity<'a>,
+}
+
+/// A message filed without identifiers, in a thread of its own.
+static NO_THREAD_KEYS: ThreadKeys = ThreadKeys { message_id: None, references: Vec::new() };
+
+/// Which email and thread a new row is.
+enum Identity<'a> {
+    /// A new message: a new id, and the thread its identifiers lead to.
+    New(&'a ThreadKeys),
+    /// A copy: a new id in the original's thread.
+    CopyOf(ThreadId),
+    /// A move: the same message in another mailbox (RFC 8621 §4.1.1: ids are immutable).
+    Moved(EmailId, ThreadId),
 }
 
 /// Writes one message with a fresh UID and MODSEQ, and counts its size against the account.
@@ -33,10 +48,16 @@ fn insert_message(
     mailbox: MailboxId,
     message: &NewMessage<'_>,
 ) -> Result<Delivered> {
-    let (uid, modseq) = allocate_uid(conn, mailbox)?;
+    let (uid, modseq) = allocate_uid(conn, account, mailbox)?;
+    let fresh = EmailId(to_i64(modseq.0)?);
+    let (email, thread) = match message.identity {
+        Identity::New(keys) => (fresh, threads::assign(conn, account, fresh, keys)?),
+        Identity::CopyOf(thread) => (fresh, thread),
+        Identity::Moved(email, thread) => (email, thread),
+    };
     conn.prepare_cached(
-        "INSERT INTO messages (mailbox, uid, blob, size, internal_date, flags, keywords, modseq) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO messages (mailbox, uid, blob, size, internal_date, flags, keywords, modseq, email_id, thread_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         mailbox,
@@ -46,11 +67,13 @@ fn insert_message(
         message.internal_date,
         message.flags.bits(),
         keywords_to_text(message.keywords),
-        modseq
+        modseq,
+        email,
+        thread
     ])?;
     add_usage(conn, account, usage_delta(message.size)?)?;
     effects.touched(account, mailbox, modseq);
-    Ok(Delivered { account, mailbox, uid, modseq })
+    Ok(Delivered { account, mailbox, uid, modseq, email, thread })
 }
 
 /// The size of a blob: from its row if referenced already, else from its file.
@@ -131,6 +154,7 @@ fn insert_copies(
             internal_date: delivery.internal_date,
             flags: target.flags,
             keywords: &target.keywords,
+            identity: Identity::New(&delivery.thread),
         };
         delivered.push(insert_message(conn, effects, target.account, mailbox, &message)?);
     }
@@ -218,7 +242,7 @@ pub(crate) fn store_flags(
             continue;
         }
         validate_keywords(&keywords)?;
-        let modseq = bump_modseq(conn, mailbox)?;
+        let modseq = bump_modseq(conn, account, mailbox)?;
         conn.prepare_cached(
             "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5 WHERE mailbox = ?1 AND uid = ?2",
         )?
@@ -231,13 +255,30 @@ pub(crate) fn store_flags(
 }
 
 pub(crate) fn expunge(conn: &Connection, effects: &mut Effects, mailbox: MailboxId, uids: &[Uid]) -> Result<Vec<Uid>> {
+    remove(conn, effects, mailbox, uids, Removal::Expunge)
+}
+
+/// Why rows leave a mailbox: the message is gone, or it lives on in another mailbox.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Expunge,
+    Move,
+}
+
+fn remove(
+    conn: &Connection,
+    effects: &mut Effects,
+    mailbox: MailboxId,
+    uids: &[Uid],
+    why: Removal,
+) -> Result<Vec<Uid>> {
     let account = ensure_mailbox(conn, mailbox)?;
     let doomed = existing(conn, mailbox, uids)?;
     if doomed.is_empty() {
         return Ok(Vec::new());
     }
     // One MODSEQ for the whole expunge: the tombstones all carry it (RFC 7162 §3.2.10).
-    let modseq = bump_modseq(conn, mailbox)?;
+    let modseq = bump_modseq(conn, account, mailbox)?;
     let mut released: BTreeMap<BlobId, u64> = BTreeMap::new();
     let mut freed = 0u64;
     for message in &doomed {
@@ -245,6 +286,9 @@ pub(crate) fn expunge(conn: &Connection, effects: &mut Effects, mailbox: Mailbox
             .execute(params![mailbox, message.uid])?;
         conn.prepare_cached("INSERT OR REPLACE INTO tombstones (mailbox, uid, modseq) VALUES (?1, ?2, ?3)")?
             .execute(params![mailbox, message.uid, modseq])?;
+        if why == Removal::Expunge {
+            changes::email_destroyed(conn, account, message.email, message.thread, modseq)?;
+        }
         *released.entry(message.blob).or_default() += 1;
         freed = freed.saturating_add(message.size);
     }
@@ -306,6 +350,12 @@ pub(crate) fn copy(
             internal_date: source.internal_date,
             flags: source.flags,
             keywords: &source.keywords,
+            identity: match (moving, source_account == target_account) {
+                (true, true) => Identity::Moved(source.email, source.thread),
+                (false, true) => Identity::CopyOf(source.thread),
+                // Ids and threads belong to one account: in another, the copy starts a thread of its own.
+                (_, false) => Identity::New(&NO_THREAD_KEYS),
+            },
         };
         let copied = insert_message(conn, effects, target_account, to, &message)?;
         mapping.push((source.uid, copied.uid));
@@ -324,6 +374,6 @@ pub(crate) fn move_messages(
 ) -> Result<Vec<(Uid, Uid)>> {
     let mapping = copy(conn, blobs, effects, from, uids, to, true)?;
     let moved: Vec<Uid> = mapping.iter().map(|(source, _)| *source).collect();
-    expunge(conn, effects, from, &moved)?;
+    remove(conn, effects, from, &moved, Removal::Move)?;
     Ok(mapping)
 }

@@ -9,6 +9,7 @@
 mod accounts;
 mod blobrefs;
 mod cached;
+mod changes;
 mod columns;
 mod content;
 mod mailboxes;
@@ -16,9 +17,10 @@ mod messages;
 mod queue;
 mod reader;
 mod schema;
+mod threads;
 mod writer;
 
-use facteur_primitives::unix_now;
+use facteur_primitives::{ThreadKeys, unix_now};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,14 +28,16 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 use tokio::sync::broadcast;
 
-use crate::account::{Account, Alias, RecipientLookup, Resolution};
+use crate::account::{Account, Alias, RecipientLookup, Resolution, Vacation};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::{BUS_CAPACITY, Change};
 use crate::error::{Result, StoreError};
 use crate::flags::FlagChange;
-use crate::ids::{AccountId, MailboxId, ModSeq, QueueId, Uid};
+use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
-use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxChanges, MessageMeta};
+use crate::message::{
+    AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
+};
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::store::Store;
 use content::Content;
@@ -187,7 +191,7 @@ impl Store for SqliteStore {
 
     async fn create_account(&self, address: &str, password_hash: &str) -> Result<AccountId> {
         let (address, hash) = (address.to_owned(), password_hash.to_owned());
-        self.write(move |conn, _| accounts::create_account(conn, &address, &hash)).await
+        self.write(move |conn, effects| accounts::create_account(conn, effects, &address, &hash)).await
     }
 
     async fn account_by_address(&self, address: &str) -> Result<Option<Account>> {
@@ -216,6 +220,19 @@ impl Store for SqliteStore {
     async fn remove_account(&self, address: &str) -> Result<()> {
         let address = address.to_owned();
         self.write(move |conn, effects| accounts::remove_account(conn, effects, &address)).await
+    }
+
+    async fn vacation(&self, account: AccountId) -> Result<Vacation> {
+        self.read(move |conn| accounts::vacation(conn, account)).await
+    }
+
+    async fn set_vacation(&self, account: AccountId, vacation: Vacation) -> Result<()> {
+        self.write(move |conn, _| accounts::set_vacation(conn, account, &vacation)).await
+    }
+
+    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
+        let sender = sender.to_owned();
+        self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await
     }
 
     async fn add_alias(&self, alias: &str, targets: &[String]) -> Result<()> {
@@ -270,12 +287,12 @@ impl Store for SqliteStore {
         special_use: Option<SpecialUse>,
     ) -> Result<MailboxId> {
         let name = name.to_owned();
-        self.write(move |conn, _| mailboxes::create(conn, account, &name, special_use)).await
+        self.write(move |conn, effects| mailboxes::create(conn, effects, account, &name, special_use)).await
     }
 
     async fn rename_mailbox(&self, account: AccountId, from: &str, to: &str) -> Result<()> {
         let (from, to) = (from.to_owned(), to.to_owned());
-        self.write(move |conn, _| mailboxes::rename(conn, account, &from, &to)).await
+        self.write(move |conn, effects| mailboxes::rename(conn, effects, account, &from, &to)).await
     }
 
     async fn delete_mailbox(&self, account: AccountId, name: &str) -> Result<()> {
@@ -285,11 +302,33 @@ impl Store for SqliteStore {
 
     async fn set_subscribed(&self, account: AccountId, name: &str, subscribed: bool) -> Result<()> {
         let name = name.to_owned();
-        self.write(move |conn, _| mailboxes::set_subscribed(conn, account, &name, subscribed)).await
+        self.write(move |conn, effects| mailboxes::set_subscribed(conn, effects, account, &name, subscribed)).await
     }
 
     async fn subscriptions(&self, account: AccountId) -> Result<Vec<String>> {
         self.read(move |conn| mailboxes::subscriptions(conn, account)).await
+    }
+
+    async fn account_state(&self, account: AccountId) -> Result<ModSeq> {
+        self.read(move |conn| changes::account_state(conn, account)).await
+    }
+
+    async fn account_changes(&self, account: AccountId, since: ModSeq) -> Result<AccountChanges> {
+        self.read_heavy(move |conn| changes::account_changes(conn, account, since)).await
+    }
+
+    async fn emails(&self, account: AccountId, ids: &[EmailId]) -> Result<Vec<EmailMeta>> {
+        let ids = ids.to_vec();
+        self.read(move |conn| changes::emails(conn, account, &ids)).await
+    }
+
+    async fn thread_emails(&self, account: AccountId, threads: &[ThreadId]) -> Result<Vec<EmailMeta>> {
+        let threads = threads.to_vec();
+        self.read(move |conn| changes::thread_emails(conn, account, &threads)).await
+    }
+
+    async fn account_emails(&self, account: AccountId) -> Result<Vec<EmailMeta>> {
+        self.read_heavy(move |conn| changes::account_emails(conn, account)).await
     }
 
     async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>> {
@@ -302,12 +341,13 @@ impl Store for SqliteStore {
         summary: Vec<u8>,
         internal_date: i64,
         targets: Vec<DeliveryTarget>,
+        thread: ThreadKeys,
     ) -> Result<Vec<Delivered>> {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
         let content = self.place(content).await?;
-        let delivery = Delivery { blob: content.id, summary, internal_date, targets };
+        let delivery = Delivery { blob: content.id, summary, internal_date, targets, thread };
         self.write_with_blobs(move |conn, blobs, effects| {
             messages::deliver_content(conn, blobs, effects, &content, &delivery)
         })

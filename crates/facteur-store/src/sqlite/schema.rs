@@ -151,6 +151,76 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX tombstones_modseq ON tombstones(mailbox, modseq);
     "#,
+    // 6: JMAP (RFC 8620, 8621) over the same rows as IMAP.
+    // - One change counter per account: every MODSEQ is drawn from it (each mailbox's still only grows, as
+    //   RFC 7162 asks), so the account's counter is a state string for the whole account.
+    // - `email_id`: a message's id for JMAP, kept by a move; `thread_id`: its conversation. Messages stored
+    //   before this version get ids of their own, each in a thread of its own.
+    // - What `/changes` must report after the rows are gone: destroyed messages (not those moved: a move
+    //   keeps the id) and destroyed mailboxes; when a mailbox was created or last renamed or (un)subscribed.
+    // - `thread_refs`: which thread a message identifier belongs to, per account.
+    // - `messages_date`: JMAP lists a mailbox newest first.
+    r#"
+    ALTER TABLE accounts ADD COLUMN highestmodseq INTEGER NOT NULL DEFAULT 1;
+    UPDATE accounts SET highestmodseq =
+        coalesce((SELECT max(highestmodseq) FROM mailboxes WHERE account = accounts.id), 1);
+    ALTER TABLE messages ADD COLUMN email_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
+    UPDATE messages SET email_id = numbered.base + numbered.n, thread_id = numbered.base + numbered.n
+    FROM (
+        SELECT m.mailbox, m.uid, a.highestmodseq AS base,
+               row_number() OVER (PARTITION BY a.id ORDER BY m.mailbox, m.uid) AS n
+        FROM messages m JOIN mailboxes b ON b.id = m.mailbox JOIN accounts a ON a.id = b.account
+    ) AS numbered
+    WHERE messages.mailbox = numbered.mailbox AND messages.uid = numbered.uid;
+    UPDATE accounts SET highestmodseq = highestmodseq +
+        (SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox WHERE b.account = accounts.id);
+    CREATE INDEX messages_email ON messages(email_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    CREATE INDEX messages_date ON messages(mailbox, internal_date);
+
+    ALTER TABLE mailboxes ADD COLUMN created_modseq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE mailboxes ADD COLUMN meta_modseq INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE destroyed_emails (
+        account  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        email_id INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL,
+        modseq   INTEGER NOT NULL,
+        PRIMARY KEY (account, modseq, email_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE destroyed_mailboxes (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        id      INTEGER NOT NULL,
+        modseq  INTEGER NOT NULL,
+        PRIMARY KEY (account, modseq, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE thread_refs (
+        account    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        thread_id  INTEGER NOT NULL,
+        PRIMARY KEY (account, message_id)
+    ) WITHOUT ROWID;
+    "#,
+    // 7: out-of-office replies (JMAP VacationResponse, RFC 8621 §8): the account's settings, and whom it
+    // answered when, so a sender gets one reply per period (RFC 3834 §2).
+    r#"
+    CREATE TABLE vacations (
+        account   INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        enabled   INTEGER NOT NULL,
+        from_date INTEGER,
+        to_date   INTEGER,
+        subject   TEXT,
+        text_body TEXT,
+        html_body TEXT
+    );
+    CREATE TABLE vacation_replies (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        sender  TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (account, sender)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -226,7 +296,39 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 14, "13 tables and sqlite_sequence");
+        assert_eq!(tables, 19, "18 tables and sqlite_sequence");
+    }
+
+    #[test]
+    fn version_5_messages_get_ids_and_the_counter_moves_past_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facteur.db");
+        let mut conn = open_writer(&path).unwrap();
+        for migration in &MIGRATIONS[..5] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO domains (name) VALUES ('a.test');
+             INSERT INTO accounts (id, address, domain, password_hash) VALUES (1, 'u@a.test', 'a.test', 'x');
+             INSERT INTO mailboxes (id, account, name, uidvalidity, highestmodseq) VALUES (1, 1, 'INBOX', 1, 7),
+                 (2, 1, 'Sent', 2, 3);
+             INSERT INTO blobs (id, size, refcount) VALUES (x'00', 1, 3);
+             INSERT INTO messages (mailbox, uid, blob, size, internal_date, flags, keywords, modseq)
+                 VALUES (1, 1, x'00', 1, 0, 0, '', 5), (1, 2, x'00', 1, 0, 0, '', 7), (2, 1, x'00', 1, 0, 0, '', 3);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let ids: Vec<(i64, i64)> = conn
+            .prepare("SELECT email_id, thread_id FROM messages ORDER BY email_id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ids, [(8, 8), (9, 9), (10, 10)], "ids above every MODSEQ, each its own thread");
+        let counter: i64 = conn.query_row("SELECT highestmodseq FROM accounts", [], |row| row.get(0)).unwrap();
+        assert_eq!(counter, 10, "the next MODSEQ or id is above every one handed out");
     }
 
     #[test]

@@ -201,11 +201,13 @@ impl WriterLoop {
             }
             Err(error) => tracing::error!(%error, size, "store batch commit failed"),
         }
-        for reply in replies {
-            reply.send(commit.as_ref().map(|_| ()));
-        }
+        // Announced before the callers hear back: whoever subscribes after a write returns never gets that
+        // write's notifications, and whoever is told "done" knows the bus has been rung.
         if commit.is_ok() {
             self.publish(&effects);
+        }
+        for reply in replies {
+            reply.send(commit.as_ref().map(|_| ()));
         }
     }
 

@@ -81,10 +81,17 @@ impl Fixture {
     /// Stores `content` in `address`'s mailbox `mailbox` as a delivery would, without adding trace headers.
     pub async fn deliver(&self, address: &str, mailbox: &str, content: &[u8]) -> Uid {
         let (account, mailbox) = account_mailbox(self.store.as_ref(), address, mailbox).await;
-        let summary = facteur_message::ingest(content).to_bytes();
+        let indexed = facteur_message::index(content);
         let target = DeliveryTarget { mailbox: Some(mailbox.id), ..DeliveryTarget::inbox(account.id) };
         let internal_date = 1_700_000_000;
-        let delivered = self.store.deliver_content(Arc::from(content), summary, internal_date, vec![target]).await;
+        let delivered = self.store.deliver_content(
+            Arc::from(content),
+            indexed.summary,
+            internal_date,
+            vec![target],
+            indexed.thread,
+        );
+        let delivered = delivered.await;
         delivered.expect("deliver")[0].uid
     }
 

@@ -45,12 +45,15 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     let mut listeners = JoinSet::new();
     http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
+    // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
+    let secure_web = http::secure_router(web.clone(), engines.jmap());
     for (name, listener) in &config.listeners {
         let Some(handler) = engines.handler(listener.protocol) else {
             let tls = (listener.tls == facteur_config::TlsMode::Implicit)
                 .then(|| facteur_net::TlsAcceptor::from(Arc::clone(&tls)));
+            let router = if tls.is_some() { &secure_web } else { &web };
             for address in &listener.bind {
-                let (router, connections, stopping) = (web.clone(), connections.clone(), stopping.clone());
+                let (router, connections, stopping) = (router.clone(), connections.clone(), stopping.clone());
                 http::serve_listener(name, *address, router, tls.clone(), connections, stopping, &mut listeners)
                     .await
                     .with_context(|| format!("listener {name}: cannot listen on {address}"))?;

@@ -1,0 +1,377 @@
+//! Email/query (RFC 8621 §4.4): filter, sort, collapse threads, then the window the client asked for.
+//!
+//! The common query, one mailbox newest first, reads only store rows. Conditions on addresses, subject or
+//! text read each candidate's stored summary (and for `body` and `text`, its content) once, lazily. A search
+//! index is the next step for large accounts.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use facteur_message::MessageSummary;
+use facteur_primitives::parse_rfc3339;
+use facteur_store::{EmailMeta, Store};
+use mail_parser::{Message, MessageParser};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::keywords;
+use crate::api::{Context, arguments};
+use crate::ids;
+use crate::protocol::MethodError;
+use crate::session::EMAIL_SORT_OPTIONS;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryArguments {
+    #[allow(dead_code)]
+    account_id: String,
+    #[serde(default)]
+    filter: Option<Value>,
+    #[serde(default)]
+    sort: Option<Vec<Comparator>>,
+    #[serde(default)]
+    position: i64,
+    #[serde(default)]
+    anchor: Option<String>,
+    #[serde(default)]
+    anchor_offset: i64,
+    #[serde(default)]
+    limit: Option<usize>,
+    #[serde(default)]
+    calculate_total: bool,
+    #[serde(default)]
+    collapse_threads: bool,
+}
+
+/// RFC 8620 §5.5 Comparator.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Comparator {
+    property: String,
+    #[serde(default = "ascending")]
+    is_ascending: bool,
+    #[serde(default)]
+    keyword: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    collation: Option<String>,
+}
+
+fn ascending() -> bool {
+    true
+}
+
+/// One candidate, with what conditions and sorts read loaded once.
+struct Candidate<'a> {
+    email: &'a EmailMeta,
+    summary: Option<MessageSummary>,
+    content: Option<Vec<u8>>,
+}
+
+impl Candidate<'_> {
+    async fn summary(&mut self, store: &dyn Store) -> Result<&MessageSummary, MethodError> {
+        if self.summary.is_none() {
+            let stored = store.message_summary(self.email.message.blob).await?;
+            let summary = match stored.as_deref().map(MessageSummary::from_bytes) {
+                Some(Ok(summary)) => summary,
+                _ => facteur_message::ingest(&store.read_blob(self.email.message.blob).await?),
+            };
+            self.summary = Some(summary);
+        }
+        self.summary.as_ref().ok_or_else(|| MethodError::server_fail("summary"))
+    }
+
+    async fn content(&mut self, store: &dyn Store) -> Result<&[u8], MethodError> {
+        if self.content.is_none() {
+            self.content = Some(store.read_blob(self.email.message.blob).await?);
+        }
+        self.content.as_deref().ok_or_else(|| MethodError::server_fail("content"))
+    }
+
+    /// The decoded header fields, from the stored header block.
+    async fn header_text(&mut self, store: &dyn Store) -> Result<String, MethodError> {
+        let summary = self.summary(store).await?;
+        if let Some(header) = &summary.header {
+            return Ok(header.clone());
+        }
+        let len = summary.header_len;
+        let bytes = store.read_blob_prefix(self.email.message.blob, len).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+pub(crate) async fn query(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
+    let request: QueryArguments = arguments(arguments_in)?;
+    let store = context.inner.store.as_ref();
+    let state = context.state().await?;
+    for comparator in request.sort.iter().flatten() {
+        if !EMAIL_SORT_OPTIONS.contains(&comparator.property.as_str()) {
+            return Err(MethodError::new("unsupportedSort", format!("cannot sort by {}", comparator.property)));
+        }
+    }
+    let emails = candidates(context, request.filter.as_ref()).await?;
+    let mut matching: Vec<Candidate<'_>> = Vec::new();
+    for email in &emails {
+        let mut candidate = Candidate { email, summary: None, content: None };
+        let keep = match &request.filter {
+            Some(filter) => matches(store, &mut candidate, filter).await?,
+            None => true,
+        };
+        if keep {
+            matching.push(candidate);
+        }
+    }
+    let default_sort =
+        [Comparator { property: "receivedAt".into(), is_ascending: false, keyword: None, collation: None }];
+    let sort = request.sort.as_deref().filter(|sort| !sort.is_empty()).unwrap_or(&default_sort);
+    let mut keyed = Vec::with_capacity(matching.len());
+    for mut candidate in matching {
+        let key = sort_key(store, &mut candidate, sort).await?;
+        keyed.push((key, candidate.email));
+    }
+    keyed.sort_by(|(a, ea), (b, eb)| compare(a, b, sort).then_with(|| eb.message.email.cmp(&ea.message.email)));
+    let mut ordered: Vec<&EmailMeta> = keyed.into_iter().map(|(_, email)| email).collect();
+    if request.collapse_threads {
+        let mut seen = HashSet::new();
+        ordered.retain(|email| seen.insert(email.message.thread));
+    }
+    let total = ordered.len();
+    let start = window_start(&request, &ordered)?;
+    let ids: Vec<String> = ordered
+        .iter()
+        .skip(start)
+        .take(request.limit.unwrap_or(usize::MAX))
+        .map(|email| ids::email(email.message.email))
+        .collect();
+    let mut response = json!({
+        "accountId": context.account_id(),
+        "queryState": ids::state(state),
+        "canCalculateChanges": false,
+        "position": start,
+        "ids": ids,
+    });
+    if request.calculate_total {
+        response["total"] = json!(total);
+    }
+    if let Some(limit) = request.limit {
+        response["limit"] = json!(limit);
+    }
+    Ok(response)
+}
+
+/// Where the window starts: `anchor` + `anchorOffset`, else `position` (negative counts from the end).
+fn window_start(request: &QueryArguments, ordered: &[&EmailMeta]) -> Result<usize, MethodError> {
+    let total = i64::try_from(ordered.len()).unwrap_or(i64::MAX);
+    let start = match &request.anchor {
+        Some(anchor) => {
+            let at = ordered
+                .iter()
+                .position(|email| ids::email(email.message.email) == *anchor)
+                .ok_or_else(|| MethodError::new("anchorNotFound", "the anchor is not in the results"))?;
+            (i64::try_from(at).unwrap_or(0) + request.anchor_offset).max(0)
+        }
+        None if request.position < 0 => (total + request.position).max(0),
+        None => request.position,
+    };
+    Ok(usize::try_from(start.min(total)).unwrap_or(0))
+}
+
+/// The messages a query starts from: one mailbox's when the filter names one at its top, else the account's.
+async fn candidates(context: &Context<'_>, filter: Option<&Value>) -> Result<Vec<EmailMeta>, MethodError> {
+    let store = context.inner.store.as_ref();
+    let in_mailbox = filter.and_then(|filter| {
+        filter.get("inMailbox").or_else(|| {
+            (filter.get("operator").and_then(Value::as_str) == Some("AND"))
+                .then(|| filter.get("conditions")?.as_array()?.iter().find_map(|c| c.get("inMailbox")))
+                .flatten()
+        })
+    });
+    if let Some(mailbox) = in_mailbox.and_then(Value::as_str) {
+        let Some(id) = ids::parse_mailbox(&context.resolve_id(mailbox)?) else { return Ok(Vec::new()) };
+        match store.mailbox(id).await? {
+            Some(found)
+                if store.mailbox_by_name(context.account.id, &found.name).await?.is_some_and(|m| m.id == id) =>
+            {
+                let messages = store.messages(id).await?;
+                return Ok(messages.into_iter().map(|message| EmailMeta { mailbox: id, message }).collect());
+            }
+            _ => return Ok(Vec::new()),
+        }
+    }
+    Ok(store.account_emails(context.account.id).await?)
+}
+
+/// RFC 8620 §5.5 FilterOperator / RFC 8621 §4.4.1 FilterCondition.
+async fn matches(store: &dyn Store, candidate: &mut Candidate<'_>, filter: &Value) -> Result<bool, MethodError> {
+    if let Some(operator) = filter.get("operator").and_then(Value::as_str) {
+        let conditions = filter.get("conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut results = Vec::with_capacity(conditions.len());
+        for condition in &conditions {
+            results.push(Box::pin(matches(store, candidate, condition)).await?);
+        }
+        return match operator {
+            "AND" => Ok(results.iter().all(|r| *r)),
+            "OR" => Ok(results.iter().any(|r| *r)),
+            "NOT" => Ok(!results.iter().any(|r| *r)),
+            other => Err(MethodError::new("unsupportedFilter", format!("no operator {other}"))),
+        };
+    }
+    let Some(condition) = filter.as_object() else {
+        return Err(MethodError::invalid_arguments("a filter must be an object"));
+    };
+    for (key, value) in condition {
+        if !condition_holds(store, candidate, key, value).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+async fn condition_holds(
+    store: &dyn Store,
+    candidate: &mut Candidate<'_>,
+    key: &str,
+    value: &Value,
+) -> Result<bool, MethodError> {
+    let message = &candidate.email.message;
+    let text = || value.as_str().map(str::to_lowercase).unwrap_or_default();
+    let date = || {
+        value
+            .as_str()
+            .and_then(parse_rfc3339)
+            .ok_or_else(|| MethodError::invalid_arguments(format!("{key} is not a UTCDate")))
+    };
+    let number = || value.as_u64().ok_or_else(|| MethodError::invalid_arguments(format!("{key} is not a number")));
+    Ok(match key {
+        "inMailbox" => value.as_str().and_then(ids::parse_mailbox) == Some(candidate.email.mailbox),
+        "inMailboxOtherThan" => {
+            let others: Vec<&str> = value.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            !others.contains(&ids::mailbox(candidate.email.mailbox).as_str())
+        }
+        "before" => message.internal_date < date()?,
+        "after" => message.internal_date >= date()?,
+        "minSize" => message.size >= number()?,
+        "maxSize" => message.size < number()?,
+        "hasKeyword" => keywords::has(message.flags, &message.keywords, &text()),
+        "notKeyword" => !keywords::has(message.flags, &message.keywords, &text()),
+        // One message per thread is all a row knows; these look at the message itself.
+        "allInThreadHaveKeyword" | "someInThreadHaveKeyword" => {
+            keywords::has(message.flags, &message.keywords, &text())
+        }
+        "noneInThreadHaveKeyword" => !keywords::has(message.flags, &message.keywords, &text()),
+        "hasAttachment" => {
+            let summary = candidate.summary(store).await?;
+            value.as_bool() == Some(super::properties::has_attachment(&summary.body))
+        }
+        "from" | "to" | "cc" | "bcc" | "subject" => {
+            let header = candidate.header_text(store).await?;
+            let parsed = MessageParser::default().parse_headers(header.as_bytes());
+            parsed.as_ref().is_some_and(|parsed| field_text(parsed, key).contains(&text()))
+        }
+        "header" => {
+            let wanted: Vec<String> =
+                value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_lowercase).collect();
+            let header = candidate.header_text(store).await?;
+            let parsed = MessageParser::default().parse_headers(header.as_bytes());
+            match (parsed, wanted.as_slice()) {
+                (Some(parsed), [name]) => parsed.headers_raw().any(|(field, _)| field.eq_ignore_ascii_case(name)),
+                (Some(parsed), [name, needle, ..]) => parsed
+                    .headers_raw()
+                    .any(|(field, raw)| field.eq_ignore_ascii_case(name) && raw.to_lowercase().contains(needle)),
+                _ => false,
+            }
+        }
+        "body" | "text" => {
+            let needle = text();
+            let header_hit = if key == "text" {
+                let header = candidate.header_text(store).await?;
+                let parsed = MessageParser::default().parse_headers(header.as_bytes());
+                parsed.as_ref().is_some_and(|parsed| {
+                    ["from", "to", "cc", "bcc", "subject"]
+                        .iter()
+                        .any(|field| field_text(parsed, field).contains(&needle))
+                })
+            } else {
+                false
+            };
+            header_hit || body_contains(candidate.content(store).await?, &needle)
+        }
+        other => return Err(MethodError::new("unsupportedFilter", format!("no email filter {other}"))),
+    })
+}
+
+/// A header field's decoded text, lowercase, for substring search: names and addresses, or the subject.
+fn field_text(parsed: &Message<'_>, field: &str) -> String {
+    let address = match field {
+        "from" => parsed.from(),
+        "to" => parsed.to(),
+        "cc" => parsed.cc(),
+        "bcc" => parsed.bcc(),
+        _ => return parsed.subject().unwrap_or_default().to_lowercase(),
+    };
+    address
+        .map(|list| {
+            list.iter()
+                .map(|a| format!("{} <{}>", a.name().unwrap_or_default(), a.address().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+/// Whether any text part of the message, decoded, contains `needle` (lowercase).
+fn body_contains(raw: &[u8], needle: &str) -> bool {
+    let Some(message) = MessageParser::default().parse(raw) else { return false };
+    let texts = message.text_body.iter().chain(&message.html_body);
+    texts
+        .filter_map(|&index| message.parts.get(index as usize))
+        .any(|part| part.text_contents().is_some_and(|text| text.to_lowercase().contains(needle)))
+}
+
+/// One value per comparator, compared in order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Number(i64),
+    Text(String),
+}
+
+async fn sort_key(
+    store: &dyn Store,
+    candidate: &mut Candidate<'_>,
+    sort: &[Comparator],
+) -> Result<Vec<Key>, MethodError> {
+    let mut key = Vec::with_capacity(sort.len());
+    for comparator in sort {
+        let message = &candidate.email.message;
+        key.push(match comparator.property.as_str() {
+            "receivedAt" => Key::Number(message.internal_date),
+            "size" => Key::Number(i64::try_from(message.size).unwrap_or(i64::MAX)),
+            "hasKeyword" => {
+                let keyword = comparator.keyword.clone().unwrap_or_default();
+                Key::Number(i64::from(keywords::has(message.flags, &message.keywords, &keyword)))
+            }
+            "sentAt" => {
+                let header = candidate.header_text(store).await?;
+                let parsed = MessageParser::default().parse_headers(header.as_bytes());
+                Key::Number(parsed.and_then(|p| p.date().map(|d| d.to_timestamp())).unwrap_or(0))
+            }
+            field => {
+                let header = candidate.header_text(store).await?;
+                let parsed = MessageParser::default().parse_headers(header.as_bytes());
+                Key::Text(parsed.map(|p| field_text(&p, field)).unwrap_or_default())
+            }
+        });
+    }
+    Ok(key)
+}
+
+fn compare(a: &[Key], b: &[Key], sort: &[Comparator]) -> Ordering {
+    for ((a, b), comparator) in a.iter().zip(b).zip(sort) {
+        let order = if comparator.is_ascending { a.cmp(b) } else { b.cmp(a) };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    Ordering::Equal
+}
