@@ -131,7 +131,7 @@ function row(email, index) {
       'span',
       { class: 'marks' },
       flagged ? el('span', { class: 'flagged', title: t('list.flagged'), dataset: { testid: 'flagged-mark' } }, '★ ') : null,
-      email.hasAttachment ? el('span', { title: t('list.attachment') }, '📎 ') : null,
+      email.hasAttachment ? el('span', { title: t('list.attachment'), dataset: { testid: 'attachment-mark' } }, '⧉ ') : null,
       el('span', { class: 'date' }, shortDate(email.receivedAt)),
     ),
     el('span', { class: 'subject', dataset: { testid: 'message-subject' } }, email.subject || t('list.noSubject')),

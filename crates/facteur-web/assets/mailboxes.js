@@ -7,8 +7,8 @@ import { t } from './i18n.js';
 import { emit, state } from './state.js';
 
 const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
-const ROLE_ICONS = { inbox: '📥', drafts: '📝', sent: '📤', archive: '🗄', junk: '⚠', trash: '🗑' };
-const FOLDER_ICON = '📁';
+const ROLE_ICONS = { inbox: '✉', drafts: '✎', sent: '➤', archive: '▤', junk: '⚠', trash: '✕' };
+const FOLDER_ICON = '▭';
 
 const PROPERTIES = ['name', 'role', 'unreadEmails', 'totalEmails', 'parentId', 'sortOrder'];
 

@@ -74,7 +74,9 @@ fn run_script(python: &str, phase: &str, args: &[String]) {
 async fn the_app_works_in_a_browser_over_https() {
     let Some(python) = python() else { return };
     let fixture = Fixture::new().await;
-    let router = facteur_web::router(common::jmap_on(&fixture));
+    let jmap = common::jmap_on(&fixture);
+    // As the binary's https listeners will serve them: JMAP and the webmail side by side.
+    let router = jmap.router().merge(facteur_web::router(jmap));
     let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = socket.local_addr().unwrap();
     let server = HttpServer::new(router).with_tls(TlsAcceptor::from(fixture.certificate.server_config()));

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -13,7 +14,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
 use facteur_auth::Login;
 use facteur_delivery::Submission;
-use facteur_jmap::{Jmap, JmapLimits};
+use facteur_jmap::{Jmap, JmapLimits, JmapSettings};
 use facteur_testkit::in_process::Fixture;
 use tower::ServiceExt;
 
@@ -92,5 +93,10 @@ impl Web {
 pub fn jmap_on(fixture: &Fixture) -> Jmap {
     let login = Arc::new(Login::new(Arc::clone(&fixture.store), Arc::clone(&fixture.login_throttle)));
     let submission = Submission::new(Arc::clone(&fixture.store), None);
-    Jmap::new(Arc::clone(&fixture.store), login, submission, JmapLimits::default())
+    let settings = JmapSettings {
+        hostname: "localhost".to_owned(),
+        queue_lifetime: Duration::from_secs(3600),
+        limits: JmapLimits::default(),
+    };
+    Jmap::new(Arc::clone(&fixture.store), login, submission, settings)
 }
