@@ -45,6 +45,7 @@ export function size(bytes) {
 export function quote(text) {
   return text
     .replace(/\r\n/g, '\n')
+    .replace(/\s+$/, '')
     .split('\n')
     .map((line) => (line.startsWith('>') ? `>${line}` : `> ${line}`))
     .join('\n');

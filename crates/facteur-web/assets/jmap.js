@@ -71,7 +71,10 @@ export class Jmap {
     const results = {};
     for (const [name, args, id] of body.methodResponses || []) {
       if (name === 'error' && !allowErrors) throw new JmapError(args.type, args.description);
-      results[id] = args;
+      // A call may answer twice under its id (EmailSubmission/set's implicit Email/set, RFC 8621 §7.5):
+      // the call's own response stays under the id, the others go under `id/name`.
+      if (id in results) results[`${id}/${name}`] = args;
+      else results[id] = args;
     }
     return results;
   }

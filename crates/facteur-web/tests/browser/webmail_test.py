@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -184,19 +184,33 @@ class Webmail:
 
     def row_with_subject(self, subject, timeout=WAIT):
         def find(driver):
-            for row in driver.find_elements(By.CSS_SELECTOR, '[data-testid="message-row"]'):
-                if subject in row.find_element(By.CSS_SELECTOR, '[data-testid="message-subject"]').text:
-                    return row
+            # The list is redrawn when a push arrives: a row found a moment ago may be gone.
+            try:
+                for row in driver.find_elements(By.CSS_SELECTOR, '[data-testid="message-row"]'):
+                    if subject in row.find_element(By.CSS_SELECTOR, '[data-testid="message-subject"]').text:
+                        return row
+            except StaleElementReferenceException:
+                pass
             return False
 
         return self.wait(find, timeout, f"a row with subject {subject!r}")
 
+    def click(self, find):
+        """Clicks what `find()` returns, finding it again if the page redrew it meanwhile."""
+        for _ in range(5):
+            try:
+                return find().click()
+            except StaleElementReferenceException:
+                time.sleep(0.2)
+        raise Failure("the element kept being redrawn")
+
     def open_mailbox(self, role):
-        self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="mailbox"][data-role="{role}"]').click()
-        self.wait(lambda d: role in d.find_element(By.CSS_SELECTOR, "a.current").get_attribute("data-role"), why=f"{role} open")
+        selector = f'[data-testid="mailbox"][data-role="{role}"]'
+        self.click(lambda: self.driver.find_element(By.CSS_SELECTOR, selector))
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"{selector}.current"), why=f"{role} open")
 
     def open_message(self, subject):
-        self.row_with_subject(subject).click()
+        self.click(lambda: self.row_with_subject(subject))
         self.visible("reader")
         self.wait(lambda d: subject in d.find_element(By.CSS_SELECTOR, '[data-testid="reader-subject"]').text, why="the reader")
 
