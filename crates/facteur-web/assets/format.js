@@ -5,6 +5,7 @@ import { language } from './i18n.js';
 /** `Name <address>` or the bare address, for one JMAP EmailAddress. */
 export function address(entry) {
   if (!entry) return '';
+  if (!entry.email) return entry.name || '';
   return entry.name ? `${entry.name} <${entry.email}>` : entry.email;
 }
 
