@@ -1,0 +1,35 @@
+//! Facteur's webmail: a JMAP client (RFC 8620, RFC 8621) written in plain JavaScript, served by Facteur itself
+//! on its https listeners, talking to the JMAP server of `facteur-jmap` like any other client.
+//!
+//! This crate serves the app's files, exchanges a password for a session cookie (and logs out), and turns a
+//! message's HTML into a document safe to show. Everything else (mailboxes, messages, sending) is JMAP,
+//! called by the page.
+//!
+//! Deliberately not here: any JMAP method (the page calls `facteur-jmap`'s endpoints), any build step for
+//! the front end (no Node, nothing compiled: see README.md), any inline script (the app's CSP forbids it).
+
+/// The app's embedded files.
+mod assets;
+/// A second, independent reading of sanitised HTML; public for the fuzz target.
+pub mod audit;
+/// The session cookie.
+mod cookie;
+/// The `style` attribute filter.
+mod css;
+/// Refusals and their statuses.
+mod error;
+/// Security headers and the two CSPs.
+mod headers;
+/// A message's HTML as a sandboxed document.
+mod message;
+/// Paths, limits, headers.
+mod routes;
+/// The HTML sanitiser, a pure function.
+pub mod sanitize;
+/// Login, session, logout.
+mod session;
+
+pub use error::WebError;
+pub use headers::{APP_CSP, MESSAGE_CSP, MESSAGE_CSP_REMOTE_IMAGES};
+pub use routes::{MAX_REQUEST_BODY, router};
+pub use sanitize::{InlineImages, RemoteImages, sanitize_html};
