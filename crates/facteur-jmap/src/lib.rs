@@ -44,6 +44,7 @@ use facteur_store::{AccountId, Store};
 use tokio::sync::Semaphore;
 
 pub use auth::{AuthRefusal, Authenticated, cookie};
+pub use ids::account as account_id;
 pub use routes::Peer;
 pub use web_session::{CSRF_HEADER, LoginRefused, SESSION_COOKIE, WebSession, WebSessions};
 

@@ -36,8 +36,11 @@ struct SessionInfo<'a> {
 }
 
 fn session_info(session: &WebSession) -> Response {
-    let info =
-        SessionInfo { username: &session.username, csrf: &session.csrf, account_id: session.account.0.to_string() };
+    let info = SessionInfo {
+        username: &session.username,
+        csrf: &session.csrf,
+        account_id: facteur_jmap::account_id(session.account),
+    };
     json(StatusCode::OK, &info)
 }
 

@@ -19,7 +19,7 @@ async fn login_sets_an_httponly_secure_strict_session_cookie_and_returns_the_csr
     assert_eq!(json["csrf"].as_str().unwrap().len(), 43, "256 bits in URL-safe base64: {json}");
     let token = answer.session_cookie().trim_start_matches("facteur_session=").to_owned();
     let session = web.jmap.web_sessions().find(&token).expect("the session is held by the server");
-    assert_eq!(json["accountId"], session.account.0.to_string());
+    assert_eq!(json["accountId"], facteur_jmap::account_id(session.account));
     assert_ne!(json["csrf"], token.as_str(), "the page never sees the cookie's token");
     assert_eq!(answer.header("cache-control"), "no-store");
 }

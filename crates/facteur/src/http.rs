@@ -95,9 +95,10 @@ pub fn webmail_url(config: &Config) -> Option<String> {
     Some(if port == 443 { format!("https://{host}/") } else { format!("https://{host}:{port}/") })
 }
 
-/// The router of the implicit-TLS `http` listeners: discovery, JMAP and the webmail.
+/// The router of the implicit-TLS `http` listeners: discovery, JMAP and the webmail (none sets a fallback, so
+/// they merge; each keeps its own limits and headers).
 pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
-    discovery.merge(jmap.router())
+    discovery.merge(jmap.router()).merge(facteur_web::router(jmap))
 }
 
 /// The router of every `http` listener.
