@@ -40,6 +40,7 @@ LIST_SIZE = 50
 DISTINCT_NEWEST = 100
 LIST_PROPERTIES = ["threadId", "mailboxIds", "keywords", "from", "to", "subject", "receivedAt", "preview",
                    "hasAttachment", "size"]
+SORT_NEWEST = b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL"
 FETCH_ITEMS = "(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE)])"
 USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
 
@@ -137,12 +138,15 @@ def generate(count, recipient, seed):
         size = int(rng.triangular(1024, 19000, 3000))
         greeting = f"Hello {recipient.split('@')[0].capitalize()},"
         kind = rng.choices(["plain", "alternative", "attachment"], weights=[75, 15, 10])[0]
+        # RFC 2047 encoded words for the subjects and names that need them, as mail clients send them.
+        encoded_subject = subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject").encode(
+            linesep="\r\n")
+        sent = datetime.fromtimestamp(arrival - rng.randint(5, 300), timezone.utc)
         headers = [
             f"From: {email.utils.formataddr(sender, charset='utf-8')}",
             f"To: Bench Reader <{recipient}>",
-            f"Subject: {Header(subject, 'utf-8', header_name='Subject').encode(linesep=chr(13) + chr(10))}"
-            if not subject.isascii() else f"Subject: {subject}",
-            f"Date: {email.utils.format_datetime(datetime.fromtimestamp(arrival - rng.randint(5, 300), timezone.utc))}",
+            f"Subject: {encoded_subject}",
+            f"Date: {email.utils.format_datetime(sent)}",
             f"Message-ID: {message_id}",
         ]
         if references:
@@ -282,7 +286,7 @@ class Imap:
     def list_newest(self):
         """The operation measured: SORT, then FETCH what a list shows of the first LIST_SIZE UIDs.
         Returns those UIDs and the size of the two answers."""
-        sorted_answer = self.command(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL")
+        sorted_answer = self.command(SORT_NEWEST)
         uids = sorted_uids(sorted_answer)[:LIST_SIZE]
         fetched = self.fetch_list(uids)
         return uids, fetched, len(sorted_answer) + len(fetched)
@@ -519,6 +523,54 @@ def rss_kib(pid):
     return {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) for key in ("VmRSS", "VmHWM")}
 
 
+def fill(clients, messages):
+    """APPENDs `messages` to each client's INBOX and selects it; the seconds each fill took."""
+    seconds = {}
+    for name, client in clients.items():
+        started = time.perf_counter()
+        client.append_all("INBOX", messages)
+        seconds[name] = time.perf_counter() - started
+        exists = re.search(rb"\* (\d+) EXISTS", client.command(b"SELECT INBOX"))
+        if not exists or int(exists.group(1)) != len(messages):
+            raise SystemExit(f"{name}: INBOX holds {exists and exists.group(1)} messages after the fill,"
+                             f" expected {len(messages)}")
+        print(f"{name}: filled over IMAPS in {seconds[name]:.1f} s", flush=True)
+    return seconds
+
+
+def measure(operations, rounds, warmup, seed):
+    """Each operation `rounds` times after `warmup` untimed rounds: ({name: seconds}, {name: answer octets}).
+
+    Round-robin in a new random order each round: the lead's builds and tests load this machine in bursts, and
+    interleaving spreads them over every row instead of landing on whichever ran at the time."""
+    samples = {name: [] for name in operations}
+    sizes = {}
+    order = random.Random(seed)
+    names = list(operations)
+    for round_number in range(warmup + rounds):
+        order.shuffle(names)
+        for name in names:
+            begin = time.perf_counter()
+            answer = operations[name]()
+            elapsed = time.perf_counter() - begin
+            if round_number >= warmup:
+                samples[name].append(elapsed)
+                sizes[name] = answer if isinstance(answer, int) else len(answer)
+    return samples, sizes
+
+
+def table(samples, sizes, whole):
+    """The results table: the `whole` operations first, then their phases."""
+    lines = [f"{'operation':<28} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'answer B':>9}"]
+    for position, name in enumerate(samples):
+        if position == whole:
+            lines.append("phases, measured apart:")
+        values = samples[name]
+        lines.append(f"{name:<28} {percentile(values, 0.5) * 1e3:8.2f} {percentile(values, 0.99) * 1e3:8.2f}"
+                     f" {sum(values) / len(values) * 1e3:8.2f} {sizes[name]:9d}")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--facteur-jmap", type=int, required=True, help="port of Facteur's https listener")
@@ -543,19 +595,9 @@ def main():
     megabytes = sum(len(m["raw"]) for m in messages) / 1e6
     print(f"generated {len(messages)} messages, {megabytes:.1f} MB, {len(set(m['thread'] for m in messages))}"
           f" threads ({time.perf_counter() - started:.1f} s)", flush=True)
-
     facteur = Imap(a.facteur_imaps, a.facteur_cert, a.user, a.password)
     dovecot = Imap(a.dovecot_imaps, a.dovecot_cert, a.user, a.password)
-    fill_secs = {}
-    for name, client in (("facteur", facteur), ("dovecot", dovecot)):
-        started = time.perf_counter()
-        client.append_all("INBOX", messages)
-        fill_secs[name] = time.perf_counter() - started
-        exists = re.search(rb"\* (\d+) EXISTS", client.command(b"SELECT INBOX"))
-        if not exists or int(exists.group(1)) != len(messages):
-            raise SystemExit(f"{name}: INBOX holds {exists and exists.group(1)} messages after the fill,"
-                             f" expected {len(messages)}")
-        print(f"{name}: filled over IMAPS in {fill_secs[name]:.1f} s", flush=True)
+    fill_secs = fill({"facteur": facteur, "dovecot": dovecot}, messages)
     rss_filled = rss_kib(a.facteur_pid)
 
     jmap = Jmap(a.facteur_jmap, a.facteur_cert, a.user, a.password)
@@ -570,54 +612,34 @@ def main():
         raise SystemExit("the three ways do not list the same messages:\n  " + "\n  ".join(problems[:30]))
     print(f"checked: the three ways list the same {LIST_SIZE} messages, as generated", flush=True)
 
-    # Whole operations, and their phases on the side (a fixed id or UID set, as the whole operation
-    # produces it) to tell where the time goes.
     list_body = jmap.list_request(inbox)
-    operations = {
+    whole = {
         "facteur JMAP  query+get": lambda: jmap.post(list_body),
         "facteur IMAP  SORT+FETCH": lambda: facteur.list_newest()[2],
         "dovecot IMAP  SORT+FETCH": lambda: dovecot.list_newest()[2],
     }
+    # Each part of the operations alone, with the ids or UIDs the whole operation finds; the empty JMAP
+    # request is what HTTP, TLS and authentication cost on their own.
+    echo_body = jmap.body(["Core/echo", {"hello": True}, "e"])
+    query_body = jmap.body(jmap.query(inbox, collapseThreads=True, limit=LIST_SIZE))
+    get_body = jmap.body(jmap.get({"ids": ids}))
     phases = {
-        "facteur JMAP  Core/echo": (jmap.post, jmap.body(["Core/echo", {"hello": True}, "e"])),
-        "facteur JMAP  Email/query": (jmap.post, jmap.body(jmap.query(inbox, collapseThreads=True, limit=LIST_SIZE))),
-        "facteur JMAP  Email/get": (jmap.post, jmap.body(jmap.get({"ids": ids}))),
-        "facteur IMAP  UID SORT": (lambda _: facteur.command(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL"), None),
-        "facteur IMAP  UID FETCH": (facteur.fetch_list, facteur_uids),
-        "dovecot IMAP  UID SORT": (lambda _: dovecot.command(b"UID SORT (REVERSE ARRIVAL) UTF-8 ALL"), None),
-        "dovecot IMAP  UID FETCH": (dovecot.fetch_list, dovecot_uids),
+        "facteur JMAP  Core/echo": lambda: jmap.post(echo_body),
+        "facteur JMAP  Email/query": lambda: jmap.post(query_body),
+        "facteur JMAP  Email/get": lambda: jmap.post(get_body),
+        "facteur IMAP  UID SORT": lambda: facteur.command(SORT_NEWEST),
+        "facteur IMAP  UID FETCH": lambda: facteur.fetch_list(facteur_uids),
+        "dovecot IMAP  UID SORT": lambda: dovecot.command(SORT_NEWEST),
+        "dovecot IMAP  UID FETCH": lambda: dovecot.fetch_list(dovecot_uids),
     }
-    for name, (function, argument) in phases.items():
-        operations[name] = lambda function=function, argument=argument: function(argument)
-    # Round-robin in a new random order each round: the lead's builds and tests load this machine in bursts,
-    # and interleaving spreads them over every row instead of landing on whichever ran at the time.
-    samples = {name: [] for name in operations}
-    sizes = {}
-    order = random.Random(a.seed)
-    names = list(operations)
     started = time.perf_counter()
-    for round_number in range(a.warmup + a.rounds):
-        order.shuffle(names)
-        for name in names:
-            begin = time.perf_counter()
-            answer = operations[name]()
-            elapsed = time.perf_counter() - begin
-            if round_number >= a.warmup:
-                samples[name].append(elapsed)
-                sizes[name] = answer if isinstance(answer, int) else len(answer)
+    samples, sizes = measure(whole | phases, a.rounds, a.warmup, a.seed)
     timed_secs = time.perf_counter() - started
     rss_after = rss_kib(a.facteur_pid)
 
-    lines = [f"{'operation':<28} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'answer B':>9}"]
-    for position, name in enumerate(samples):
-        if position == 3:
-            lines.append("phases, measured apart:")
-        values = samples[name]
-        lines.append(f"{name:<28} {percentile(values, 0.5) * 1e3:8.2f} {percentile(values, 0.99) * 1e3:8.2f}"
-                     f" {sum(values) / len(values) * 1e3:8.2f} {sizes[name]:9d}")
-    lines += [
+    lines = table(samples, sizes, len(whole)) + [
         "",
-        f"rounds: {a.rounds} timed after {a.warmup} warm-up, {len(operations)} requests each, in"
+        f"rounds: {a.rounds} timed after {a.warmup} warm-up, {len(samples)} requests each, in"
         f" {timed_secs:.0f} s; JMAP connection re-opened {jmap.reconnects} times",
         f"facteur RSS: {rss_filled['VmRSS'] / 1024:.0f} MiB after the fill, {rss_after['VmRSS'] / 1024:.0f} MiB"
         f" after the runs (peak {rss_after['VmHWM'] / 1024:.0f} MiB)",

@@ -26,6 +26,8 @@ USER_ADDRESS=bench@example.test
 PASSWORD=bench-pw
 mkdir -p "$(dirname "$RESULTS")"
 
+# What the results header names: a binary given with FACTEUR=, or this checkout's build.
+MEASURED=${FACTEUR:-"this checkout at $(git -C "$ROOT" describe --always --dirty)"}
 facteur_binary
 bench_work_dir facteur-bench   # on disk, as in production
 DATA=$WORK/data
@@ -54,8 +56,8 @@ fi
 # The table with what a reader needs to weigh it: when, on what, and how loaded the machine was.
 {
     echo "# bench/jmap_list.sh: the newest 50 of a $MESSAGES-message INBOX, latency of the whole operation"
-    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), facteur $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
-        "Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1), nproc $(nproc), load average at the end" \
+    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), facteur: $MEASURED," \
+        "Dovecot $(dovecot --version | cut -d' ' -f1), nproc $(nproc), load average at the end" \
         "$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "# Client and both servers on this machine, all over TLS on loopback; rounds interleave the rows in a"
     echo "# random order. Other work (builds, tests) ran here at the same time: single runs are noisy, compare"
