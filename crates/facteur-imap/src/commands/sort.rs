@@ -45,7 +45,10 @@ impl Session<'_> {
             return Ok(StatusResponse::no(None, "Unsupported charset")
                 .with_code(ResponseCode::BadCharset(vec!["UTF-8".into(), "US-ASCII".into()])));
         }
-        let mut sorted = match self.matching_with_keys(&command.search).await {
+        // ARRIVAL and SIZE are in the store's rows: sorting by them alone (what most clients ask, newest first)
+        // reads no summary, which on a large mailbox is most of the work.
+        let needs_summaries = command.criteria.iter().any(|c| !matches!(c.key, SortKey::Arrival | SortKey::Size));
+        let mut sorted = match self.matching_with_keys(&command.search, needs_summaries).await {
             Ok(found) => found,
             Err(refusal) => return Ok(refusal),
         };
@@ -69,10 +72,12 @@ impl Session<'_> {
         Ok(StatusResponse::ok(None, "SORT completed"))
     }
 
-    /// The messages `search` matches, with their summaries and base subjects (for SORT and THREAD).
+    /// The messages `search` matches, with their summaries and base subjects (for SORT and THREAD) when
+    /// `with_summaries`.
     pub(crate) async fn matching_with_keys(
         &mut self,
         search: &facteur_imap_proto::SearchKey,
+        with_summaries: bool,
     ) -> Result<Vec<Sortable>, StatusResponse> {
         let store = self.server.store.as_ref();
         let State::Selected(_, selected) = &self.state else {
@@ -81,7 +86,10 @@ impl Session<'_> {
         let found = matching(store, &self.server.summaries, selected, search).await?;
         let mut out = Vec::with_capacity(found.len());
         for (seq, meta) in found {
-            let summary = self.server.summaries.get(store, &meta).await;
+            let summary = match with_summaries {
+                true => self.server.summaries.get(store, &meta).await,
+                false => None,
+            };
             let subject = summary.as_ref().and_then(|s| s.sort.subject.as_deref()).unwrap_or_default();
             let (base_subject, is_reply) = base_subject(subject);
             out.push(Sortable { seq, meta, summary, base_subject, is_reply });

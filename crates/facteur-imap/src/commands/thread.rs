@@ -21,7 +21,7 @@ impl Session<'_> {
         if let ThreadAlgorithm::Other(name) = &command.algorithm {
             return Ok(StatusResponse::bad(None, format!("Unknown threading algorithm {name}")));
         }
-        let found = match self.matching_with_keys(&command.search).await {
+        let found = match self.matching_with_keys(&command.search, true).await {
             Ok(found) => found,
             Err(refusal) => return Ok(refusal),
         };
