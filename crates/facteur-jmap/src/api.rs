@@ -42,6 +42,16 @@ impl Context<'_> {
     pub fn account_id(&self) -> String {
         ids::account(self.account.id)
     }
+
+    /// The mailbox a JMAP id (or `#creationId`) names, if it is this account's: THE check every method that
+    /// takes a mailbox id makes, so no method can reach another account's mailbox.
+    pub async fn owned_mailbox(&self, id: &str) -> Result<Option<facteur_store::Mailbox>, facteur_store::StoreError> {
+        let Some(id) = self.resolve_id(id).ok().as_deref().and_then(ids::parse_mailbox) else { return Ok(None) };
+        let store = &self.inner.store;
+        let Some(mailbox) = store.mailbox(id).await? else { return Ok(None) };
+        let same_name = store.mailbox_by_name(self.account.id, &mailbox.name).await?;
+        Ok(same_name.filter(|mine| mine.id == id).map(|_| mailbox))
+    }
 }
 
 /// Runs a whole request for `account`.

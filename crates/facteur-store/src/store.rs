@@ -130,6 +130,9 @@ pub trait Store: Send + Sync {
     async fn thread_emails(&self, account: AccountId, threads: &[ThreadId]) -> Result<Vec<EmailMeta>>;
     /// Every message of the account, in no particular order.
     async fn account_emails(&self, account: AccountId) -> Result<Vec<EmailMeta>>;
+    /// The mailbox's messages newest first (INTERNALDATE, then id, both descending), as ids and threads only:
+    /// what a message list needs to page and collapse threads, read from one index.
+    async fn newest_first(&self, mailbox: MailboxId) -> Result<Vec<(EmailId, ThreadId)>>;
 
     // ---- Messages ----
 

@@ -288,14 +288,8 @@ async fn full_name(context: &Context<'_>, name: &str, parent: Option<&str>) -> R
 
 /// The account's mailbox with this JMAP id.
 async fn mailbox_of(context: &Context<'_>, id: &str) -> Result<Mailbox, Value> {
-    let not_found = || set_error("notFound", format!("no mailbox {id}"));
-    let id = ids::parse_mailbox(id).ok_or_else(not_found)?;
-    let mailbox = context.inner.store.mailbox(id).await.map_err(store_set_error)?.ok_or_else(not_found)?;
-    let mine = context.inner.store.mailbox_by_name(context.account.id, &mailbox.name).await.map_err(store_set_error)?;
-    match mine {
-        Some(mine) if mine.id == mailbox.id => Ok(mailbox),
-        _ => Err(not_found()),
-    }
+    let owned = context.owned_mailbox(id).await.map_err(store_set_error)?;
+    owned.ok_or_else(|| set_error("notFound", format!("no mailbox {id}")))
 }
 
 async fn create(context: &Context<'_>, object: &Value) -> Result<MailboxId, Value> {

@@ -146,3 +146,23 @@ pub async fn identities_are_per_account_and_editable(backend: &dyn Backend) {
     assert!(store.delete_identity(alice, id).await.unwrap());
     assert!(store.identities(alice).await.unwrap().is_empty());
 }
+
+pub async fn newest_first_lists_by_arrival_then_id(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    let inbox = inbox(&store, alice).await;
+    let mut delivered = Vec::new();
+    for (n, date) in [300, 100, 300, 200].into_iter().enumerate() {
+        let blob = put(&store, &message(n)).await;
+        let delivery = Delivery {
+            blob,
+            summary: Vec::new(),
+            internal_date: date,
+            targets: vec![DeliveryTarget::inbox(alice)],
+            thread: ThreadKeys::default(),
+        };
+        delivered.push(store.deliver(delivery).await.unwrap().remove(0));
+    }
+    let listed: Vec<_> = store.newest_first(inbox.id).await.unwrap().into_iter().map(|(email, _)| email).collect();
+    let expected = [delivered[2].email, delivered[0].email, delivered[3].email, delivered[1].email];
+    assert_eq!(listed, expected, "newest first; the same arrival time, the newer id first");
+}

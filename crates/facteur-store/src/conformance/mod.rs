@@ -94,6 +94,7 @@ macro_rules! conformance_tests {
             replies_join_the_thread_of_what_they_answer,
             vacation_is_kept_and_answers_each_sender_once_per_period,
             identities_are_per_account_and_editable,
+            newest_first_lists_by_arrival_then_id,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

@@ -127,6 +127,16 @@ pub(crate) fn thread_emails(conn: &Connection, account: AccountId, threads: &[Th
     Ok(found)
 }
 
+pub(crate) fn newest_first(conn: &Connection, mailbox: MailboxId) -> Result<Vec<(EmailId, ThreadId)>> {
+    // INDEXED BY: the covering index answers alone, already in order; no row is read, nothing is sorted.
+    let mut statement = conn.prepare_cached(
+        "SELECT email_id, thread_id FROM messages INDEXED BY messages_date WHERE mailbox = ?1 \
+         ORDER BY internal_date DESC, email_id DESC",
+    )?;
+    let rows = statement.query_map([mailbox], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every message of the account, for a query over all mailboxes.
 pub(crate) fn account_emails(conn: &Connection, account: AccountId) -> Result<Vec<EmailMeta>> {
     emails_where(conn, "b.account = ?1", params![account])

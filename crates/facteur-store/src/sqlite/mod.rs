@@ -343,6 +343,10 @@ impl Store for SqliteStore {
         self.read(move |conn| changes::thread_emails(conn, account, &threads)).await
     }
 
+    async fn newest_first(&self, mailbox: MailboxId) -> Result<Vec<(EmailId, ThreadId)>> {
+        self.read(move |conn| changes::newest_first(conn, mailbox)).await
+    }
+
     async fn account_emails(&self, account: AccountId) -> Result<Vec<EmailMeta>> {
         self.read_heavy(move |conn| changes::account_emails(conn, account)).await
     }

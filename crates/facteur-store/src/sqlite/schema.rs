@@ -159,7 +159,7 @@ const MIGRATIONS: &[&str] = &[
     // - What `/changes` must report after the rows are gone: destroyed messages (not those moved: a move
     //   keeps the id) and destroyed mailboxes; when a mailbox was created or last renamed or (un)subscribed.
     // - `thread_refs`: which thread a message identifier belongs to, per account.
-    // - `messages_date`: JMAP lists a mailbox newest first.
+    // - `messages_date`: JMAP lists a mailbox newest first, from the index alone.
     r#"
     ALTER TABLE accounts ADD COLUMN highestmodseq INTEGER NOT NULL DEFAULT 1;
     UPDATE accounts SET highestmodseq =
@@ -177,7 +177,7 @@ const MIGRATIONS: &[&str] = &[
         (SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox WHERE b.account = accounts.id);
     CREATE INDEX messages_email ON messages(email_id);
     CREATE INDEX messages_thread ON messages(thread_id);
-    CREATE INDEX messages_date ON messages(mailbox, internal_date);
+    CREATE INDEX messages_date ON messages(mailbox, internal_date, email_id, thread_id);
 
     ALTER TABLE mailboxes ADD COLUMN created_modseq INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE mailboxes ADD COLUMN meta_modseq INTEGER NOT NULL DEFAULT 0;

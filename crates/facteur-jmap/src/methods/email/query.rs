@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use facteur_message::MessageSummary;
 use facteur_primitives::parse_rfc3339;
-use facteur_store::{EmailMeta, Store};
+use facteur_store::{EmailId, EmailMeta, Store, ThreadId};
 use mail_parser::{Message, MessageParser};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -102,13 +102,74 @@ impl Candidate<'_> {
 
 pub(crate) async fn query(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: QueryArguments = arguments(arguments_in)?;
-    let store = context.inner.store.as_ref();
     let state = context.state().await?;
     for comparator in request.sort.iter().flatten() {
         if !EMAIL_SORT_OPTIONS.contains(&comparator.property.as_str()) {
             return Err(MethodError::new("unsupportedSort", format!("cannot sort by {}", comparator.property)));
         }
     }
+    let ordered = match newest_in_one_mailbox(&request) {
+        Some(mailbox) => newest_first(context, mailbox).await?,
+        None => filtered_and_sorted(context, &request).await?,
+    };
+    let mut ordered = ordered;
+    if request.collapse_threads {
+        let mut seen = HashSet::new();
+        ordered.retain(|(_, thread)| seen.insert(*thread));
+    }
+    let total = ordered.len();
+    let start = window_start(&request, &ordered)?;
+    let ids: Vec<String> = ordered
+        .iter()
+        .skip(start)
+        .take(request.limit.unwrap_or(usize::MAX))
+        .map(|(email, _)| ids::email(*email))
+        .collect();
+    let mut response = json!({
+        "accountId": context.account_id(),
+        "queryState": ids::state(state),
+        "canCalculateChanges": false,
+        "position": start,
+        "ids": ids,
+    });
+    if request.calculate_total {
+        response["total"] = json!(total);
+    }
+    if let Some(limit) = request.limit {
+        response["limit"] = json!(limit);
+    }
+    Ok(response)
+}
+
+/// The query a message list makes most: one mailbox, newest first, no other condition. Answered from one
+/// index of the store, with no message row read.
+fn newest_in_one_mailbox(request: &QueryArguments) -> Option<&str> {
+    let filter = request.filter.as_ref()?.as_object()?;
+    let mailbox = match (filter.len(), filter.get("inMailbox")) {
+        (1, Some(Value::String(mailbox))) => mailbox.as_str(),
+        _ => return None,
+    };
+    let newest_first = match request.sort.as_deref() {
+        None | Some([]) => true,
+        Some([only]) => only.property == "receivedAt" && !only.is_ascending,
+        Some(_) => false,
+    };
+    newest_first.then_some(mailbox)
+}
+
+async fn newest_first(context: &Context<'_>, mailbox: &str) -> Result<Vec<(EmailId, ThreadId)>, MethodError> {
+    match context.owned_mailbox(mailbox).await? {
+        Some(mailbox) => Ok(context.inner.store.newest_first(mailbox.id).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Any other query: candidates filtered condition by condition, then sorted by the comparators.
+async fn filtered_and_sorted(
+    context: &Context<'_>,
+    request: &QueryArguments,
+) -> Result<Vec<(EmailId, ThreadId)>, MethodError> {
+    let store = context.inner.store.as_ref();
     let emails = candidates(context, request.filter.as_ref()).await?;
     let mut matching: Vec<Candidate<'_>> = Vec::new();
     for email in &emails {
@@ -129,44 +190,19 @@ pub(crate) async fn query(context: &mut Context<'_>, arguments_in: Map<String, V
         let key = sort_key(store, &mut candidate, sort).await?;
         keyed.push((key, candidate.email));
     }
+    // Ties go newest id first, as the store's newest-first list has them.
     keyed.sort_by(|(a, ea), (b, eb)| compare(a, b, sort).then_with(|| eb.message.email.cmp(&ea.message.email)));
-    let mut ordered: Vec<&EmailMeta> = keyed.into_iter().map(|(_, email)| email).collect();
-    if request.collapse_threads {
-        let mut seen = HashSet::new();
-        ordered.retain(|email| seen.insert(email.message.thread));
-    }
-    let total = ordered.len();
-    let start = window_start(&request, &ordered)?;
-    let ids: Vec<String> = ordered
-        .iter()
-        .skip(start)
-        .take(request.limit.unwrap_or(usize::MAX))
-        .map(|email| ids::email(email.message.email))
-        .collect();
-    let mut response = json!({
-        "accountId": context.account_id(),
-        "queryState": ids::state(state),
-        "canCalculateChanges": false,
-        "position": start,
-        "ids": ids,
-    });
-    if request.calculate_total {
-        response["total"] = json!(total);
-    }
-    if let Some(limit) = request.limit {
-        response["limit"] = json!(limit);
-    }
-    Ok(response)
+    Ok(keyed.into_iter().map(|(_, email)| (email.message.email, email.message.thread)).collect())
 }
 
 /// Where the window starts: `anchor` + `anchorOffset`, else `position` (negative counts from the end).
-fn window_start(request: &QueryArguments, ordered: &[&EmailMeta]) -> Result<usize, MethodError> {
+fn window_start(request: &QueryArguments, ordered: &[(EmailId, ThreadId)]) -> Result<usize, MethodError> {
     let total = i64::try_from(ordered.len()).unwrap_or(i64::MAX);
     let start = match &request.anchor {
         Some(anchor) => {
             let at = ordered
                 .iter()
-                .position(|email| ids::email(email.message.email) == *anchor)
+                .position(|(email, _)| ids::email(*email) == *anchor)
                 .ok_or_else(|| MethodError::new("anchorNotFound", "the anchor is not in the results"))?;
             (i64::try_from(at).unwrap_or(0) + request.anchor_offset).max(0)
         }
@@ -187,16 +223,9 @@ async fn candidates(context: &Context<'_>, filter: Option<&Value>) -> Result<Vec
         })
     });
     if let Some(mailbox) = in_mailbox.and_then(Value::as_str) {
-        let Some(id) = ids::parse_mailbox(&context.resolve_id(mailbox)?) else { return Ok(Vec::new()) };
-        match store.mailbox(id).await? {
-            Some(found)
-                if store.mailbox_by_name(context.account.id, &found.name).await?.is_some_and(|m| m.id == id) =>
-            {
-                let messages = store.messages(id).await?;
-                return Ok(messages.into_iter().map(|message| EmailMeta { mailbox: id, message }).collect());
-            }
-            _ => return Ok(Vec::new()),
-        }
+        let Some(mailbox) = context.owned_mailbox(mailbox).await? else { return Ok(Vec::new()) };
+        let messages = store.messages(mailbox.id).await?;
+        return Ok(messages.into_iter().map(|message| EmailMeta { mailbox: mailbox.id, message }).collect());
     }
     Ok(store.account_emails(context.account.id).await?)
 }

@@ -84,16 +84,8 @@ async fn target_mailbox(context: &Context<'_>, mailbox_ids: Option<&Value>) -> R
             _ => set_error("tooManyMailboxes", "an email is in one mailbox on this server"),
         });
     };
-    let id = context.resolve_id(only).map_err(|error| set_error("invalidProperties", error.description))?;
-    mine(context, &id).await.ok_or_else(|| set_error("invalidProperties", format!("no mailbox {only}")))
-}
-
-async fn mine(context: &Context<'_>, id: &str) -> Option<MailboxId> {
-    let id = ids::parse_mailbox(id)?;
-    let store = &context.inner.store;
-    let mailbox = store.mailbox(id).await.ok()??;
-    let same = store.mailbox_by_name(context.account.id, &mailbox.name).await.ok()??;
-    (same.id == id).then_some(id)
+    let mailbox = context.owned_mailbox(only).await.map_err(store_set_error)?;
+    mailbox.map(|mailbox| mailbox.id).ok_or_else(|| set_error("invalidProperties", format!("no mailbox {only}")))
 }
 
 fn flags_and_keywords(value: Option<&Value>) -> Result<(SystemFlags, facteur_store::Keywords), Value> {
