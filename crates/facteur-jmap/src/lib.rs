@@ -210,3 +210,20 @@ impl Jmap {
         Ok(blobs::read(&self.inner, &account, blob_id).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_gets_no_more_slots_than_the_limit_and_others_are_unaffected() {
+        let table = Mutex::new(HashMap::new());
+        let (alice, bob) = (AccountId(1), AccountId(2));
+        let first = slot(&table, alice, 2).expect("first");
+        let _second = slot(&table, alice, 2).expect("second");
+        assert!(slot(&table, alice, 2).is_none(), "maxConcurrentRequests reached");
+        assert!(slot(&table, bob, 2).is_some(), "another account has its own slots");
+        drop(first);
+        assert!(slot(&table, alice, 2).is_some(), "a finished request frees its slot");
+    }
+}

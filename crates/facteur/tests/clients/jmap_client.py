@@ -186,6 +186,21 @@ def imap_then_jmap(args):
     check(inbox in responses["m"]["updated"], f"Mailbox/changes after IMAP STORE: {responses['m']}")
     check(responses["g"]["list"][0]["keywords"] == {"$answered": True}, f"keywords: {responses['g']}")
 
+    # A change made over JMAP reaches an IMAP session in IDLE (RFC 2177) at once.
+    idler = imap(args, args.user, args.password)
+    idler.select("INBOX")
+    idler.send(b"I1 IDLE\r\n")
+    check(idler.readline().startswith(b"+"), "IDLE accepted")
+    third = next(e for e in got if e["subject"] == "third note")
+    client.call(["Email/set", {"update": {third["id"]: {"keywords/$flagged": True}}}, "f"])
+    idler.sock.settimeout(5)
+    line = idler.readline()
+    check(b"FETCH" in line and b"\\Flagged" in line, f"IDLE saw the JMAP change: {line!r}")
+    idler.send(b"DONE\r\n")
+    while not idler.readline().startswith(b"I1 "):
+        pass
+    idler.logout()
+
     # A move over JMAP keeps the id and is what IMAP sees; a thread groups a reply.
     archive = client.mailbox("archive")
     client.call(["Email/set", {"update": {second["id"]: {f"mailboxIds/{inbox}": None, f"mailboxIds/{archive}": True}}}, "mv"])
