@@ -33,6 +33,8 @@ mod mta_sts;
 mod ops;
 /// The Prometheus recorder and its handle.
 mod recorder;
+/// `/` on plain http: to the webmail over TLS.
+mod redirect;
 /// Refusals and their HTTP statuses.
 mod refusal;
 /// The discovery router and its request limits.
@@ -50,5 +52,6 @@ pub use axum::Router;
 pub use discovery::{ClientPorts, Discovery, DiscoveryError, MTA_STS_MAX_AGE_LIMIT, MtaSts, MtaStsMode};
 pub use ops::ops_router;
 pub use recorder::{MetricsError, MetricsHandle, install_metrics};
+pub use redirect::with_https_redirect;
 pub use routes::{MAX_REQUEST_BODY, discovery_router};
 pub use server::{HttpServer, HttpTimeouts};

@@ -101,6 +101,16 @@ pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
     discovery.merge(jmap.router()).merge(facteur_web::router(jmap))
 }
 
+/// The router of the plain `http` listeners: discovery, and `/` sends a browser to the webmail over TLS
+/// (nothing with a password is served in clear).
+pub fn plain_router(discovery: Router, config: &Config) -> Router {
+    match first_port(config, Protocol::Http, TlsMode::Implicit) {
+        // Port 0 (a test's "any free port") names no port a browser could be sent to.
+        Some(https_port) if https_port != 0 => facteur_http::with_https_redirect(discovery, https_port),
+        _ => discovery,
+    }
+}
+
 /// The router of every `http` listener.
 pub fn router(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Router> {
     let discovery = discovery(config);

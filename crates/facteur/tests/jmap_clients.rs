@@ -98,7 +98,16 @@ fn every_limit_answers_with_the_rfc_error() {
 
 #[test]
 fn jmap_is_not_served_without_tls() {
-    let server = server();
+    // The redirect names the configured https port, so these two are fixed (free now) rather than port 0.
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (http, https) = (free(), free());
+    let server = TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.listeners.get_mut("http").unwrap().bind = vec![http];
+            config.listeners.get_mut("https").unwrap().bind = vec![https];
+        })
+        .start();
     let url = format!("http://localhost:{}/.well-known/jmap", server.addr("http").port());
     let output = Command::new("curl")
         .args([
@@ -114,6 +123,14 @@ fn jmap_is_not_served_without_tls() {
         .output()
         .expect("curl runs");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "404", "no JMAP, and no password accepted, in clear");
+    // A browser that types the plain address is sent to the webmail over TLS.
+    let output = Command::new("curl")
+        .args(["--silent", "--output", "/dev/null", "--write-out", "%{http_code} %{redirect_url}"])
+        .arg(format!("http://localhost:{}/", server.addr("http").port()))
+        .output()
+        .expect("curl runs");
+    let expected = format!("308 https://localhost:{}/", server.addr("https").port());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
 }
 
 #[test]

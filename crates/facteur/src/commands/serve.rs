@@ -47,6 +47,7 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
     let secure_web = http::secure_router(web.clone(), engines.jmap());
+    let web = http::plain_router(web, &config);
     for (name, listener) in &config.listeners {
         let Some(handler) = engines.handler(listener.protocol) else {
             let tls = (listener.tls == facteur_config::TlsMode::Implicit)
