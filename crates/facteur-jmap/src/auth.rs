@@ -49,7 +49,7 @@ impl crate::Jmap {
                 LoginOutcome::Unavailable => Err(AuthRefusal::Unavailable),
             };
         }
-        let token = cookie(headers, SESSION_COOKIE).ok_or(AuthRefusal::Missing)?;
+        let token = session_token(headers).ok_or(AuthRefusal::Missing)?;
         let session = self.inner.sessions.find(token).ok_or(AuthRefusal::Missing)?;
         if !matches!(*method, Method::GET | Method::HEAD) {
             let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
@@ -81,16 +81,19 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<Credentials, AuthRefu
     Some(parsed.ok_or(AuthRefusal::Credentials))
 }
 
-/// The value of cookie `name` in the request's `Cookie:` headers (RFC 6265 §5.4).
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The session token the request's `Cookie` headers carry, if any (RFC 6265 §5.4: `name=value` pairs
+/// separated by `; `; the first one with our name wins, as browsers send the most specific first). THE reading
+/// of the webmail's cookie, for the JMAP endpoints and the webmail's own.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.trim_matches('"'))
+        .filter(|token| !token.is_empty())
 }
 
 #[cfg(test)]
@@ -112,9 +115,17 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; facteur_session=tok"));
-        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("tok"));
-        assert_eq!(cookie(&headers, "b"), None);
+        let token_of = |cookies: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for cookie in cookies {
+                headers.append(header::COOKIE, HeaderValue::from_str(cookie).expect("a header value"));
+            }
+            session_token(&headers).map(str::to_owned)
+        };
+        assert_eq!(token_of(&["a=1; facteur_session=abc; b=2"]), Some("abc".to_owned()));
+        assert_eq!(token_of(&["a=1", "facteur_session=\"abc\""]), Some("abc".to_owned()));
+        assert_eq!(token_of(&["facteur_session_old=abc"]), None);
+        assert_eq!(token_of(&["facteur_session="]), None);
+        assert_eq!(token_of(&[]), None);
     }
 }

@@ -43,7 +43,7 @@ use facteur_delivery::Submission;
 use facteur_store::{AccountId, Store};
 use tokio::sync::Semaphore;
 
-pub use auth::{AuthRefusal, Authenticated, cookie};
+pub use auth::{AuthRefusal, Authenticated, session_token};
 pub use ids::account as account_id;
 pub use routes::Peer;
 pub use web_session::{CSRF_HEADER, LoginRefused, SESSION_COOKIE, WebSession, WebSessions};

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{AuthRefusal, Authenticated};
 use crate::protocol::{Request, RequestError};
-use crate::web_session::{CSRF_HEADER, SESSION_COOKIE};
+use crate::web_session::CSRF_HEADER;
 use crate::{Jmap, api, blobs, ids, push, session};
 
 pub(crate) fn router(jmap: Jmap) -> Router {
@@ -67,7 +67,7 @@ fn refused(refusal: &AuthRefusal, headers: &HeaderMap) -> Response {
     let mut response =
         problem(status, json!({ "type": "about:blank", "status": status.as_u16(), "detail": refusal.to_string() }));
     // A Basic challenge makes browsers show their own password dialog: not for the webmail's requests.
-    let from_webmail = headers.contains_key(CSRF_HEADER) || crate::auth::cookie(headers, SESSION_COOKIE).is_some();
+    let from_webmail = headers.contains_key(CSRF_HEADER) || crate::auth::session_token(headers).is_some();
     if status == StatusCode::UNAUTHORIZED && !from_webmail {
         response
             .headers_mut()
