@@ -109,14 +109,8 @@ pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Val
         }
     }
     for (id, patch) in request.update.unwrap_or_default() {
-        match update(context, &id, &patch).await {
-            Ok(()) => {
-                outcome.updated.insert(id, Value::Null);
-            }
-            Err(error) => {
-                outcome.not_updated.insert(id, error);
-            }
-        }
+        let result = update(context, &id, &patch).await;
+        outcome.update_result(id, result);
     }
     for id in request.destroy.unwrap_or_default() {
         let deleted = match ids::parse_identity(&id) {

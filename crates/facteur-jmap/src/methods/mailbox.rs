@@ -254,22 +254,12 @@ pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Val
         }
     }
     for (id, patch) in request.update.unwrap_or_default() {
-        match update(context, &id, &patch).await {
-            Ok(()) => {
-                outcome.updated.insert(id, Value::Null);
-            }
-            Err(error) => {
-                outcome.not_updated.insert(id, error);
-            }
-        }
+        let result = update(context, &id, &patch).await;
+        outcome.update_result(id, result);
     }
     for id in request.destroy.unwrap_or_default() {
-        match destroy(context, &id, remove_emails).await {
-            Ok(()) => outcome.destroyed.push(json!(id)),
-            Err(error) => {
-                outcome.not_destroyed.insert(id, error);
-            }
-        }
+        let result = destroy(context, &id, remove_emails).await;
+        outcome.destroy_result(id, result);
     }
     let new_state = context.state().await?;
     Ok(outcome.into_response(context, &ids::state(old_state), &ids::state(new_state)))

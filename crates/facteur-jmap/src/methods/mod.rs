@@ -73,6 +73,28 @@ pub(crate) struct SetOutcome {
 }
 
 impl SetOutcome {
+    /// Files an update's result under `updated` or `notUpdated`.
+    pub fn update_result(&mut self, id: String, result: Result<(), Value>) {
+        match result {
+            Ok(()) => {
+                self.updated.insert(id, Value::Null);
+            }
+            Err(error) => {
+                self.not_updated.insert(id, error);
+            }
+        }
+    }
+
+    /// Files a destroy's result under `destroyed` or `notDestroyed`.
+    pub fn destroy_result(&mut self, id: String, result: Result<(), Value>) {
+        match result {
+            Ok(()) => self.destroyed.push(Value::String(id)),
+            Err(error) => {
+                self.not_destroyed.insert(id, error);
+            }
+        }
+    }
+
     pub fn into_response(self, context: &Context<'_>, old_state: &str, new_state: &str) -> Value {
         let map_or_null = |map: Map<String, Value>| if map.is_empty() { Value::Null } else { Value::Object(map) };
         json!({

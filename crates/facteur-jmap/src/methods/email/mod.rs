@@ -161,30 +161,10 @@ struct ParseArguments {
 pub(crate) async fn parse(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: ParseArguments = arguments(arguments_in)?;
     check_get_size(context, Some(&request.blob_ids))?;
+    // The defaults of Email/get, less what only a stored email has (RFC 8621 §4.9).
+    let stored_only = ["id", "blobId", "threadId", "mailboxIds", "keywords", "receivedAt"];
     let properties = request.properties.unwrap_or_else(|| {
-        [
-            "messageId",
-            "inReplyTo",
-            "references",
-            "sender",
-            "from",
-            "to",
-            "cc",
-            "bcc",
-            "replyTo",
-            "subject",
-            "sentAt",
-            "hasAttachment",
-            "preview",
-            "bodyValues",
-            "textBody",
-            "htmlBody",
-            "attachments",
-            "size",
-        ]
-        .iter()
-        .map(|p| (*p).to_owned())
-        .collect()
+        DEFAULT_PROPERTIES.iter().filter(|p| !stored_only.contains(p)).map(|p| (*p).to_owned()).collect()
     });
     let mut parsed = Map::new();
     let mut not_parsable = Vec::new();

@@ -37,28 +37,15 @@ pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Val
         }
     }
     for (id, patch) in request.update.unwrap_or_default() {
-        let resolved = context.resolve_id(&id).map_err(|error| set_error("notFound", error.description));
-        match resolved {
-            Ok(resolved) => match update(context, &resolved, &patch).await {
-                Ok(()) => {
-                    outcome.updated.insert(id, Value::Null);
-                }
-                Err(error) => {
-                    outcome.not_updated.insert(id, error);
-                }
-            },
-            Err(error) => {
-                outcome.not_updated.insert(id, error);
-            }
-        }
+        let result = match context.resolve_id(&id) {
+            Ok(resolved) => update(context, &resolved, &patch).await,
+            Err(error) => Err(set_error("notFound", error.description)),
+        };
+        outcome.update_result(id, result);
     }
     for id in request.destroy.unwrap_or_default() {
-        match destroy(context, &id).await {
-            Ok(()) => outcome.destroyed.push(json!(id)),
-            Err(error) => {
-                outcome.not_destroyed.insert(id, error);
-            }
-        }
+        let result = destroy(context, &id).await;
+        outcome.destroy_result(id, result);
     }
     let new_state = context.state().await?;
     Ok(outcome.into_response(context, &ids::state(old_state), &ids::state(new_state)))
