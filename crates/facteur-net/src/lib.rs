@@ -34,6 +34,8 @@ pub use connection::{Connection, ConnectionError, Ending, Interrupted, Line, Tim
 pub use limits::{ConnectionLimiter, ConnectionSlot, Limits, Refusal};
 pub use listener::{ConnectionHandler, Listener, ListenerError, TlsMode};
 pub use shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};
-pub use tls::{TlsError, generate_self_signed, install_crypto_provider, server_config};
+pub use tls::{
+    Certificates, TlsError, generate_self_signed, install_crypto_provider, server_config, server_config_with,
+};
 /// Re-exported for [`Connection::with_starttls`] and [`Connection::accept_tls`].
 pub use tokio_rustls::TlsAcceptor;

@@ -146,6 +146,11 @@ impl TestServer {
     }
 
     /// Everything the server wrote to stdout and stderr so far.
+    /// Sends the running server a signal by name (`HUP`, `TERM`…).
+    pub fn send_signal(&self, name: &str) {
+        signal(self.child.as_ref().expect("server is running"), name);
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().map(|lines| lines.join("\n")).unwrap_or_default()
     }

@@ -176,3 +176,77 @@ fn serve_on_an_empty_data_dir_starts_a_quickstart_and_says_how_to_log_in() {
     let config = std::fs::read_to_string(dir.join("facteur.toml")).unwrap();
     assert!(config.contains("verify_inbound = false"), "{config}");
 }
+
+#[test]
+fn sighup_serves_a_replaced_certificate_to_new_connections_and_keeps_old_ones() {
+    let server = TestServer::start();
+    let imaps = server.addr("imaps");
+    let (old, cert, key) =
+        (server.certificate(), server.data_dir().join("tls/cert.pem"), server.data_dir().join("tls/key.pem"));
+    let kept_old = server.data_dir().join("old-cert.pem");
+    std::fs::copy(&old, &kept_old).unwrap();
+    // A session opened before the change: it must go on, on the certificate it has.
+    let mut before = std::process::Command::new("python3")
+        .args(["-c", OPEN_SESSION, &imaps.port().to_string(), kept_old.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    BufReader::new(before.stdout.as_mut().unwrap()).read_line(&mut said).unwrap();
+    assert!(said.starts_with("* OK"), "{said}");
+
+    facteur_net::generate_self_signed("localhost", &cert, &key).unwrap();
+    let kept_new = server.data_dir().join("new-cert.pem");
+    std::fs::copy(&cert, &kept_new).unwrap();
+    server.send_signal("HUP");
+    wait_for_log(&server, "certificate reloaded");
+    assert!(handshake_trusting(imaps, &kept_new), "the new certificate is served");
+    assert!(!handshake_trusting(imaps, &kept_old), "the old certificate is no longer served");
+
+    before.stdin.as_mut().unwrap().write_all(b"a NOOP\r\n").unwrap();
+    let mut answer = String::new();
+    BufReader::new(before.stdout.as_mut().unwrap()).read_line(&mut answer).unwrap();
+    assert!(answer.starts_with("a OK"), "the session opened before goes on: {answer}");
+    before.wait().unwrap();
+
+    // A broken file is refused, and the certificate in service stays.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    server.send_signal("HUP");
+    wait_for_log(&server, "certificate not reloaded");
+    assert!(handshake_trusting(imaps, &kept_new), "a broken file leaves the certificate in service");
+}
+
+/// Whether a TLS handshake with `address` succeeds for a client trusting only `certificate`.
+fn handshake_trusting(address: SocketAddr, certificate: &Path) -> bool {
+    let config = client_config_trusting(certificate);
+    let name = ServerName::try_from("localhost".to_owned()).unwrap();
+    let mut connection = rustls::ClientConnection::new(config, name).unwrap();
+    let mut socket = TcpStream::connect(address).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    while connection.is_handshaking() {
+        if connection.complete_io(&mut socket).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// A Python IMAPS client that prints the greeting, then relays one command line from stdin and its answer.
+const OPEN_SESSION: &str = r#"
+import socket, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[2])
+conn = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+reader = conn.makefile("rb")
+print(reader.readline().decode().strip(), flush=True)
+conn.sendall(sys.stdin.readline().encode())
+print(reader.readline().decode().strip(), flush=True)
+"#;
+
+fn wait_for_log(server: &TestServer, needle: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !server.log().contains(needle) {
+        assert!(std::time::Instant::now() < deadline, "no {needle:?} in the log:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,6 +1,8 @@
 //! Server-side TLS: the ring crypto provider, and a rustls configuration built
 //! from PEM files on disk.
 
+/// The served certificate, replaceable while the server runs.
+mod certificates;
 mod self_signed;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+pub use certificates::Certificates;
 pub use self_signed::generate_self_signed;
 
 /// Why TLS could not be set up. Every variant names the file involved, because
@@ -55,18 +58,15 @@ pub fn install_crypto_provider() {
 /// TLS 1.2 and 1.3 only: RFC 8996 deprecates 1.0 and 1.1, and RFC 8314 §4.1
 /// asks mail servers for 1.2 at least.
 pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConfig>, TlsError> {
-    let chain = read_certificates(cert_path)?;
-    let key = read_private_key(key_path)?;
+    server_config_with(Certificates::from_files(cert_path, key_path)?)
+}
+
+/// The server configuration serving whatever `certificates` holds at each handshake (see [`Certificates`]).
+pub fn server_config_with(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig>, TlsError> {
     let builder = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|error| unusable(cert_path, key_path, error))?;
-    let config = builder.with_no_client_auth().with_single_cert(chain, key).map_err(|error| match error {
-        rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
-            TlsError::KeyMismatch { cert: cert_path.to_owned(), key: key_path.to_owned() }
-        }
-        other => unusable(cert_path, key_path, other),
-    })?;
-    Ok(Arc::new(config))
+        .map_err(|error| certificates.unusable(error))?;
+    Ok(Arc::new(builder.with_no_client_auth().with_cert_resolver(certificates)))
 }
 
 fn unusable(cert: &Path, key: &Path, error: rustls::Error) -> TlsError {

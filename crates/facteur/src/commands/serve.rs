@@ -28,8 +28,12 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     facteur_net::tls::install_crypto_provider();
     let certificate = data_dir.resolve(&config.tls.certificate);
     let private_key = data_dir.resolve(&config.tls.private_key);
-    let tls = facteur_net::tls::server_config(&certificate, &private_key)
+    let certificates = facteur_net::Certificates::from_files(&certificate, &private_key)
         .map_err(|error| usage!("config: [tls]: {error}"))?;
+    let tls =
+        facteur_net::server_config_with(Arc::clone(&certificates)).map_err(|error| usage!("config: [tls]: {error}"))?;
+    // SIGHUP reads the certificate files again: a renewed certificate is served from the next handshake on.
+    tokio::spawn(reload_certificates_on_hangup(Arc::clone(&certificates)));
     let store = data_dir.open_store(&config).await?;
 
     let limits = facteur_net::Limits {
@@ -95,6 +99,22 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     store.close().await.map_err(store_failure)?;
     info!("stopped");
     Ok(())
+}
+
+/// Each SIGHUP, the certificate and key are read again; a pair that cannot be used leaves the current one
+/// in service, and says why.
+async fn reload_certificates_on_hangup(certificates: Arc<facteur_net::Certificates>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        warn!("cannot listen for SIGHUP: certificates are reloaded only by a restart");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match certificates.reload() {
+            Ok(()) => info!("SIGHUP: certificate reloaded; new connections get it"),
+            Err(error) => warn!(%error, "SIGHUP: certificate not reloaded; still serving the previous one"),
+        }
+    }
 }
 
 async fn drain(listeners: &mut JoinSet<()>) {
