@@ -22,6 +22,19 @@ pub struct RecordFacts {
     pub ports: ServicePorts,
     /// The MTA-STS policy id (RFC 8461 §3.1): change it whenever the policy served over HTTPS changes.
     pub mta_sts_id: String,
+    /// The mode the policy is served in, which the comments follow.
+    pub mta_sts: MtaStsPublication,
+}
+
+/// How the MTA-STS policy is served (`[http] mta_sts_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MtaStsPublication {
+    /// Senders must use verified TLS.
+    Enforce,
+    /// Senders report TLS failures but still deliver.
+    Testing,
+    /// No policy is served: nothing to publish.
+    Off,
 }
 
 /// The ports of the client services advertised by SRV (RFC 6186, RFC 8314); `None` = not offered.
@@ -99,13 +112,29 @@ pub fn dns_records(facts: &RecordFacts) -> String {
         format!("autoconfig IN CNAME {host}"),
     );
     record("Outlook-style autodiscover is served by the mail host.", format!("autodiscover IN CNAME {host}"));
-    record(
-        &format!(
-            "MTA-STS: senders must use TLS; the policy is at https://mta-sts.{domain}/.well-known/mta-sts.txt (RFC 8461)."
+    let mta_sts_meaning = match facts.mta_sts {
+        MtaStsPublication::Enforce => Some("senders must deliver over TLS verified for the MX host"),
+        MtaStsPublication::Testing => Some(
+            "mode testing: senders report TLS failures but still deliver; set [http] mta_sts_mode = \"enforce\" \
+             once the reports are clean",
         ),
-        format!("_mta-sts IN TXT {}", txt_strings(&format!("v=STSv1; id={}", facts.mta_sts_id))),
-    );
-    record("The MTA-STS policy host is the mail host.", format!("mta-sts IN CNAME {host}"));
+        MtaStsPublication::Off => None,
+    };
+    match mta_sts_meaning {
+        Some(meaning) => {
+            record(
+                &format!(
+                    "MTA-STS, {meaning}; the policy is at https://mta-sts.{domain}/.well-known/mta-sts.txt (RFC 8461)."
+                ),
+                format!("_mta-sts IN TXT {}", txt_strings(&format!("v=STSv1; id={}", facts.mta_sts_id))),
+            );
+            record("The MTA-STS policy host is the mail host.", format!("mta-sts IN CNAME {host}"));
+        }
+        None => record(
+            "MTA-STS is off ([http] mta_sts_mode = \"none\"): no policy is served, so nothing to publish for it.",
+            "; (no _mta-sts or mta-sts record)".to_owned(),
+        ),
+    }
     record(
         "TLS-RPT: where senders report TLS failures (RFC 8460).",
         format!("_smtp._tls IN TXT {}", txt_strings(&format!("v=TLSRPTv1; rua=mailto:postmaster@{domain}"))),

@@ -50,7 +50,7 @@ pub mod testdns;
 
 pub use authenticator::{AuthSettings, Authenticator};
 pub use dns::dns_resolver;
-pub use dns_records::{RecordFacts, ServicePorts, dns_records};
+pub use dns_records::{MtaStsPublication, RecordFacts, ServicePorts, dns_records};
 pub use error::MailAuthError;
 /// The resolver type [`dns_resolver`] builds, for crates that take it.
 pub use hickory_resolver::TokioResolver;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{python_with, script};
-use facteur_mailauth::{Algorithm, KeyStore, RecordFacts, ServicePorts, dns_records};
+use facteur_mailauth::{Algorithm, KeyStore, MtaStsPublication, RecordFacts, ServicePorts, dns_records};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -17,7 +17,23 @@ fn facts(store: &KeyStore, hostname: &str) -> RecordFacts {
         dkim: store.dns_txt("example.test").unwrap(),
         ports: ServicePorts { pop3: None, ..ServicePorts::with_base(0) },
         mta_sts_id: "20261123T000000".to_string(),
+        mta_sts: MtaStsPublication::Enforce,
     }
+}
+
+#[test]
+fn the_mta_sts_comment_follows_the_mode_served_and_off_publishes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    store.generate("example.test", Algorithm::Ed25519).unwrap();
+    let zone = |mode| dns_records(&RecordFacts { mta_sts: mode, ..facts(&store, "mail.example.test") });
+    assert!(zone(MtaStsPublication::Enforce).contains("MTA-STS, senders must deliver over TLS verified"));
+    let testing = zone(MtaStsPublication::Testing);
+    assert!(testing.contains("mode testing: senders report TLS failures but still deliver"), "{testing}");
+    assert!(testing.contains("_mta-sts IN TXT"));
+    let off = zone(MtaStsPublication::Off);
+    assert!(!off.contains("_mta-sts IN") && !off.contains("\nmta-sts IN"), "{off}");
+    assert!(off.contains("MTA-STS is off"));
 }
 
 fn parse_with_dnspython(python: &std::path::Path, zone: &str) -> Vec<String> {

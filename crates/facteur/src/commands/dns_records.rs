@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use facteur_config::{Config, Protocol, TlsMode};
-use facteur_mailauth::{RecordFacts, ServicePorts, dns_records};
+use facteur_mailauth::{MtaStsPublication, RecordFacts, ServicePorts, dns_records};
 
 use crate::cli::DnsRecordsArgs;
 use crate::commands::dkim::{key_failure, require_local_domain};
@@ -23,7 +23,12 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
         hostname: config.server.hostname.clone(),
         dkim,
         ports: service_ports(&config),
-        mta_sts_id: mta_sts_id(&config.server.hostname),
+        mta_sts_id: mta_sts_id(&config),
+        mta_sts: match config.http.mta_sts_mode.as_str() {
+            "enforce" => MtaStsPublication::Enforce,
+            "testing" => MtaStsPublication::Testing,
+            _ => MtaStsPublication::Off,
+        },
     };
     print!("{}", dns_records(&facts));
     Ok(())
@@ -74,9 +79,12 @@ fn as_v6(ip: IpAddr) -> Option<Ipv6Addr> {
     }
 }
 
-/// RFC 8461 §3.1: the id must change whenever the policy does. Our policy names the MX host and nothing
-/// else varies, so a digest of the host name changes exactly when it must.
-fn mta_sts_id(hostname: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, format!("mx:{hostname}").as_bytes());
+/// RFC 8461 §3.1: the id must change whenever the policy does. Ours says the mode, the MX host and the max age,
+/// so a digest of the three changes exactly when it must.
+fn mta_sts_id(config: &Config) -> String {
+    let http = &config.http;
+    let policy =
+        format!("mx:{} mode:{} max_age:{}", config.server.hostname, http.mta_sts_mode, http.mta_sts_max_age_days);
+    let digest = ring::digest::digest(&ring::digest::SHA256, policy.as_bytes());
     digest.as_ref().iter().take(8).map(|byte| format!("{byte:02x}")).collect()
 }
