@@ -6,7 +6,9 @@
 //!   logins (keyed digests, never passwords);
 //! - SASL PLAIN and LOGIN exchanges as sans-IO state machines, yielding
 //!   [`Credentials`] for the caller to check;
+//! - SCRAM-SHA-256 verifiers and the server side of its exchange (not offered yet);
 //! - a login throttle that delays answers after repeated failures;
+//! - [`secrets_equal`], the one constant-time comparison of secrets;
 //! - [`Login`], the one login flow every protocol calls: throttle delay, account lookup, verification,
 //!   recording, log line and metric.
 //!
@@ -25,6 +27,8 @@ mod login_cache;
 pub mod password;
 /// SASL mechanisms PLAIN and LOGIN, driven line by line.
 pub mod sasl;
+/// SCRAM-SHA-256's server side and its stored verifiers (not offered by the protocols yet).
+pub mod scram;
 /// Exponential delays after failed logins, per client network and per account.
 pub mod throttle;
 /// The process's bounded pool of password checks.
@@ -37,3 +41,9 @@ pub use password::{PasswordError, generate_password, hash_password, verify_again
 pub use sasl::{Mechanism, SaslError, SaslExchange, Step};
 pub use throttle::{LoginThrottle, ThrottlePolicy};
 pub use verifier::PasswordVerifier;
+
+/// Whether two secrets (tokens, keys, digests) are equal, looking at every byte whatever the first
+/// difference, so timing tells an attacker nothing about how much of a guess was right.
+pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -135,9 +135,7 @@ impl WebSessions {
 
 /// Whether the CSRF token a request carries is the session's, compared in constant time.
 pub fn csrf_matches(session: &WebSession, presented: &str) -> bool {
-    let (expected, presented) = (session.csrf.as_bytes(), presented.as_bytes());
-    // Every byte is looked at whatever the first difference, so timing does not reveal a prefix.
-    expected.len() == presented.len() && expected.iter().zip(presented).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    facteur_auth::secrets_equal(session.csrf.as_bytes(), presented.as_bytes())
 }
 
 fn is_expired(held: &Held, now: Instant) -> bool {
