@@ -130,6 +130,11 @@ async fn api_request(
         }
         Err(rejection) => return rejection.into_response(),
     };
+    // RFC 8620 §3.3 and §3.6.1: application/json only. It also means a page on another site cannot post a
+    // request with a browser's cached Basic credentials: a cross-site form cannot send this type.
+    if !is_json(&headers) {
+        return request_error(&RequestError::NotJson("the request must be application/json".to_owned()));
+    }
     let request = match parse_request(&body) {
         Ok(request) => request,
         Err(error) => return request_error(&error),
@@ -138,6 +143,11 @@ async fn api_request(
         Ok(response) => json_response(&response),
         Err(error) => request_error(&error),
     }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let value = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    value.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Not JSON at all is `notJSON`; JSON of the wrong shape is `notRequest` (RFC 8620 §3.6.1).

@@ -402,6 +402,14 @@ def limits(args):
     check(status == 400 and answer["type"] == "urn:ietf:params:jmap:error:notJSON", f"notJSON: {answer}")
     status, answer = client.raw_api({"using": [CORE]})
     check(status == 400 and answer["type"] == "urn:ietf:params:jmap:error:notRequest", f"notRequest: {answer}")
+    # A body a cross-site form could send (text/plain) is refused even with valid credentials: notJSON.
+    echo = json.dumps({"using": [CORE], "methodCalls": [["Core/echo", {}, "0"]]}).encode()
+    try:
+        with client.open(client.session["apiUrl"], echo, {"Content-Type": "text/plain"}):
+            fail("a text/plain request was answered")
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read())
+        check(error.code == 400 and answer["type"] == "urn:ietf:params:jmap:error:notJSON", f"text/plain: {answer}")
     status, answer = client.raw_api({"using": ["urn:example:nope"], "methodCalls": []})
     check(status == 400 and answer["type"] == "urn:ietf:params:jmap:error:unknownCapability", f"unknownCapability: {answer}")
     status, answer = client.raw_api({"using": [CORE], "methodCalls": [["Nope/get", {}, "0"]]})
