@@ -16,6 +16,8 @@
 
 /// What delivery needs of an envelope, whichever face accepted the message.
 mod envelope;
+/// MTA-STS (RFC 8461) as a sender reads it: the TXT announcement, the policy file, MX matching.
+pub mod mta_sts;
 /// THE sender ownership rule of submission.
 mod ownership;
 /// THE one place messages are written to the store.
