@@ -12,7 +12,7 @@ use facteur_auth::{Credentials, LoginOutcome};
 use facteur_primitives::metrics::protocols;
 use facteur_store::Account;
 
-use crate::web_session::{CSRF_HEADER, SESSION_COOKIE, csrf_matches};
+use crate::web_session::{CSRF_HEADER, SESSION_COOKIE, WebSession, csrf_matches};
 
 /// An authenticated request.
 #[derive(Debug, Clone)]
@@ -49,18 +49,28 @@ impl crate::Jmap {
                 LoginOutcome::Unavailable => Err(AuthRefusal::Unavailable),
             };
         }
-        let token = session_token(headers).ok_or(AuthRefusal::Missing)?;
-        let session = self.inner.sessions.find(token).ok_or(AuthRefusal::Missing)?;
+        let (session, account) = self.web_session(headers).await?;
         if !matches!(*method, Method::GET | Method::HEAD) {
             let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
             if !csrf_matches(&session, presented) {
                 return Err(AuthRefusal::Csrf);
             }
         }
+        Ok(Authenticated { account })
+    }
+
+    /// The live web session of the request's cookie, with its account: THE check of a session, for the JMAP
+    /// endpoints and the webmail's own. A session ends when its account is removed or its password changes
+    /// (in this process or by `facteur account passwd` in another).
+    pub async fn web_session(&self, headers: &HeaderMap) -> Result<(WebSession, Account), AuthRefusal> {
+        let token = session_token(headers).ok_or(AuthRefusal::Missing)?;
+        let session = self.inner.sessions.find(token).ok_or(AuthRefusal::Missing)?;
         match self.inner.store.account(session.account).await {
-            Ok(Some(account)) => Ok(Authenticated { account }),
-            // The account was removed while the session was open.
-            Ok(None) => Err(AuthRefusal::Missing),
+            Ok(Some(account)) if session.still_valid_for(&account) => Ok((session, account)),
+            Ok(_) => {
+                self.inner.sessions.close(token);
+                Err(AuthRefusal::Missing)
+            }
             Err(_) => Err(AuthRefusal::Unavailable),
         }
     }

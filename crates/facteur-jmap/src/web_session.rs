@@ -40,6 +40,25 @@ pub struct WebSession {
     pub account: AccountId,
     /// The address the user logged in as, for the page to show.
     pub username: String,
+    /// A digest of the account's password hash at login: once the password changes (by `facteur account
+    /// passwd`, another process), the session no longer matches and ends.
+    credential: [u8; 32],
+}
+
+impl WebSession {
+    /// Whether the account's password is still the one this session was opened with.
+    pub fn still_valid_for(&self, account: &facteur_store::Account) -> bool {
+        facteur_auth::secrets_equal(&self.credential, &credential_digest(&account.password_hash))
+    }
+}
+
+/// The stored hash is already a one-way function of the password; digesting it again keeps even that out of
+/// the session table.
+fn credential_digest(password_hash: &str) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, password_hash.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
 }
 
 /// Why a login form was refused.
@@ -87,6 +106,7 @@ impl WebSessions {
             token: self.random_token().ok_or(LoginRefused::Unavailable)?,
             csrf: self.random_token().ok_or(LoginRefused::Unavailable)?,
             account: account.id,
+            credential: credential_digest(&account.password_hash),
             username: account.address,
         };
         let now = Instant::now();

@@ -11,10 +11,12 @@ use facteur_jmap::{SESSION_COOKIE, WebSession};
 use crate::error::WebError;
 
 /// The live session of the request's cookie.
-pub fn session(jmap: &facteur_jmap::Jmap, headers: &HeaderMap) -> Result<(String, WebSession), WebError> {
-    let token = facteur_jmap::session_token(headers).ok_or(WebError::NotLoggedIn)?;
-    let session = jmap.web_sessions().find(token).ok_or(WebError::NotLoggedIn)?;
-    Ok((token.to_owned(), session))
+pub async fn session(jmap: &facteur_jmap::Jmap, headers: &HeaderMap) -> Result<(String, WebSession), WebError> {
+    let (session, _) = jmap.web_session(headers).await.map_err(|refusal| match refusal {
+        facteur_jmap::AuthRefusal::Unavailable => WebError::Unavailable,
+        _ => WebError::NotLoggedIn,
+    })?;
+    Ok((session.token.clone(), session))
 }
 
 /// `Set-Cookie` for a new session.

@@ -39,7 +39,7 @@ pub async fn html(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (_, session) = cookie::session(&jmap, &headers)?;
+    let (_, session) = cookie::session(&jmap, &headers).await?;
     let remote = match query.get("images").map(String::as_str) {
         Some("1") => RemoteImages::Allowed,
         _ => RemoteImages::Blocked,

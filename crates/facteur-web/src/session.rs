@@ -73,14 +73,14 @@ pub async fn login(
 
 /// `GET /webmail/session`: the session of the cookie, so that a reloaded page carries on.
 pub async fn current(State(jmap): State<Jmap>, headers: HeaderMap) -> Result<Response, WebError> {
-    let (_, session) = cookie::session(&jmap, &headers)?;
+    let (_, session) = cookie::session(&jmap, &headers).await?;
     Ok(session_info(&session))
 }
 
 /// `POST /webmail/logout`, with the CSRF token: the session ends on the server (a copied cookie is
 /// worthless from then on) and the browser is told to forget the cookie.
 pub async fn logout(State(jmap): State<Jmap>, headers: HeaderMap) -> Result<Response, WebError> {
-    let (token, session) = cookie::session(&jmap, &headers)?;
+    let (token, session) = cookie::session(&jmap, &headers).await?;
     let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
     if !csrf_matches(&session, presented) {
         return Err(WebError::Csrf);

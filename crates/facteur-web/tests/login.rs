@@ -92,3 +92,15 @@ async fn logout_with_the_csrf_token_ends_the_session_on_the_server() {
     let token = cookie.trim_start_matches("facteur_session=");
     assert!(web.jmap.web_sessions().find(token).is_none());
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_sessions_opened_with_the_old_one() {
+    let web = Web::start().await;
+    let cookie = web.login(ALICE, PASSWORD).await.session_cookie();
+    assert_eq!(web.get("/webmail/session", &[("cookie", &cookie)]).await.status, 200);
+    // What `facteur account passwd` does, from another process: a new hash in the store.
+    let new_hash = facteur_auth::hash_password("a brand new passphrase").unwrap();
+    web.fixture.store.set_password(ALICE, &new_hash).await.unwrap();
+    assert_eq!(web.get("/webmail/session", &[("cookie", &cookie)]).await.status, 401, "the old session is over");
+    assert_eq!(web.login(ALICE, "a brand new passphrase").await.status, 200);
+}
