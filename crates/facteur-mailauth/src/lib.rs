@@ -17,6 +17,8 @@ mod authenticator;
 mod cache;
 /// The process's one DNS resolver, shared with outbound delivery.
 mod dns;
+/// `dns-records --check`: each needed record looked up live, with a verdict.
+mod dns_check;
 /// DNS records to publish, as zone-file text.
 mod dns_records;
 /// The crate's error type.
@@ -50,7 +52,10 @@ pub mod testdns;
 
 pub use authenticator::{AuthSettings, Authenticator};
 pub use dns::dns_resolver;
-pub use dns_records::{MtaStsPublication, RecordFacts, ServicePorts, dns_records};
+pub use dns_check::{Checked, RecordVerdict, check_records};
+pub use dns_records::{
+    MtaStsPublication, RecordData, RecordFacts, ServicePorts, ZoneRecord, dns_records, zone_records,
+};
 pub use error::MailAuthError;
 /// The resolver type [`dns_resolver`] builds, for crates that take it.
 pub use hickory_resolver::TokioResolver;

@@ -8,7 +8,7 @@
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, MX, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SRV, TXT};
 use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
@@ -75,6 +75,25 @@ impl TestDns {
     pub fn add_mx(&self, name: &str, preference: u16, exchange: &str) {
         let exchange = Name::from_ascii(fqdn(exchange)).unwrap_or_else(|_| Name::root());
         self.add(name, RData::MX(MX::new(preference, exchange)));
+    }
+
+    /// Adds an SRV record (`target` `.` for "not offered").
+    pub fn add_srv(&self, name: &str, priority: u16, weight: u16, port: u16, target: &str) {
+        let target =
+            if target == "." { Name::root() } else { Name::from_ascii(fqdn(target)).unwrap_or_else(|_| Name::root()) };
+        self.add(name, RData::SRV(SRV::new(priority, weight, port, target)));
+    }
+
+    /// Adds a CNAME record.
+    pub fn add_cname(&self, name: &str, target: &str) {
+        let target = Name::from_ascii(fqdn(target)).unwrap_or_else(|_| Name::root());
+        self.add(name, RData::CNAME(CNAME(target)));
+    }
+
+    /// Adds the PTR record of `address` (its `in-addr.arpa` or `ip6.arpa` name).
+    pub fn add_ptr(&self, address: std::net::IpAddr, target: &str) {
+        let target = Name::from_ascii(fqdn(target)).unwrap_or_else(|_| Name::root());
+        self.add(&Name::from(address).to_ascii(), RData::PTR(PTR(target)));
     }
 
     /// Makes every query for `name` answer SERVFAIL.

@@ -73,6 +73,11 @@ pub struct DnsRecordsArgs {
     /// The server's public IPv6 address, for the AAAA record hint. Default: the smtp listener's, if specific.
     #[arg(long, value_name = "IP")]
     pub ipv6: Option<std::net::Ipv6Addr>,
+    /// Look every record up (with `[dns] nameservers`, or the system's resolver) and say, for each, whether it
+    /// is right, missing or wrong and what to publish; also the reverse (PTR) of the known addresses. Exits 0
+    /// when all are right, 1 otherwise.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

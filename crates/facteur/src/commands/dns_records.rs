@@ -4,12 +4,17 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use facteur_config::{Config, Protocol, TlsMode};
-use facteur_mailauth::{MtaStsPublication, RecordFacts, ServicePorts, dns_records};
+use std::time::Duration;
+
+use facteur_mailauth::{
+    Checked, MtaStsPublication, RecordFacts, RecordVerdict, ServicePorts, check_records, dns_records, dns_resolver,
+    zone_records,
+};
 
 use crate::cli::DnsRecordsArgs;
 use crate::commands::dkim::{key_failure, require_local_domain};
 use crate::data_dir::DataDir;
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 
 pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
     let config = data_dir.load_config()?;
@@ -30,7 +35,43 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
             _ => MtaStsPublication::Off,
         },
     };
+    if args.check {
+        return check(&config, &facts).await;
+    }
     print!("{}", dns_records(&facts));
+    Ok(())
+}
+
+/// `--check`: one line per record, right or what to do about it; exit 1 unless all are right.
+async fn check(config: &Config, facts: &RecordFacts) -> Outcome {
+    let resolver = dns_resolver(&config.dns.nameservers, Duration::from_secs(5))
+        .map_err(|error| Failure::Runtime(anyhow::anyhow!("cannot set up DNS lookups: {error}")))?;
+    let host = facts.hostname.trim_end_matches('.').to_ascii_lowercase();
+    let checked = check_records(&resolver, &zone_records(facts), &host).await;
+    let mut wrong = 0;
+    for Checked { expected, verdict } in &checked {
+        let line = match verdict {
+            RecordVerdict::Right => format!("right    {expected}"),
+            RecordVerdict::Missing => {
+                format!("MISSING  {expected}\n         publish it (`facteur dns-records {}` prints it)", facts.domain)
+            }
+            RecordVerdict::Wrong { found } => {
+                format!("WRONG    {expected}\n         found {}; publish the value above instead", found.join(" | "))
+            }
+            RecordVerdict::Unknown { reason } => format!("UNKNOWN  {expected}\n         the lookup failed: {reason}"),
+        };
+        if *verdict != RecordVerdict::Right {
+            wrong += 1;
+        }
+        println!("{line}");
+    }
+    if wrong > 0 {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "{wrong} of {} records are not as they should be",
+            checked.len()
+        )));
+    }
+    println!("All {} records are right.", checked.len());
     Ok(())
 }
 

@@ -1,0 +1,165 @@
+//! `facteur dns-records DOMAIN --check`: each record the domain needs, looked up live, with a plain verdict.
+//!
+//! A record is right when the name holds the value we would publish. For TXT names shared with other uses
+//! (SPF at the apex, next to site verifications), only the records of the same kind count: the ones that begin
+//! like ours (`v=spf1`, `v=DMARC1`, `v=DKIM1`, `v=STSv1`, `v=TLSRPTv1`). The reverse (PTR) of each known
+//! address must name the mail host: receivers check it (RFC 8461 needs none, but many filters do).
+
+use std::net::IpAddr;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+
+use crate::dns_records::{RecordData, ZoneRecord};
+
+/// What the DNS says about one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordVerdict {
+    Right,
+    /// Nothing of this kind at the name.
+    Missing,
+    /// Something else is published there.
+    Wrong {
+        found: Vec<String>,
+    },
+    /// The lookup failed (a timeout, SERVFAIL): nothing can be said.
+    Unknown {
+        reason: String,
+    },
+}
+
+/// One record checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// What is looked for, as `NAME TYPE VALUE`.
+    pub expected: String,
+    pub verdict: RecordVerdict,
+}
+
+/// Looks up every record, then the reverse of every address among them.
+pub async fn check_records(resolver: &TokioResolver, records: &[ZoneRecord], host: &str) -> Vec<Checked> {
+    let mut checked = Vec::with_capacity(records.len() + 2);
+    for record in records {
+        let expected = format!("{}. {} {}", record.owner, record.data.kind(), display_value(&record.data));
+        let verdict = match lookup(resolver, &record.owner, record_type(&record.data)).await {
+            Ok(found) => judge(&record.data, found),
+            Err(verdict) => verdict,
+        };
+        checked.push(Checked { expected, verdict });
+    }
+    for record in records {
+        let address: IpAddr = match &record.data {
+            RecordData::A(address) => (*address).into(),
+            RecordData::Aaaa(address) => (*address).into(),
+            _ => continue,
+        };
+        let reverse = Name::from(address).to_ascii();
+        let expected =
+            format!("{reverse} PTR {}. (the reverse of {address}, set by whoever gives you the address)", host);
+        let verdict = match lookup(resolver, &reverse, RecordType::PTR).await {
+            Ok(found) if found.iter().any(|name| name == host) => RecordVerdict::Right,
+            Ok(found) if found.is_empty() => RecordVerdict::Missing,
+            Ok(found) => RecordVerdict::Wrong { found },
+            Err(verdict) => verdict,
+        };
+        checked.push(Checked { expected, verdict });
+    }
+    checked
+}
+
+fn record_type(data: &RecordData) -> RecordType {
+    match data {
+        RecordData::Mx { .. } => RecordType::MX,
+        RecordData::A(_) => RecordType::A,
+        RecordData::Aaaa(_) => RecordType::AAAA,
+        RecordData::Txt(_) => RecordType::TXT,
+        RecordData::Srv { .. } => RecordType::SRV,
+        RecordData::Cname(_) => RecordType::CNAME,
+    }
+}
+
+/// The value as the verdicts print it (TXT unsplit, names without the final dot).
+fn display_value(data: &RecordData) -> String {
+    match data {
+        RecordData::Txt(text) => format!("\"{text}\""),
+        other => other.zone_value().trim_end_matches('.').to_owned(),
+    }
+}
+
+/// Every answer of `kind` at `name`, each in [`comparable`] form; a missing name is no answer.
+async fn lookup(resolver: &TokioResolver, name: &str, kind: RecordType) -> Result<Vec<String>, RecordVerdict> {
+    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    match resolver.lookup(fqdn.as_str(), kind).await {
+        Ok(answer) => Ok(answer.answers().iter().filter_map(|record| comparable(&record.data)).collect()),
+        Err(error) if error.is_nx_domain() || error.is_no_records_found() => Ok(Vec::new()),
+        Err(error) => Err(RecordVerdict::Unknown { reason: error.to_string() }),
+    }
+}
+
+/// A record's value written the way [`expected_form`] writes ours, so the two compare as strings.
+fn comparable(data: &RData) -> Option<String> {
+    let name = |name: &Name| name.to_ascii().trim_end_matches('.').to_ascii_lowercase();
+    Some(match data {
+        RData::MX(mx) => format!("{} {}", mx.preference, name(&mx.exchange)),
+        RData::A(a) => a.0.to_string(),
+        RData::AAAA(aaaa) => aaaa.0.to_string(),
+        RData::TXT(txt) => txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect::<String>(),
+        RData::SRV(srv) => {
+            let target = if srv.target.is_root() { ".".to_owned() } else { name(&srv.target) };
+            format!("{} {} {} {target}", srv.priority, srv.weight, srv.port)
+        }
+        RData::CNAME(cname) => name(&cname.0),
+        RData::PTR(ptr) => name(&ptr.0),
+        _ => return None,
+    })
+}
+
+fn expected_form(data: &RecordData) -> String {
+    match data {
+        RecordData::Mx { preference, exchange } => format!("{preference} {}", exchange.to_ascii_lowercase()),
+        RecordData::A(address) => address.to_string(),
+        RecordData::Aaaa(address) => address.to_string(),
+        RecordData::Txt(text) => text.clone(),
+        RecordData::Srv { priority, weight, port, target } => format!("{priority} {weight} {port} {target}"),
+        RecordData::Cname(target) => target.to_ascii_lowercase(),
+    }
+}
+
+fn judge(expected: &RecordData, found: Vec<String>) -> RecordVerdict {
+    let wanted = expected_form(expected);
+    let same_kind: Vec<String> = match expected {
+        RecordData::Txt(text) => {
+            let tag = text.split([';', ' ']).next().unwrap_or_default().to_ascii_lowercase();
+            found.into_iter().filter(|value| value.to_ascii_lowercase().starts_with(&tag)).collect()
+        }
+        _ => found,
+    };
+    let normal = |value: &str| value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if same_kind.iter().any(|value| normal(value) == normal(&wanted)) {
+        RecordVerdict::Right
+    } else if same_kind.is_empty() {
+        RecordVerdict::Missing
+    } else {
+        RecordVerdict::Wrong { found: same_kind }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn txt_records_of_other_kinds_are_ignored_and_spacing_does_not_matter() {
+        let spf = RecordData::Txt("v=spf1 mx -all".into());
+        let verification = "google-site-verification=abc".to_owned();
+        assert_eq!(judge(&spf, vec![verification.clone(), "v=spf1  mx -all".into()]), RecordVerdict::Right);
+        assert_eq!(judge(&spf, vec![verification]), RecordVerdict::Missing);
+        assert_eq!(
+            judge(&spf, vec!["v=spf1 a -all".into()]),
+            RecordVerdict::Wrong { found: vec!["v=spf1 a -all".into()] }
+        );
+        let mx = RecordData::Mx { preference: 10, exchange: "mail.example.test".into() };
+        assert_eq!(judge(&mx, vec!["10 mail.example.test".into()]), RecordVerdict::Right);
+        assert_eq!(judge(&mx, vec![]), RecordVerdict::Missing);
+    }
+}
