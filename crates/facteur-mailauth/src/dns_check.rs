@@ -75,6 +75,7 @@ fn record_type(data: &RecordData) -> RecordType {
         RecordData::Txt(_) => RecordType::TXT,
         RecordData::Srv { .. } => RecordType::SRV,
         RecordData::Cname(_) => RecordType::CNAME,
+        RecordData::Tlsa { .. } => RecordType::TLSA,
     }
 }
 
@@ -110,6 +111,10 @@ fn comparable(data: &RData) -> Option<String> {
         }
         RData::CNAME(cname) => name(&cname.0),
         RData::PTR(ptr) => name(&ptr.0),
+        RData::TLSA(tlsa) => {
+            let hex: String = tlsa.cert_data.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("{} {} {} {hex}", u8::from(tlsa.cert_usage), u8::from(tlsa.selector), u8::from(tlsa.matching))
+        }
         _ => return None,
     })
 }
@@ -122,6 +127,7 @@ fn expected_form(data: &RecordData) -> String {
         RecordData::Txt(text) => text.clone(),
         RecordData::Srv { priority, weight, port, target } => format!("{priority} {weight} {port} {target}"),
         RecordData::Cname(target) => target.to_ascii_lowercase(),
+        RecordData::Tlsa { .. } => data.zone_value(),
     }
 }
 

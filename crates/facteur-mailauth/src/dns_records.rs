@@ -24,6 +24,8 @@ pub struct RecordFacts {
     pub mta_sts_id: String,
     /// The mode the policy is served in, which the comments follow.
     pub mta_sts: MtaStsPublication,
+    /// The SHA-256 of the certificate's public key, when there is a certificate: a DANE-EE TLSA record.
+    pub tlsa_sha256: Option<[u8; 32]>,
 }
 
 /// How the MTA-STS policy is served (`[http] mta_sts_mode`).
@@ -100,6 +102,13 @@ pub enum RecordData {
         target: String,
     },
     Cname(String),
+    /// RFC 6698: certificate usage, selector, matching type, and the data (here always `3 1 1`, RFC 7671).
+    Tlsa {
+        usage: u8,
+        selector: u8,
+        matching: u8,
+        data: Vec<u8>,
+    },
 }
 
 impl RecordData {
@@ -112,6 +121,7 @@ impl RecordData {
             RecordData::Txt(_) => "TXT",
             RecordData::Srv { .. } => "SRV",
             RecordData::Cname(_) => "CNAME",
+            RecordData::Tlsa { .. } => "TLSA",
         }
     }
 
@@ -126,6 +136,10 @@ impl RecordData {
                 format!("{priority} {weight} {port} {}", absolute(target))
             }
             RecordData::Cname(target) => absolute(target),
+            RecordData::Tlsa { usage, selector, matching, data } => {
+                let hex: String = data.iter().map(|byte| format!("{byte:02x}")).collect();
+                format!("{usage} {selector} {matching} {hex}")
+            }
         }
     }
 }
@@ -254,6 +268,15 @@ pub fn zone_records(facts: &RecordFacts) -> Vec<ZoneRecord> {
             "The MTA-STS policy host is the mail host.".to_owned(),
             in_domain("mta-sts"),
             RecordData::Cname(host.clone()),
+        );
+    }
+    if let Some(digest) = facts.tlsa_sha256 {
+        add(
+            "DANE (RFC 7672): senders that validate DNSSEC verify port 25 against this key. Publish it only in a \
+             DNSSEC-signed zone, and publish the next key's record before the certificate changes key."
+                .to_owned(),
+            format!("_25._tcp.{host}"),
+            RecordData::Tlsa { usage: 3, selector: 1, matching: 1, data: digest.to_vec() },
         );
     }
     add(

@@ -8,7 +8,7 @@
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SRV, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SRV, TLSA, TXT};
 use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
@@ -94,6 +94,11 @@ impl TestDns {
     pub fn add_ptr(&self, address: std::net::IpAddr, target: &str) {
         let target = Name::from_ascii(fqdn(target)).unwrap_or_else(|_| Name::root());
         self.add(&Name::from(address).to_ascii(), RData::PTR(PTR(target)));
+    }
+
+    /// Adds a TLSA record.
+    pub fn add_tlsa(&self, name: &str, usage: u8, selector: u8, matching: u8, data: Vec<u8>) {
+        self.add(name, RData::TLSA(TLSA::new(usage.into(), selector.into(), matching.into(), data)));
     }
 
     /// Makes every query for `name` answer SERVFAIL.

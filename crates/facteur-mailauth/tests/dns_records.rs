@@ -18,6 +18,7 @@ fn facts(store: &KeyStore, hostname: &str) -> RecordFacts {
         ports: ServicePorts { pop3: None, ..ServicePorts::with_base(0) },
         mta_sts_id: "20261123T000000".to_string(),
         mta_sts: MtaStsPublication::Enforce,
+        tlsa_sha256: Some([0xab; 32]),
     }
 }
 
@@ -95,6 +96,7 @@ fn output_parses_as_a_zone_file_with_every_record() {
     has("autodiscover.example.test. 3600 CNAME mail.example.test.");
     has("_mta-sts.example.test. 3600 TXT v=STSv1; id=20261123T000000|1");
     has("_smtp._tls.example.test. 3600 TXT v=TLSRPTv1; rua=mailto:postmaster@example.test|1");
+    has(&format!("_25._tcp.mail.example.test. 3600 TLSA 3 1 1 {}", "ab".repeat(32)));
     // The 2048-bit RSA key is longer than one TXT string: split, and rejoined intact.
     let (rsa_selector, rsa_txt) = &facts.dkim[0];
     assert!(rsa_txt.len() > 255);

@@ -76,6 +76,18 @@ fn serve(records: &[Record], data_dir: &Path, runtime: &tokio::runtime::Runtime)
                 );
             }
             "CNAME" => dns.add_cname(name, value),
+            "TLSA" => {
+                let fields: Vec<&str> = value.split(' ').collect();
+                let hex = fields[3..].concat();
+                let data = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+                dns.add_tlsa(
+                    name,
+                    fields[0].parse().unwrap(),
+                    fields[1].parse().unwrap(),
+                    fields[2].parse().unwrap(),
+                    data,
+                );
+            }
             other => panic!("no test DNS support for {other}"),
         }
     }
@@ -103,6 +115,17 @@ fn a_right_zone_passes_and_a_missing_dkim_key_or_a_wrong_spf_record_fails() {
     assert!(std::fs::read_to_string(data_dir.join("facteur.toml")).unwrap().contains("nameservers = []"));
     let zone = printed_zone(&data_dir);
     assert!(zone.iter().any(|r| r.name.contains("._domainkey.")), "init made a DKIM key");
+    // The TLSA data is the SHA-256 of the certificate's public key, as OpenSSL computes it.
+    let certificate = data_dir.join("tls/cert.pem");
+    let openssl = format!(
+        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform der | sha256sum",
+        certificate.display()
+    );
+    let digest = Command::new("sh").args(["-c", &openssl]).output().expect("openssl (.ci/run installs it)");
+    let digest = String::from_utf8(digest.stdout).unwrap();
+    let digest = digest.split_whitespace().next().unwrap();
+    let tlsa = zone.iter().find(|r| r.kind == "TLSA").expect("a TLSA record for the certificate");
+    assert_eq!(tlsa.value, format!("3 1 1 {digest}"));
     let runtime = tokio::runtime::Runtime::new().unwrap();
 
     let _dns = serve(&zone, &data_dir, &runtime);
@@ -110,6 +133,10 @@ fn a_right_zone_passes_and_a_missing_dkim_key_or_a_wrong_spf_record_fails() {
     assert!(passed, "every record is published:\n{said}");
     assert!(said.contains("right    mail.example.test. A 192.0.2.10"), "{said}");
     assert!(said.contains("All "), "{said}");
+    assert!(
+        said.contains("right    _25._tcp.mail.example.test. TLSA 3 1 1 "),
+        "the certificate's key, for DANE: {said}"
+    );
 
     let fresh = |records: Vec<Record>| {
         std::fs::copy(data_dir.join("facteur.toml"), dir.path().join("previous.toml")).unwrap();

@@ -65,6 +65,22 @@ impl ResolvesServerCert for Certificates {
     }
 }
 
+/// The SHA-256 of the leaf certificate's public key (its DER SubjectPublicKeyInfo): what a `3 1 1` TLSA
+/// record (RFC 7671 §5.1, DANE-EE) publishes. It stays the same as long as the key does, across renewals.
+pub fn public_key_sha256(cert_path: &Path) -> Result<[u8; 32], TlsError> {
+    let chain = read_certificates(cert_path)?;
+    let leaf = chain.first().ok_or_else(|| TlsError::NoCertificate { path: cert_path.to_owned() })?;
+    let parsed = webpki::EndEntityCert::try_from(leaf).map_err(|error| TlsError::BadPem {
+        path: cert_path.to_owned(),
+        reason: format!("not an X.509 certificate: {error}"),
+    })?;
+    let spki = parsed.subject_public_key_info();
+    let digest = ring::digest::digest(&ring::digest::SHA256, spki.as_ref());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    Ok(out)
+}
+
 /// The chain and key of two files, checked to belong together.
 fn load(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey, TlsError> {
     let chain = read_certificates(cert_path)?;

@@ -13,7 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use certificates::Certificates;
+pub use certificates::{Certificates, public_key_sha256};
 pub use self_signed::generate_self_signed;
 
 /// Why TLS could not be set up. Every variant names the file involved, because

@@ -29,6 +29,7 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
         dkim,
         ports: service_ports(&config),
         mta_sts_id: mta_sts_id(&config),
+        tlsa_sha256: facteur_net::tls::public_key_sha256(&data_dir.resolve(&config.tls.certificate)).ok(),
         mta_sts: match config.http.mta_sts_mode.as_str() {
             "enforce" => MtaStsPublication::Enforce,
             "testing" => MtaStsPublication::Testing,
