@@ -39,6 +39,15 @@ impl Context<'_> {
         Ok(self.inner.store.account_state(self.account.id).await?)
     }
 
+    /// What changed in the account since a `/changes` request's `sinceState` (which must be one of ours).
+    pub async fn changes_since(
+        &self,
+        since_state: &str,
+    ) -> Result<(ModSeq, facteur_store::AccountChanges), MethodError> {
+        let since = since_state_of(since_state, self.state().await?)?;
+        Ok((since, self.inner.store.account_changes(self.account.id, since).await?))
+    }
+
     pub fn account_id(&self) -> String {
         ids::account(self.account.id)
     }
@@ -205,7 +214,7 @@ pub(crate) fn check_set_size(context: &Context<'_>, count: usize) -> Result<(), 
 }
 
 /// A `/changes` request's `sinceState`, which must be one of ours and not from the future.
-pub(crate) fn since_state(since: &str, now: ModSeq) -> Result<ModSeq, MethodError> {
+pub(crate) fn since_state_of(since: &str, now: ModSeq) -> Result<ModSeq, MethodError> {
     match ids::parse_state(since) {
         Some(since) if since <= now => Ok(since),
         _ => Err(MethodError::new("cannotCalculateChanges", "sinceState is not a state of this account")),

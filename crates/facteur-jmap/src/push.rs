@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use facteur_store::{AccountId, ModSeq};
@@ -15,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::routes::{Peer, authenticated};
+use crate::auth::Authenticated;
 use crate::{Jmap, ids};
 
 /// Pings more often than this are not honoured (RFC 8620 §7.3 lets the server raise the interval).
@@ -39,14 +38,8 @@ const TYPES: [&str; 4] = ["Email", "Mailbox", "Thread", "EmailDelivery"];
 pub(crate) async fn event_source(
     State(jmap): State<Jmap>,
     Query(query): Query<EventSourceQuery>,
-    method: Method,
-    headers: HeaderMap,
-    peer: Peer,
+    who: Authenticated,
 ) -> Response {
-    let who = match authenticated(&jmap, &method, &headers, peer).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let wanted: Vec<&'static str> = match query.types.as_deref() {
         None | Some("*") => TYPES.to_vec(),
         Some(list) => TYPES.iter().copied().filter(|kind| list.split(',').any(|wanted| wanted == *kind)).collect(),

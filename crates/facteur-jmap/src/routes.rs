@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -49,13 +49,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 }
 
 /// Authenticates, or answers 401 / 403 / 503.
-pub(crate) async fn authenticated(
-    jmap: &Jmap,
-    method: &Method,
-    headers: &HeaderMap,
-    peer: Peer,
-) -> Result<Authenticated, Response> {
-    jmap.authenticate(method, headers, peer.0).await.map_err(|refusal| refused(&refusal, headers))
+/// A handler that takes [`Authenticated`] runs only for an authenticated request; the others get 401, 403
+/// or 503 (see [`refused`]).
+impl FromRequestParts<Jmap> for Authenticated {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, jmap: &Jmap) -> Result<Authenticated, Response> {
+        let Ok(Peer(peer)) = Peer::from_request_parts(parts, jmap).await;
+        jmap.authenticate(&parts.method, &parts.headers, peer)
+            .await
+            .map_err(|refusal| refused(&refusal, &parts.headers))
+    }
 }
 
 fn refused(refusal: &AuthRefusal, headers: &HeaderMap) -> Response {
@@ -101,25 +105,17 @@ fn origin(headers: &HeaderMap) -> String {
     format!("https://{}", if safe { host } else { "localhost" })
 }
 
-async fn session_resource(State(jmap): State<Jmap>, method: Method, headers: HeaderMap, peer: Peer) -> Response {
-    let who = match authenticated(&jmap, &method, &headers, peer).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
+async fn session_resource(State(jmap): State<Jmap>, who: Authenticated, headers: HeaderMap) -> Response {
     json_response(&session::resource(&jmap.inner, &who.account, &origin(&headers)))
 }
 
 async fn api_request(
     State(jmap): State<Jmap>,
-    method: Method,
-    headers: HeaderMap,
+    who: Authenticated,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let who = match authenticated(&jmap, &method, &headers, peer).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let Some(_slot) = jmap.inner.request_slot(who.account.id) else {
         return request_error(&RequestError::Limit("maxConcurrentRequests"));
     };
@@ -163,15 +159,10 @@ fn request_error(error: &RequestError) -> Response {
 async fn upload(
     State(jmap): State<Jmap>,
     Path(account): Path<String>,
-    method: Method,
+    who: Authenticated,
     headers: HeaderMap,
-    peer: Peer,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let who = match authenticated(&jmap, &method, &headers, peer).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     if ids::parse_account(&account) != Some(who.account.id) {
         return problem(
             StatusCode::NOT_FOUND,
@@ -223,14 +214,8 @@ async fn download(
     State(jmap): State<Jmap>,
     Path((account, blob, name)): Path<(String, String, String)>,
     Query(query): Query<DownloadQuery>,
-    method: Method,
-    headers: HeaderMap,
-    peer: Peer,
+    who: Authenticated,
 ) -> Response {
-    let who = match authenticated(&jmap, &method, &headers, peer).await {
-        Ok(who) => who,
-        Err(response) => return response,
-    };
     let not_found = || StatusCode::NOT_FOUND.into_response();
     if ids::parse_account(&account) != Some(who.account.id) {
         return not_found();

@@ -9,7 +9,7 @@ use facteur_primitives::Address;
 use facteur_store::Identity;
 use serde_json::{Map, Value, json};
 
-use super::{ChangesArguments, GetArguments, SetArguments, SetOutcome, select};
+use super::{ChangesArguments, GetArguments, SetArguments, SetOutcome, get_response, select};
 use crate::api::{Context, arguments, check_get_size, check_set_size, set_error};
 use crate::ids;
 use crate::protocol::MethodError;
@@ -72,7 +72,7 @@ pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Val
             (list, missing)
         }
     };
-    Ok(json!({ "accountId": context.account_id(), "state": state(&all), "list": list, "notFound": not_found }))
+    Ok(get_response(context, state(&all), list, not_found))
 }
 
 pub(crate) async fn changes(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {

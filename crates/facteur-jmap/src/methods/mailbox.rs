@@ -8,8 +8,8 @@ use facteur_store::{INBOX, Mailbox, MailboxId, SpecialUse, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ChangesArguments, GetArguments, SetArguments, SetOutcome, changes_response, select};
-use crate::api::{Context, arguments, check_get_size, check_if_in_state, check_set_size, set_error, since_state};
+use super::{ChangesArguments, GetArguments, SetArguments, SetOutcome, changes_response, get_response, select};
+use crate::api::{Context, arguments, check_get_size, check_if_in_state, check_set_size, set_error};
 use crate::ids;
 use crate::protocol::MethodError;
 
@@ -129,14 +129,12 @@ pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Val
             }
         }
     }
-    Ok(json!({ "accountId": context.account_id(), "state": ids::state(state), "list": list, "notFound": not_found }))
+    Ok(get_response(context, ids::state(state), list, not_found))
 }
 
 pub(crate) async fn changes(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: ChangesArguments = arguments(arguments_in)?;
-    let now = context.state().await?;
-    let since = since_state(&request.since_state, now)?;
-    let changes = context.inner.store.account_changes(context.account.id, since).await?;
+    let (_, changes) = context.changes_since(&request.since_state).await?;
     let (created, updated): (Vec<_>, Vec<_>) = changes.mailboxes.iter().copied().partition(|(_, created)| *created);
     let mut response = changes_response(
         context,

@@ -111,6 +111,11 @@ impl SetOutcome {
     }
 }
 
+/// A `/get` response (RFC 8620 §5.1).
+pub(crate) fn get_response(context: &Context<'_>, state: String, list: Vec<Value>, not_found: Vec<Value>) -> Value {
+    json!({ "accountId": context.account_id(), "state": state, "list": list, "notFound": not_found })
+}
+
 /// A `/changes` response (RFC 8620 §5.2).
 pub(crate) fn changes_response(
     context: &Context<'_>,

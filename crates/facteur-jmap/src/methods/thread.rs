@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use facteur_store::ThreadId;
 use serde_json::{Map, Value, json};
 
-use super::{ChangesArguments, GetArguments, changes_response};
-use crate::api::{Context, arguments, check_get_size, since_state};
+use super::{ChangesArguments, GetArguments, changes_response, get_response};
+use crate::api::{Context, arguments, check_get_size};
 use crate::ids;
 use crate::protocol::MethodError;
 
@@ -29,15 +29,13 @@ pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Val
             None => not_found.push(json!(id)),
         }
     }
-    Ok(json!({ "accountId": context.account_id(), "state": ids::state(state), "list": list, "notFound": not_found }))
+    Ok(get_response(context, ids::state(state), list, not_found))
 }
 
 pub(crate) async fn changes(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: ChangesArguments = arguments(arguments_in)?;
-    let now = context.state().await?;
-    let since = since_state(&request.since_state, now)?;
+    let (since, changes) = context.changes_since(&request.since_state).await?;
     let store = context.inner.store.as_ref();
-    let changes = store.account_changes(context.account.id, since).await?;
     let touched: BTreeSet<ThreadId> = changes
         .emails
         .iter()

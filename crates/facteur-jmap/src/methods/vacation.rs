@@ -5,7 +5,7 @@ use facteur_primitives::{parse_rfc3339, rfc3339_utc};
 use facteur_store::Vacation;
 use serde_json::{Map, Value, json};
 
-use super::{GetArguments, SetArguments, SetOutcome, select};
+use super::{GetArguments, SetArguments, SetOutcome, get_response, select};
 use crate::api::{Context, arguments, set_error};
 use crate::ids;
 use crate::protocol::MethodError;
@@ -32,7 +32,7 @@ pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Val
     let wanted = request.ids.unwrap_or_else(|| vec![SINGLETON.to_owned()]);
     let (found, missing): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|id| id == SINGLETON);
     let list: Vec<Value> = found.iter().map(|_| select(to_object(&vacation), request.properties.as_deref())).collect();
-    Ok(json!({ "accountId": context.account_id(), "state": ids::state(state), "list": list, "notFound": missing }))
+    Ok(get_response(context, ids::state(state), list, missing.into_iter().map(Value::String).collect()))
 }
 
 pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {

@@ -21,19 +21,11 @@ import time
 import urllib.error
 import urllib.request
 
+from imap_common import check, fail
+
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 SUBMISSION = "urn:ietf:params:jmap:submission"
-
-
-def fail(why):
-    print(f"FAIL: {why}", file=sys.stderr)
-    sys.exit(1)
-
-
-def check(condition, why):
-    if not condition:
-        fail(why)
 
 
 class Jmap:

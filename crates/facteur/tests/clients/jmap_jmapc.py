@@ -14,18 +14,9 @@ import sys
 import threading
 
 import jmapc
+from imap_common import check, fail
 from jmapc import Comparator, EmailQueryFilterCondition, MailboxQueryFilterCondition, Ref
 from jmapc.methods import EmailChanges, EmailGet, EmailQuery, EmailSet, MailboxQuery, ThreadGet
-
-
-def fail(why):
-    print(f"FAIL: {why}", file=sys.stderr)
-    sys.exit(1)
-
-
-def check(condition, why):
-    if not condition:
-        fail(why)
 
 
 def main():

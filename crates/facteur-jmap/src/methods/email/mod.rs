@@ -11,8 +11,8 @@ use facteur_store::{EmailId, EmailMeta, ModSeq};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ChangesArguments, changes_response};
-use crate::api::{Context, arguments, check_get_size, since_state};
+use super::{ChangesArguments, changes_response, get_response};
+use crate::api::{Context, arguments, check_get_size};
 use crate::ids;
 use crate::protocol::MethodError;
 use properties::{BodyOptions, DEFAULT_PROPERTIES, email_object};
@@ -73,14 +73,12 @@ pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Val
             None => not_found.push(json!(id)),
         }
     }
-    Ok(json!({ "accountId": context.account_id(), "state": ids::state(state), "list": list, "notFound": not_found }))
+    Ok(get_response(context, ids::state(state), list, not_found))
 }
 
 pub(crate) async fn changes(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: ChangesArguments = arguments(arguments_in)?;
-    let now = context.state().await?;
-    let since = since_state(&request.since_state, now)?;
-    let changes = context.inner.store.account_changes(context.account.id, since).await?;
+    let (since, changes) = context.changes_since(&request.since_state).await?;
     let mut entries: Vec<(ModSeq, Change)> = changes
         .emails
         .iter()
