@@ -47,7 +47,8 @@ pub enum Command {
     /// Manage DKIM signing keys. Safe while the server runs: it signs with the new active key at once.
     #[command(subcommand)]
     Dkim(DkimCommand),
-    /// Print, in zone-file syntax, every DNS record DOMAIN needs: MX, SPF, DKIM, DMARC, SRV, MTA-STS, TLS-RPT.
+    /// Print, in zone-file syntax, every DNS record DOMAIN needs: MX, SPF, DKIM, DMARC, SRV, MTA-STS, TLS-RPT,
+    /// TLSA; with --check, look each one up and say which are right, missing or wrong.
     DnsRecords(DnsRecordsArgs),
 }
 
