@@ -18,9 +18,10 @@ mod validate;
 
 pub use load::{ConfigError, load, parse};
 pub use model::{
-    AuthConfig, AuthFailAction, Config, DeleAction, DnsConfig, HIGHEST_STANDARD_PORT, HttpConfig, Limits,
-    ListenerConfig, LogConfig, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig,
-    SmarthostTls, SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
+    AcmeChallenge, AcmeConfig, AuthConfig, AuthFailAction, CertificatePair, Config, DeleAction, DnsConfig,
+    HIGHEST_STANDARD_PORT, HttpConfig, LETS_ENCRYPT, LETS_ENCRYPT_STAGING, Limits, ListenerConfig, LogConfig,
+    MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig, SmarthostTls, SmtpConfig,
+    StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

@@ -13,6 +13,8 @@ pub struct Config {
     pub store: StoreConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub acme: AcmeConfig,
     /// Named listeners, e.g. `[listener.smtp]`. The name appears in logs and metrics.
     #[serde(default, rename = "listener")]
     pub listeners: BTreeMap<String, ListenerConfig>,
@@ -73,12 +75,76 @@ pub struct TlsConfig {
     pub certificate: PathBuf,
     /// PEM private key, relative to the data directory.
     pub private_key: PathBuf,
+    /// Further certificates, each served to clients asking (SNI) for a name it holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sni: Vec<CertificatePair>,
 }
 
 impl Default for TlsConfig {
     fn default() -> Self {
-        TlsConfig { certificate: PathBuf::from("tls/cert.pem"), private_key: PathBuf::from("tls/key.pem") }
+        TlsConfig {
+            certificate: PathBuf::from("tls/cert.pem"),
+            private_key: PathBuf::from("tls/key.pem"),
+            sni: Vec::new(),
+        }
     }
+}
+
+/// A PEM certificate chain and its private key, relative to the data directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificatePair {
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+/// Certificates obtained and renewed automatically from an ACME CA (RFC 8555).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcmeConfig {
+    /// Off by default: a configuration written before ACME existed keeps its certificates as they are.
+    pub enabled: bool,
+    /// The CA's directory URL.
+    pub directory: String,
+    /// How the CA reaches us about the account (expiry, incidents): a `mailto:` URL.
+    pub contact: String,
+    /// How we prove control of each name.
+    pub challenge: AcmeChallenge,
+    /// The names of the certificate; empty: the host name plus `mta-sts.`, `autoconfig.` and `autodiscover.`
+    /// for each domain in the store.
+    pub names: Vec<String>,
+    /// A PEM file of CA certificates to trust for the directory's own HTTPS, besides the public ones (private
+    /// or test CAs); empty for none.
+    pub directory_ca_file: String,
+}
+
+/// Let's Encrypt's production directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+/// Let's Encrypt's staging directory: untrusted certificates, generous rate limits, for trying things out.
+pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+impl Default for AcmeConfig {
+    fn default() -> AcmeConfig {
+        AcmeConfig {
+            enabled: false,
+            directory: LETS_ENCRYPT.to_owned(),
+            contact: String::new(),
+            challenge: AcmeChallenge::TlsAlpn01,
+            names: Vec::new(),
+            directory_ca_file: String::new(),
+        }
+    }
+}
+
+/// The ACME challenge types Facteur answers itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AcmeChallenge {
+    /// RFC 8737: a special certificate on the https listener (the CA connects to port 443).
+    #[serde(rename = "tls-alpn-01")]
+    TlsAlpn01,
+    /// RFC 8555 §8.3: a file on the plain http listener (the CA connects to port 80).
+    #[serde(rename = "http-01")]
+    Http01,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -426,6 +492,7 @@ impl Config {
             server: ServerConfig { hostname: hostname.to_owned() },
             store: StoreConfig::default(),
             tls: TlsConfig::default(),
+            acme: AcmeConfig::default(),
             listeners: standard_listeners(bind_ip, port_base),
             limits: Limits::default(),
             auth: AuthConfig::default(),

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Config, ListenerConfig, Protocol, TlsMode};
+use crate::model::{AcmeChallenge, Config, LETS_ENCRYPT_STAGING, ListenerConfig, Protocol, TlsMode};
 
 /// Renders `config` as a complete, commented configuration file.
 pub fn render(config: &Config) -> String {
@@ -14,6 +14,7 @@ pub fn render(config: &Config) -> String {
     render_server(&mut out, config);
     render_store(&mut out, config);
     render_tls(&mut out, config);
+    render_acme(&mut out, config);
     render_listeners(&mut out, config);
     render_limits(&mut out, config);
     render_auth(&mut out, config);
@@ -83,10 +84,60 @@ fn render_tls(out: &mut String, config: &Config) {
         "[tls]\n\
          # PEM certificate chain and private key used by every listener. `facteur init` made a self-signed pair for\n\
          # the hostname; replace them with a certificate from a public CA (e.g. Let's Encrypt) for real clients.\n\
+         # With [acme] on, the issued certificate takes over once it exists; this pair stays for the names it\n\
+         # does not hold. SIGHUP reads every certificate file again.\n\
          certificate = {}\n\
-         private_key = {}\n",
+         private_key = {}\n\
+         # Further certificates, each served to clients that ask (SNI) for a name it holds:\n\
+         # [[tls.sni]]\n\
+         # certificate = \"tls/other-cert.pem\"\n\
+         # private_key = \"tls/other-key.pem\"\n",
         quoted(&config.tls.certificate.to_string_lossy()),
         quoted(&config.tls.private_key.to_string_lossy())
+    );
+    for pair in &config.tls.sni {
+        let _ = writeln!(
+            out,
+            "[[tls.sni]]\ncertificate = {}\nprivate_key = {}\n",
+            quoted(&pair.certificate.to_string_lossy()),
+            quoted(&pair.private_key.to_string_lossy())
+        );
+    }
+}
+
+fn render_acme(out: &mut String, config: &Config) {
+    let acme = &config.acme;
+    let challenge = match acme.challenge {
+        AcmeChallenge::TlsAlpn01 => "tls-alpn-01",
+        AcmeChallenge::Http01 => "http-01",
+    };
+    let names: Vec<String> = acme.names.iter().map(|name| quoted(name)).collect();
+    let _ = writeln!(
+        out,
+        "[acme]\n\
+         # Obtain and renew the certificate automatically from an ACME CA (RFC 8555). It is issued at start and\n\
+         # renewed at two thirds of its lifetime, without a restart; until then, and whenever the CA cannot be\n\
+         # reached, the listeners serve the certificate they have. The account key and certificate live in acme/.\n\
+         # The names must point at this server in public DNS (`facteur dns-records DOMAIN --check`).\n\
+         enabled = {}\n\
+         # The CA's directory. Let's Encrypt's staging CA, for trying things out: {LETS_ENCRYPT_STAGING}\n\
+         directory = {}\n\
+         # Where the CA writes about the account (expiry, incidents).\n\
+         contact = {}\n\
+         # \"tls-alpn-01\" (RFC 8737: the CA connects to port 443, the https listener) or \"http-01\" (the CA\n\
+         # connects to port 80, the plain http listener).\n\
+         challenge = {}\n\
+         # The certificate's names. Empty: the host name, plus mta-sts., autoconfig. and autodiscover. for each\n\
+         # domain in the store (`facteur domain add` extends it).\n\
+         names = [{}]\n\
+         # A PEM file of CA certificates to trust for the directory's own HTTPS (private or test CAs); empty: none.\n\
+         directory_ca_file = {}\n",
+        acme.enabled,
+        quoted(&acme.directory),
+        quoted(&acme.contact),
+        quoted(challenge),
+        names.join(", "),
+        quoted(&acme.directory_ca_file),
     );
 }
 
@@ -374,6 +425,35 @@ mod tests {
         config.mail_auth.ed25519_signature = true;
         config.mail_auth.check_timeout_secs = 7;
         assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn acme_and_sni_certificates_read_back() {
+        let mut config = standard();
+        config.acme.enabled = true;
+        config.acme.contact = "mailto:postmaster@example.test".to_owned();
+        config.acme.challenge = crate::AcmeChallenge::Http01;
+        config.acme.names = vec!["mail.example.test".to_owned(), "mta-sts.example.test".to_owned()];
+        config.acme.directory_ca_file = "pebble-ca.pem".to_owned();
+        config.tls.sni = vec![crate::CertificatePair {
+            certificate: "tls/other.pem".into(),
+            private_key: "tls/other-key.pem".into(),
+        }];
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn acme_settings_are_checked() {
+        let mut config = standard();
+        config.acme.enabled = true;
+        config.acme.directory = "http://ca.example/directory".to_owned();
+        let error = parse(&render(&config)).unwrap_err().to_string();
+        assert!(error.contains("acme.directory"), "{error}");
+        let mut config = standard();
+        config.acme.enabled = true;
+        config.acme.names = vec!["*.example.test".to_owned()];
+        let error = parse(&render(&config)).unwrap_err().to_string();
+        assert!(error.contains("acme.names"), "{error}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     check_listeners(config)?;
     check_routes(config)?;
     check_http(config)?;
+    check_acme(config)?;
     check_limits(config)
 }
 
@@ -72,6 +73,26 @@ fn check_http(config: &Config) -> Result<(), ConfigError> {
     }
     if !(1..=365).contains(&config.http.mta_sts_max_age_days) {
         return Err(invalid("http.mta_sts_max_age_days", "must be 1 to 365 days (RFC 8461 §3.2: at most a year)"));
+    }
+    Ok(())
+}
+
+fn check_acme(config: &Config) -> Result<(), ConfigError> {
+    let acme = &config.acme;
+    if !acme.enabled {
+        return Ok(());
+    }
+    if !acme.directory.starts_with("https://") {
+        return Err(invalid("acme.directory", "must be an https:// URL (RFC 8555 §6.1)"));
+    }
+    if !acme.contact.is_empty() && !acme.contact.starts_with("mailto:") {
+        return Err(invalid("acme.contact", "must be a mailto: URL, e.g. \"mailto:postmaster@example.com\""));
+    }
+    if let Some(name) = acme.names.iter().find(|name| name.parse::<std::net::IpAddr>().is_ok() || name.contains('*')) {
+        return Err(invalid(
+            "acme.names",
+            format!("{name:?}: only host names are supported, no IP address or wildcard"),
+        ));
     }
     Ok(())
 }

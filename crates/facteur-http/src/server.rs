@@ -151,6 +151,10 @@ impl Connection {
     async fn run(self, tcp: TcpStream, tls: Option<TlsAcceptor>) {
         let Some(acceptor) = tls else { return self.serve_http(tcp).await };
         match tokio::time::timeout(self.timeouts.handshake, acceptor.accept(tcp)).await {
+            // RFC 8737 §3: an `acme-tls/1` handshake is the whole validation; no HTTP follows.
+            Ok(Ok(stream)) if stream.get_ref().1.alpn_protocol() == Some(facteur_net::ACME_TLS_ALPN) => {
+                debug!("tls-alpn-01 validation handshake done");
+            }
             Ok(Ok(stream)) => self.serve_http(stream).await,
             Ok(Err(error)) => debug!(%error, "TLS handshake failed"),
             Err(_) => debug!("TLS handshake timed out"),

@@ -28,6 +28,28 @@ pub struct RecordFacts {
     pub tlsa_sha256: Option<[u8; 32]>,
 }
 
+/// The names, in each mail domain, that the records point at the mail host: clients and senders connect to
+/// them over HTTPS, so the certificate must hold them.
+const AUTOCONFIG: &str = "autoconfig";
+const AUTODISCOVER: &str = "autodiscover";
+const MTA_STS: &str = "mta-sts";
+
+/// Every name the records send clients to for `domains`, besides the host name itself: what the server's
+/// certificate must hold (ACME's default names). Host name first, then each domain's names, without repeats.
+pub fn served_names(hostname: &str, domains: &[String]) -> Vec<String> {
+    let mut names = vec![hostname.trim_end_matches('.').to_ascii_lowercase()];
+    for domain in domains {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        for label in [MTA_STS, AUTOCONFIG, AUTODISCOVER] {
+            let name = format!("{label}.{domain}");
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// How the MTA-STS policy is served (`[http] mta_sts_mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MtaStsPublication {
@@ -240,12 +262,12 @@ pub fn zone_records(facts: &RecordFacts) -> Vec<ZoneRecord> {
     }
     add(
         "Thunderbird-style client autoconfiguration is served by the mail host.".to_owned(),
-        in_domain("autoconfig"),
+        in_domain(AUTOCONFIG),
         RecordData::Cname(host.clone()),
     );
     add(
         "Outlook-style autodiscover is served by the mail host.".to_owned(),
-        in_domain("autodiscover"),
+        in_domain(AUTODISCOVER),
         RecordData::Cname(host.clone()),
     );
     let mta_sts_meaning = match facts.mta_sts {
@@ -266,7 +288,7 @@ pub fn zone_records(facts: &RecordFacts) -> Vec<ZoneRecord> {
         );
         add(
             "The MTA-STS policy host is the mail host.".to_owned(),
-            in_domain("mta-sts"),
+            in_domain(MTA_STS),
             RecordData::Cname(host.clone()),
         );
     }

@@ -57,6 +57,11 @@ pub const COMMAND_DURATION_SECONDS: &str = "facteur_command_duration_seconds";
 /// HTTP requests answered by the discovery listener, by [`labels::STATUS`].
 pub const HTTP_REQUESTS_TOTAL: &str = "facteur_http_requests_total";
 
+/// Certificate requests to the ACME CA that failed (unreachable, refused, a challenge not validated).
+pub const ACME_FAILURES_TOTAL: &str = "facteur_acme_failures_total";
+/// When the certificate obtained through ACME expires, in seconds since 1970 (a gauge).
+pub const CERTIFICATE_EXPIRY_SECONDS: &str = "facteur_certificate_expiry_timestamp_seconds";
+
 /// Histogram bucket bounds for [`COMMAND_DURATION_SECONDS`]: from a cached FETCH (sub-millisecond) to a
 /// large APPEND or a slow remote lookup (tens of seconds).
 pub const LATENCY_BUCKETS: &[f64] =
@@ -112,5 +117,15 @@ pub const ALL: &[MetricName] = &[
         name: HTTP_REQUESTS_TOTAL,
         kind: MetricKind::Counter,
         help: "HTTP requests answered by the discovery listener, by status.",
+    },
+    MetricName {
+        name: ACME_FAILURES_TOTAL,
+        kind: MetricKind::Counter,
+        help: "Certificate requests to the ACME CA that failed; the current certificate stays in service.",
+    },
+    MetricName {
+        name: CERTIFICATE_EXPIRY_SECONDS,
+        kind: MetricKind::Gauge,
+        help: "When the certificate obtained through ACME expires, in seconds since 1970.",
     },
 ];

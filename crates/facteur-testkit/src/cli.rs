@@ -56,3 +56,15 @@ pub fn run(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// Whether an external program (a client, a CA, a tool) is installed. `.ci/run` installs them all, so under CI a
+/// missing one fails the test; on a developer's machine the test says loudly that it did not run.
+pub fn tool_available(tool: &str) -> bool {
+    let found =
+        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "{tool} is not installed: .ci/run should have installed it");
+        eprintln!("SKIPPED: {tool} is not installed (bash .ci/run installs it)");
+    }
+    found
+}

@@ -24,12 +24,15 @@ pub const READY_MARK: &str = "facteur is ready";
 
 /// A change a test makes to the configuration before the server starts.
 type ConfigEdit = Box<dyn FnOnce(&mut Config)>;
+/// Files a test puts in the data directory before the server starts.
+type DataDirEdit = Box<dyn FnOnce(&Path)>;
 
 /// Prepares a server: accounts to create and configuration changes to make before it starts.
 #[derive(Default)]
 pub struct TestServerBuilder {
     accounts: Vec<(String, String)>,
     edits: Vec<ConfigEdit>,
+    files: Vec<DataDirEdit>,
 }
 
 impl TestServerBuilder {
@@ -46,12 +49,18 @@ impl TestServerBuilder {
         self
     }
 
+    /// Puts files in the data directory (after `init`, before the start): state an earlier run would have left.
+    pub fn prepare(mut self, edit: impl FnOnce(&Path) + 'static) -> Self {
+        self.files.push(Box::new(edit));
+        self
+    }
+
     /// Initialises a data directory, then starts `facteur serve` and waits until every listener is bound.
     pub fn start(self) -> TestServer {
         let data_dir = tempfile::Builder::new().prefix("facteur-test-").tempdir().expect("temporary data dir");
         let init = cli::run(
             data_dir.path(),
-            &["init", "--domain", DOMAIN, "--hostname", "localhost", "--bind-address", "127.0.0.1"],
+            &["init", "--domain", DOMAIN, "--hostname", "localhost", "--bind-address", "127.0.0.1", "--no-acme"],
             None,
         );
         assert!(init.success(), "facteur init failed: {init:?}");
@@ -70,6 +79,9 @@ impl TestServerBuilder {
         for (address, password) in &self.accounts {
             let added = cli::run(data_dir.path(), &["account", "add", address, "--password-stdin"], Some(password));
             assert!(added.success(), "account add {address} failed: {added:?}");
+        }
+        for edit in self.files {
+            edit(data_dir.path());
         }
         TestServer::spawn(data_dir, config)
     }

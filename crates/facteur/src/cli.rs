@@ -96,6 +96,11 @@ pub struct InitArgs {
     /// The IP address the listeners bind to (0.0.0.0 for every IPv4 interface, :: for IPv6 and IPv4).
     #[arg(long, default_value = "0.0.0.0", value_name = "IP")]
     pub bind_address: IpAddr,
+    /// Leave [acme] off: no certificate is requested from Let's Encrypt (bring your own in tls/, or switch
+    /// it on later in facteur.toml). Without it the host name and every domain's mta-sts., autoconfig. and
+    /// autodiscover. names must point at this server.
+    #[arg(long)]
+    pub no_acme: bool,
 }
 
 #[derive(Debug, Subcommand)]

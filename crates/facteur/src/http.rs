@@ -101,9 +101,13 @@ pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
     discovery.merge(jmap.router()).merge(facteur_web::router(jmap))
 }
 
-/// The router of the plain `http` listeners: discovery, and `/` sends a browser to the webmail over TLS
-/// (nothing with a password is served in clear).
-pub fn plain_router(discovery: Router, config: &Config) -> Router {
+/// The router of the plain `http` listeners: discovery, ACME's http-01 answers when ACME is on, and `/`
+/// sends a browser to the webmail over TLS (nothing with a password is served in clear).
+pub fn plain_router(discovery: Router, config: &Config, acme: Option<facteur_acme::HttpTokens>) -> Router {
+    let discovery = match acme {
+        Some(tokens) => discovery.merge(facteur_acme::http01_router(tokens)),
+        None => discovery,
+    };
     match first_port(config, Protocol::Http, TlsMode::Implicit) {
         // Port 0 (a test's "any free port") names no port a browser could be sent to.
         Some(https_port) if https_port != 0 => facteur_http::with_https_redirect(discovery, https_port),

@@ -32,6 +32,8 @@ pub async fn create(data_dir: &DataDir) -> Outcome<Quickstart> {
         // On loopback, mail comes from local tools, often on a machine without DNS, where every check would
         // answer "try again later" (451). `facteur init` turns them on.
         verify_inbound: false,
+        // A local trial: no CA can reach localhost.
+        acme: false,
     };
     let config = init::create(data_dir, &setup).await?;
     let password = facteur_auth::generate_password();

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use facteur_testkit::{StoredMessage, TestServer};
+use facteur_testkit::{StoredMessage, TestServer, tool_available};
 
 const ALICE: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "alice's long passphrase";
@@ -287,18 +287,6 @@ fn lettre_submits_over_implicit_tls() {
     // the data then ends with an empty line, which the server must keep.
     let expected = [sent.as_slice(), b"\r\n"].concat();
     assert_eq!(without_trace_headers(&only_message(&server, BOB).bytes), expected.as_slice());
-}
-
-/// Whether an external client is installed. `.ci/run` installs them all, so under CI a missing one fails the test;
-/// on a developer's machine the test says loudly that it did not run.
-fn tool_available(tool: &str) -> bool {
-    let found =
-        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "{tool} is not installed: .ci/run should have installed it");
-        eprintln!("SKIPPED: {tool} is not installed (bash .ci/run installs it)");
-    }
-    found
 }
 
 #[test]

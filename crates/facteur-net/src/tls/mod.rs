@@ -13,8 +13,8 @@ use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use certificates::{Certificates, public_key_sha256};
-pub use self_signed::generate_self_signed;
+pub use certificates::{ACME_TLS_ALPN, CertificateFiles, Certificates, public_key_sha256};
+pub use self_signed::{generate_self_signed, write_durably};
 
 /// Why TLS could not be set up. Every variant names the file involved, because
 /// the person reading it is an operator who has to go and fix that file.
@@ -34,6 +34,8 @@ pub enum TlsError {
     KeyMismatch { cert: PathBuf, key: PathBuf },
     #[error("cannot use the key in {} with the certificate in {}: {reason}", key.display(), cert.display())]
     Unusable { cert: PathBuf, key: PathBuf, reason: String },
+    #[error("cannot answer the tls-alpn-01 challenge for {name}: {reason}")]
+    Challenge { name: String, reason: String },
     #[error("cannot generate a certificate for {hostname:?}: {reason}")]
     Generate { hostname: String, reason: String },
 }
@@ -67,6 +69,15 @@ pub fn server_config_with(certificates: Arc<Certificates>) -> Result<Arc<ServerC
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|error| certificates.unusable(error))?;
     Ok(Arc::new(builder.with_no_client_auth().with_cert_resolver(certificates)))
+}
+
+/// The configuration of the HTTPS listeners: [`server_config_with`], plus the ALPN protocols they speak.
+/// HTTP/1.1 is all they serve; `acme-tls/1` lets an ACME server validate a tls-alpn-01 challenge there
+/// (RFC 8737 §3, which requires the server to negotiate it).
+pub fn https_server_config(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig>, TlsError> {
+    let mut config = Arc::unwrap_or_clone(server_config_with(certificates)?);
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), ACME_TLS_ALPN.to_vec()];
+    Ok(Arc::new(config))
 }
 
 fn unusable(cert: &Path, key: &Path, error: rustls::Error) -> TlsError {

@@ -40,7 +40,9 @@ fn subject_alt_names(hostname: &str) -> Vec<String> {
     names
 }
 
-fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
+/// Writes `contents` to `path` with `mode`: a temporary file, fsynced, then renamed over the target (and the
+/// directory fsynced), so a crash leaves either the old file or the complete new one.
+pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
     let write_error = |source| TlsError::Write { path: path.to_owned(), source };
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,

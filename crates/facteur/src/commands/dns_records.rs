@@ -29,7 +29,8 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
         dkim,
         ports: service_ports(&config),
         mta_sts_id: mta_sts_id(&config),
-        tlsa_sha256: facteur_net::tls::public_key_sha256(&data_dir.resolve(&config.tls.certificate)).ok(),
+        tlsa_sha256: facteur_net::tls::public_key_sha256(&crate::certificates::served_certificate(&config, data_dir))
+            .ok(),
         mta_sts: match config.http.mta_sts_mode.as_str() {
             "enforce" => MtaStsPublication::Enforce,
             "testing" => MtaStsPublication::Testing,

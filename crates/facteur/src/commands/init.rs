@@ -19,6 +19,8 @@ pub struct Setup {
     pub port_base: u16,
     /// SPF/DKIM/DMARC checks on mail from other servers (`[mail_auth] verify_inbound`).
     pub verify_inbound: bool,
+    /// Certificates from Let's Encrypt (`[acme] enabled`).
+    pub acme: bool,
 }
 
 pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
@@ -28,12 +30,18 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         bind_address: args.bind_address,
         port_base: args.port_base,
         verify_inbound: true,
+        acme: !args.no_acme,
     };
     let config = create(data_dir, &setup).await?;
     let dir = data_dir.root().display();
     println!("Created the data directory {dir} for {} (host name {}):", setup.domain, setup.hostname);
     println!("  configuration  {dir}/{CONFIG_FILE} (every setting is there, commented)");
-    println!("  certificate    {dir}/tls/cert.pem, self-signed: replace it with a CA-issued one for real clients");
+    if setup.acme {
+        println!("  certificate    {dir}/tls/cert.pem, self-signed, until Let's Encrypt issues one into {dir}/acme/");
+        println!("                 (the names `facteur dns-records {}` lists must point at this server)", setup.domain);
+    } else {
+        println!("  certificate    {dir}/tls/cert.pem, self-signed: replace it with a CA-issued one for real clients");
+    }
     println!("  store          {dir}/store");
     println!("  DKIM key       {dir}/dkim/{} (publish it: `facteur dns-records {}`)", setup.domain, setup.domain);
     println!("Next:");
@@ -62,6 +70,8 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
     }
     let mut config = Config::standard(&setup.hostname, setup.bind_address, setup.port_base);
     config.mail_auth.verify_inbound = setup.verify_inbound;
+    config.acme.enabled = setup.acme;
+    config.acme.contact = format!("mailto:postmaster@{}", setup.domain);
     let text = facteur_config::template::render(&config);
     // Reading the text back runs every check the server will run (host name syntax, listeners).
     facteur_config::parse(&text).map_err(|error| usage!("--hostname: {error}"))?;

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 use crate::handlers::Engines;
-use crate::{http, logging, quickstart};
+use crate::{certificates, http, logging, quickstart};
 
 /// What the test kit and operators' scripts wait for: every listener is bound.
 const READY_MARK: &str = "facteur is ready";
@@ -26,12 +26,11 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     // find the default action (immediate death) still in place.
     let stop_signals = StopSignals::install().context("cannot listen for signals")?;
     facteur_net::tls::install_crypto_provider();
-    let certificate = data_dir.resolve(&config.tls.certificate);
-    let private_key = data_dir.resolve(&config.tls.private_key);
-    let certificates = facteur_net::Certificates::from_files(&certificate, &private_key)
-        .map_err(|error| usage!("config: [tls]: {error}"))?;
+    let certificates = certificates::load(&config, data_dir).map_err(|error| usage!("config: [tls]: {error}"))?;
     let tls =
         facteur_net::server_config_with(Arc::clone(&certificates)).map_err(|error| usage!("config: [tls]: {error}"))?;
+    let https = facteur_net::https_server_config(Arc::clone(&certificates))
+        .map_err(|error| usage!("config: [tls]: {error}"))?;
     // SIGHUP reads the certificate files again: a renewed certificate is served from the next handshake on.
     tokio::spawn(reload_certificates_on_hangup(Arc::clone(&certificates)));
     let store = data_dir.open_store(&config).await?;
@@ -48,14 +47,17 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
         .map_err(|error| Failure::Runtime(error.into()))?;
     let mut listeners = JoinSet::new();
     http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
+    // After the metrics recorder (ACME counts its failures), before the listeners: they start with the stored
+    // ACME certificate, if there is one. The CA is never waited for.
+    let acme_tokens = certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), &stopping);
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
     let secure_web = http::secure_router(web.clone(), engines.jmap());
-    let web = http::plain_router(web, &config);
+    let web = http::plain_router(web, &config, acme_tokens);
     for (name, listener) in &config.listeners {
         let Some(handler) = engines.handler(listener.protocol) else {
             let tls = (listener.tls == facteur_config::TlsMode::Implicit)
-                .then(|| facteur_net::TlsAcceptor::from(Arc::clone(&tls)));
+                .then(|| facteur_net::TlsAcceptor::from(Arc::clone(&https)));
             let router = if tls.is_some() { &secure_web } else { &web };
             for address in &listener.bind {
                 let (router, connections, stopping) = (router.clone(), connections.clone(), stopping.clone());
