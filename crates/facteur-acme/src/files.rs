@@ -64,6 +64,18 @@ impl AcmeFiles {
         Ok((stored.directory == directory).then_some(stored.credentials))
     }
 
+    /// The URL of the account created at `directory`, if any: what a CAA record's `accounturi` names
+    /// (RFC 8657 §3).
+    pub fn account_uri(&self, directory: &str) -> Result<Option<String>, AcmeError> {
+        let path = self.dir.join(ACCOUNT);
+        let Some(text) = read_if_present(&path)? else { return Ok(None) };
+        let stored: serde_json::Value = serde_json::from_slice(&text).map_err(|error| bad(&path, error))?;
+        if stored["directory"].as_str() != Some(directory) {
+            return Ok(None);
+        }
+        Ok(stored["credentials"]["id"].as_str().map(str::to_owned))
+    }
+
     pub fn save_account(&self, directory: &str, credentials: AccountCredentials) -> Result<(), AcmeError> {
         let stored = StoredAccount { directory: directory.to_owned(), credentials };
         let path = self.dir.join(ACCOUNT);

@@ -20,6 +20,23 @@ pub use http01::{HttpTokens, http01_router};
 pub use manager::{Acme, AcmeSettings, ChallengeKind};
 pub use schedule::{renewal_time, retry_delay};
 
+/// The issuer domain a CAA record names for the CA behind `directory` (RFC 8659 §4.2), for the CAs whose
+/// directory URLs are well known; `None` for others (their documentation says it).
+pub fn caa_issuer(directory: &str) -> Option<&'static str> {
+    let host = directory.strip_prefix("https://")?.split(['/', ':']).next()?;
+    [
+        ("acme-v02.api.letsencrypt.org", "letsencrypt.org"),
+        ("acme-staging-v02.api.letsencrypt.org", "letsencrypt.org"),
+        ("acme.zerossl.com", "sectigo.com"),
+        ("dv.acme-v02.api.pki.goog", "pki.goog"),
+        ("dv.acme-v02.test-api.pki.goog", "pki.goog"),
+        ("api.buypass.com", "buypass.com"),
+        ("api.test4.buypass.no", "buypass.com"),
+    ]
+    .into_iter()
+    .find_map(|(known, issuer)| host.eq_ignore_ascii_case(known).then_some(issuer))
+}
+
 /// Why a certificate could not be obtained or used. The listeners keep their certificate in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum AcmeError {
@@ -35,4 +52,17 @@ pub enum AcmeError {
     Key(#[from] rcgen::Error),
     #[error(transparent)]
     Tls(#[from] facteur_net::TlsError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caa_issuer;
+
+    #[test]
+    fn the_caa_issuer_follows_the_directory() {
+        assert_eq!(caa_issuer("https://acme-v02.api.letsencrypt.org/directory"), Some("letsencrypt.org"));
+        assert_eq!(caa_issuer("https://acme-staging-v02.api.letsencrypt.org/directory"), Some("letsencrypt.org"));
+        assert_eq!(caa_issuer("https://127.0.0.1:14000/dir"), None);
+        assert_eq!(caa_issuer("http://acme-v02.api.letsencrypt.org/directory"), None);
+    }
 }

@@ -76,6 +76,7 @@ fn record_type(data: &RecordData) -> RecordType {
         RecordData::Srv { .. } => RecordType::SRV,
         RecordData::Cname(_) => RecordType::CNAME,
         RecordData::Tlsa { .. } => RecordType::TLSA,
+        RecordData::Caa { .. } => RecordType::CAA,
     }
 }
 
@@ -115,6 +116,7 @@ fn comparable(data: &RData) -> Option<String> {
             let hex: String = tlsa.cert_data.iter().map(|byte| format!("{byte:02x}")).collect();
             format!("{} {} {} {hex}", u8::from(tlsa.cert_usage), u8::from(tlsa.selector), u8::from(tlsa.matching))
         }
+        RData::CAA(caa) => format!("{} {} \"{}\"", caa.flags(), caa.tag, String::from_utf8_lossy(&caa.value)),
         _ => return None,
     })
 }
@@ -127,7 +129,7 @@ fn expected_form(data: &RecordData) -> String {
         RecordData::Txt(text) => text.clone(),
         RecordData::Srv { priority, weight, port, target } => format!("{priority} {weight} {port} {target}"),
         RecordData::Cname(target) => target.to_ascii_lowercase(),
-        RecordData::Tlsa { .. } => data.zone_value(),
+        RecordData::Tlsa { .. } | RecordData::Caa { .. } => data.zone_value(),
     }
 }
 
@@ -137,6 +139,17 @@ fn judge(expected: &RecordData, found: Vec<String>) -> RecordVerdict {
         RecordData::Txt(text) => {
             let tag = text.split([';', ' ']).next().unwrap_or_default().to_ascii_lowercase();
             found.into_iter().filter(|value| value.to_ascii_lowercase().starts_with(&tag)).collect()
+        }
+        // Other properties (iodef, issuewild) live beside ours; a record naming our CA alone, without the
+        // account and method, also lets it issue (RFC 8659 §4.2, RFC 8657 §3): right too.
+        RecordData::Caa { tag, value } => {
+            let issuer = value.split(';').next().unwrap_or_default().trim();
+            let prefix = format!("0 {tag} ");
+            let ours: Vec<String> = found.into_iter().filter(|found| found.starts_with(&prefix)).collect();
+            if ours.iter().any(|found| found.trim_end() == format!("{prefix}\"{issuer}\"")) {
+                return RecordVerdict::Right;
+            }
+            ours
         }
         _ => found,
     };

@@ -26,6 +26,32 @@ pub struct RecordFacts {
     pub mta_sts: MtaStsPublication,
     /// The SHA-256 of the certificate's public key, when there is a certificate: a DANE-EE TLSA record.
     pub tlsa_sha256: Option<[u8; 32]>,
+    /// The CA allowed to issue for the domain, when certificates come from a known ACME CA: a CAA record.
+    pub caa: Option<CaaIssuer>,
+}
+
+/// The CAA `issue` property (RFC 8659 §4.2) for the ACME CA in use, narrowed to our account and challenge
+/// (RFC 8657), so that no other CA, and no other account at ours, can obtain a certificate for the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaaIssuer {
+    /// The CA's issuer domain, e.g. `letsencrypt.org`.
+    pub issuer: String,
+    /// The ACME account URL, once the account exists.
+    pub account_uri: Option<String>,
+    /// The ACME challenge type used (`tls-alpn-01`, `http-01`).
+    pub validation_method: String,
+}
+
+impl CaaIssuer {
+    /// The property value: `issuer; accounturi=URL; validationmethods=METHOD`.
+    pub fn value(&self) -> String {
+        let mut value = self.issuer.clone();
+        if let Some(account) = &self.account_uri {
+            value.push_str(&format!("; accounturi={account}"));
+        }
+        value.push_str(&format!("; validationmethods={}", self.validation_method));
+        value
+    }
 }
 
 /// The names, in each mail domain, that the records point at the mail host: clients and senders connect to
@@ -131,6 +157,11 @@ pub enum RecordData {
         matching: u8,
         data: Vec<u8>,
     },
+    /// RFC 8659: a non-critical property (here always `issue`) and its value.
+    Caa {
+        tag: String,
+        value: String,
+    },
 }
 
 impl RecordData {
@@ -144,6 +175,7 @@ impl RecordData {
             RecordData::Srv { .. } => "SRV",
             RecordData::Cname(_) => "CNAME",
             RecordData::Tlsa { .. } => "TLSA",
+            RecordData::Caa { .. } => "CAA",
         }
     }
 
@@ -162,6 +194,7 @@ impl RecordData {
                 let hex: String = data.iter().map(|byte| format!("{byte:02x}")).collect();
                 format!("{usage} {selector} {matching} {hex}")
             }
+            RecordData::Caa { tag, value } => format!("0 {tag} \"{value}\""),
         }
     }
 }
@@ -299,6 +332,21 @@ pub fn zone_records(facts: &RecordFacts) -> Vec<ZoneRecord> {
                 .to_owned(),
             format!("_25._tcp.{host}"),
             RecordData::Tlsa { usage: 3, selector: 1, matching: 1, data: digest.to_vec() },
+        );
+    }
+    if let Some(caa) = &facts.caa {
+        add(
+            format!(
+                "CAA (RFC 8659, 8657): only {} may issue certificates for the domain, over {}{}",
+                caa.issuer,
+                caa.validation_method,
+                match caa.account_uri {
+                    Some(_) => ", and only to this server's ACME account.",
+                    None => ". Once the account exists (at the first start), this record names it too (accounturi).",
+                }
+            ),
+            domain.clone(),
+            RecordData::Caa { tag: "issue".to_owned(), value: caa.value() },
         );
     }
     add(

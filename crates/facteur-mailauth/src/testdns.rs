@@ -8,7 +8,8 @@
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SRV, TLSA, TXT};
+use hickory_server::proto::rr::rdata::caa::KeyValue;
+use hickory_server::proto::rr::rdata::{A, AAAA, CAA, CNAME, MX, PTR, SRV, TLSA, TXT};
 use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
@@ -99,6 +100,14 @@ impl TestDns {
     /// Adds a TLSA record.
     pub fn add_tlsa(&self, name: &str, usage: u8, selector: u8, matching: u8, data: Vec<u8>) {
         self.add(name, RData::TLSA(TLSA::new(usage.into(), selector.into(), matching.into(), data)));
+    }
+
+    /// Adds a CAA `issue` record (RFC 8659) naming `issuer`, with `parameters` (RFC 8657: `accounturi`,
+    /// `validationmethods`).
+    pub fn add_caa_issue(&self, name: &str, issuer: &str, parameters: &[(&str, &str)]) {
+        let issuer = Name::from_ascii(issuer).ok();
+        let parameters = parameters.iter().map(|(key, value)| KeyValue::new(*key, *value)).collect();
+        self.add(name, RData::CAA(CAA::new_issue(false, issuer, parameters)));
     }
 
     /// Makes every query for `name` answer SERVFAIL.

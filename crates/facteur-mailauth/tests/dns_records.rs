@@ -4,7 +4,7 @@
 mod common;
 
 use common::{python_with, script};
-use facteur_mailauth::{Algorithm, KeyStore, MtaStsPublication, RecordFacts, ServicePorts, dns_records};
+use facteur_mailauth::{Algorithm, CaaIssuer, KeyStore, MtaStsPublication, RecordFacts, ServicePorts, dns_records};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -19,7 +19,25 @@ fn facts(store: &KeyStore, hostname: &str) -> RecordFacts {
         mta_sts_id: "20261123T000000".to_string(),
         mta_sts: MtaStsPublication::Enforce,
         tlsa_sha256: Some([0xab; 32]),
+        caa: Some(CaaIssuer {
+            issuer: "letsencrypt.org".to_owned(),
+            account_uri: Some("https://acme-v02.api.letsencrypt.org/acme/acct/12345".to_owned()),
+            validation_method: "tls-alpn-01".to_owned(),
+        }),
     }
+}
+
+#[test]
+fn the_caa_record_names_the_ca_the_account_and_the_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    store.generate("example.test", Algorithm::Ed25519).unwrap();
+    let zone = dns_records(&facts(&store, "mail.example.test"));
+    let expected = "@ IN CAA 0 issue \"letsencrypt.org; \
+                    accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/12345; validationmethods=tls-alpn-01\"";
+    assert!(zone.lines().any(|line| line.split_whitespace().eq(expected.split_whitespace())), "{zone}");
+    let without = dns_records(&RecordFacts { caa: None, ..facts(&store, "mail.example.test") });
+    assert!(!without.contains("CAA"), "{without}");
 }
 
 #[test]
@@ -96,6 +114,9 @@ fn output_parses_as_a_zone_file_with_every_record() {
     has("autodiscover.example.test. 3600 CNAME mail.example.test.");
     has("_mta-sts.example.test. 3600 TXT v=STSv1; id=20261123T000000|1");
     has("_smtp._tls.example.test. 3600 TXT v=TLSRPTv1; rua=mailto:postmaster@example.test|1");
+    has(
+        "example.test. 3600 CAA 0 issue \"letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/12345; validationmethods=tls-alpn-01\"",
+    );
     has(&format!("_25._tcp.mail.example.test. 3600 TLSA 3 1 1 {}", "ab".repeat(32)));
     // The 2048-bit RSA key is longer than one TXT string: split, and rejoined intact.
     let (rsa_selector, rsa_txt) = &facts.dkim[0];

@@ -88,6 +88,14 @@ fn serve(records: &[Record], data_dir: &Path, runtime: &tokio::runtime::Runtime)
                     data,
                 );
             }
+            "CAA" => {
+                // `0 issue "issuer; key=value; …"`
+                let quoted = value.split_once('"').unwrap().1.trim_end_matches('"');
+                let mut parts = quoted.split(';').map(str::trim);
+                let issuer = parts.next().unwrap();
+                let parameters: Vec<(&str, &str)> = parts.map(|part| part.split_once('=').unwrap()).collect();
+                dns.add_caa_issue(name, issuer, &parameters);
+            }
             other => panic!("no test DNS support for {other}"),
         }
     }
@@ -132,6 +140,11 @@ fn a_right_zone_passes_and_a_missing_dkim_key_or_a_wrong_spf_record_fails() {
     let (passed, said) = check(&data_dir);
     assert!(passed, "every record is published:\n{said}");
     assert!(said.contains("right    mail.example.test. A 192.0.2.10"), "{said}");
+    // `init` switched ACME on with Let's Encrypt: the CAA record names it and the challenge.
+    assert!(
+        said.contains("right    example.test. CAA 0 issue \"letsencrypt.org; validationmethods=tls-alpn-01\""),
+        "{said}"
+    );
     assert!(said.contains("All "), "{said}");
     assert!(
         said.contains("right    _25._tcp.mail.example.test. TLSA 3 1 1 "),

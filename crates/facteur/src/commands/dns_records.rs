@@ -7,8 +7,8 @@ use facteur_config::{Config, Protocol, TlsMode};
 use std::time::Duration;
 
 use facteur_mailauth::{
-    Checked, MtaStsPublication, RecordFacts, RecordVerdict, ServicePorts, check_records, dns_records, dns_resolver,
-    zone_records,
+    CaaIssuer, Checked, MtaStsPublication, RecordFacts, RecordVerdict, ServicePorts, check_records, dns_records,
+    dns_resolver, zone_records,
 };
 
 use crate::cli::DnsRecordsArgs;
@@ -31,6 +31,7 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
         mta_sts_id: mta_sts_id(&config),
         tlsa_sha256: facteur_net::tls::public_key_sha256(&crate::certificates::served_certificate(&config, data_dir))
             .ok(),
+        caa: caa_issuer(&config, data_dir),
         mta_sts: match config.http.mta_sts_mode.as_str() {
             "enforce" => MtaStsPublication::Enforce,
             "testing" => MtaStsPublication::Testing,
@@ -42,6 +43,21 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
     }
     print!("{}", dns_records(&facts));
     Ok(())
+}
+
+/// With `[acme]` on at a known CA: the CAA record naming it, with the account once it exists.
+fn caa_issuer(config: &Config, data_dir: &DataDir) -> Option<CaaIssuer> {
+    let acme = &config.acme;
+    if !acme.enabled {
+        return None;
+    }
+    let issuer = facteur_acme::caa_issuer(&acme.directory)?;
+    let account_uri = crate::certificates::acme_files(data_dir).account_uri(&acme.directory).ok().flatten();
+    let validation_method = match acme.challenge {
+        facteur_config::AcmeChallenge::TlsAlpn01 => "tls-alpn-01",
+        facteur_config::AcmeChallenge::Http01 => "http-01",
+    };
+    Some(CaaIssuer { issuer: issuer.to_owned(), account_uri, validation_method: validation_method.to_owned() })
 }
 
 /// `--check`: one line per record, right or what to do about it; exit 1 unless all are right.
