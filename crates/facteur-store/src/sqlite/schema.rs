@@ -236,6 +236,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX identities_account ON identities(account);
     "#,
+    // 9: the SCRAM-SHA-256 verifier (RFC 5802 §3: salt, iteration count, StoredKey, ServerKey, in RFC 5803's
+    // text form) beside the argon2 hash of the same password. NULL for accounts whose password was set before
+    // this step: their verifier is written at their next password login.
+    r#"
+    ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT;
+    "#,
 ];
 
 /// The schema version this program writes.
