@@ -147,12 +147,16 @@ impl Authentication<'_> {
             plus: self.mechanism == Mechanism::ScramSha256Plus,
             tls_exporter: self.context.tls_exporter.as_ref(),
         };
+        let SaslContext { protocol, peer, .. } = self.context;
         let binding_data = match binding.data_for(&first.binding) {
             Ok(data) => data,
-            Err(error) => return self.fail(error.into()),
+            Err(error) => {
+                // A downgrade is what a man in the middle who stripped -PLUS would cause: worth an operator's eye.
+                warn!(%peer, protocol, %error, "SCRAM channel binding refused");
+                return self.fail(error.into());
+            }
         };
         let user = first.username.to_lowercase();
-        let SaslContext { protocol, peer, .. } = self.context;
         let account = match self.login.look_up(protocol, peer, &user).await {
             Ok(account) => account.and_then(|account| Some(account.clone()).zip(Login::scram_verifier(&account))),
             Err(unavailable) => return self.done(unavailable),
