@@ -57,9 +57,16 @@ enum State {
     Password(SaslExchange),
     AwaitingClientFirst,
     /// `account` is set only when `server` checks against its real verifier.
-    AwaitingClientFinal { server: Box<ScramServer>, user: String, account: Option<Account> },
+    AwaitingClientFinal {
+        server: Box<ScramServer>,
+        user: String,
+        account: Option<Account>,
+    },
     /// RFC 4422 §3.6: the server's final message went out as a challenge; an empty response ends it.
-    AwaitingEmptyResponse { user: String, account: Account },
+    AwaitingEmptyResponse {
+        user: String,
+        account: Account,
+    },
     Finished,
 }
 
@@ -115,7 +122,13 @@ impl Authentication<'_> {
                 self.client_final(&message, &server, &user, account)
             }
             State::AwaitingEmptyResponse { user, account } if message.is_empty() => {
-                let login = self.login.accepted(self.context.protocol, self.mechanism.name(), self.context.peer, &user, account);
+                let login = self.login.accepted(
+                    self.context.protocol,
+                    self.mechanism.name(),
+                    self.context.peer,
+                    &user,
+                    account,
+                );
                 AuthStep::Done(login)
             }
             State::AwaitingEmptyResponse { .. } => AuthStep::Failed(SaslError::UnexpectedData),
@@ -157,15 +170,17 @@ impl Authentication<'_> {
             }
         };
         let user = first.username.to_lowercase();
-        let account = match self.login.look_up(protocol, peer, &user).await {
-            Ok(account) => account.and_then(|account| Some(account.clone()).zip(Login::scram_verifier(&account))),
+        let with_verifier = match self.login.look_up(protocol, peer, &user).await {
+            Ok(account) => {
+                account.and_then(|account| Login::scram_verifier(&account).map(|verifier| (account, verifier)))
+            }
             Err(unavailable) => return self.done(unavailable),
         };
         let Ok(nonce) = scram::server_nonce() else {
             warn!("no random source for a SCRAM nonce");
             return self.done(LoginOutcome::Unavailable);
         };
-        let (account, verifier) = match account {
+        let (account, verifier) = match with_verifier {
             Some((account, verifier)) => (Some(account), verifier),
             None => (None, ScramVerifier::stand_in(&user)),
         };

@@ -406,7 +406,8 @@ mod tests {
         assert_eq!(ClientFirst::parse("n,a=admin,n=user,r=abc"), Err(ScramError::Authzid));
         assert!(ClientFirst::parse("n,a=user,n=user,r=abc").is_ok(), "naming oneself is fine");
         assert_eq!(ClientFirst::parse("n,,m=ext,n=user,r=abc"), Err(ScramError::MandatoryExtension));
-        for garbage in ["garbage", "x,,n=user,r=abc", "n,,r=abc,n=user", "n,,n=us=er,r=abc", "p=,,n=u,r=a", "n,,n=u,r="] {
+        for garbage in ["garbage", "x,,n=user,r=abc", "n,,r=abc,n=user", "n,,n=us=er,r=abc", "p=,,n=u,r=a", "n,,n=u,r="]
+        {
             assert_eq!(ClientFirst::parse(garbage), Err(ScramError::Malformed), "{garbage}");
         }
         assert_eq!(ClientFirst::parse("n,,n=a=2Cb=3Dc,r=x").unwrap().username, "a,b=c");

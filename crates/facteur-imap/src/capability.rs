@@ -57,7 +57,9 @@ pub fn capabilities(situation: Situation) -> Vec<String> {
             list.push("STARTTLS".into());
         }
         if situation.may_send_password {
-            list.extend(Mechanism::offered(situation.channel_binding).map(|mechanism| format!("AUTH={}", mechanism.name())));
+            list.extend(
+                Mechanism::offered(situation.channel_binding).map(|mechanism| format!("AUTH={}", mechanism.name())),
+            );
         } else {
             // RFC 9051 §6.2.3: LOGIN is refused, and said so, until TLS is on.
             list.push("LOGINDISABLED".into());

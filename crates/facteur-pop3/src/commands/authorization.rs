@@ -85,8 +85,9 @@ impl Session<'_> {
             peer: self.connection.peer_addr().ip(),
             tls_exporter: self.connection.tls_exporter(),
         };
-        let offered = Mechanism::from_name(&name)
-            .filter(|mechanism| Mechanism::offered(context.tls_exporter.is_some()).any(|offered| offered == *mechanism));
+        let offered = Mechanism::from_name(&name).filter(|mechanism| {
+            Mechanism::offered(context.tls_exporter.is_some()).any(|offered| offered == *mechanism)
+        });
         let Some(mechanism) = offered else {
             return Ok(Some(self.protocol_error(Response::err("Unsupported authentication mechanism"))));
         };
