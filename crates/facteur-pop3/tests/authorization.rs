@@ -84,6 +84,21 @@ async fn failed_scram_logins_count_in_the_login_throttle_as_plain_failures_do() 
 }
 
 #[tokio::test]
+async fn a_scram_exchange_can_be_cancelled_and_only_plus_takes_a_channel_binding() {
+    let server = start(TlsMode::Plain, |_| {}).await;
+    let mut client = server.connect().await;
+    client.expect("AUTH SCRAM-SHA-256", "+ ").await;
+    client.expect(&base64(format!("n,,n={ALICE},r=abc").as_bytes()), "+ ").await;
+    client.expect("*", "-ERR Authentication cancelled").await;
+    // A downgrade is refused only where -PLUS is offered: not on this plain connection.
+    let downgrade = base64(format!("y,,n={ALICE},r=abc").as_bytes());
+    client.expect(&format!("AUTH SCRAM-SHA-256 {downgrade}"), "+ ").await;
+    client.expect("*", "-ERR").await;
+    let binding = base64(format!("p=tls-exporter,,n={ALICE},r=abc").as_bytes());
+    client.expect(&format!("AUTH SCRAM-SHA-256 {binding}"), "-ERR Malformed").await;
+}
+
+#[tokio::test]
 async fn a_cancelled_or_malformed_exchange_is_refused() {
     let server = start(TlsMode::Plain, |_| {}).await;
     let mut client = server.connect().await;

@@ -2,9 +2,10 @@
 //! and POP3 AUTH (RFC 5034), without I/O.
 //!
 //! The protocol crate owns the framing (`334 …` in SMTP, `+ …` in IMAP and
-//! POP3) and hands this module the client's lines; [`SaslExchange`] says what
-//! to send next and, at the end, yields [`Credentials`]. Checking them against
-//! the store is the caller's business.
+//! POP3) and hands the client's lines to [`crate::Authentication`], which
+//! decodes them here: [`SaslExchange`] says what to send next for PLAIN and
+//! LOGIN and, at the end, yields [`Credentials`] for [`crate::Login`] to check;
+//! SCRAM's messages are read by [`crate::scram`].
 
 mod login;
 mod plain;
@@ -64,6 +65,11 @@ impl Mechanism {
     /// and for accepting a mechanism.
     pub fn offered(channel_binding: bool) -> impl Iterator<Item = Mechanism> {
         Mechanism::ALL.into_iter().filter(move |mechanism| channel_binding || *mechanism != Mechanism::ScramSha256Plus)
+    }
+
+    /// Whether this mechanism is offered on a connection with (or without) a channel binding.
+    pub fn is_offered(self, channel_binding: bool) -> bool {
+        Mechanism::offered(channel_binding).any(|offered| offered == self)
     }
 
     /// Parses a mechanism name; RFC 4422 §3.1 names are case-insensitive on the wire.

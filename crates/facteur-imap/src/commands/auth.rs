@@ -58,9 +58,8 @@ impl Session<'_> {
             peer: self.client.connection.peer_addr().ip(),
             tls_exporter: self.client.connection.tls_exporter(),
         };
-        let offered = Mechanism::from_name(mechanism).filter(|mechanism| {
-            Mechanism::offered(context.tls_exporter.is_some()).any(|offered| offered == *mechanism)
-        });
+        let offered =
+            Mechanism::from_name(mechanism).filter(|mechanism| mechanism.is_offered(context.tls_exporter.is_some()));
         let Some(mechanism) = offered else {
             return Ok(StatusResponse::no(None, "Unsupported authentication mechanism"));
         };

@@ -85,9 +85,8 @@ impl Session<'_> {
             peer: self.connection.peer_addr().ip(),
             tls_exporter: self.connection.tls_exporter(),
         };
-        let offered = Mechanism::from_name(&name).filter(|mechanism| {
-            Mechanism::offered(context.tls_exporter.is_some()).any(|offered| offered == *mechanism)
-        });
+        let offered =
+            Mechanism::from_name(&name).filter(|mechanism| mechanism.is_offered(context.tls_exporter.is_some()));
         let Some(mechanism) = offered else {
             return Ok(Some(self.protocol_error(Response::err("Unsupported authentication mechanism"))));
         };

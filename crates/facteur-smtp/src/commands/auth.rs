@@ -28,7 +28,7 @@ impl Session<'_> {
             AUTH_LOGIN => Mechanism::Login,
             _ => return Ok(Some(unrecognized())),
         };
-        if !Mechanism::offered(context.tls_exporter.is_some()).any(|offered| offered == mechanism) {
+        if !mechanism.is_offered(context.tls_exporter.is_some()) {
             return Ok(Some(unrecognized()));
         }
         let initial = (!initial_response.is_empty()).then_some(initial_response.as_bytes());
