@@ -1,6 +1,5 @@
 //! The AUTHORIZATION state (RFC 1939 §4, §7): USER/PASS, AUTH (RFC 5034) with SCRAM-SHA-256(-PLUS), PLAIN and
-//! LOGIN, STLS
-//! (RFC 2595 §4), and the step into TRANSACTION: lock the maildrop, take the snapshot.
+//! LOGIN, STLS (RFC 2595 §4), and the step into TRANSACTION: lock the maildrop, take the snapshot.
 //!
 //! No APOP (RFC 1939 §7): it proves knowledge of the password by an MD5 digest over it, so the server must
 //! keep every password in the clear (or reversibly) to check it. We store only argon2id hashes; a stolen
