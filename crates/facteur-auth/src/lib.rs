@@ -6,7 +6,9 @@
 //!   logins (keyed digests, never passwords);
 //! - SASL PLAIN and LOGIN exchanges as sans-IO state machines, yielding
 //!   [`Credentials`] for the caller to check;
-//! - SCRAM-SHA-256 verifiers and the server side of its exchange (not offered yet);
+//! - SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (channel binding `tls-exporter`): verifiers and the server side of
+//!   the exchange;
+//! - [`Authentication`], the one SASL authentication every protocol drives, whatever the mechanism;
 //! - a login throttle that delays answers after repeated failures;
 //! - [`secrets_equal`], the one constant-time comparison of secrets;
 //! - [`Login`], the one login flow every protocol calls: throttle delay, account lookup, verification,
@@ -17,6 +19,8 @@
 //! its own syntax), and deciding whether cleartext mechanisms may be offered
 //! (the protocol crates offer them only under TLS).
 
+/// One SASL authentication, whatever the mechanism, ending in a login outcome.
+mod authentication;
 /// A decoded identity and password whose `Debug` never shows the password.
 mod credentials;
 /// One login for every protocol: throttle, lookup, verification, record, log, metric.
@@ -27,18 +31,23 @@ mod login_cache;
 pub mod password;
 /// SASL mechanisms PLAIN and LOGIN, driven line by line.
 pub mod sasl;
-/// SCRAM-SHA-256's server side and its stored verifiers (not offered by the protocols yet).
+/// SCRAM-SHA-256(-PLUS)'s server side and its stored verifiers.
 pub mod scram;
+/// A password's stored forms (argon2id hash, SCRAM verifier), set together.
+mod stored_password;
 /// Exponential delays after failed logins, per client network and per account.
 pub mod throttle;
 /// The process's bounded pool of password checks.
 mod verifier;
 
+pub use authentication::{AuthStep, Authentication, SaslContext};
 pub use credentials::Credentials;
 pub use login::{Login, LoginOutcome, SASL_RESPONSE_TIMEOUT};
 pub use login_cache::LoginCache;
 pub use password::{PasswordError, generate_password, hash_password, verify_against_dummy, verify_password};
-pub use sasl::{Mechanism, SaslError, SaslExchange, Step};
+pub use sasl::{Mechanism, PasswordMechanism, SaslError, SaslExchange, Step};
+pub use scram::ScramVerifier;
+pub use stored_password::StoredPassword;
 pub use throttle::{LoginThrottle, ThrottlePolicy};
 pub use verifier::PasswordVerifier;
 

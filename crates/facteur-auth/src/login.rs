@@ -10,6 +10,8 @@
 //!    timing does not tell which accounts exist;
 //! 4. the result is recorded in the throttle, logged (the peer and the name tried, never the password) for the
 //!    operator's fail2ban, and a failure is counted in the `facteur_auth_failures_total` metric.
+//!
+//! SCRAM (`crate::Authentication`) takes the same steps with a stored verifier in place of step 3.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use facteur_store::{Account, Store};
 use tracing::{info, warn};
 
 use crate::credentials::Credentials;
+use crate::scram::ScramVerifier;
 use crate::throttle::LoginThrottle;
 use crate::verifier::PasswordVerifier;
 
@@ -59,31 +62,111 @@ impl Login {
     }
 
     /// Checks `credentials` sent by `peer` over `protocol` (a [`labels::PROTOCOL`] value: `smtp`,
-    /// `submission`, `imap`, `pop3`).
+    /// `submission`, `imap`, `pop3`) with a command that carries the password itself (IMAP LOGIN, POP3
+    /// USER/PASS, HTTP Basic).
     pub async fn attempt(&self, protocol: &'static str, peer: IpAddr, credentials: Credentials) -> LoginOutcome {
+        self.attempt_with(protocol, "password", peer, credentials).await
+    }
+
+    /// [`Login::attempt`] for a SASL password mechanism (PLAIN, LOGIN), named in the log line.
+    pub(crate) async fn attempt_with(
+        &self,
+        protocol: &'static str,
+        mechanism: &'static str,
+        peer: IpAddr,
+        credentials: Credentials,
+    ) -> LoginOutcome {
         let user = credentials.authcid.to_lowercase();
-        let delay = self.throttle.delay_for(peer, &user, Instant::now());
+        let account = match self.look_up(protocol, peer, &user).await {
+            Ok(account) => account,
+            Err(unavailable) => return unavailable,
+        };
+        let hash = account.as_ref().map(|account| account.password_hash.clone());
+        let password = credentials.password;
+        if self.verifier.verify(hash, password.clone()).await
+            && let Some(account) = account
+        {
+            let account = self.with_scram_verifier(account, &password).await;
+            return self.accepted(protocol, mechanism, peer, &user, account);
+        }
+        self.refused(protocol, peer, &user)
+    }
+
+    /// Steps 1 and 2 for `user` (lowercased): the throttle's delay, then the account.
+    pub(crate) async fn look_up(
+        &self,
+        protocol: &'static str,
+        peer: IpAddr,
+        user: &str,
+    ) -> Result<Option<Account>, LoginOutcome> {
+        let delay = self.throttle.delay_for(peer, user, Instant::now());
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let account = match self.store.account_by_address(&user).await {
-            Ok(account) => account,
-            Err(error) => {
-                warn!(%error, protocol, %peer, "store error during login");
-                return LoginOutcome::Unavailable;
-            }
-        };
-        let hash = account.as_ref().map(|account| account.password_hash.clone());
-        if self.verifier.verify(hash, credentials.password).await
-            && let Some(account) = account
-        {
-            self.throttle.record_success(peer, &user);
-            info!(user = %account.address, protocol, %peer, "authenticated");
-            return LoginOutcome::Accepted(account);
-        }
-        self.throttle.record_failure(peer, &user, Instant::now());
+        self.store.account_by_address(user).await.map_err(|error| {
+            warn!(%error, protocol, %peer, "store error during login");
+            LoginOutcome::Unavailable
+        })
+    }
+
+    /// Step 4 for a proven login.
+    pub(crate) fn accepted(
+        &self,
+        protocol: &'static str,
+        mechanism: &'static str,
+        peer: IpAddr,
+        user: &str,
+        account: Account,
+    ) -> LoginOutcome {
+        self.throttle.record_success(peer, user);
+        info!(user = %account.address, protocol, mechanism, %peer, "authenticated");
+        LoginOutcome::Accepted(account)
+    }
+
+    /// Step 4 for a failed one: unknown user, wrong password or proof, tampered channel binding.
+    pub(crate) fn refused(&self, protocol: &'static str, peer: IpAddr, user: &str) -> LoginOutcome {
+        self.throttle.record_failure(peer, user, Instant::now());
         warn!(%peer, %user, protocol, "authentication failed");
         metrics::counter!(AUTH_FAILURES_TOTAL, labels::PROTOCOL => protocol).increment(1);
         LoginOutcome::Refused
+    }
+
+    /// Accounts whose password was set before SCRAM verifiers were stored (store migration 9) get theirs at
+    /// their first password login after it: the password is in hand only then. Failing to store it costs
+    /// nothing but SCRAM for now, so the login goes on.
+    async fn with_scram_verifier(&self, mut account: Account, password: &str) -> Account {
+        if account.scram_sha256.as_deref().and_then(ScramVerifier::from_text).is_some() {
+            return account;
+        }
+        let password = password.to_owned();
+        let derived = tokio::task::spawn_blocking(move || ScramVerifier::generate(&password)).await;
+        let Ok(Ok(verifier)) = derived else {
+            warn!(user = %account.address, "cannot derive a SCRAM verifier");
+            return account;
+        };
+        let text = verifier.to_text();
+        match self.store.set_scram_verifier(account.id, &account.password_hash, &text).await {
+            Ok(true) => {
+                info!(user = %account.address, "stored the SCRAM-SHA-256 verifier of the account's password");
+                account.scram_sha256 = Some(text);
+            }
+            Ok(false) => info!(user = %account.address, "password changed meanwhile: SCRAM verifier not stored"),
+            Err(error) => warn!(%error, user = %account.address, "cannot store the SCRAM verifier"),
+        }
+        account
+    }
+
+    /// The account's stored SCRAM verifier, for [`crate::Authentication`]; `None` (logged, never with
+    /// anything secret) when it has none yet or it cannot be read.
+    pub(crate) fn scram_verifier(account: &Account) -> Option<ScramVerifier> {
+        let verifier = account.scram_sha256.as_deref().and_then(ScramVerifier::from_text);
+        if verifier.is_none() {
+            info!(
+                user = %account.address,
+                "no usable SCRAM verifier for this account yet (password set before SCRAM): \
+                 SCRAM fails until one password login (PLAIN, LOGIN) stores it"
+            );
+        }
+        verifier
     }
 }

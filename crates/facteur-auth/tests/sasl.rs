@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use facteur_auth::{Credentials, Mechanism, SaslError, SaslExchange, Step};
+use facteur_auth::{Credentials, Mechanism, PasswordMechanism, SaslError, SaslExchange, Step};
 
 fn b64(bytes: &[u8]) -> Vec<u8> {
     STANDARD.encode(bytes).into_bytes()
@@ -13,7 +13,7 @@ fn done(authcid: &str, password: &str) -> Step {
 }
 
 fn plain_with_initial_response(message: &[u8]) -> Step {
-    SaslExchange::start(Mechanism::Plain, Some(&b64(message))).1
+    SaslExchange::start(PasswordMechanism::Plain, Some(&b64(message))).1
 }
 
 #[test]
@@ -29,7 +29,7 @@ fn mechanism_names_parse_case_insensitively() {
 #[test]
 fn plain_rfc4616_example_decodes() {
     // RFC 4616 §4, first example.
-    let (exchange, step) = SaslExchange::start(Mechanism::Plain, Some(b"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"));
+    let (exchange, step) = SaslExchange::start(PasswordMechanism::Plain, Some(b"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"));
     assert_eq!(step, done("tim", "tanstaaftanstaaf"));
     assert!(exchange.is_finished());
 }
@@ -50,7 +50,7 @@ fn plain_authzid_equal_to_authcid_is_accepted() {
 
 #[test]
 fn plain_without_initial_response_sends_an_empty_challenge() {
-    let (mut exchange, step) = SaslExchange::start(Mechanism::Plain, None);
+    let (mut exchange, step) = SaslExchange::start(PasswordMechanism::Plain, None);
     assert_eq!(step, Step::Challenge(String::new()));
     assert!(!exchange.is_finished());
     assert_eq!(exchange.respond(&b64(b"\0alice@example.org\0s3cret")), done("alice@example.org", "s3cret"));
@@ -80,34 +80,34 @@ fn plain_malformed_messages_fail_with_the_reason() {
 #[test]
 fn equals_sign_is_an_empty_initial_response_not_an_absent_one() {
     // RFC 4954 §4: "=" is a zero-length response; an empty PLAIN message is malformed.
-    let (_, step) = SaslExchange::start(Mechanism::Plain, Some(b"="));
+    let (_, step) = SaslExchange::start(PasswordMechanism::Plain, Some(b"="));
     assert_eq!(step, Step::Failed(SaslError::MalformedPlain));
 }
 
 #[test]
 fn bad_base64_fails() {
     for bad in [&b"not base64!"[..], b"AHRpbQ*0", b"\xff\xfe"] {
-        assert_eq!(SaslExchange::start(Mechanism::Plain, Some(bad)).1, Step::Failed(SaslError::BadBase64));
+        assert_eq!(SaslExchange::start(PasswordMechanism::Plain, Some(bad)).1, Step::Failed(SaslError::BadBase64));
     }
 }
 
 #[test]
 fn missing_padding_is_tolerated() {
     // "\0a\0bc" encodes to "AGEAYmM=", sent without its '='.
-    assert_eq!(SaslExchange::start(Mechanism::Plain, Some(b"AGEAYmM")).1, done("a", "bc"));
+    assert_eq!(SaslExchange::start(PasswordMechanism::Plain, Some(b"AGEAYmM")).1, done("a", "bc"));
 }
 
 #[test]
 fn over_long_response_is_refused_before_decoding() {
     let huge = b64(&[b'a'; 4096]);
-    assert_eq!(SaslExchange::start(Mechanism::Plain, Some(&huge)).1, Step::Failed(SaslError::TooLong));
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    assert_eq!(SaslExchange::start(PasswordMechanism::Plain, Some(&huge)).1, Step::Failed(SaslError::TooLong));
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     assert_eq!(exchange.respond(&huge), Step::Failed(SaslError::TooLong));
 }
 
 #[test]
 fn star_cancels_the_exchange() {
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Plain, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Plain, None);
     assert_eq!(exchange.respond(b"*"), Step::Cancelled);
     assert!(exchange.is_finished());
     assert_eq!(exchange.respond(&b64(b"\0a\0b")), Step::Failed(SaslError::Finished));
@@ -115,7 +115,7 @@ fn star_cancels_the_exchange() {
 
 #[test]
 fn login_asks_username_then_password() {
-    let (mut exchange, step) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, step) = SaslExchange::start(PasswordMechanism::Login, None);
     assert_eq!(step, Step::Challenge(STANDARD.encode("Username:")));
     assert_eq!(exchange.respond(&b64(b"bob@example.org")), Step::Challenge(STANDARD.encode("Password:")));
     assert_eq!(exchange.respond(&b64(b"p4ss")), done("bob@example.org", "p4ss"));
@@ -124,31 +124,31 @@ fn login_asks_username_then_password() {
 
 #[test]
 fn login_accepts_the_username_as_initial_response() {
-    let (mut exchange, step) = SaslExchange::start(Mechanism::Login, Some(&b64(b"bob")));
+    let (mut exchange, step) = SaslExchange::start(PasswordMechanism::Login, Some(&b64(b"bob")));
     assert_eq!(step, Step::Challenge(STANDARD.encode("Password:")));
     assert_eq!(exchange.respond(&b64(b"p4ss")), done("bob", "p4ss"));
 }
 
 #[test]
 fn login_can_be_cancelled_at_the_password_prompt() {
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     exchange.respond(&b64(b"bob"));
     assert_eq!(exchange.respond(b"*"), Step::Cancelled);
 }
 
 #[test]
 fn login_malformed_answers_fail() {
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     assert_eq!(exchange.respond(b""), Step::Failed(SaslError::EmptyAuthcid));
 
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     exchange.respond(&b64(b"bob"));
     assert_eq!(exchange.respond(b""), Step::Failed(SaslError::EmptyPassword));
 
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     assert_eq!(exchange.respond(&b64(b"b\0b")), Step::Failed(SaslError::NulInField));
 
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Login, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Login, None);
     exchange.respond(&b64(b"bob"));
     assert_eq!(exchange.respond(b"%%%"), Step::Failed(SaslError::BadBase64));
     assert!(exchange.is_finished());
@@ -156,7 +156,7 @@ fn login_malformed_answers_fail() {
 
 #[test]
 fn trailing_line_ending_is_ignored() {
-    let (mut exchange, _) = SaslExchange::start(Mechanism::Plain, None);
+    let (mut exchange, _) = SaslExchange::start(PasswordMechanism::Plain, None);
     let mut line = b64(b"\0a\0b");
     line.extend_from_slice(b"\r\n");
     assert_eq!(exchange.respond(&line), done("a", "b"));

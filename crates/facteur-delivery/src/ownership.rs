@@ -74,6 +74,7 @@ mod tests {
             id: AccountId(7),
             address: "alice@example.com".into(),
             password_hash: String::new(),
+            scram_sha256: None,
             quota_bytes: None,
             used_bytes: 0,
         }

@@ -1,5 +1,7 @@
 //! The CAPABILITY list (RFC 9051 §6.1.1): only what works, and what the session's state allows.
 
+use facteur_auth::Mechanism;
+
 /// Extensions advertised in every state once the connection may authenticate.
 const EXTENSIONS: &[&str] = &[
     "IMAP4rev2",
@@ -41,6 +43,8 @@ pub struct Situation {
     pub starttls_available: bool,
     /// Passwords may be sent now (TLS, or the operator allowed plaintext).
     pub may_send_password: bool,
+    /// The connection has a `tls-exporter` channel binding: SCRAM-SHA-256-PLUS is offered.
+    pub channel_binding: bool,
     pub append_limit: u64,
 }
 
@@ -53,7 +57,9 @@ pub fn capabilities(situation: Situation) -> Vec<String> {
             list.push("STARTTLS".into());
         }
         if situation.may_send_password {
-            list.extend(["AUTH=PLAIN".into(), "AUTH=LOGIN".into()]);
+            list.extend(
+                Mechanism::offered(situation.channel_binding).map(|mechanism| format!("AUTH={}", mechanism.name())),
+            );
         } else {
             // RFC 9051 §6.2.3: LOGIN is refused, and said so, until TLS is on.
             list.push("LOGINDISABLED".into());
@@ -72,6 +78,7 @@ mod tests {
             authenticated: false,
             starttls_available: true,
             may_send_password: false,
+            channel_binding: false,
             append_limit: 10,
         });
         assert!(caps.contains(&"STARTTLS".to_owned()) && caps.contains(&"LOGINDISABLED".to_owned()));
@@ -84,9 +91,25 @@ mod tests {
             authenticated: true,
             starttls_available: false,
             may_send_password: true,
+            channel_binding: true,
             append_limit: 10,
         });
         assert!(!caps.iter().any(|c| c.starts_with("AUTH=") || c == "STARTTLS" || c == "LOGINDISABLED"));
         assert!(caps.contains(&"APPENDLIMIT=10".to_owned()));
+    }
+
+    #[test]
+    fn scram_is_offered_with_plain_and_its_plus_variant_only_with_a_channel_binding() {
+        let situation = |channel_binding| Situation {
+            authenticated: false,
+            starttls_available: false,
+            may_send_password: true,
+            channel_binding,
+            append_limit: 10,
+        };
+        let auth = |caps: Vec<String>| caps.into_iter().filter(|c| c.starts_with("AUTH=")).collect::<Vec<_>>();
+        assert_eq!(auth(capabilities(situation(false))), ["AUTH=SCRAM-SHA-256", "AUTH=PLAIN", "AUTH=LOGIN"]);
+        let with_binding = auth(capabilities(situation(true)));
+        assert_eq!(with_binding, ["AUTH=SCRAM-SHA-256-PLUS", "AUTH=SCRAM-SHA-256", "AUTH=PLAIN", "AUTH=LOGIN"]);
     }
 }

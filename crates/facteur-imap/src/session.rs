@@ -141,6 +141,7 @@ impl<'a> Session<'a> {
             authenticated: self.state.account().is_some(),
             starttls_available: !tls && self.client.connection.starttls_available(),
             may_send_password: tls || self.server.settings.allow_plaintext_auth,
+            channel_binding: self.client.connection.tls_exporter().is_some(),
             append_limit: self.server.settings.limits.max_append,
         })
     }

@@ -1,6 +1,6 @@
 //! Facteur's POP3 server: RFC 1939 (USER/PASS, STAT, LIST, RETR, DELE, NOOP, RSET, QUIT, TOP, UIDL) with
-//! CAPA and extended response codes (RFC 2449, RFC 3206), STLS (RFC 2595) and SASL PLAIN and LOGIN
-//! (RFC 5034), over the same store as IMAP: the maildrop is the account's INBOX.
+//! CAPA and extended response codes (RFC 2449, RFC 3206), STLS (RFC 2595) and SASL SCRAM-SHA-256(-PLUS),
+//! PLAIN and LOGIN (RFC 5034), over the same store as IMAP: the maildrop is the account's INBOX.
 //!
 //! The promise to the user is that POP3 never loses mail: the message list is a snapshot taken at login,
 //! DELE only marks, and deletions happen at QUIT only, atomically, in one store call; a dropped connection,

@@ -59,11 +59,43 @@ async fn auth_plain_with_initial_response_and_with_a_challenge() {
 async fn auth_login_and_the_mechanism_list() {
     let server = start(TlsMode::Plain, |_| {}).await;
     let mut client = server.connect().await;
-    assert_eq!(client.listing("AUTH").await, ["PLAIN", "LOGIN"]);
+    assert_eq!(client.listing("AUTH").await, ["SCRAM-SHA-256", "PLAIN", "LOGIN"], "-PLUS needs TLS 1.3");
     client.expect("AUTH CRAM-MD5", "-ERR").await;
     client.expect("AUTH LOGIN", "+ ").await;
     client.expect(&base64(ALICE.as_bytes()), "+ ").await;
     client.expect(&base64(PASSWORD.as_bytes()), "+OK").await;
+}
+
+#[tokio::test]
+async fn failed_scram_logins_count_in_the_login_throttle_as_plain_failures_do() {
+    let server = start(TlsMode::Plain, |_| {}).await;
+    let mut client = server.connect().await;
+    client.expect("AUTH SCRAM-SHA-256-PLUS", "-ERR").await;
+    for _ in 0..4 {
+        let first = base64(format!("n,,n={ALICE},r=clientnonce").as_bytes());
+        client.expect(&format!("AUTH SCRAM-SHA-256 {first}"), "+ ").await;
+        // Not the nonce the server chose: a replayed exchange, refused like a wrong proof.
+        let last = base64(format!("c=biws,r=clientnonceREPLAYED,p={}", base64(&[0; 32])).as_bytes());
+        client.expect(&last, "-ERR [AUTH]").await;
+    }
+    let peer = "127.0.0.1".parse().unwrap();
+    let delay = server.fixture.login_throttle.delay_for(peer, ALICE, std::time::Instant::now());
+    assert!(!delay.is_zero(), "four failures, one more than the free ones");
+}
+
+#[tokio::test]
+async fn a_scram_exchange_can_be_cancelled_and_only_plus_takes_a_channel_binding() {
+    let server = start(TlsMode::Plain, |_| {}).await;
+    let mut client = server.connect().await;
+    client.expect("AUTH SCRAM-SHA-256", "+ ").await;
+    client.expect(&base64(format!("n,,n={ALICE},r=abc").as_bytes()), "+ ").await;
+    client.expect("*", "-ERR Authentication cancelled").await;
+    // A downgrade is refused only where -PLUS is offered: not on this plain connection.
+    let downgrade = base64(format!("y,,n={ALICE},r=abc").as_bytes());
+    client.expect(&format!("AUTH SCRAM-SHA-256 {downgrade}"), "+ ").await;
+    client.expect("*", "-ERR").await;
+    let binding = base64(format!("p=tls-exporter,,n={ALICE},r=abc").as_bytes());
+    client.expect(&format!("AUTH SCRAM-SHA-256 {binding}"), "-ERR Malformed").await;
 }
 
 #[tokio::test]
@@ -97,7 +129,8 @@ async fn without_tls_passwords_are_refused_and_not_advertised_until_stls() {
     let capabilities = client.listing("CAPA").await;
     assert!(!capabilities.contains(&"STLS".to_owned()), "{capabilities:?}");
     assert!(capabilities.contains(&"USER".to_owned()), "{capabilities:?}");
-    assert!(capabilities.contains(&"SASL PLAIN LOGIN".to_owned()), "{capabilities:?}");
+    let sasl = "SASL SCRAM-SHA-256-PLUS SCRAM-SHA-256 PLAIN LOGIN".to_owned();
+    assert!(capabilities.contains(&sasl), "{capabilities:?}");
     client.expect("STLS", "-ERR").await;
     client.expect(&format!("USER {ALICE}"), "+OK").await;
     client.expect(&format!("PASS {PASSWORD}"), "+OK").await;
@@ -113,7 +146,7 @@ async fn capa_lists_the_rfc_2449_capabilities() {
         "TOP",
         "UIDL",
         "USER",
-        "SASL PLAIN LOGIN",
+        "SASL SCRAM-SHA-256 PLAIN LOGIN",
         "RESP-CODES",
         "AUTH-RESP-CODE",
         "PIPELINING",

@@ -205,6 +205,7 @@ mod tests {
             id: AccountId(1),
             address: "alice@example.com".into(),
             password_hash: String::new(),
+            scram_sha256: None,
             quota_bytes: None,
             used_bytes: 0,
         }

@@ -11,6 +11,9 @@ pub struct Account {
     pub address: String,
     /// Opaque to the store: produced and checked by `facteur-auth`.
     pub password_hash: String,
+    /// The SCRAM-SHA-256 verifier of the same password (RFC 5803's text form), opaque to the store like the
+    /// hash. `None` until one is stored for the current password: setting a password clears it.
+    pub scram_sha256: Option<String>,
     /// `None` means unlimited.
     pub quota_bytes: Option<u64>,
     /// Sum of the sizes of the account's messages, kept in the same transactions that change them.

@@ -53,7 +53,12 @@ pub trait Store: Send + Sync {
     async fn account_by_address(&self, address: &str) -> Result<Option<Account>>;
     async fn account(&self, id: AccountId) -> Result<Option<Account>>;
     async fn list_accounts(&self) -> Result<Vec<Account>>;
+    /// Replaces the password hash and forgets the SCRAM verifier of the old password.
     async fn set_password(&self, address: &str, password_hash: &str) -> Result<()>;
+    /// Keeps `verifier` (opaque, like the hash) as the account's SCRAM-SHA-256 verifier if its password hash is
+    /// still `password_hash`: `false`, and nothing written, when the password changed meanwhile or the account
+    /// is gone.
+    async fn set_scram_verifier(&self, account: AccountId, password_hash: &str, verifier: &str) -> Result<bool>;
     /// `None` removes the limit.
     async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()>;
     /// Removes the account, its mailboxes and messages (releasing their blobs) and its place in alias targets.

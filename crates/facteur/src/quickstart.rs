@@ -37,10 +37,10 @@ pub async fn create(data_dir: &DataDir) -> Outcome<Quickstart> {
     };
     let config = init::create(data_dir, &setup).await?;
     let password = facteur_auth::generate_password();
-    let hash = facteur_auth::hash_password(&password).map_err(anyhow::Error::from)?;
+    let stored = facteur_auth::StoredPassword::new(&password).map_err(anyhow::Error::from)?;
     let store = data_dir.open_store(&config).await?;
     let created = async {
-        store.create_account(FIRST_ACCOUNT, &hash).await?;
+        stored.create_account(store.as_ref(), FIRST_ACCOUNT).await?;
         store.add_alias(&format!("postmaster@{DOMAIN}"), &[FIRST_ACCOUNT.to_owned()]).await
     }
     .await;

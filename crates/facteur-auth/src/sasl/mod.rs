@@ -2,9 +2,10 @@
 //! and POP3 AUTH (RFC 5034), without I/O.
 //!
 //! The protocol crate owns the framing (`334 …` in SMTP, `+ …` in IMAP and
-//! POP3) and hands this module the client's lines; [`SaslExchange`] says what
-//! to send next and, at the end, yields [`Credentials`]. Checking them against
-//! the store is the caller's business.
+//! POP3) and hands the client's lines to [`crate::Authentication`], which
+//! decodes them here: [`SaslExchange`] says what to send next for PLAIN and
+//! LOGIN and, at the end, yields [`Credentials`] for [`crate::Login`] to check;
+//! SCRAM's messages are read by [`crate::scram`].
 
 mod login;
 mod plain;
@@ -30,10 +31,15 @@ const CANCEL: &[u8] = b"*";
 /// distinct from no initial response at all.
 const EMPTY_INITIAL_RESPONSE: &[u8] = b"=";
 
-/// The mechanisms we offer. Both carry the password in the clear, so the
-/// protocol crates advertise them only on TLS connections.
+/// The mechanisms we offer. The protocol crates advertise them only on TLS connections: PLAIN and LOGIN
+/// carry the password in the clear, and SCRAM's proof, without channel binding, is safe against an eavesdropper
+/// but not against a man in the middle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mechanism {
+    /// RFC 7677 (RFC 5802 with SHA-256), with channel binding `tls-exporter` (RFC 9266).
+    ScramSha256Plus,
+    /// RFC 7677, without channel binding.
+    ScramSha256,
     /// RFC 4616.
     Plain,
     /// The de-facto `LOGIN` mechanism (draft-murchison-sasl-login), still what
@@ -41,9 +47,30 @@ pub enum Mechanism {
     Login,
 }
 
+/// The mechanisms that carry the password itself, which [`SaslExchange`] decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PasswordMechanism {
+    Plain,
+    Login,
+}
+
 impl Mechanism {
-    /// Every mechanism, in the order servers advertise them.
-    pub const ALL: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+    /// Every mechanism, in the order servers advertise them (strongest first: clients that take the first
+    /// one they know then pick SCRAM).
+    pub const ALL: [Mechanism; 4] =
+        [Mechanism::ScramSha256Plus, Mechanism::ScramSha256, Mechanism::Plain, Mechanism::Login];
+
+    /// The mechanisms offered on a connection: all of them when it has a channel binding (`tls-exporter`,
+    /// see `facteur-net`), all but SCRAM-SHA-256-PLUS otherwise. The one rule for EHLO, CAPABILITY and CAPA,
+    /// and for accepting a mechanism.
+    pub fn offered(channel_binding: bool) -> impl Iterator<Item = Mechanism> {
+        Mechanism::ALL.into_iter().filter(move |mechanism| channel_binding || *mechanism != Mechanism::ScramSha256Plus)
+    }
+
+    /// Whether this mechanism is offered on a connection with (or without) a channel binding.
+    pub fn is_offered(self, channel_binding: bool) -> bool {
+        Mechanism::offered(channel_binding).any(|offered| offered == self)
+    }
 
     /// Parses a mechanism name; RFC 4422 §3.1 names are case-insensitive on the wire.
     pub fn from_name(name: &str) -> Option<Mechanism> {
@@ -53,8 +80,19 @@ impl Mechanism {
     /// The registered name, as advertised in `AUTH=` capabilities.
     pub fn name(self) -> &'static str {
         match self {
+            Mechanism::ScramSha256Plus => "SCRAM-SHA-256-PLUS",
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
             Mechanism::Plain => "PLAIN",
             Mechanism::Login => "LOGIN",
+        }
+    }
+
+    /// PLAIN and LOGIN; `None` for SCRAM, whose proof is checked against the stored verifier instead.
+    pub fn password_mechanism(self) -> Option<PasswordMechanism> {
+        match self {
+            Mechanism::Plain => Some(PasswordMechanism::Plain),
+            Mechanism::Login => Some(PasswordMechanism::Login),
+            Mechanism::ScramSha256Plus | Mechanism::ScramSha256 => None,
         }
     }
 }
@@ -82,6 +120,11 @@ pub enum SaslError {
     ProxyAuthorizationUnsupported,
     #[error("no exchange in progress")]
     Finished,
+    #[error("SCRAM: {0}")]
+    Scram(#[from] crate::scram::ScramError),
+    /// RFC 4422 §3.6 / RFC 5802 §5: after the server's final message the client must answer with nothing.
+    #[error("the client answered the server's final message with data")]
+    UnexpectedData,
 }
 
 /// What the server does next.
@@ -115,36 +158,32 @@ impl SaslExchange {
     /// Starts `mechanism`. `initial_response` is the optional argument after the
     /// mechanism name (SMTP `AUTH PLAIN <ir>`, IMAP SASL-IR, RFC 4959); pass it
     /// exactly as received, `=` included.
-    pub fn start(mechanism: Mechanism, initial_response: Option<&[u8]>) -> (SaslExchange, Step) {
+    pub fn start(mechanism: PasswordMechanism, initial_response: Option<&[u8]>) -> (SaslExchange, Step) {
         let mut exchange = SaslExchange {
             state: match mechanism {
-                Mechanism::Plain => State::AwaitingPlainMessage,
-                Mechanism::Login => State::AwaitingLoginUsername,
+                PasswordMechanism::Plain => State::AwaitingPlainMessage,
+                PasswordMechanism::Login => State::AwaitingLoginUsername,
             },
         };
-        let step = match initial_response {
+        let step = match initial_response.map(decode_initial_response) {
             None => exchange.first_challenge(),
-            Some(EMPTY_INITIAL_RESPONSE) => exchange.answer(Vec::new()),
-            Some(encoded) => match decode_base64(encoded) {
-                Ok(decoded) => exchange.answer(decoded),
-                Err(error) => exchange.fail(error),
-            },
+            Some(Ok(decoded)) => exchange.answer(decoded),
+            Some(Err(error)) => exchange.fail(error),
         };
         (exchange, step)
     }
 
     /// Feeds one client line (without its CRLF).
     pub fn respond(&mut self, line: &[u8]) -> Step {
-        let line = line.trim_ascii();
         if matches!(self.state, State::Finished) {
             return Step::Failed(SaslError::Finished);
         }
-        if line == CANCEL {
-            self.state = State::Finished;
-            return Step::Cancelled;
-        }
-        match decode_base64(line) {
-            Ok(decoded) => self.answer(decoded),
+        match decode_response(line) {
+            Ok(Response::Cancel) => {
+                self.state = State::Finished;
+                Step::Cancelled
+            }
+            Ok(Response::Data(decoded)) => self.answer(decoded),
             Err(error) => self.fail(error),
         }
     }
@@ -199,6 +238,30 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
+
+/// A client's answer to a challenge.
+pub(crate) enum Response {
+    /// `*` (RFC 4954 §4).
+    Cancel,
+    Data(Vec<u8>),
+}
+
+/// Reads a client line (without its CRLF): a cancellation or base64 data. Every mechanism goes through here.
+pub(crate) fn decode_response(line: &[u8]) -> Result<Response, SaslError> {
+    let line = line.trim_ascii();
+    if line == CANCEL {
+        return Ok(Response::Cancel);
+    }
+    decode_base64(line).map(Response::Data)
+}
+
+/// Reads an initial response (RFC 4954 §4, RFC 4959): base64, or `=` for an empty one.
+pub(crate) fn decode_initial_response(encoded: &[u8]) -> Result<Vec<u8>, SaslError> {
+    if encoded == EMPTY_INITIAL_RESPONSE {
+        return Ok(Vec::new());
+    }
+    decode_base64(encoded)
+}
 
 fn decode_base64(encoded: &[u8]) -> Result<Vec<u8>, SaslError> {
     let encoded = encoded.trim_ascii();

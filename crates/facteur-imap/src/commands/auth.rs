@@ -1,10 +1,11 @@
-//! STARTTLS (RFC 9051 §6.2.1), AUTHENTICATE with PLAIN and LOGIN (§6.2.2, RFC 4959 SASL-IR), LOGIN (§6.2.3).
+//! STARTTLS (RFC 9051 §6.2.1), AUTHENTICATE with SCRAM-SHA-256(-PLUS), PLAIN and LOGIN (§6.2.2, RFC 4959
+//! SASL-IR), LOGIN (§6.2.3).
 //!
 //! Passwords are refused on a plain connection unless the operator allowed it (LOGINDISABLED is advertised
-//! then). Credentials go to `facteur-auth`'s one login (throttle, lookup, verification, log line, metric),
-//! shared with SMTP and POP3.
+//! then). The exchange is `facteur-auth`'s one authentication, and LOGIN its one login (throttle, lookup,
+//! verification, log line, metric), shared with SMTP and POP3.
 
-use facteur_auth::{Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslExchange, Step};
+use facteur_auth::{AuthStep, Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslContext};
 use facteur_imap_proto::{ContinueRequest, InitialResponse, Password, Response, ResponseCode, StatusResponse};
 use facteur_primitives::metrics::protocols;
 use tracing::warn;
@@ -52,7 +53,14 @@ impl Session<'_> {
         if let Some(refusal) = self.password_refusal() {
             return Ok(refusal);
         }
-        let Some(mechanism) = Mechanism::from_name(mechanism) else {
+        let context = SaslContext {
+            protocol: protocols::IMAP,
+            peer: self.client.connection.peer_addr().ip(),
+            tls_exporter: self.client.connection.tls_exporter(),
+        };
+        let offered =
+            Mechanism::from_name(mechanism).filter(|mechanism| mechanism.is_offered(context.tls_exporter.is_some()));
+        let Some(mechanism) = offered else {
             return Ok(StatusResponse::no(None, "Unsupported authentication mechanism"));
         };
         let initial = match &initial_response {
@@ -60,19 +68,20 @@ impl Session<'_> {
             Some(InitialResponse::Empty) => Some(&b"="[..]),
             Some(InitialResponse::Base64(text)) => Some(text.as_bytes()),
         };
-        let (mut exchange, mut step) = SaslExchange::start(mechanism, initial);
+        let server = self.server;
+        let (mut exchange, mut step) = server.login.authenticate(mechanism, initial, context).await;
         loop {
             match step {
-                Step::Challenge(challenge) => {
+                AuthStep::Challenge(challenge) => {
                     self.client.send(&Response::Continue(ContinueRequest::Base64(challenge)));
                     let Some(line) = self.client.read_line(&mut self.shutdown, SASL_RESPONSE_TIMEOUT).await? else {
                         return Err(Ending::Gone);
                     };
-                    step = exchange.respond(&line);
+                    step = exchange.respond(&line).await;
                 }
-                Step::Done(credentials) => return Ok(self.verify(credentials).await),
-                Step::Cancelled => return Ok(StatusResponse::bad(None, "Authentication cancelled")),
-                Step::Failed(error) => {
+                AuthStep::Done(outcome) => return Ok(self.conclude(outcome)),
+                AuthStep::Cancelled => return Ok(StatusResponse::bad(None, "Authentication cancelled")),
+                AuthStep::Failed(error) => {
                     return Ok(StatusResponse::bad(None, format!("Malformed authentication data: {error}")));
                 }
             }
@@ -87,10 +96,16 @@ impl Session<'_> {
         })
     }
 
-    /// The one login of `facteur-auth`; the replies are RFC 9051 §6.2.3's, with RFC 5530 codes.
+    /// LOGIN: the one login of `facteur-auth`.
     async fn verify(&mut self, credentials: Credentials) -> StatusResponse {
         let peer = self.client.connection.peer_addr().ip();
-        match self.server.login.attempt(protocols::IMAP, peer, credentials).await {
+        let outcome = self.server.login.attempt(protocols::IMAP, peer, credentials).await;
+        self.conclude(outcome)
+    }
+
+    /// A login's outcome; the replies are RFC 9051 §6.2.3's, with RFC 5530 codes.
+    fn conclude(&mut self, outcome: LoginOutcome) -> StatusResponse {
+        match outcome {
             LoginOutcome::Accepted(account) => {
                 self.state = State::Authenticated(account);
                 let capabilities = self.capabilities();

@@ -143,6 +143,20 @@ impl Connection {
         }
     }
 
+    /// The `tls-exporter` channel binding (RFC 9266 §2: the exporter with label "EXPORTER-Channel-Binding", an
+    /// empty context, 32 bytes), on TLS 1.3 only. RFC 9266 §3 allows TLS 1.2 only with the extended master
+    /// secret (RFC 7627), which rustls does not tell us about; without it a man in the middle can make both
+    /// sides' values equal (the triple handshake attack), so on 1.2 there is no binding and -PLUS is not
+    /// offered.
+    pub fn tls_exporter(&self) -> Option<[u8; 32]> {
+        let Stream::Tls(tls) = &self.stream else { return None };
+        let session = tls.get_ref().1;
+        if session.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+            return None;
+        }
+        session.export_keying_material([0u8; 32], b"EXPORTER-Channel-Binding", Some(b"")).ok()
+    }
+
     pub fn tls_cipher_suite(&self) -> Option<rustls::CipherSuite> {
         match &self.stream {
             Stream::Tls(tls) => tls.get_ref().1.negotiated_cipher_suite().map(|suite| suite.suite()),

@@ -1,15 +1,15 @@
-//! The AUTHORIZATION state (RFC 1939 §4, §7): USER/PASS, AUTH (RFC 5034) with PLAIN and LOGIN, STLS
-//! (RFC 2595 §4), and the step into TRANSACTION: lock the maildrop, take the snapshot.
+//! The AUTHORIZATION state (RFC 1939 §4, §7): USER/PASS, AUTH (RFC 5034) with SCRAM-SHA-256(-PLUS), PLAIN and
+//! LOGIN, STLS (RFC 2595 §4), and the step into TRANSACTION: lock the maildrop, take the snapshot.
 //!
 //! No APOP (RFC 1939 §7): it proves knowledge of the password by an MD5 digest over it, so the server must
 //! keep every password in the clear (or reversibly) to check it. We store only argon2id hashes; a stolen
 //! database must not hand out everyone's password. Over TLS, USER/PASS and SASL PLAIN are as safe on the
 //! wire and need nothing of the kind.
 //!
-//! Credentials go to `facteur-auth`'s one login (throttle, lookup, verification, log line, metric); this file
-//! keeps the POP3 framing and replies.
+//! Credentials go to `facteur-auth`'s one login, SASL to its one authentication (throttle, lookup,
+//! verification, log line, metric); this file keeps the POP3 framing and replies.
 
-use facteur_auth::{Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslExchange, Step, sasl};
+use facteur_auth::{AuthStep, Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslContext, sasl};
 use facteur_net::Line;
 use facteur_primitives::metrics::protocols;
 use facteur_store::{Account, INBOX};
@@ -77,29 +77,39 @@ impl Session<'_> {
             return Ok(Some(refusal));
         }
         let Some(name) = mechanism else {
-            let names = Mechanism::ALL.iter().map(|mechanism| mechanism.name().to_owned()).collect();
-            return Ok(Some(Response::listing("Supported mechanisms follow", names)));
+            return Ok(Some(Response::listing("Supported mechanisms follow", self.offered_mechanisms())));
         };
-        let Some(mechanism) = Mechanism::from_name(&name) else {
+        let context = SaslContext {
+            protocol: protocols::POP3,
+            peer: self.connection.peer_addr().ip(),
+            tls_exporter: self.connection.tls_exporter(),
+        };
+        let offered =
+            Mechanism::from_name(&name).filter(|mechanism| mechanism.is_offered(context.tls_exporter.is_some()));
+        let Some(mechanism) = offered else {
             return Ok(Some(self.protocol_error(Response::err("Unsupported authentication mechanism"))));
         };
         self.state = State::start();
-        let (mut exchange, mut step) = SaslExchange::start(mechanism, initial_response.as_deref().map(str::as_bytes));
+        let initial = initial_response.as_deref().map(str::as_bytes);
+        let server = self.server;
+        let (mut exchange, mut step) = server.login.authenticate(mechanism, initial, context).await;
         loop {
             match step {
                 // RFC 5034 §4: a challenge is "+" SP base64.
-                Step::Challenge(challenge) => {
+                AuthStep::Challenge(challenge) => {
                     self.write(format!("+ {challenge}\r\n").as_bytes()).await?;
                     step = match self.read_line_within(sasl::MAX_LINE, SASL_RESPONSE_TIMEOUT).await? {
-                        Line::Complete(line) => exchange.respond(&line),
+                        Line::Complete(line) => exchange.respond(&line).await,
                         Line::TooLong => {
                             return Ok(Some(self.protocol_error(Response::err("Authentication line too long"))));
                         }
                     };
                 }
-                Step::Done(credentials) => return Ok(Some(self.login(credentials).await)),
-                Step::Cancelled => return Ok(Some(self.protocol_error(Response::err("Authentication cancelled")))),
-                Step::Failed(error) => {
+                AuthStep::Done(outcome) => return Ok(Some(self.logged_in(outcome).await)),
+                AuthStep::Cancelled => {
+                    return Ok(Some(self.protocol_error(Response::err("Authentication cancelled"))));
+                }
+                AuthStep::Failed(error) => {
                     let refusal = Response::err(format!("Malformed authentication data: {error}"));
                     return Ok(Some(self.protocol_error(refusal)));
                 }
@@ -142,10 +152,16 @@ impl Session<'_> {
         Some(self.protocol_error(Response::err_with(ResponseCode::Auth, text)))
     }
 
-    /// The one login of `facteur-auth`, then TRANSACTION.
+    /// USER/PASS: the one login of `facteur-auth`.
     async fn login(&mut self, credentials: Credentials) -> Response {
         let peer = self.connection.peer_addr().ip();
-        let account = match self.server.login.attempt(protocols::POP3, peer, credentials).await {
+        let outcome = self.server.login.attempt(protocols::POP3, peer, credentials).await;
+        self.logged_in(outcome).await
+    }
+
+    /// A login's outcome; on success, TRANSACTION.
+    async fn logged_in(&mut self, outcome: LoginOutcome) -> Response {
+        let account = match outcome {
             LoginOutcome::Accepted(account) => account,
             LoginOutcome::Refused => {
                 return self.protocol_error(Response::err_with(ResponseCode::Auth, "Authentication failed"));

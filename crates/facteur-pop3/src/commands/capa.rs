@@ -30,11 +30,17 @@ impl Session<'_> {
             // RFC 2595 §2.1 / RFC 2449 §6.9: USER and SASL are listed only where they will be accepted.
             if self.password_allowed() {
                 lines.push("USER".to_owned());
-                let mechanisms: Vec<&str> = Mechanism::ALL.iter().map(|mechanism| mechanism.name()).collect();
-                lines.push(format!("SASL {}", mechanisms.join(" ")));
+                lines.push(format!("SASL {}", self.offered_mechanisms().join(" ")));
             }
         }
         Response::listing("Capability list follows", lines)
+    }
+
+    /// The SASL mechanisms of this connection (SCRAM-SHA-256-PLUS where it has a channel binding), for CAPA
+    /// and AUTH without arguments.
+    pub(crate) fn offered_mechanisms(&self) -> Vec<String> {
+        let channel_binding = self.connection.tls_exporter().is_some();
+        Mechanism::offered(channel_binding).map(|mechanism| mechanism.name().to_owned()).collect()
     }
 
     /// Passwords travel only under TLS, unless the operator allowed otherwise (a test rig, a loopback-only

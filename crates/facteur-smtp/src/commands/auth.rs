@@ -1,11 +1,12 @@
-//! AUTH (RFC 4954) with PLAIN (RFC 4616) and LOGIN, on the submission face only.
+//! AUTH (RFC 4954) with SCRAM-SHA-256(-PLUS) (RFC 7677, RFC 9266), PLAIN (RFC 4616) and LOGIN, on the
+//! submission face only.
 //!
-//! The credentials go to `facteur-auth`'s one login (throttle, lookup, verification, log line, metric);
+//! The exchange is `facteur-auth`'s one authentication (throttle, lookup, verification, log line, metric);
 //! this file keeps the SASL framing (`334` challenges) and the replies.
 
-use facteur_auth::{Credentials, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslExchange, Step, sasl};
+use facteur_auth::{AuthStep, LoginOutcome, Mechanism, SASL_RESPONSE_TIMEOUT, SaslContext, sasl};
 use facteur_net::Line;
-use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN};
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, AUTH_SCRAM_SHA_256, AUTH_SCRAM_SHA_256_PLUS};
 
 use crate::reply::Reply;
 use crate::session::{Ending, Handled, Session};
@@ -15,39 +16,48 @@ impl Session<'_> {
         if let Err(refusal) = self.state.check_auth_allowed(self.server.settings.allow_plaintext_auth) {
             return Ok(Some(refusal));
         }
+        let context = SaslContext {
+            protocol: self.server.settings.face.metric_label(),
+            peer: self.connection.peer_addr().ip(),
+            tls_exporter: self.connection.tls_exporter(),
+        };
         let mechanism = match mechanism {
+            AUTH_SCRAM_SHA_256_PLUS => Mechanism::ScramSha256Plus,
+            AUTH_SCRAM_SHA_256 => Mechanism::ScramSha256,
             AUTH_PLAIN => Mechanism::Plain,
             AUTH_LOGIN => Mechanism::Login,
-            _ => return Ok(Some(Reply::new(504, "5.5.4", "Unrecognized authentication type"))),
+            _ => return Ok(Some(unrecognized())),
         };
+        if !mechanism.is_offered(context.tls_exporter.is_some()) {
+            return Ok(Some(unrecognized()));
+        }
         let initial = (!initial_response.is_empty()).then_some(initial_response.as_bytes());
-        let (mut exchange, mut step) = SaslExchange::start(mechanism, initial);
+        let server = self.server;
+        let (mut exchange, mut step) = server.login.authenticate(mechanism, initial, context).await;
         loop {
             match step {
-                Step::Challenge(challenge) => {
+                AuthStep::Challenge(challenge) => {
                     let prompt = format!("334 {challenge}\r\n");
                     self.connection.write_all(prompt.as_bytes()).await.map_err(|_| Ending::Gone)?;
                     step = match self.read_line_within(sasl::MAX_LINE, SASL_RESPONSE_TIMEOUT).await? {
-                        Line::Complete(line) => exchange.respond(strip_line_ending(&line)),
+                        Line::Complete(line) => exchange.respond(strip_line_ending(&line)).await,
                         Line::TooLong => {
                             return Ok(Some(Reply::new(500, "5.5.6", "Authentication exchange line too long")));
                         }
                     };
                 }
-                Step::Done(credentials) => return Ok(Some(self.verify(credentials).await)),
-                Step::Cancelled => return Ok(Some(Reply::new(501, "5.7.0", "Authentication cancelled"))),
-                Step::Failed(error) => {
+                AuthStep::Done(outcome) => return Ok(Some(self.conclude(outcome))),
+                AuthStep::Cancelled => return Ok(Some(Reply::new(501, "5.7.0", "Authentication cancelled"))),
+                AuthStep::Failed(error) => {
                     return Ok(Some(Reply::bad_arguments(format!("Malformed authentication data: {error}"))));
                 }
             }
         }
     }
 
-    /// The one login of `facteur-auth`; only the mapping to SMTP replies is ours (RFC 4954 §6).
-    async fn verify(&mut self, credentials: Credentials) -> Reply {
-        let peer = self.connection.peer_addr().ip();
-        let protocol = self.server.settings.face.metric_label();
-        match self.server.login.attempt(protocol, peer, credentials).await {
+    /// The login's outcome as an SMTP reply (RFC 4954 §6).
+    fn conclude(&mut self, outcome: LoginOutcome) -> Reply {
+        match outcome {
             LoginOutcome::Accepted(account) => {
                 self.span.record("user", account.address.as_str());
                 self.state.authenticated = Some(account);
@@ -57,6 +67,10 @@ impl Session<'_> {
             LoginOutcome::Unavailable => Reply::new(454, "4.7.0", "Temporary authentication failure"),
         }
     }
+}
+
+fn unrecognized() -> Reply {
+    Reply::new(504, "5.5.4", "Unrecognized authentication type")
 }
 
 fn strip_line_ending(line: &[u8]) -> &[u8] {

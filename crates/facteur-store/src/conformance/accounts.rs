@@ -10,6 +10,7 @@ pub async fn accounts_are_normalised_and_unique(backend: &dyn Backend) {
     let found = store.account_by_address("Alice@EXAMPLE.com").await.unwrap().unwrap();
     assert_eq!((found.id, found.address.as_str()), (alice, "alice@example.com"));
     assert_eq!((found.password_hash.as_str(), found.quota_bytes, found.used_bytes), ("hash-a", None, 0));
+    assert_eq!(found.scram_sha256, None);
     let err = store.create_account("ALICE@example.COM", "other").await.unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists(Entity::Account, ref a) if a == "alice@example.com"));
     assert!(matches!(store.create_account("not an address", "h").await, Err(StoreError::InvalidAddress(..))));
@@ -55,6 +56,27 @@ pub async fn password_and_quota_can_be_changed(backend: &dyn Backend) {
     assert_eq!(store.account_by_address("alice@example.com").await.unwrap().unwrap().quota_bytes, None);
     let err = store.set_password("nobody@example.com", "h").await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(Entity::Account, _)));
+}
+
+pub async fn scram_verifier_is_kept_for_its_password_only(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    let verifier = |store: Arc<dyn crate::Store>| async move {
+        store.account_by_address("alice@example.com").await.unwrap().unwrap().scram_sha256
+    };
+    assert_eq!(verifier(Arc::clone(&store)).await, None, "a new account has none until one is stored");
+    assert!(!store.set_scram_verifier(alice, "not-the-hash", "v-0").await.unwrap(), "another password's");
+    assert_eq!(verifier(Arc::clone(&store)).await, None);
+    assert!(store.set_scram_verifier(alice, "hash-a", "v-a").await.unwrap());
+    assert_eq!(verifier(Arc::clone(&store)).await.as_deref(), Some("v-a"));
+    assert_eq!(store.account(alice).await.unwrap().unwrap().scram_sha256.as_deref(), Some("v-a"));
+    // A new password makes the old verifier useless: it is forgotten with the old hash.
+    store.set_password("alice@example.com", "hash-b").await.unwrap();
+    assert_eq!(verifier(Arc::clone(&store)).await, None);
+    assert!(!store.set_scram_verifier(alice, "hash-a", "v-a").await.unwrap(), "derived from the old password");
+    assert!(store.set_scram_verifier(alice, "hash-b", "v-b").await.unwrap());
+    assert_eq!(verifier(Arc::clone(&store)).await.as_deref(), Some("v-b"));
+    store.remove_account("alice@example.com").await.unwrap();
+    assert!(!store.set_scram_verifier(alice, "hash-b", "v-c").await.unwrap(), "the account is gone");
 }
 
 fn accounts(ids: &[crate::AccountId]) -> Option<Resolution> {

@@ -59,7 +59,7 @@ pub(crate) fn is_local_domain(conn: &Connection, domain: &str) -> Result<bool> {
 
 // ---- Accounts ----
 
-const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes";
+const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes, scram_sha256";
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -68,6 +68,7 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         password_hash: row.get(2)?,
         quota_bytes: row.get::<_, Option<i64>>(3)?.map(to_u64),
         used_bytes: to_u64(row.get(4)?),
+        scram_sha256: row.get(5)?,
     })
 }
 
@@ -135,8 +136,27 @@ fn existing_account(conn: &Connection, address: &str) -> Result<(AccountId, Stri
 
 pub(crate) fn set_password(conn: &Connection, address: &str, password_hash: &str) -> Result<()> {
     let (id, _) = existing_account(conn, address)?;
-    conn.execute_cached("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])?;
+    // The verifier of the old password goes with it: it would still let the old password in over SCRAM.
+    conn.execute_cached(
+        "UPDATE accounts SET password_hash = ?2, scram_sha256 = NULL WHERE id = ?1",
+        params![id, password_hash],
+    )?;
     Ok(())
+}
+
+/// Stores `verifier` only while the account's password is still the one `password_hash` is the hash of, so a
+/// verifier derived from a password that has just been changed (by another process) is never kept.
+pub(crate) fn set_scram_verifier(
+    conn: &Connection,
+    account: AccountId,
+    password_hash: &str,
+    verifier: &str,
+) -> Result<bool> {
+    let changed = conn.execute_cached(
+        "UPDATE accounts SET scram_sha256 = ?3 WHERE id = ?1 AND password_hash = ?2",
+        params![account, password_hash, verifier],
+    )?;
+    Ok(changed == 1)
 }
 
 pub(crate) fn set_quota(conn: &Connection, address: &str, quota_bytes: Option<u64>) -> Result<()> {

@@ -212,6 +212,11 @@ impl Store for SqliteStore {
         self.write(move |conn, _| accounts::set_password(conn, &address, &hash)).await
     }
 
+    async fn set_scram_verifier(&self, account: AccountId, password_hash: &str, verifier: &str) -> Result<bool> {
+        let (hash, verifier) = (password_hash.to_owned(), verifier.to_owned());
+        self.write(move |conn, _| accounts::set_scram_verifier(conn, account, &hash, &verifier)).await
+    }
+
     async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()> {
         let address = address.to_owned();
         self.write(move |conn, _| accounts::set_quota(conn, &address, quota_bytes)).await

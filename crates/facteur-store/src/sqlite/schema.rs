@@ -236,6 +236,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX identities_account ON identities(account);
     "#,
+    // 9: the SCRAM-SHA-256 verifier (RFC 5802 §3: salt, iteration count, StoredKey, ServerKey, in RFC 5803's
+    // text form) beside the argon2 hash of the same password. NULL for accounts whose password was set before
+    // this step: their verifier is written at their next password login.
+    r#"
+    ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -386,6 +392,29 @@ mod tests {
             )
             .unwrap();
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn version_8_accounts_keep_their_hash_and_have_no_scram_verifier_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facteur.db");
+        let mut conn = open_writer(&path).unwrap();
+        for migration in &MIGRATIONS[..8] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO domains (name) VALUES ('a.test');
+             INSERT INTO accounts (id, address, domain, password_hash) VALUES (1, 'u@a.test', 'a.test', 'argon');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (hash, verifier): (String, Option<String>) = conn
+            .query_row("SELECT password_hash, scram_sha256 FROM accounts WHERE id = 1", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((hash.as_str(), verifier), ("argon", None));
     }
 
     #[test]

@@ -33,9 +33,9 @@ impl Fixture {
         let directory = tempfile::Builder::new().prefix("facteur-store-").tempdir().expect("temporary dir");
         let store = SqliteStore::open(directory.path().join("store")).await.expect("open the store");
         store.add_domain(LOCAL_DOMAIN).await.expect("add the local domain");
-        let hash = facteur_auth::hash_password(PASSWORD).expect("hash the password");
+        let password = facteur_auth::StoredPassword::new(PASSWORD).expect("hash the password");
         for address in [ALICE, BOB] {
-            store.create_account(address, &hash).await.expect("create an account");
+            password.create_account(&store, address).await.expect("create an account");
         }
         let (shutdown, _) = shutdown_channel();
         Fixture {

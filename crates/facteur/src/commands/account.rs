@@ -20,8 +20,7 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
         AccountCommand::Add { address, password_stdin } => {
             let (password, generated) =
                 if password_stdin { (read_password_line()?, false) } else { (facteur_auth::generate_password(), true) };
-            let hash = hash(&password)?;
-            let added = store.create_account(&address, &hash).await;
+            let added = stored(&password)?.create_account(store.as_ref(), &address).await;
             if added.is_ok() {
                 println!("added account {address} with folders INBOX, Drafts, Sent, Archive, Junk, Trash");
                 if generated {
@@ -33,8 +32,8 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
         }
         AccountCommand::List => list(store.as_ref()).await,
         AccountCommand::Passwd { address, password_stdin: _ } => {
-            let hash = hash(&read_password_line()?)?;
-            store.set_password(&address, &hash).await.map(|()| println!("changed the password of {address}"))
+            let stored = stored(&read_password_line()?)?;
+            stored.replace(store.as_ref(), &address).await.map(|()| println!("changed the password of {address}"))
         }
         AccountCommand::Quota { address, limit } => {
             let limit = parse_quota(&limit)?;
@@ -86,8 +85,9 @@ fn parse_quota(text: &str) -> Outcome<Option<u64>> {
         .ok_or_else(|| usage!("quota {text:?}: expected a number of bytes such as 500M, or \"unlimited\""))
 }
 
-fn hash(password: &str) -> Outcome<String> {
-    Ok(facteur_auth::hash_password(password).context("cannot hash the password")?)
+/// The password's argon2id hash and SCRAM verifier.
+fn stored(password: &str) -> Outcome<facteur_auth::StoredPassword> {
+    Ok(facteur_auth::StoredPassword::new(password).context("cannot hash the password")?)
 }
 
 /// The first line of standard input, without its line ending.

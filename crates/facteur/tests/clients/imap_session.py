@@ -17,7 +17,8 @@ def starttls_then_login(args):
         pass
     ok(imap.starttls(ssl_context=tls_context(args)), "STARTTLS")
     check("LOGINDISABLED" not in imap.capabilities, f"still LOGINDISABLED after TLS: {imap.capabilities}")
-    check("AUTH=PLAIN" in imap.capabilities, f"no AUTH=PLAIN after TLS: {imap.capabilities}")
+    for mechanism in ["AUTH=SCRAM-SHA-256-PLUS", "AUTH=SCRAM-SHA-256", "AUTH=PLAIN"]:
+        check(mechanism in imap.capabilities, f"no {mechanism} after TLS: {imap.capabilities}")
     ok(imap.login(args.user, args.password), "LOGIN")
     ok(imap.select("INBOX"), "SELECT")
     imap.logout()
