@@ -457,6 +457,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_log_level_is_refused() {
+        for bad in ["verbose", "info,facteur_store=loud"] {
+            let mut config = standard();
+            config.log.level = bad.to_owned();
+            let error = parse(&render(&config)).unwrap_err().to_string();
+            assert!(error.contains("log.level"), "{bad}: {error}");
+        }
+        let mut config = standard();
+        config.log.level = "warn,facteur_store=debug".to_owned();
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
     fn a_zero_check_timeout_is_refused() {
         let mut config = standard();
         config.mail_auth.check_timeout_secs = 0;
@@ -475,7 +488,7 @@ mod tests {
     #[test]
     fn rendered_file_escapes_strings() {
         let mut config = standard();
-        config.log.level = "info,\"odd\\".to_owned();
+        config.acme.contact = "mailto:odd\"user\\@example.test".to_owned();
         assert_eq!(parse(&render(&config)).unwrap(), config);
     }
 

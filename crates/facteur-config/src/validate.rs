@@ -10,6 +10,7 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     check_routes(config)?;
     check_http(config)?;
     check_acme(config)?;
+    check_log(config)?;
     check_limits(config)
 }
 
@@ -73,6 +74,25 @@ fn check_http(config: &Config) -> Result<(), ConfigError> {
     }
     if !(1..=365).contains(&config.http.mta_sts_max_age_days) {
         return Err(invalid("http.mta_sts_max_age_days", "must be 1 to 365 days (RFC 8461 §3.2: at most a year)"));
+    }
+    Ok(())
+}
+
+/// A filter directive without `=` is a level or a target: `verbose` would be read as "everything from a
+/// module named verbose" and silence the server. Only level names stand alone here; targets take `=LEVEL`.
+fn check_log(config: &Config) -> Result<(), ConfigError> {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    for directive in config.log.level.split(',').map(str::trim).filter(|directive| !directive.is_empty()) {
+        let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
+        if !LEVELS.iter().any(|known| known.eq_ignore_ascii_case(level)) {
+            return Err(invalid(
+                "log.level",
+                format!(
+                    "{directive:?}: expected a level ({}) or TARGET=LEVEL, e.g. \"info,facteur_store=debug\"",
+                    LEVELS.join(", ")
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -1,10 +1,17 @@
 //! Logs go to standard error through `tracing`; `RUST_LOG` overrides the configured level.
+//!
+//! rustls warns about every client that puts an IP address in SNI (many do, when connecting by address), a
+//! client's mistake the admin can do nothing about: its handshake-parsing module is held to errors unless the
+//! filter names it.
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
 use crate::failure::{Outcome, usage};
+
+/// Where rustls logs what clients get wrong in their hello (an IP address as SNI, a duplicate name).
+const RUSTLS_CLIENT_MISTAKES: &str = "rustls::msgs::handshake=error";
 
 /// Installs the global subscriber. A bad filter is a configuration error, named as such.
 pub fn init(configured_level: &str) -> Outcome {
@@ -13,6 +20,10 @@ pub fn init(configured_level: &str) -> Outcome {
             .map_err(|error| usage!("RUST_LOG={directives:?} is not a valid log filter: {error}"))?,
         _ => EnvFilter::try_new(configured_level)
             .map_err(|error| usage!("config: key `log.level`: {configured_level:?} is not a valid filter: {error}"))?,
+    };
+    let filter = match filter.to_string().contains("rustls") {
+        true => filter,
+        false => filter.add_directive(RUSTLS_CLIENT_MISTAKES.parse().map_err(anyhow::Error::from)?),
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -161,6 +161,11 @@ fn commands_on_a_missing_or_corrupt_config_exit_2_naming_the_problem() {
         assert!(corrupt.stderr.contains("limits.idle_timeout_secs"), "{}", corrupt.stderr);
         assert!(corrupt.stderr.contains("line "), "{}", corrupt.stderr);
     }
+    // A level that is no level would silence the server: refused like any other bad setting.
+    std::fs::write(&path, text.replace("level = \"info\"", "level = \"verbose\"")).unwrap();
+    let silent = facteur(&dir, &["serve"], None);
+    assert_eq!(silent.code, Some(2));
+    assert!(silent.stderr.contains("log.level") && silent.stderr.contains("verbose"), "{}", silent.stderr);
     std::fs::write(&path, format!("{text}\nunknown_setting = 1\n")).unwrap();
     let unknown = facteur(&dir, &["serve"], None);
     assert_eq!(unknown.code, Some(2));
