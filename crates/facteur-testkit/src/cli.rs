@@ -68,3 +68,20 @@ pub fn tool_available(tool: &str) -> bool {
     }
     found
 }
+
+/// A port base (`init --port-base`, `serve --port-base`) whose standard ports are all free now: a test must not
+/// depend on a fixed port being free (the bench peers hold 10110, 10143, 10993, 10995).
+pub fn free_port_base() -> u16 {
+    const OFFSETS: [u16; 9] = [25, 587, 465, 143, 993, 110, 995, 80, 443];
+    // Spread the tries over the range so parallel tests rarely pick the same base.
+    let seed =
+        std::process::id().wrapping_mul(7919) ^ std::time::UNIX_EPOCH.elapsed().unwrap_or_default().subsec_nanos();
+    for attempt in 0..200u32 {
+        let base = 20_000 + u16::try_from((seed.wrapping_add(attempt.wrapping_mul(977))) % 40_000).unwrap_or(0);
+        let all_free = OFFSETS.iter().all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no port base with nine free ports found");
+}

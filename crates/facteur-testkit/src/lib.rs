@@ -23,7 +23,7 @@ mod submission;
 /// TLS client configuration that trusts a test server's self-signed certificate.
 mod tls;
 
-pub use cli::{CliOutput, facteur_binary, tool_available};
+pub use cli::{CliOutput, facteur_binary, free_port_base, tool_available};
 pub use server::{TestServer, TestServerBuilder};
 pub use stored::StoredMessage;
 pub use submission::Submission;

@@ -30,7 +30,7 @@ pub enum Command {
     Init(InitArgs),
     /// Run every listener in the foreground until SIGTERM or Ctrl-C. Initialises a quickstart setup if the data
     /// directory is empty.
-    Serve,
+    Serve(ServeArgs),
     /// Manage accounts (mailboxes with a password). Safe while the server runs.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -79,6 +79,14 @@ pub struct DnsRecordsArgs {
     /// when all are right, 1 otherwise.
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// For the quickstart (an empty data directory) only: added to each standard port (N+25 smtp, N+143
+    /// imap, N+443 https, …). An initialised data directory keeps the ports its facteur.toml names.
+    #[arg(long, value_name = "N")]
+    pub port_base: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -42,7 +42,7 @@ async fn run(cli: Cli) -> Outcome {
     let data_dir = DataDir::new(cli.data_dir);
     match cli.command {
         Command::Init(args) => commands::init::run(&data_dir, &args).await,
-        Command::Serve => commands::serve::run(&data_dir).await,
+        Command::Serve(args) => commands::serve::run(&data_dir, &args).await,
         Command::Account(command) => commands::account::run(&data_dir, command).await,
         Command::Domain(command) => commands::domain::run(&data_dir, command).await,
         Command::Alias(command) => commands::alias::run(&data_dir, command).await,

@@ -13,7 +13,8 @@ use crate::failure::Outcome;
 const DOMAIN: &str = "example.test";
 const HOSTNAME: &str = "localhost";
 const FIRST_ACCOUNT: &str = "admin@example.test";
-const PORT_BASE: u16 = 10000;
+/// The quickstart's ports unless `serve --port-base` says otherwise: 10025, 10143, 10443…
+pub const PORT_BASE: u16 = 10000;
 
 /// The first account's credentials, to print once the listeners are up.
 pub struct Quickstart {
@@ -23,12 +24,12 @@ pub struct Quickstart {
 
 /// Creates the quickstart data directory, its first account and the postmaster alias (RFC 5321 §4.5.1 requires
 /// that postmaster reaches someone).
-pub async fn create(data_dir: &DataDir) -> Outcome<Quickstart> {
+pub async fn create(data_dir: &DataDir, port_base: u16) -> Outcome<Quickstart> {
     let setup = Setup {
         domain: DOMAIN.to_owned(),
         hostname: HOSTNAME.to_owned(),
         bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        port_base: PORT_BASE,
+        port_base,
         // On loopback, mail comes from local tools, often on a machine without DNS, where every check would
         // answer "try again later" (451). `facteur init` turns them on.
         verify_inbound: false,

@@ -7,6 +7,7 @@ use anyhow::Context;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use crate::cli::ServeArgs;
 use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 use crate::handlers::Engines;
@@ -15,9 +16,9 @@ use crate::{certificates, http, logging, quickstart};
 /// What the test kit and operators' scripts wait for: every listener is bound.
 const READY_MARK: &str = "facteur is ready";
 
-pub async fn run(data_dir: &DataDir) -> Outcome {
+pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     let quickstart = match data_dir.contents()? {
-        Contents::Nothing => Some(quickstart::create(data_dir).await?),
+        Contents::Nothing => Some(quickstart::create(data_dir, args.port_base.unwrap_or(quickstart::PORT_BASE)).await?),
         Contents::Initialised | Contents::Foreign => None,
     };
     let config = data_dir.load_config()?;
@@ -63,7 +64,7 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
                 let (router, connections, stopping) = (router.clone(), connections.clone(), stopping.clone());
                 http::serve_listener(name, *address, router, tls.clone(), connections, stopping, &mut listeners)
                     .await
-                    .with_context(|| format!("listener {name}: cannot listen on {address}"))?;
+                    .map_err(|error| cannot_listen(name, *address, error, quickstart.is_some()))?;
             }
             continue;
         };
@@ -74,7 +75,9 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
         for address in &listener.bind {
             let bound = facteur_net::Listener::bind(name, *address, mode, Arc::clone(&tls), connections.clone())
                 .await
-                .map_err(|error| Failure::Runtime(error.into()))?;
+                .map_err(|facteur_net::ListenerError::Bind { source, .. }| {
+                    cannot_listen(name, *address, source, quickstart.is_some())
+                })?;
             // Logged here, before READY_MARK, so whoever waits for the mark knows every address.
             info!(listener = %name, address = %bound.local_addr(), "listening");
             listeners.spawn(bound.serve(Arc::clone(&handler), stopping.clone()));
@@ -101,6 +104,22 @@ pub async fn run(data_dir: &DataDir) -> Outcome {
     store.close().await.map_err(store_failure)?;
     info!("stopped");
     Ok(())
+}
+
+/// Why a listener could not start, and what to do about a port another program holds.
+fn cannot_listen(name: &str, address: std::net::SocketAddr, error: std::io::Error, quickstart: bool) -> Failure {
+    let what = format!("listener {name}: cannot listen on {address}");
+    if error.kind() != std::io::ErrorKind::AddrInUse {
+        return Failure::Runtime(anyhow::Error::new(error).context(what));
+    }
+    let port = address.port();
+    let remedy = match quickstart {
+        true => "start the quickstart on other ports with `facteur serve --port-base N` on a new data directory, \
+                 or stop the other program"
+            .to_owned(),
+        false => format!("stop the other program, or change listener.{name}.bind in facteur.toml"),
+    };
+    Failure::Runtime(anyhow::anyhow!("{what}: port {port} is already taken by another program; {remedy}"))
 }
 
 /// Each SIGHUP, the certificate and key are read again; a pair that cannot be used leaves the current one
