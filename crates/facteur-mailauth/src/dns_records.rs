@@ -389,7 +389,7 @@ fn services(ports: &ServicePorts) -> [(&'static str, u16, Option<u16>, &'static 
 
 /// A TXT value as one or more quoted character-strings of at most 255 bytes each (RFC 7208 §3.3 and
 /// RFC 6376 §3.6.2.2: receivers concatenate them), wrapped in parentheses when split.
-fn txt_strings(value: &str) -> String {
+pub fn txt_strings(value: &str) -> String {
     let mut strings = Vec::new();
     let mut current = String::new();
     let mut current_bytes = 0;

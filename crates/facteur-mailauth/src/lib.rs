@@ -55,7 +55,7 @@ pub use dns::dns_resolver;
 pub use dns_check::{Checked, RecordVerdict, check_records};
 pub use dns_records::{
     CaaIssuer, MtaStsPublication, RecordData, RecordFacts, ServicePorts, ZoneRecord, dns_records, served_names,
-    zone_records,
+    txt_strings, zone_records,
 };
 pub use error::MailAuthError;
 /// The resolver type [`dns_resolver`] builds, for crates that take it.

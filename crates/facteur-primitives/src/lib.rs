@@ -16,9 +16,12 @@ pub mod address;
 pub mod calendar;
 /// Every metric Facteur exports, with its label names.
 pub mod metrics;
+/// Sizes as people write and read them (`500M`, `1.5 GiB`).
+pub mod size;
 /// The message identifiers that thread a conversation.
 pub mod thread;
 
 pub use address::{Address, AddressError, Domain, DomainName};
 pub use calendar::{CivilDate, days_from_civil, parse_rfc3339, rfc3339_utc, rfc5322_date, unix_now};
+pub use size::{SizeError, human_size, parse_size};
 pub use thread::ThreadKeys;

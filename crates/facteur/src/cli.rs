@@ -56,12 +56,23 @@ pub enum Command {
 pub enum DkimCommand {
     /// List the keys of DOMAIN (default: every domain): selector, algorithm, and whether it signs (active) or
     /// only stays in DNS for mail already signed (published).
-    List { domain: Option<String> },
+    List {
+        /// Only this domain's keys.
+        domain: Option<String>,
+    },
     /// Make a new active key for DOMAIN (one per algorithm in use). The old one stops signing but must stay in
     /// DNS a few days, until `facteur dkim retire`; publish the new one before the old one goes.
-    Rotate { domain: String },
+    Rotate {
+        /// A domain this server receives mail for.
+        domain: String,
+    },
     /// Forget a published (no longer active) key and delete its private key. Remove its DNS record too.
-    Retire { domain: String, selector: String },
+    Retire {
+        /// The key's domain.
+        domain: String,
+        /// The key's selector, as `facteur dkim list` shows it.
+        selector: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -126,26 +137,41 @@ pub enum AccountCommand {
     List,
     /// Change an account's password (read from the first line of standard input).
     Passwd {
+        /// The account's address, e.g. alice@example.com.
         address: String,
         /// Read the password from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
     },
     /// Delete an account and all its mail.
-    Remove { address: String },
-    /// Limit an account's storage: bytes, with an optional K, M or G suffix (powers of 1024), or "unlimited".
-    /// Mail past the limit is refused (SMTP 552 5.2.2, IMAP [OVERQUOTA]); IMAP clients see it with GETQUOTAROOT.
-    Quota { address: String, limit: String },
+    Remove {
+        /// The account's address, e.g. alice@example.com.
+        address: String,
+    },
+    /// Limit an account's storage. Mail past the limit is refused (SMTP 552 5.2.2, IMAP [OVERQUOTA]); IMAP
+    /// clients see it with GETQUOTAROOT.
+    Quota {
+        /// The account's address, e.g. alice@example.com.
+        address: String,
+        /// A size such as 500M, 1.5G or 2048 (bytes; K, M, G and T are powers of 1024), or "unlimited".
+        limit: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DomainCommand {
     /// Receive mail for a domain.
-    Add { domain: String },
+    Add {
+        /// The domain, e.g. example.com.
+        domain: String,
+    },
     /// List the domains this server receives mail for.
     List,
     /// Stop receiving mail for a domain (refused while accounts or aliases use it).
-    Remove { domain: String },
+    Remove {
+        /// The domain, e.g. example.com.
+        domain: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,14 +179,19 @@ pub enum AliasCommand {
     /// Deliver mail for ALIAS to each TARGET. ALIAS may be a catch-all, @example.com, which receives mail for
     /// every address of the domain that is not an account or another alias.
     Add {
+        /// The alias address (info@example.com) or catch-all (@example.com).
         alias: String,
+        /// Where its mail goes: accounts, other aliases, or addresses elsewhere.
         #[arg(required = true)]
         targets: Vec<String>,
     },
     /// List aliases and their targets.
     List,
     /// Remove an alias.
-    Remove { alias: String },
+    Remove {
+        /// The alias address or catch-all, as `facteur alias list` shows it.
+        alias: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,11 +199,15 @@ pub enum QueueCommand {
     /// List queued messages: id, sender, each recipient with its status, next attempt and last reply.
     List,
     /// Show one queued message in full, with its main header fields.
-    Show { id: i64 },
+    Show {
+        /// The queue id, as `facteur queue list` shows it.
+        id: i64,
+    },
     /// Try the pending recipients now instead of at their scheduled time.
     Retry(QueueTarget),
     /// Remove a message from the queue. Silent unless --bounce, which tells the sender it was not delivered.
     Delete {
+        /// The queue id, as `facteur queue list` shows it.
         id: i64,
         /// Send the sender a delivery failure report (DSN) for the recipients not yet delivered.
         #[arg(long)]

@@ -28,6 +28,7 @@ pub async fn create(data_dir: &DataDir, port_base: u16) -> Outcome<Quickstart> {
     let setup = Setup {
         domain: DOMAIN.to_owned(),
         hostname: HOSTNAME.to_owned(),
+        hostname_from_domain: false,
         bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port_base,
         // On loopback, mail comes from local tools, often on a machine without DNS, where every check would

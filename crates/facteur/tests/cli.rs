@@ -58,6 +58,14 @@ fn init_with_a_bad_domain_or_port_base_is_a_usage_error_and_leaves_nothing() {
     let bad_domain = facteur(&dir, &["init", "--domain", "not a domain"], None);
     assert_eq!(bad_domain.code, Some(2));
     assert!(!dir.exists(), "a failed init leaves no data directory");
+    // A valid DNS name (underscores are) that makes no host name: the domain is blamed, not --hostname.
+    let underscore = facteur(&dir, &["init", "--domain", "bad_domain.test"], None);
+    assert_eq!(underscore.code, Some(2));
+    assert!(
+        underscore.stderr.contains("--domain") && !underscore.stderr.contains("--hostname:"),
+        "{}",
+        underscore.stderr
+    );
     let bad_port = facteur(&dir, &["init", "--domain", "example.test", "--port-base", "65000"], None);
     assert_eq!(bad_port.code, Some(2));
     assert!(bad_port.stderr.contains("--port-base"), "{}", bad_port.stderr);
@@ -170,6 +178,54 @@ fn commands_on_a_missing_or_corrupt_config_exit_2_naming_the_problem() {
     let unknown = facteur(&dir, &["serve"], None);
     assert_eq!(unknown.code, Some(2));
     assert!(unknown.stderr.contains("unknown_setting"), "{}", unknown.stderr);
+}
+
+#[test]
+fn quotas_read_and_show_human_sizes_and_key_listings_of_unknown_domains_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    assert!(facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("pw\n")).success());
+    for (limit, shown) in [("500MB", "500 MiB"), ("1.5G", "1.5 GiB"), ("2048", "2 KiB")] {
+        let set = facteur(&dir, &["account", "quota", "alice@example.test", limit], None);
+        assert!(set.success(), "{limit}: {}", set.stderr);
+        assert!(set.stdout.contains(shown), "{limit}: {}", set.stdout);
+        assert!(facteur(&dir, &["account", "list"], None).stdout.contains(shown));
+    }
+    let bad = facteur(&dir, &["account", "quota", "alice@example.test", "lots"], None);
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("500M"), "the error shows the form: {}", bad.stderr);
+
+    let unknown = facteur(&dir, &["dkim", "list", "unknown.test"], None);
+    assert_eq!(unknown.code, Some(2), "{}", unknown.stdout);
+    assert!(unknown.stderr.contains("unknown.test"), "{}", unknown.stderr);
+
+    // A new domain's key is printed as a zone file holds it: strings of 255 bytes at most.
+    let added = facteur(&dir, &["domain", "add", "other.test"], None);
+    assert!(added.success());
+    let start = added.stdout.find("._domainkey.other.test.").unwrap();
+    let record = &added.stdout[start..start + added.stdout[start..].find(')').unwrap()];
+    let strings: Vec<&str> = record.split('"').skip(1).step_by(2).collect();
+    assert!(strings.len() > 1 && strings.iter().all(|s| s.len() <= 255), "{record}");
+    assert!(strings.concat().starts_with("v=DKIM1; k=rsa; p="), "{record}");
+}
+
+#[test]
+fn every_positional_argument_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, argument) in [
+        (&["account", "quota", "--help"][..], "<LIMIT>"),
+        (&["account", "remove", "--help"], "<ADDRESS>"),
+        (&["alias", "add", "--help"], "<TARGETS>"),
+        (&["queue", "show", "--help"], "<ID>"),
+        (&["dkim", "retire", "--help"], "<SELECTOR>"),
+        (&["domain", "add", "--help"], "<DOMAIN>"),
+    ] {
+        let help = facteur(tmp.path(), args, None).stdout;
+        let line = help.lines().skip_while(|line| !line.starts_with("Arguments:")).find(|line| line.contains(argument));
+        let explained = line.is_some_and(|line| line.trim_start().len() > argument.len() + 4);
+        assert!(explained, "{args:?}: {argument} has no help text:\n{help}");
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ use facteur_store::{Store, StoreError};
 use crate::cli::AccountCommand;
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::{Outcome, usage};
+use facteur_primitives::human_size;
 
 /// Longer passwords are refused: argon2 would accept them, but they are a denial-of-service lever.
 const MAX_PASSWORD_LEN: usize = 1024;
@@ -37,7 +38,7 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
         }
         AccountCommand::Quota { address, limit } => {
             let limit = parse_quota(&limit)?;
-            let shown = limit.map_or_else(|| "unlimited".to_owned(), |bytes| format!("{bytes} bytes"));
+            let shown = limit.map_or_else(|| "unlimited".to_owned(), human_size);
             store.set_quota(&address, limit).await.map(|()| println!("quota of {address}: {shown}"))
         }
         AccountCommand::Remove { address } => {
@@ -55,34 +56,19 @@ async fn list(store: &dyn Store) -> Result<(), StoreError> {
     for account in store.list_accounts().await? {
         let messages: u64 =
             store.list_mailboxes(account.id).await?.iter().map(|mailbox| u64::from(mailbox.exists)).sum();
-        let quota = account.quota_bytes.map_or_else(|| "unlimited".to_owned(), |q| q.to_string());
-        println!("{:<40} {messages:>9} {:>12} {quota:>12}", account.address, account.used_bytes);
+        let quota = account.quota_bytes.map_or_else(|| "unlimited".to_owned(), human_size);
+        println!("{:<40} {messages:>9} {:>12} {quota:>12}", account.address, human_size(account.used_bytes));
     }
     Ok(())
 }
 
-/// `unlimited`, or bytes with an optional K, M or G suffix (powers of 1024).
+/// `unlimited`, or a size as `facteur_primitives::parse_size` reads it (`500M`, `1.5G`, bytes).
 fn parse_quota(text: &str) -> Outcome<Option<u64>> {
     if text.eq_ignore_ascii_case("unlimited") {
         return Ok(None);
     }
-    let (digits, unit) = match text.char_indices().last() {
-        Some((at, suffix)) if suffix.is_ascii_alphabetic() => (&text[..at], suffix.to_ascii_uppercase()),
-        _ => (text, 'B'),
-    };
-    let shift = match unit {
-        'B' => 0,
-        'K' => 10,
-        'M' => 20,
-        'G' => 30,
-        _ => return Err(usage!("quota {text:?}: the unit must be K, M or G")),
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(1 << shift))
-        .map(Some)
-        .ok_or_else(|| usage!("quota {text:?}: expected a number of bytes such as 500M, or \"unlimited\""))
+    let bytes = facteur_primitives::parse_size(text).map_err(|error| usage!("quota: {error}, or \"unlimited\""))?;
+    Ok(Some(bytes))
 }
 
 /// The password's argon2id hash and SCRAM verifier.

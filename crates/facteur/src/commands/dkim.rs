@@ -52,7 +52,8 @@ pub fn print_new_keys(keys: &KeyStore, domain: &str, created: &[KeyInfo]) -> Out
     for key in created {
         println!("new DKIM key {} ({}) for {domain}; publish:", key.selector, key.algorithm.key_type());
         if let Some((_, value)) = records.iter().find(|(selector, _)| *selector == key.selector) {
-            println!("  {}._domainkey.{domain} TXT \"{value}\"", key.selector);
+            // In zone-file syntax: a 2048-bit key is longer than one TXT string may be (255 bytes).
+            println!("  {}._domainkey.{domain}. IN TXT {}", key.selector, facteur_mailauth::txt_strings(value));
         }
     }
     Ok(())
@@ -74,10 +75,16 @@ fn list(keys: &KeyStore, domain: Option<&str>) -> Outcome {
             println!("{domain}  {}  {}  {state}", key.selector, key.algorithm.key_type());
         }
     }
-    if !any {
-        println!("no DKIM keys");
+    match (any, domain) {
+        (true, _) => Ok(()),
+        (false, Some(domain)) => {
+            Err(usage!("no DKIM keys for {domain} (see `facteur domain list` for this server's domains)"))
+        }
+        (false, None) => {
+            println!("no DKIM keys");
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// Keys are made only for domains we receive mail for: a typo must not become a key directory.

@@ -16,9 +16,14 @@ pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
             added = Some(domain.to_ascii_lowercase());
         }),
         DomainCommand::List => store.list_domains().await.map(|domains| domains.iter().for_each(|d| println!("{d}"))),
-        DomainCommand::Remove { domain } => {
-            store.remove_domain(&domain).await.map(|()| println!("removed domain {domain}"))
-        }
+        DomainCommand::Remove { domain } => store.remove_domain(&domain).await.map(|()| {
+            println!("removed domain {domain}");
+            println!(
+                "Its DKIM keys stay in {}/{domain}, so adding it back signs with the",
+                data_dir.dkim_dir().display()
+            );
+            println!("keys already in DNS; delete that directory and the domain's DNS records if it is gone for good.");
+        }),
     };
     let closed = store.close().await;
     result.map_err(store_failure)?;

@@ -15,6 +15,8 @@ use crate::failure::{Failure, Outcome, usage};
 pub struct Setup {
     pub domain: String,
     pub hostname: String,
+    /// The host name was made from the domain (`mail.DOMAIN`), so a bad one is the domain's fault.
+    pub hostname_from_domain: bool,
     pub bind_address: IpAddr,
     pub port_base: u16,
     /// SPF/DKIM/DMARC checks on mail from other servers (`[mail_auth] verify_inbound`).
@@ -27,6 +29,7 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
     let setup = Setup {
         domain: args.domain.to_lowercase(),
         hostname: args.hostname.clone().unwrap_or_else(|| format!("mail.{}", args.domain.to_lowercase())),
+        hostname_from_domain: args.hostname.is_none(),
         bind_address: args.bind_address,
         port_base: args.port_base,
         verify_inbound: true,
@@ -74,7 +77,12 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
     config.acme.contact = format!("mailto:postmaster@{}", setup.domain);
     let text = facteur_config::template::render(&config);
     // Reading the text back runs every check the server will run (host name syntax, listeners).
-    facteur_config::parse(&text).map_err(|error| usage!("--hostname: {error}"))?;
+    facteur_config::parse(&text).map_err(|error| match setup.hostname_from_domain {
+        true => {
+            usage!("--domain {:?}: the host name made from it, {}, is not valid: {error}", setup.domain, setup.hostname)
+        }
+        false => usage!("--hostname: {error}"),
+    })?;
 
     let root = data_dir.root();
     let parent = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
