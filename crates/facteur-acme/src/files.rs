@@ -3,13 +3,12 @@
 //! leaves the old certificate or the new one, never half of one.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use facteur_net::CertificateFiles;
 use instant_acme::AccountCredentials;
 use rcgen::KeyPair;
 use serde::{Deserialize, Serialize};
-use x509_parser::extensions::GeneralName;
 
 use crate::AcmeError;
 
@@ -117,32 +116,13 @@ impl AcmeFiles {
 
 /// The names and validity of the first certificate of a PEM chain.
 fn describe(pem: &[u8]) -> Result<StoredCertificate, String> {
-    let (_, block) = x509_parser::pem::parse_x509_pem(pem).map_err(|error| error.to_string())?;
-    let certificate = block.parse_x509().map_err(|error| error.to_string())?;
-    let names = match certificate.subject_alternative_name().map_err(|error| error.to_string())? {
-        Some(extension) => extension
-            .value
-            .general_names
-            .iter()
-            .filter_map(|name| match name {
-                GeneralName::DNSName(name) => Some((*name).to_owned()),
-                _ => None,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let validity = certificate.validity();
+    let facts = facteur_net::certificate_facts(pem)?;
     Ok(StoredCertificate {
-        names,
-        not_before: at(validity.not_before.timestamp()),
-        not_after: at(validity.not_after.timestamp()),
+        names: facts.names,
+        not_before: facts.not_before,
+        not_after: facts.not_after,
         directory: None,
     })
-}
-
-/// A Unix timestamp as a `SystemTime` (certificates predating 1970 are treated as starting then).
-fn at(timestamp: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(timestamp).unwrap_or(0))
 }
 
 fn read_if_present(path: &Path) -> Result<Option<Vec<u8>>, AcmeError> {
@@ -189,7 +169,10 @@ mod tests {
         let stored = files.certificate().unwrap().unwrap();
         assert_eq!(stored.names, ["mail.example.test", "mta-sts.example.test"]);
         assert_eq!(stored.directory.as_deref(), Some("https://ca.example/dir"));
-        assert_eq!(stored.not_after.duration_since(stored.not_before).unwrap(), Duration::from_secs(90 * 86_400));
+        assert_eq!(
+            stored.not_after.duration_since(stored.not_before).unwrap(),
+            std::time::Duration::from_secs(90 * 86_400)
+        );
     }
 
     #[test]

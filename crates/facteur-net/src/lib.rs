@@ -35,8 +35,8 @@ pub use limits::{ConnectionLimiter, ConnectionSlot, Limits, Refusal};
 pub use listener::{ConnectionHandler, Listener, ListenerError, TlsMode};
 pub use shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};
 pub use tls::{
-    ACME_TLS_ALPN, CertificateFiles, Certificates, TlsError, generate_self_signed, https_server_config,
-    install_crypto_provider, server_config, server_config_with, write_durably,
+    ACME_TLS_ALPN, CertificateFacts, CertificateFiles, Certificates, TlsError, certificate_facts, generate_self_signed,
+    https_server_config, install_crypto_provider, server_config, server_config_with, write_durably,
 };
 /// Re-exported for [`Connection::with_starttls`] and [`Connection::accept_tls`].
 pub use tokio_rustls::TlsAcceptor;

@@ -140,6 +140,29 @@ fn stored_password_hash_accepts_the_password_and_refuses_another() {
 }
 
 #[test]
+fn risky_settings_are_warned_about_at_start_and_a_sound_setup_is_not() {
+    let quiet = TestServer::start();
+    assert!(!quiet.log().contains("WARN"), "nothing to say about the test kit's setup:\n{}", quiet.log());
+    drop(quiet);
+
+    let server = TestServer::builder()
+        .configure(|config| {
+            config.server.hostname = "mail.example.test".to_owned();
+            config.auth.allow_plaintext = true;
+        })
+        .prepare(|data_dir| {
+            use std::os::unix::fs::PermissionsExt;
+            let key = data_dir.join("tls/key.pem");
+            std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        })
+        .start();
+    let log = server.log();
+    assert!(log.contains("chmod 600") && log.contains("tls/key.pem"), "{log}");
+    assert!(log.contains("allow_plaintext = true"), "{log}");
+    assert!(log.contains("the certificate is self-signed"), "{log}");
+}
+
+#[test]
 fn a_taken_port_is_named_with_what_to_do() {
     let tmp = tempfile::tempdir().unwrap();
     let base = facteur_testkit::free_port_base();

@@ -3,6 +3,8 @@
 
 /// The served certificate, replaceable while the server runs.
 mod certificates;
+/// What a certificate says about itself.
+mod inspect;
 mod self_signed;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use certificates::{ACME_TLS_ALPN, CertificateFiles, Certificates, public_key_sha256};
+pub use inspect::{CertificateFacts, certificate_facts};
 pub use self_signed::{generate_self_signed, write_durably};
 
 /// Why TLS could not be set up. Every variant names the file involved, because

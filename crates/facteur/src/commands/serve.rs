@@ -27,6 +27,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     // find the default action (immediate death) still in place.
     let stop_signals = StopSignals::install().context("cannot listen for signals")?;
     facteur_net::tls::install_crypto_provider();
+    crate::warnings::at_start(&config, data_dir);
     let certificates = certificates::load(&config, data_dir).map_err(|error| usage!("config: [tls]: {error}"))?;
     let tls =
         facteur_net::server_config_with(Arc::clone(&certificates)).map_err(|error| usage!("config: [tls]: {error}"))?;
