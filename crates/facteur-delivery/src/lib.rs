@@ -63,6 +63,7 @@ pub use envelope::{
 pub use ownership::{account_owns, from_header_addresses};
 pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
+pub use report::report_full_mailboxes;
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;

@@ -56,6 +56,9 @@ pub struct Persisted {
     /// Whether the local copies went to Junk.
     pub junk: bool,
     pub queued: Option<QueueId>,
+    /// Recipients (as the envelope names them) whose mailbox was full, while others got the message: the
+    /// caller reports them to the sender ([`crate::report::report_full_mailboxes`]).
+    pub over_quota: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,27 +81,46 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
     let trace = message.trace;
-    let mut persisted = Persisted { local_copies: 0, junk: message.filing == Filing::Junk, queued: None };
+    let mut persisted =
+        Persisted { local_copies: 0, junk: message.filing == Filing::Junk, queued: None, over_quota: Vec::new() };
     if !accounts.is_empty() {
         let mut copy = return_path_header(&message.envelope.return_path).into_bytes();
         copy.reserve(trace.len() + message.content.len());
         copy.extend_from_slice(trace.as_bytes());
         copy.extend_from_slice(&message.content);
         let (content, indexed) = summarise(copy).await?;
-        let targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
-        let delivered = store
-            .deliver_content(content, indexed.summary, message.now, targets, indexed.thread)
-            .await
-            .map_err(|error| match error {
-                StoreError::QuotaExceeded { ref address, .. } => {
-                    PersistError::OverQuota { address: address.clone(), source: error }
+        let mut targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
+        let mut full = Vec::new();
+        let delivered = loop {
+            let attempt = store.deliver_content(
+                Arc::clone(&content),
+                indexed.summary.clone(),
+                message.now,
+                targets.clone(),
+                indexed.thread.clone(),
+            );
+            match attempt.await {
+                Ok(delivered) => break delivered,
+                // One full mailbox must not cost the others the message: deliver to the rest, and let the
+                // caller report that one (the SMTP reply to DATA is one for all recipients).
+                Err(StoreError::QuotaExceeded { address, .. }) if targets.len() > 1 || !remote.is_empty() => {
+                    let id = store.account_by_address(&address).await?.map(|account| account.id);
+                    targets.retain(|target| Some(target.account) != id);
+                    full.push((address, id));
+                    if targets.is_empty() {
+                        break Vec::new();
+                    }
                 }
-                other => PersistError::Store(other),
-            })?;
+                Err(error) => return Err(refused(error)),
+            }
+        };
         persisted.local_copies = delivered.len();
+        persisted.over_quota = recipients_of(&message.envelope, &full);
+        let reached: Vec<AccountId> =
+            accounts.iter().copied().filter(|account| !full.iter().any(|(_, id)| *id == Some(*account))).collect();
         // Out-of-office replies, once the message is safe; spam gets none.
-        if message.filing == Filing::Inbox {
-            crate::vacation::answer(store, &message.envelope, &message.content, &accounts, message.now).await;
+        if message.filing == Filing::Inbox && !reached.is_empty() {
+            crate::vacation::answer(store, &message.envelope, &message.content, &reached, message.now).await;
         }
     }
     if !remote.is_empty() {
@@ -115,6 +137,35 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         persisted.queued = Some(store.enqueue_content(Arc::from(copy), queued).await?);
     }
     Ok(persisted)
+}
+
+/// A delivery the store refused: over quota (RFC 3463 X.2.2) or a storage failure.
+fn refused(error: StoreError) -> PersistError {
+    match error {
+        StoreError::QuotaExceeded { ref address, .. } => {
+            PersistError::OverQuota { address: address.clone(), source: error }
+        }
+        other => PersistError::Store(other),
+    }
+}
+
+/// The envelope recipients that reach none of their accounts because those are `full`: an alias reaching a
+/// full mailbox and another one still got the message.
+fn recipients_of(envelope: &Envelope, full: &[(String, Option<AccountId>)]) -> Vec<String> {
+    let is_full = |account: &AccountId| full.iter().any(|(_, id)| *id == Some(*account));
+    envelope
+        .recipients
+        .iter()
+        .filter(|recipient| match &recipient.destination {
+            Destination::Local(resolution) => {
+                !resolution.accounts.is_empty()
+                    && resolution.accounts.iter().all(is_full)
+                    && resolution.forwards.is_empty()
+            }
+            Destination::Remote => false,
+        })
+        .map(|recipient| recipient.address.clone())
+        .collect()
 }
 
 /// The parse-once summary of a local copy, computed off the async threads (it is CPU work proportional to the

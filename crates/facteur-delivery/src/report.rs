@@ -3,7 +3,10 @@
 //! resolves the address, as for any local delivery); anyone else gets it through the queue, from the null
 //! reverse-path, so that a report that cannot be delivered is dropped instead of bouncing again.
 
-use facteur_store::{Notify, QueueEntry, QueueRecipient, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use facteur_store::{Notify, QueueEntry, QueueRecipient, Store, StoreError};
 use tracing::info;
 
 use crate::dsn::{Action, Report, ReportedRecipient, build_report};
@@ -54,15 +57,66 @@ pub async fn send_reports(
         };
         let bytes = build_report(&report);
         info!(queue_id = entry.id.0, action = ?action, "outbound: sending a delivery report to the sender");
-        deliver_report(engine, &entry.return_path, bytes, now).await?;
+        deliver_report(&engine.store, engine.settings.lifetime, &entry.return_path, bytes, now).await?;
     }
     Ok(())
 }
 
+/// Tells the sender of a message just accepted that these recipients did not get it: their mailbox was full
+/// (RFC 3463 X.2.2), while the others' copies were stored. Nothing for the null sender, nor for recipients
+/// who asked for no failure report (RFC 3461 §4.1).
+pub async fn report_full_mailboxes(
+    store: &Arc<dyn Store>,
+    hostname: &str,
+    lifetime: Duration,
+    envelope: &Envelope,
+    original: &[u8],
+    full: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    if envelope.return_path.is_empty() {
+        return Ok(());
+    }
+    let diagnostic = "552 5.2.2 mailbox full";
+    let recipients: Vec<ReportedRecipient<'_>> = envelope
+        .recipients
+        .iter()
+        .filter(|recipient| full.contains(&recipient.address) && recipient.notify.contains(Notify::FAILURE))
+        .map(|recipient| ReportedRecipient {
+            address: &recipient.address,
+            orcpt: recipient.orcpt.as_deref(),
+            action: Action::Failed,
+            diagnostic: Some(diagnostic),
+        })
+        .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let report = Report {
+        reporting_mta: hostname,
+        to: &envelope.return_path,
+        envid: envelope.envid.as_deref(),
+        arrival: now,
+        now,
+        retry_until: None,
+        ret: envelope.ret,
+        original,
+        recipients,
+    };
+    info!(to = %envelope.return_path, refused = %full.join(", "), "mailbox full: sending a failure report to the sender");
+    deliver_report(store, lifetime, &envelope.return_path, build_report(&report), now).await
+}
+
 /// Through the one persist path, like any message: from the null reverse-path, to a local sender's INBOX or
 /// through the queue, never asking for a report on the report (RFC 3461 §4.1: NOTIFY=NEVER).
-async fn deliver_report(engine: &DeliveryEngine, to: &str, report: Vec<u8>, now: i64) -> Result<(), StoreError> {
-    let destination = match engine.store.resolve_recipient(to).await? {
+async fn deliver_report(
+    store: &Arc<dyn Store>,
+    lifetime: Duration,
+    to: &str,
+    report: Vec<u8>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let destination = match store.resolve_recipient(to).await? {
         Some(resolution) => Destination::Local(resolution),
         None => Destination::Remote,
     };
@@ -73,9 +127,9 @@ async fn deliver_report(engine: &DeliveryEngine, to: &str, report: Vec<u8>, now:
         content: report,
         filing: Filing::Inbox,
         now,
-        expires_at: now.saturating_add(engine.settings.lifetime.as_secs() as i64),
+        expires_at: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
     };
-    match persist(&engine.store, message).await {
+    match persist(store, message).await {
         Ok(_) => Ok(()),
         Err(PersistError::Store(error)) => Err(error),
         // A full mailbox: the attempt is not recorded, so the report is tried again with it.

@@ -232,6 +232,30 @@ async fn quota_is_enforced_at_rcpt_and_at_the_end_of_data() {
     client.send(format!("Subject: big\r\n\r\n{}\r\n.\r\n", "q".repeat(600))).await;
     assert!(client.reply().await.starts_with("552 5.2.2"), "the message that would overflow the mailbox");
     client.expect("MAIL FROM:<a@remote.example> SIZE=600", "250").await;
-    client.expect("RCPT TO:<alice@example.com>", "552 5.2.2").await;
+    // Known at RCPT: that recipient alone is refused, temporarily (RFC 3463 X.2.2).
+    client.expect("RCPT TO:<alice@example.com>", "452 4.2.2").await;
     assert!(server.inbox("alice@example.com").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_full_mailbox_costs_only_its_owner_the_message_and_the_sender_is_told() {
+    let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
+    server.fixture.store.create_account("sender@example.com", "x").await.unwrap();
+    server.fixture.store.set_quota("alice@example.com", Some(500)).await.unwrap();
+    let mut client = server.connect().await;
+    client.expect("EHLO client.example", "250").await;
+    client.expect("MAIL FROM:<sender@example.com>", "250").await;
+    // No SIZE declared: alice's mailbox has room for something, so RCPT cannot tell yet.
+    client.expect("RCPT TO:<alice@example.com>", "250").await;
+    client.expect("RCPT TO:<bob@example.com>", "250").await;
+    client.expect("DATA", "354").await;
+    client.send(format!("Subject: big\r\n\r\n{}\r\n.\r\n", "q".repeat(600))).await;
+    assert!(client.reply().await.starts_with("250"), "stored for bob");
+    assert_eq!(server.inbox("bob@example.com").await.len(), 1);
+    assert!(server.inbox("alice@example.com").await.is_empty());
+    let reports = server.inbox("sender@example.com").await;
+    assert_eq!(reports.len(), 1, "the sender is told about alice");
+    let report = String::from_utf8_lossy(&reports[0]);
+    assert!(report.contains("Final-Recipient: rfc822; alice@example.com"), "{report}");
+    assert!(report.contains("Status: 5.2.2") && !report.contains("rfc822; bob@"), "{report}");
 }

@@ -115,6 +115,8 @@ impl Session<'_> {
         let sender = envelope.sender.bracketed();
         let recipients = envelope.recipients.len();
         let content = body.into_bytes();
+        // Kept for a report if one of several recipients turns out to have a full mailbox.
+        let original = (recipients > 1).then(|| content.clone());
         let arrival = Arrival { received, now, expires_at };
         let stored = match settings.face {
             Face::Submission => self.submit(&envelope, content, arrival).await,
@@ -122,6 +124,9 @@ impl Session<'_> {
         };
         match stored {
             Ok(persisted) => {
+                if let (false, Some(original)) = (persisted.over_quota.is_empty(), original) {
+                    self.report_full_mailboxes(&envelope, &original, &persisted.over_quota, now).await;
+                }
                 info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = persisted.queued.map_or(0, |q| q.0), "message accepted");
                 let protocol = self.server.settings.face.metric_label();
                 metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
@@ -131,6 +136,25 @@ impl Session<'_> {
                 info!(%id, code = refusal.code, status = refusal.status, "message not accepted");
                 refusal
             }
+        }
+    }
+
+    /// The message is stored for the others; the sender hears about the full mailboxes by a report. A report
+    /// that cannot be stored is logged: the message itself is safe, and the answer to DATA stays 250.
+    async fn report_full_mailboxes(&self, envelope: &Envelope, original: &[u8], full: &[String], now: i64) {
+        let settings = &self.server.settings;
+        let envelope = envelope.for_delivery();
+        let reported = facteur_delivery::report_full_mailboxes(
+            &self.server.store,
+            &settings.hostname,
+            settings.queue_lifetime,
+            &envelope,
+            original,
+            full,
+            now,
+        );
+        if let Err(error) = reported.await {
+            warn!(%error, refused = %full.join(", "), "mailbox full: the failure report could not be stored");
         }
     }
 

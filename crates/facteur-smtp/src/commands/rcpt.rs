@@ -89,14 +89,15 @@ impl Session<'_> {
     }
 }
 
-/// A local address: `550 5.1.1` if nobody has it, `552 5.2.2` if a mailbox cannot take the declared size
-/// (refused before the client sends the message; one that only turns out too big at the end is refused whole
-/// by `deliver`, see `persist.rs`).
+/// A local address: `550 5.1.1` if nobody has it, `452 4.2.2` if its mailbox cannot take the declared size
+/// (RFC 5321 §3.3: each RCPT is answered alone, so a full mailbox refuses that recipient, temporarily (RFC 3463
+/// X.2.2), and the others go on; a
+/// message that only turns out too big at the end is delivered to the others and reported, see `persist.rs`).
 fn local_destination(lookup: RecipientLookup, incoming: u64) -> Result<Destination, Reply> {
     match lookup {
         RecipientLookup::Local { resolution, room } => {
             if room.is_some_and(|room| room == 0 || incoming > room) {
-                return Err(Reply::new(552, "5.2.2", "Mailbox full"));
+                return Err(Reply::new(452, "4.2.2", "Mailbox full"));
             }
             Ok(Destination::Local(resolution))
         }
