@@ -21,11 +21,13 @@ use tracing::{info, warn};
 
 use crate::attempt::work_on;
 use crate::client::ClientSettings;
+use crate::dane::TlsaLookup;
 use crate::domains::DomainLimits;
 use crate::pool::SessionPool;
 use crate::route::Router;
 use crate::settings::OutboundSettings;
-use crate::tls::opportunistic_client_config;
+use crate::sts_fetch::StsPolicies;
+use crate::tls::{TrustedRoots, opportunistic_client_config};
 
 /// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -36,6 +38,8 @@ pub enum EngineError {
     Tls(#[from] rustls::Error),
     #[error("outbound: {0}")]
     Smarthost(String),
+    #[error("outbound: [relay] {0}")]
+    TrustedRoots(String),
 }
 
 /// Works the outbound queue; see the module documentation.
@@ -48,6 +52,10 @@ pub struct DeliveryEngine {
     permits: Arc<Semaphore>,
     pub(crate) domains: DomainLimits,
     pub(crate) sessions: SessionPool,
+    /// What verified TLS trusts: the public CAs and `[relay] tls_ca_file`.
+    pub(crate) roots: TrustedRoots,
+    pub(crate) sts: StsPolicies,
+    pub(crate) tlsa: TlsaLookup,
 }
 
 impl DeliveryEngine {
@@ -57,7 +65,7 @@ impl DeliveryEngine {
         store: Arc<dyn Store>,
         resolver: TokioResolver,
     ) -> Result<Arc<DeliveryEngine>, EngineError> {
-        let router = Router::new(resolver, settings.routes.clone(), &settings.hostname, settings.mx_port);
+        let router = Router::new(resolver.clone(), settings.routes.clone(), &settings.hostname, settings.mx_port);
         let client = ClientSettings {
             hostname: settings.hostname.clone(),
             command_timeout: settings.command_timeout,
@@ -67,6 +75,10 @@ impl DeliveryEngine {
         let permits = Arc::new(Semaphore::new(settings.max_parallel.max(1)));
         let domains = DomainLimits::new(settings.max_per_domain);
         let sessions = SessionPool::default();
+        let roots = TrustedRoots::new(settings.trusted_roots.clone())?;
+        let sts =
+            StsPolicies::new(resolver.clone(), Arc::clone(&store), roots.https_client_config()?, settings.mta_sts_port);
+        let tlsa = TlsaLookup::new(&settings.nameservers, settings.dns_timeout);
         Ok(Arc::new(DeliveryEngine {
             store,
             settings,
@@ -76,6 +88,9 @@ impl DeliveryEngine {
             permits,
             domains,
             sessions,
+            roots,
+            sts,
+            tlsa,
         }))
     }
 

@@ -332,7 +332,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 20, "19 tables and sqlite_sequence");
+        assert_eq!(tables, 22, "21 tables and sqlite_sequence");
     }
 
     #[test]

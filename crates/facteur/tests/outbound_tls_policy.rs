@@ -1,0 +1,237 @@
+//! Outbound TLS policy between two real Facteur instances (issue 14): A (alice, example.test) sends to
+//! bob@b.test, whose MX host mx.b.test is instance B, found through a private DNS server. B's certificate comes
+//! from a test CA made here; B also serves b.test's MTA-STS policy over HTTPS itself. A trusts the test CA
+//! through `[relay] tls_ca_file` (for MTA-STS), and TLSA records stand for DNSSEC-signed ones by carrying the
+//! AD bit (DANE).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use facteur_testkit::TestServer;
+
+const ALICE: &str = "alice@example.test";
+const ALICE_PASSWORD: &str = "alice's long passphrase";
+
+/// A test CA and the files of one certificate it issued (chain and key), in a temporary directory.
+struct Certificates {
+    dir: tempfile::TempDir,
+    /// The SubjectPublicKeyInfo of the server's key, for TLSA records (selector 1).
+    server_spki: Vec<u8>,
+}
+
+impl Certificates {
+    /// A CA and a server certificate for `names`.
+    fn issue(names: &[&str]) -> Certificates {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Facteur test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+        let server = rcgen::CertificateParams::new(names).unwrap().signed_by(&server_key, &ca).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("chain.pem"), format!("{}{}", server.pem(), ca.pem())).unwrap();
+        std::fs::write(dir.path().join("key.pem"), server_key.serialize_pem()).unwrap();
+        Certificates { dir, server_spki: rcgen::PublicKeyData::subject_public_key_info(&server_key) }
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// `3 1 1`: the SHA-256 of the server's public key (RFC 7671 §5.1).
+    fn dane_ee_digest(&self) -> Vec<u8> {
+        ring::digest::digest(&ring::digest::SHA256, &self.server_spki).as_ref().to_vec()
+    }
+}
+
+/// The test DNS server and the runtime that drives it (dropped in this order).
+struct Dns {
+    server: facteur_mailauth::testdns::TestDns,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// b.test's MX is mx.b.test, and it and mta-sts.b.test are on loopback.
+fn start_dns() -> Dns {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(facteur_mailauth::testdns::TestDns::start()).unwrap();
+    server.add_mx("b.test", 10, "mx.b.test");
+    server.add_a("mx.b.test", Ipv4Addr::LOCALHOST);
+    server.add_a("mta-sts.b.test", Ipv4Addr::LOCALHOST);
+    Dns { server, _runtime: runtime }
+}
+
+/// B: mx.b.test, with `certificates`, publishing an MTA-STS policy in `mode` for b.test.
+fn instance_b(certificates: &Certificates, mode: &str) -> TestServer {
+    let (chain, key, mode) = (certificates.path("chain.pem"), certificates.path("key.pem"), mode.to_owned());
+    let b = TestServer::builder()
+        .configure(move |config| {
+            config.server.hostname = "mx.b.test".into();
+            config.tls.certificate = chain;
+            config.tls.private_key = key;
+            config.http.mta_sts_mode = mode;
+        })
+        .start();
+    assert!(b.cli(&["domain", "add", "b.test"], None).success());
+    assert!(b.cli(&["account", "add", "bob@b.test", "--password-stdin"], Some("bob's pw\n")).success());
+    b
+}
+
+/// A: resolving through `dns`, reaching B's SMTP and HTTPS listeners on their test ports, trusting `ca` if any.
+fn instance_a(dns: &Dns, b: &TestServer, ca: Option<&Path>) -> TestServer {
+    let nameserver = dns.server.addr();
+    let (mx_port, https_port) = (b.addr("smtp").port(), b.addr("https").port());
+    let ca = ca.map(|path| path.to_string_lossy().into_owned()).unwrap_or_default();
+    TestServer::builder()
+        .account(ALICE, ALICE_PASSWORD)
+        .configure(move |config| {
+            config.dns.nameservers = vec![nameserver];
+            config.relay.mx_port = mx_port;
+            config.relay.mta_sts_port = https_port;
+            config.relay.tls_ca_file = ca;
+        })
+        .start()
+}
+
+fn submit(server: &TestServer, to: &str, subject: &str) {
+    let email = lettre::Message::builder()
+        .from(ALICE.parse().unwrap())
+        .to(to.parse().unwrap())
+        .subject(subject)
+        .body("Over a policy.\r\n".to_owned())
+        .unwrap();
+    server.submission(ALICE, ALICE_PASSWORD).send(email);
+}
+
+fn wait_for_messages(server: &TestServer, address: &str, count: usize) -> Vec<facteur_testkit::StoredMessage> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let messages = server.messages(address, "INBOX");
+        if messages.len() >= count || Instant::now() > deadline {
+            return messages;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits for the first attempt on the one queued message and returns what `facteur queue show` says of it.
+fn deferred_and_shown(a: &TestServer) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let listing = loop {
+        let listing = a.cli(&["queue", "list"], None).stdout;
+        if listing.contains("attempts 1") || Instant::now() > deadline {
+            break listing;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(listing.contains("bob@b.test  pending  attempts 1"), "{listing}\nA's log:\n{}", a.log());
+    let id = listing.lines().next().and_then(|line| line.split_whitespace().next()).unwrap();
+    let shown = a.cli(&["queue", "show", id], None);
+    assert!(shown.success(), "{shown:?}");
+    shown.stdout
+}
+
+#[test]
+fn an_enforced_mta_sts_policy_defers_mail_to_an_mx_whose_certificate_does_not_match_and_says_why() {
+    // The certificate is good for the policy host, not for the MX host.
+    let certificates = Certificates::issue(&["mta-sts.b.test", "other.b.test"]);
+    let b = instance_b(&certificates, "enforce");
+    let dns = start_dns();
+    dns.server.add_txt("_mta-sts.b.test", "v=STSv1; id=20261207a;");
+    let a = instance_a(&dns, &b, Some(&certificates.path("ca.pem")));
+    submit(&a, "bob@b.test", "refused by policy");
+    let shown = deferred_and_shown(&a);
+    assert!(shown.contains("MTA-STS policy of b.test (enforce)"), "{shown}");
+    assert!(shown.contains("4.7.5 TLS handshake failed"), "{shown}");
+    assert!(shown.contains("not valid for name"), "the certificate's trouble is named:\n{shown}");
+    assert!(b.messages("bob@b.test", "INBOX").is_empty(), "delivered despite the policy");
+}
+
+#[test]
+fn an_enforced_mta_sts_policy_delivers_over_a_certificate_that_verifies() {
+    let certificates = Certificates::issue(&["mx.b.test", "mta-sts.b.test"]);
+    let b = instance_b(&certificates, "enforce");
+    let dns = start_dns();
+    dns.server.add_txt("_mta-sts.b.test", "v=STSv1; id=20261207b;");
+    let a = instance_a(&dns, &b, Some(&certificates.path("ca.pem")));
+    submit(&a, "bob@b.test", "verified by policy");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+    assert!(a.log().contains("MTA-STS: policy fetched"), "{}", a.log());
+}
+
+#[test]
+fn an_mx_not_named_by_an_enforced_policy_is_not_used() {
+    let certificates = Certificates::issue(&["mx.b.test", "mta-sts.b.test", "mta-sts.c.test", "alias.b.test"]);
+    let b = instance_b(&certificates, "enforce");
+    let dns = start_dns();
+    dns.server.add_txt("_mta-sts.b.test", "v=STSv1; id=20261207c;");
+    // The policy names mx.b.test (B's hostname); the domain's only MX is another name for the same server.
+    dns.server.add_mx("c.test", 10, "alias.b.test");
+    dns.server.add_a("alias.b.test", Ipv4Addr::LOCALHOST);
+    dns.server.add_txt("_mta-sts.c.test", "v=STSv1; id=1;");
+    dns.server.add_a("mta-sts.c.test", Ipv4Addr::LOCALHOST);
+    assert!(b.cli(&["domain", "add", "c.test"], None).success());
+    assert!(b.cli(&["alias", "add", "bob@c.test", "bob@b.test"], None).success());
+    let a = instance_a(&dns, &b, Some(&certificates.path("ca.pem")));
+    submit(&a, "bob@c.test", "to an unnamed MX");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut listing = String::new();
+    while !listing.contains("attempts 1") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        listing = a.cli(&["queue", "list"], None).stdout;
+    }
+    assert!(listing.contains("does not name the MX host alias.b.test"), "{listing}\nA's log:\n{}", a.log());
+}
+
+#[test]
+fn matching_dane_tlsa_records_deliver_even_without_a_trusted_ca() {
+    // No MTA-STS, and A does not trust the test CA: only DANE can vouch for B's certificate.
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let tlsa_name = format!("_{}._tcp.mx.b.test", b.addr("smtp").port());
+    dns.server.add_tlsa(&tlsa_name, 3, 1, 1, certificates.dane_ee_digest());
+    // A PKIX-EE record (usage 1) that would not match is ignored (RFC 7672 §3.1.3).
+    dns.server.add_tlsa(&tlsa_name, 1, 1, 1, vec![0; 32]);
+    dns.server.authentic(&tlsa_name);
+    let a = instance_a(&dns, &b, None);
+    submit(&a, "bob@b.test", "vouched for by DANE");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+}
+
+#[test]
+fn a_dane_tlsa_record_that_does_not_match_defers_the_message() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let tlsa_name = format!("_{}._tcp.mx.b.test", b.addr("smtp").port());
+    dns.server.add_tlsa(&tlsa_name, 3, 1, 1, vec![0xab; 32]);
+    dns.server.authentic(&tlsa_name);
+    let a = instance_a(&dns, &b, None);
+    submit(&a, "bob@b.test", "refused by DANE");
+    let shown = deferred_and_shown(&a);
+    assert!(shown.contains("DANE TLSA records of mx.b.test"), "{shown}");
+    assert!(shown.contains("no TLSA record matches"), "{shown}");
+    assert!(b.messages("bob@b.test", "INBOX").is_empty(), "delivered despite DANE");
+}
+
+#[test]
+fn tlsa_records_without_the_ad_bit_are_ignored() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let tlsa_name = format!("_{}._tcp.mx.b.test", b.addr("smtp").port());
+    // Not DNSSEC-authenticated: an attacker could have written it, so it neither helps nor hurts.
+    dns.server.add_tlsa(&tlsa_name, 3, 1, 1, vec![0xab; 32]);
+    let a = instance_a(&dns, &b, None);
+    submit(&a, "bob@b.test", "opportunistic after all");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+}
