@@ -32,6 +32,8 @@ mod submission;
 mod tls_policy;
 /// TLS-RPT (RFC 8460): session results counted, daily reports sent.
 pub mod tls_report;
+/// TLS-RPT as bytes: the `_smtp._tls` record, the JSON report, the report message.
+pub mod tlsrpt;
 /// Out-of-office replies at local delivery (RFC 3834).
 mod vacation;
 

@@ -61,7 +61,12 @@ pub async fn send_reports(
 
 /// Through the one persist path, like any message: from the null reverse-path, to a local sender's INBOX or
 /// through the queue, never asking for a report on the report (RFC 3461 §4.1: NOTIFY=NEVER).
-async fn deliver_report(engine: &DeliveryEngine, to: &str, report: Vec<u8>, now: i64) -> Result<(), StoreError> {
+pub(crate) async fn deliver_report(
+    engine: &DeliveryEngine,
+    to: &str,
+    report: Vec<u8>,
+    now: i64,
+) -> Result<(), StoreError> {
     let destination = match engine.store.resolve_recipient(to).await? {
         Some(resolution) => Destination::Local(resolution),
         None => Destination::Remote,

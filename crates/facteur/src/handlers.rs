@@ -66,7 +66,11 @@ impl Engines {
         settings.nameservers = self.config.dns.nameservers.clone();
         settings.dns_timeout = query_timeout(&self.config);
         settings.tls_report_from = self.config.relay.tls_report_from.clone();
-        facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())
+        let engine = facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())?;
+        if let Some(signer) = &self.sender_auth.signer {
+            engine.sign_reports_with(Arc::clone(signer));
+        }
+        Ok(engine)
     }
 
     /// The CAs verified MX TLS (MTA-STS) trusts: the public ones and those of `[relay] tls_ca_file`.

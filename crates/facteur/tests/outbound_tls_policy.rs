@@ -235,3 +235,65 @@ fn tlsa_records_without_the_ad_bit_are_ignored() {
     let received = wait_for_messages(&b, "bob@b.test", 1);
     assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
 }
+
+/// The TLS-RPT report in `message` (RFC 8460 §5.3), read by Python's email, gzip and json modules.
+fn tls_report_json(message: &[u8]) -> serde_json::Value {
+    use std::io::Write;
+    const READER: &str = "import sys, email, email.policy, gzip, json\n\
+        m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)\n\
+        assert m.get_content_type() == 'multipart/report', m.get_content_type()\n\
+        assert m.get_param('report-type') == 'tlsrpt', m.get_param('report-type')\n\
+        parts = [p for p in m.walk() if p.get_content_type() == 'application/tlsrpt+gzip']\n\
+        assert len(parts) == 1, 'one report attachment'\n\
+        print(json.dumps(json.loads(gzip.decompress(parts[0].get_payload(decode=True)))))\n";
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", READER])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    python.stdin.take().unwrap().write_all(message).unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_tls_report_of_the_sessions_is_sent_to_the_domain_and_reads_as_rfc_8460_json() {
+    let certificates = Certificates::issue(&["mx.b.test", "mta-sts.b.test"]);
+    let b = instance_b(&certificates, "enforce");
+    assert!(b.cli(&["account", "add", "tls-reports@b.test", "--password-stdin"], Some("reports pw\n")).success());
+    let dns = start_dns();
+    dns.server.add_txt("_mta-sts.b.test", "v=STSv1; id=20261207d;");
+    dns.server.add_txt("_smtp._tls.b.test", "v=TLSRPTv1; rua=mailto:tls-reports@b.test,https://tlsrpt.b.test/v1");
+    // The preferred MX is not named by the policy: a failure to report, before the success with mx.b.test.
+    dns.server.add_mx("b.test", 5, "unnamed.b.test");
+    dns.server.add_a("unnamed.b.test", Ipv4Addr::LOCALHOST);
+    let a = instance_a(&dns, &b, Some(&certificates.path("ca.pem")));
+    submit(&a, "bob@b.test", "counted for the report");
+    assert_eq!(wait_for_messages(&b, "bob@b.test", 1).len(), 1, "A's log:\n{}", a.log());
+
+    let sent = a.cli(&["tls-report", "send"], None);
+    assert!(sent.success() && sent.stdout.contains("1 TLS report(s) queued"), "{sent:?}\nA's log:\n{}", a.log());
+    let reports = wait_for_messages(&b, "tls-reports@b.test", 1);
+    assert_eq!(reports.len(), 1, "no report arrived; A's log:\n{}", a.log());
+    let report = tls_report_json(&reports[0].bytes);
+    assert_eq!(report["organization-name"], "localhost", "{report}");
+    assert!(report["report-id"].as_str().unwrap().contains("b.test"), "{report}");
+    let start = report["date-range"]["start-datetime"].as_str().unwrap();
+    let end = report["date-range"]["end-datetime"].as_str().unwrap();
+    assert!(start.ends_with("T00:00:00Z") && end.ends_with("T23:59:59Z") && start[..10] == end[..10], "{report}");
+    let policies = report["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1, "{report}");
+    let policy = &policies[0];
+    assert_eq!(policy["policy"]["policy-type"], "sts", "{report}");
+    assert_eq!(policy["policy"]["policy-domain"], "b.test", "{report}");
+    assert!(policy["policy"]["policy-string"].as_array().unwrap().contains(&"mode: enforce".into()), "{report}");
+    assert_eq!(policy["summary"]["total-successful-session-count"], 1, "{report}");
+    assert_eq!(policy["summary"]["total-failure-session-count"], 1, "{report}");
+    let failure = &policy["failure-details"][0];
+    assert_eq!(failure["result-type"], "validation-failure", "{report}");
+    assert_eq!(failure["receiving-mx-hostname"], "unnamed.b.test", "{report}");
+    assert_eq!(failure["failed-session-count"], 1, "{report}");
+}
