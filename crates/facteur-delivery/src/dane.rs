@@ -13,7 +13,8 @@
 //! - Authenticated records none of which is usable (PKIX-TA/PKIX-EE, unknown values; RFC 7672 §3.1.3): TLS is
 //!   required but not authenticated (RFC 7672 §2.2).
 //! - No records, or an answer without the AD bit: no DANE, opportunistic TLS.
-//! - A failed lookup (SERVFAIL, which a validating resolver answers for bogus data; a timeout): defer.
+//! - A failed lookup (SERVFAIL, which a validating resolver answers for bogus data; a timeout): defer, when
+//!   the MX host's address is itself DNSSEC-secure (else DANE cannot apply, RFC 7672 §2.2.2).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -172,24 +173,44 @@ impl TlsaLookup {
         TlsaLookup { nameservers, timeout }
     }
 
-    /// The TLSA records of `host` for SMTP on `port` (`_25._tcp.host`, RFC 7672 §2.2.3).
+    /// The TLSA records of `host` for SMTP on `port` (`_25._tcp.host`, RFC 7672 §2.2.3). A failed lookup
+    /// counts only when the host's own address is DNSSEC-secure (RFC 7672 §2.2.2: an insecure MX host has no
+    /// DANE): many unsigned zones' servers answer TLSA queries with SERVFAIL, and their mail must not wait.
     pub async fn lookup(&self, host: &str, port: u16) -> TlsaAnswer {
-        let name = format!("_{port}._tcp.{}.", host.trim_end_matches('.'));
-        let Ok(name) = Name::from_ascii(&name) else {
+        let host = host.trim_end_matches('.');
+        let Ok(name) = Name::from_ascii(format!("_{port}._tcp.{host}.")) else {
             return TlsaAnswer::Insecure;
         };
-        let mut last = TlsaAnswer::Failed("no resolver configured".into());
+        let mut answer = TlsaAnswer::Failed("no resolver configured".into());
         for server in &self.nameservers {
-            match tokio::time::timeout(self.timeout, query(*server, &name)).await {
-                Ok(Ok(response)) => match read_tlsa_answer(&response) {
-                    TlsaAnswer::Failed(reason) => last = TlsaAnswer::Failed(reason),
-                    answer => return answer,
+            match self.ask(*server, &name, RecordType::TLSA).await {
+                Ok(response) => match read_tlsa_answer(&response) {
+                    TlsaAnswer::Failed(reason) => answer = TlsaAnswer::Failed(format!("{server}: {reason}")),
+                    found => return found,
                 },
-                Ok(Err(error)) => last = TlsaAnswer::Failed(format!("{server}: {error}")),
-                Err(_) => last = TlsaAnswer::Failed(format!("{server}: no answer within {:?}", self.timeout)),
+                Err(reason) => answer = TlsaAnswer::Failed(reason),
             }
         }
-        last
+        if self.address_is_secure(host).await { answer } else { TlsaAnswer::Insecure }
+    }
+
+    /// Whether the A records of `host` come with the AD bit.
+    async fn address_is_secure(&self, host: &str) -> bool {
+        let Ok(name) = Name::from_ascii(format!("{host}.")) else { return false };
+        for server in &self.nameservers {
+            if let Ok(response) = self.ask(*server, &name, RecordType::A).await {
+                return response.metadata.response_code == ResponseCode::NoError && response.metadata.authentic_data;
+            }
+        }
+        false
+    }
+
+    async fn ask(&self, server: SocketAddr, name: &Name, record_type: RecordType) -> Result<Message, String> {
+        match tokio::time::timeout(self.timeout, query(server, name, record_type)).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error)) => Err(format!("{server}: {error}")),
+            Err(_) => Err(format!("{server}: no answer within {:?}", self.timeout)),
+        }
     }
 }
 
@@ -200,12 +221,12 @@ fn system_nameservers() -> Vec<SocketAddr> {
     }
 }
 
-/// One TLSA query with RD, AD and DO set, over UDP, again over TCP if the answer was truncated.
-async fn query(server: SocketAddr, name: &Name) -> std::io::Result<Message> {
+/// One query with RD, AD and DO set, over UDP, again over TCP if the answer was truncated.
+async fn query(server: SocketAddr, name: &Name, record_type: RecordType) -> std::io::Result<Message> {
     let mut request = Message::query();
     request.metadata.recursion_desired = true;
     request.metadata.authentic_data = true;
-    request.add_query(Query::query(name.clone(), RecordType::TLSA));
+    request.add_query(Query::query(name.clone(), record_type));
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD).set_dnssec_ok(true);
     request.set_edns(edns);

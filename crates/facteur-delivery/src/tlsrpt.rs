@@ -120,11 +120,11 @@ fn policy_json(domain: &str, policy_type: &str, text: &str, counts: &[&TlsResult
     if !text.is_empty() {
         policy["policy-string"] = json!(text.lines().collect::<Vec<_>>());
     }
-    let mut mx_hosts: Vec<&str> = counts.iter().map(|c| c.result.mx_host.as_str()).filter(|h| !h.is_empty()).collect();
-    mx_hosts.sort_unstable();
-    mx_hosts.dedup();
-    if policy_type == "sts" && !mx_hosts.is_empty() {
-        policy["mx-host"] = json!(mx_hosts);
+    // RFC 8460 §4.4: for MTA-STS, the policy's MX patterns.
+    let patterns: Vec<&str> =
+        text.lines().filter_map(|line| line.strip_prefix("mx:")).map(str::trim).filter(|p| !p.is_empty()).collect();
+    if policy_type == "sts" && !patterns.is_empty() {
+        policy["mx-host"] = json!(patterns);
     }
     json!({
         "policy": policy,
@@ -205,7 +205,7 @@ mod tests {
                 domain: "b.test".into(),
                 day: 20_000,
                 policy_type: "sts".into(),
-                policy: "version: STSv1\nmode: enforce".into(),
+                policy: "version: STSv1\nmode: enforce\nmx: *.b.test".into(),
                 mx_host: "mx.b.test".into(),
                 result: result.into(),
             },
@@ -217,7 +217,8 @@ mod tests {
         assert_eq!(json["date-range"]["start-datetime"], "2024-10-04T00:00:00Z");
         assert_eq!(json["date-range"]["end-datetime"], "2024-10-04T23:59:59Z");
         let policy = &json["policies"][0];
-        assert_eq!(policy["policy"]["policy-string"], json!(["version: STSv1", "mode: enforce"]));
+        assert_eq!(policy["policy"]["policy-string"], json!(["version: STSv1", "mode: enforce", "mx: *.b.test"]));
+        assert_eq!(policy["policy"]["mx-host"], json!(["*.b.test"]));
         assert_eq!(policy["summary"]["total-successful-session-count"], 3);
         assert_eq!(policy["summary"]["total-failure-session-count"], 2);
         assert_eq!(policy["failure-details"][0]["result-type"], "certificate-host-mismatch");

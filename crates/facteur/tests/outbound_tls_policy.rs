@@ -297,3 +297,30 @@ fn a_tls_report_of_the_sessions_is_sent_to_the_domain_and_reads_as_rfc_8460_json
     assert_eq!(failure["receiving-mx-hostname"], "unnamed.b.test", "{report}");
     assert_eq!(failure["failed-session-count"], 1, "{report}");
 }
+
+#[test]
+fn a_failed_tlsa_lookup_for_a_secure_mx_host_defers_the_message() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    // The MX host's address is DNSSEC-secure, so its TLSA records matter; their lookup fails (as for bogus data).
+    dns.server.authentic("mx.b.test");
+    dns.server.fail(&format!("_{}._tcp.mx.b.test", b.addr("smtp").port()));
+    let a = instance_a(&dns, &b, None);
+    submit(&a, "bob@b.test", "waits for DNSSEC");
+    let shown = deferred_and_shown(&a);
+    assert!(shown.contains("DANE: the TLSA lookup for mx.b.test failed"), "{shown}");
+    assert!(b.messages("bob@b.test", "INBOX").is_empty(), "delivered without knowing the TLSA records");
+}
+
+#[test]
+fn a_failed_tlsa_lookup_for_an_insecure_mx_host_does_not_stop_the_mail() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    // Unsigned zones whose servers answer SERVFAIL to TLSA queries: DANE does not apply (RFC 7672 §2.2.2).
+    dns.server.fail(&format!("_{}._tcp.mx.b.test", b.addr("smtp").port()));
+    let a = instance_a(&dns, &b, None);
+    submit(&a, "bob@b.test", "insecure, so opportunistic");
+    assert_eq!(wait_for_messages(&b, "bob@b.test", 1).len(), 1, "bob got nothing; A's log:\n{}", a.log());
+}
