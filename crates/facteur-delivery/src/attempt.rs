@@ -19,7 +19,7 @@ use crate::report::{Notice, send_reports};
 use crate::smarthost::Smarthost;
 use crate::sts_fetch::StsOutcome;
 use crate::tls::TlsFailure;
-use crate::tls_policy::{HopDecision, HopTls, ReportedPolicy, hop_tls};
+use crate::tls_policy::{HopDecision, HopTls, ReportedPolicy, hop_tls, tls_required_no};
 use crate::tls_report;
 
 /// Works on `entry` at `now`; see the module documentation.
@@ -118,6 +118,8 @@ async fn deliver_to_domain(
     // MTA-STS and DANE concern MX hosts found in DNS, not the operator's own routes or smarthost.
     let via_mx = smarthost.is_none() && !routed;
     let sts = if via_mx { engine.sts.policy_for(domain).await } else { StsOutcome::default() };
+    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
+    let tls_optional = via_mx && tls_required_no(content);
     if let Some(failure) = sts.fetch_failure {
         let reported = ReportedPolicy { policy_type: "sts", policy: String::new() };
         tls_report::count(engine, domain, &reported, "", Some(failure)).await;
@@ -130,14 +132,20 @@ async fn deliver_to_domain(
             Some(relay) => Way::Smarthost(relay),
             None if !via_mx => Way::Direct(HopTls::opportunistic(engine)),
             None => match hop_tls(engine, domain, &hop.host, &sts).await {
+                HopDecision::Connect(tls) if tls_optional => Way::Direct(tls.relaxed(engine)),
                 HopDecision::Connect(tls) => Way::Direct(tls),
                 HopDecision::Skip { reason, reported } => {
-                    warn!(queue_id = entry.id.0, %domain, mx = %hop.host, %reason, "outbound: MX host skipped");
                     if let Some((policy, failure)) = reported {
                         tls_report::count(engine, domain, &policy, &hop.host, Some(failure)).await;
                     }
-                    last_failure = reason;
-                    continue;
+                    if tls_optional {
+                        info!(queue_id = entry.id.0, %domain, mx = %hop.host, %reason, "outbound: TLS-Required: No, so the policy failure is ignored");
+                        Way::Direct(HopTls::opportunistic(engine))
+                    } else {
+                        warn!(queue_id = entry.id.0, %domain, mx = %hop.host, %reason, "outbound: MX host skipped");
+                        last_failure = reason;
+                        continue;
+                    }
                 }
             },
         };

@@ -31,6 +31,8 @@ pub struct HopTls {
     /// The policy in words, for logs and `facteur queue show`: "MTA-STS policy of b.test (enforce)".
     pub description: String,
     pub reported: Option<ReportedPolicy>,
+    /// What the certificate is checked against (`None`: nothing, opportunistic TLS).
+    check: Option<CertificateCheck>,
 }
 
 impl HopTls {
@@ -42,6 +44,18 @@ impl HopTls {
             observed: Observed::default(),
             description: "no TLS policy".into(),
             reported: None,
+            check: None,
+        }
+    }
+
+    /// The same check, failures only noted (for TLS-RPT), never refused: what a message with
+    /// `TLS-Required: No` asks (RFC 8689 §3).
+    pub fn relaxed(self, engine: &DeliveryEngine) -> HopTls {
+        let Some(check) = self.check.clone().filter(|_| self.required) else { return self };
+        let description = format!("{}, ignored for TLS-Required: No", self.description);
+        match connect(engine, check, false, description, self.reported.clone()) {
+            HopDecision::Connect(relaxed) => relaxed,
+            HopDecision::Skip { .. } => HopTls::opportunistic(engine),
         }
     }
 
@@ -108,10 +122,15 @@ fn connect(
     description: String,
     reported: Option<ReportedPolicy>,
 ) -> HopDecision {
-    match engine.roots.starttls_config(check, enforce) {
-        Ok((config, observed)) => {
-            HopDecision::Connect(HopTls { config, required: enforce, observed, description, reported })
-        }
+    match engine.roots.starttls_config(check.clone(), enforce) {
+        Ok((config, observed)) => HopDecision::Connect(HopTls {
+            config,
+            required: enforce,
+            observed,
+            description,
+            reported,
+            check: Some(check),
+        }),
         Err(error) => HopDecision::Skip { reason: format!("4.7.5 TLS configuration: {error}"), reported: None },
     }
 }
@@ -125,4 +144,35 @@ fn tlsa_presentation(record: &Tlsa) -> String {
 /// RFC 8460 §4.4: the policy's lines, without their line ends.
 fn policy_lines(text: &str) -> String {
     text.lines().map(str::trim_end).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether the message's header says `TLS-Required: No` (RFC 8689 §3): its sender prefers delivery to the
+/// recipient domain's TLS policy, which is then followed without refusing anything.
+pub fn tls_required_no(content: &[u8]) -> bool {
+    for line in content.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return false;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if name.eq_ignore_ascii_case(b"TLS-Required") {
+            return value.trim_ascii().eq_ignore_ascii_case(b"No");
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_required_no_is_read_from_the_header_only() {
+        assert!(tls_required_no(b"Subject: x\r\nTLS-Required: No\r\n\r\nbody"));
+        assert!(tls_required_no(b"tls-required:   no  \n\n"));
+        assert!(!tls_required_no(b"TLS-Required: Yes\r\n\r\n"));
+        assert!(!tls_required_no(b"Subject: x\r\n\r\nTLS-Required: No\r\n"), "in the body");
+        assert!(!tls_required_no(b""));
+    }
 }

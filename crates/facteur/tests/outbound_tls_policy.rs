@@ -324,3 +324,29 @@ fn a_failed_tlsa_lookup_for_an_insecure_mx_host_does_not_stop_the_mail() {
     submit(&a, "bob@b.test", "insecure, so opportunistic");
     assert_eq!(wait_for_messages(&b, "bob@b.test", 1).len(), 1, "bob got nothing; A's log:\n{}", a.log());
 }
+
+#[test]
+fn tls_required_no_lets_a_message_through_a_failing_dane_policy() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let tlsa_name = format!("_{}._tcp.mx.b.test", b.addr("smtp").port());
+    dns.server.add_tlsa(&tlsa_name, 3, 1, 1, vec![0xab; 32]);
+    dns.server.authentic(&tlsa_name);
+    let a = instance_a(&dns, &b, None);
+    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
+    let tls_optional = lettre::message::header::HeaderValue::new(
+        lettre::message::header::HeaderName::new_from_ascii_str("TLS-Required"),
+        "No".to_owned(),
+    );
+    let email = lettre::Message::builder()
+        .from(ALICE.parse().unwrap())
+        .to("bob@b.test".parse().unwrap())
+        .subject("deliver anyway")
+        .raw_header(tls_optional)
+        .body("Not secret.\r\n".to_owned())
+        .unwrap();
+    a.submission(ALICE, ALICE_PASSWORD).send(email);
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+}
