@@ -16,6 +16,7 @@ use crate::dsn::Action;
 use crate::engine::{DeliveryEngine, is_settled};
 use crate::reply::Verdict;
 use crate::report::{Notice, send_reports};
+use crate::route::Hop;
 use crate::smarthost::Smarthost;
 use crate::sts_fetch::StsOutcome;
 use crate::tls::TlsFailure;
@@ -116,38 +117,17 @@ async fn deliver_to_domain(
         Err(error) => return everyone(error.verdict(), error.to_string()),
     };
     // MTA-STS and DANE concern MX hosts found in DNS, not the operator's own routes or smarthost.
-    let via_mx = smarthost.is_none() && !routed;
-    let sts = if via_mx { engine.sts.policy_for(domain).await } else { StsOutcome::default() };
-    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
-    let tls_optional = via_mx && tls_required_no(content);
-    if let Some(failure) = sts.fetch_failure {
-        let reported = ReportedPolicy { policy_type: "sts", policy: String::new() };
-        tls_report::count(engine, domain, &reported, "", Some(failure)).await;
-    }
+    let policy = domain_tls(engine, domain, smarthost.is_none() && !routed, content).await;
     let recipients: Vec<String> = indexes.iter().map(|&i| entry.recipients[i].address.clone()).collect();
     let message = Outgoing { return_path: &entry.return_path, recipients: &recipients, content };
     let mut last_failure = format!("4.4.1 no server for {domain} answered");
     for hop in &hops {
-        let way = match smarthost {
-            Some(relay) => Way::Smarthost(relay),
-            None if !via_mx => Way::Direct(HopTls::opportunistic(engine)),
-            None => match hop_tls(engine, domain, &hop.host, &sts).await {
-                HopDecision::Connect(tls) if tls_optional => Way::Direct(tls.relaxed(engine)),
-                HopDecision::Connect(tls) => Way::Direct(tls),
-                HopDecision::Skip { reason, reported } => {
-                    if let Some((policy, failure)) = reported {
-                        tls_report::count(engine, domain, &policy, &hop.host, Some(failure)).await;
-                    }
-                    if tls_optional {
-                        info!(queue_id = entry.id.0, %domain, mx = %hop.host, %reason, "outbound: TLS-Required: No, so the policy failure is ignored");
-                        Way::Direct(HopTls::opportunistic(engine))
-                    } else {
-                        warn!(queue_id = entry.id.0, %domain, mx = %hop.host, %reason, "outbound: MX host skipped");
-                        last_failure = reason;
-                        continue;
-                    }
-                }
-            },
+        let way = match way_to(engine, entry, domain, hop, smarthost, &policy).await {
+            Ok(way) => way,
+            Err(reason) => {
+                last_failure = reason;
+                continue;
+            }
         };
         for &address in &hop.addresses {
             // A session left open by an earlier message to this server, if it still answers RSET.
@@ -207,6 +187,62 @@ async fn deliver_to_domain(
     everyone(Verdict::Temporary, last_failure)
 }
 
+/// What the recipient domain asks of TLS, for all its hops.
+struct DomainTls {
+    /// The hops are MX hosts from DNS (not a static route or the smarthost), so policies apply.
+    via_mx: bool,
+    sts: StsOutcome,
+    /// The message says `TLS-Required: No`.
+    tls_optional: bool,
+}
+
+/// The MTA-STS policy of `domain` (its fetch failure counted for TLS-RPT) when its hops are MX hosts.
+async fn domain_tls(engine: &DeliveryEngine, domain: &str, via_mx: bool, content: &[u8]) -> DomainTls {
+    if !via_mx {
+        return DomainTls { via_mx, sts: StsOutcome::default(), tls_optional: false };
+    }
+    let sts = engine.sts.policy_for(domain).await;
+    if let Some(failure) = sts.fetch_failure {
+        let reported = ReportedPolicy { policy_type: "sts", policy: String::new() };
+        tls_report::count(engine, domain, &reported, "", Some(failure)).await;
+    }
+    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
+    DomainTls { via_mx, sts, tls_optional: tls_required_no(content) }
+}
+
+/// How `hop` is reached, or why its domain's TLS policy rules it out for now (a 4.7.5 reason).
+async fn way_to<'a>(
+    engine: &DeliveryEngine,
+    entry: &QueueEntry,
+    domain: &str,
+    hop: &Hop,
+    smarthost: Option<&'a Smarthost>,
+    policy: &DomainTls,
+) -> Result<Way<'a>, String> {
+    if let Some(relay) = smarthost {
+        return Ok(Way::Smarthost(relay));
+    }
+    if !policy.via_mx {
+        return Ok(Way::Direct(HopTls::opportunistic(engine)));
+    }
+    match hop_tls(engine, domain, &hop.host, &policy.sts).await {
+        HopDecision::Connect(tls) if policy.tls_optional => Ok(Way::Direct(tls.relaxed(engine))),
+        HopDecision::Connect(tls) => Ok(Way::Direct(tls)),
+        HopDecision::Skip { reason, reported } => {
+            if let Some((reported, failure)) = reported {
+                tls_report::count(engine, domain, &reported, &hop.host, Some(failure)).await;
+            }
+            let (queue_id, mx) = (entry.id.0, &hop.host);
+            if policy.tls_optional {
+                info!(queue_id, %domain, %mx, %reason, "outbound: TLS-Required: No, so the policy failure is ignored");
+                return Ok(Way::Direct(HopTls::opportunistic(engine)));
+            }
+            warn!(queue_id, %domain, %mx, %reason, "outbound: MX host skipped");
+            Err(reason)
+        }
+    }
+}
+
 /// How a hop is reached: the smarthost's verified TLS and AUTH, or directly with the TLS the policy decides.
 enum Way<'a> {
     Smarthost(&'a Smarthost),
@@ -230,10 +266,13 @@ fn session_tls_result<'a>(
 ) -> Option<(&'a ReportedPolicy, Option<TlsFailure>)> {
     let policy = tls.reported.as_ref()?;
     let result = match opened {
-        Ok(_) => tls.observed.failure(),
+        Ok(_) => tls.observed.take_failure(),
         Err(client::SessionError::NoStartTls(_)) => Some(TlsFailure::StarttlsNotSupported),
-        Err(client::SessionError::Tls(_)) => Some(tls.observed.failure().unwrap_or(TlsFailure::ValidationFailure)),
-        Err(_) => return None,
+        Err(client::SessionError::Tls(_)) => Some(tls.observed.take_failure().unwrap_or(TlsFailure::ValidationFailure)),
+        Err(_) => {
+            tls.observed.take_failure();
+            return None;
+        }
     };
     Some((policy, result))
 }

@@ -160,8 +160,9 @@ pub fn server_name(host: &str) -> Option<ServerName<'static>> {
 pub struct Observed(Arc<Mutex<Option<TlsFailure>>>);
 
 impl Observed {
-    pub fn failure(&self) -> Option<TlsFailure> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The failure the last handshake noted, cleared for the next one (a hop's addresses share the check).
+    pub fn take_failure(&self) -> Option<TlsFailure> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 
     fn note(&self, failure: TlsFailure) {
