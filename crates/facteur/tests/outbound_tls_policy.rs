@@ -350,3 +350,26 @@ fn tls_required_no_lets_a_message_through_a_failing_dane_policy() {
     let received = wait_for_messages(&b, "bob@b.test", 1);
     assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
 }
+
+#[test]
+fn a_testing_mta_sts_policy_delivers_despite_a_mismatching_certificate_and_reports_it() {
+    let certificates = Certificates::issue(&["mta-sts.b.test", "other.b.test"]);
+    let b = instance_b(&certificates, "testing");
+    assert!(b.cli(&["account", "add", "tls-reports@b.test", "--password-stdin"], Some("reports pw\n")).success());
+    let dns = start_dns();
+    dns.server.add_txt("_mta-sts.b.test", "v=STSv1; id=20261207e;");
+    dns.server.add_txt("_smtp._tls.b.test", "v=TLSRPTv1; rua=mailto:tls-reports@b.test");
+    let a = instance_a(&dns, &b, Some(&certificates.path("ca.pem")));
+    submit(&a, "bob@b.test", "delivered in testing mode");
+    assert_eq!(wait_for_messages(&b, "bob@b.test", 1).len(), 1, "A's log:\n{}", a.log());
+
+    assert!(a.cli(&["tls-report", "send"], None).success());
+    let reports = wait_for_messages(&b, "tls-reports@b.test", 1);
+    assert_eq!(reports.len(), 1, "no report arrived; A's log:\n{}", a.log());
+    let report = tls_report_json(&reports[0].bytes);
+    let policy = &report["policies"][0];
+    assert!(policy["policy"]["policy-string"].as_array().unwrap().contains(&"mode: testing".into()), "{report}");
+    assert_eq!(policy["summary"]["total-failure-session-count"], 1, "{report}");
+    assert_eq!(policy["failure-details"][0]["result-type"], "certificate-host-mismatch", "{report}");
+    assert_eq!(policy["failure-details"][0]["receiving-mx-hostname"], "mx.b.test", "{report}");
+}
