@@ -143,11 +143,11 @@ pub fn report_message(scope: &ReportScope<'_>, to: &str, json: &Value, now: i64)
     let start = scope.day.saturating_mul(DAY);
     let id = scope.report_id();
     let file_name = format!("{}!{}!{}!{}!{}.json.gz", scope.hostname, scope.domain, start, start + DAY - 1, scope.day);
+    let date_time = rfc3339_utc(start);
+    let date = date_time.split('T').next().unwrap_or_default();
     let text = format!(
-        "This is an aggregate TLS report (RFC 8460) from {} for {}, covering {}.\r\n",
-        scope.hostname,
-        scope.domain,
-        &rfc3339_utc(start)[..10]
+        "This is an aggregate TLS report (RFC 8460) from {} for {}, covering {date} (UTC).\r\n",
+        scope.hostname, scope.domain
     );
     let attachment = MimePart::new(ContentType::new("application/tlsrpt+gzip"), BodyPart::Binary(Cow::Owned(gzipped)))
         .attachment(file_name);
