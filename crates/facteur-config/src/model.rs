@@ -335,6 +335,14 @@ pub struct RelayConfig {
     pub smarthost_password_file: String,
     /// A PEM file of CA certificates to trust for the smarthost besides the public ones; empty for none.
     pub smarthost_ca_file: String,
+    /// A PEM file of CA certificates to trust besides the public ones where MX hosts' TLS is verified (an
+    /// MTA-STS policy in `enforce` mode, RFC 8461) and for MTA-STS policy fetches; empty for none. For private
+    /// networks and tests: on the Internet the public CAs are what MTA-STS means.
+    pub tls_ca_file: String,
+    /// The HTTPS port MTA-STS policies are fetched from (RFC 8461 §3.3: 443). Change it only for tests.
+    pub mta_sts_port: u16,
+    /// The sender of our TLS-RPT reports (RFC 8460); empty: `postmaster@` the server's hostname.
+    pub tls_report_from: String,
 }
 
 impl Default for RelayConfig {
@@ -347,6 +355,9 @@ impl Default for RelayConfig {
             smarthost_user: String::new(),
             smarthost_password_file: String::new(),
             smarthost_ca_file: String::new(),
+            tls_ca_file: String::new(),
+            mta_sts_port: 443,
+            tls_report_from: String::new(),
         }
     }
 }

@@ -297,7 +297,16 @@ fn render_relay(out: &mut String, config: &Config) {
          smarthost_tls = {}\n\
          smarthost_user = {}\n\
          smarthost_password_file = {}\n\
-         smarthost_ca_file = {}\n",
+         smarthost_ca_file = {}\n\
+         # Outbound TLS policy. Mail to a domain publishing MTA-STS in enforce mode (RFC 8461) goes only to the MX\n\
+         # hosts its policy names, over TLS whose certificate verifies; TLSA records (DANE, RFC 7672) decide\n\
+         # instead where DNSSEC vouches for them, which needs a validating resolver in [dns] (Facteur trusts\n\
+         # its AD bit). Elsewhere TLS stays opportunistic. tls_ca_file: a PEM file of extra CAs to trust for\n\
+         # MTA-STS (private networks). mta_sts_port: where policies are fetched, 443; change it only for tests.\n\
+         # tls_report_from: the sender of our daily TLS-RPT reports (RFC 8460); empty: postmaster@hostname.\n\
+         tls_ca_file = {}\n\
+         mta_sts_port = {}\n\
+         tls_report_from = {}\n",
         config.relay.mx_port,
         quoted(&config.relay.smarthost),
         quoted(match config.relay.smarthost_tls {
@@ -307,6 +316,9 @@ fn render_relay(out: &mut String, config: &Config) {
         quoted(&config.relay.smarthost_user),
         quoted(&config.relay.smarthost_password_file),
         quoted(&config.relay.smarthost_ca_file),
+        quoted(&config.relay.tls_ca_file),
+        config.relay.mta_sts_port,
+        quoted(&config.relay.tls_report_from),
     );
     out.push_str(
         "[relay.routes]\n\

@@ -121,6 +121,12 @@ fn check_routes(config: &Config) -> Result<(), ConfigError> {
     if config.relay.mx_port == 0 {
         return Err(invalid("relay.mx_port", "must be a port number, 1 to 65535 (normally 25)"));
     }
+    if config.relay.mta_sts_port == 0 {
+        return Err(invalid("relay.mta_sts_port", "must be a port number, 1 to 65535 (normally 443)"));
+    }
+    if !config.relay.tls_report_from.is_empty() && !config.relay.tls_report_from.contains('@') {
+        return Err(invalid("relay.tls_report_from", "must be an address like postmaster@example.com, or empty"));
+    }
     for (domain, next_hop) in &config.relay.routes {
         let port_ok =
             next_hop.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());

@@ -9,13 +9,19 @@ use std::time::Duration;
 
 use facteur_primitives::metrics as metric;
 use facteur_store::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::client::{self, Outcome, Outgoing};
 use crate::dsn::Action;
 use crate::engine::{DeliveryEngine, is_settled};
 use crate::reply::Verdict;
 use crate::report::{Notice, send_reports};
+use crate::route::Hop;
+use crate::smarthost::Smarthost;
+use crate::sts_fetch::StsOutcome;
+use crate::tls::TlsFailure;
+use crate::tls_policy::{HopDecision, HopTls, ReportedPolicy, hop_tls, tls_required_no};
+use crate::tls_report;
 
 /// Works on `entry` at `now`; see the module documentation.
 pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -> Result<(), StoreError> {
@@ -110,13 +116,22 @@ async fn deliver_to_domain(
         Ok(hops) => hops,
         Err(error) => return everyone(error.verdict(), error.to_string()),
     };
+    // MTA-STS and DANE concern MX hosts found in DNS, not the operator's own routes or smarthost.
+    let policy = domain_tls(engine, domain, smarthost.is_none() && !routed, content).await;
     let recipients: Vec<String> = indexes.iter().map(|&i| entry.recipients[i].address.clone()).collect();
     let message = Outgoing { return_path: &entry.return_path, recipients: &recipients, content };
     let mut last_failure = format!("4.4.1 no server for {domain} answered");
     for hop in &hops {
+        let way = match way_to(engine, entry, domain, hop, smarthost, &policy).await {
+            Ok(way) => way,
+            Err(reason) => {
+                last_failure = reason;
+                continue;
+            }
+        };
         for &address in &hop.addresses {
             // A session left open by an earlier message to this server, if it still answers RSET.
-            if let Some(mut session) = engine.sessions.take(address)
+            if let Some(mut session) = engine.sessions.take(address, way.pool_key())
                 && session.reset().await.is_ok()
             {
                 match finish(engine, address, session, message).await {
@@ -140,25 +155,126 @@ async fn deliver_to_domain(
                     continue;
                 }
             };
-            let opened = match smarthost {
-                Some(relay) => client::open_smarthost(tcp, relay, &engine.client).await,
-                None => client::open(tcp, &hop.host, &engine.client).await,
+            let opened = match &way {
+                Way::Smarthost(relay) => client::open_smarthost(tcp, relay, &engine.client).await,
+                Way::Direct(tls) => {
+                    let opened = client::open(tcp, &hop.host, &engine.client, tls).await;
+                    if let Some((policy, result)) = session_tls_result(tls, &opened) {
+                        tls_report::count(engine, domain, policy, &hop.host, result).await;
+                    }
+                    opened
+                }
             };
             let delivered = match opened {
                 Ok(session) => finish(engine, address, session, message).await,
                 Err(error) => Err(error),
             };
+            let context = match &way {
+                Way::Direct(tls) if tls.reported.is_some() => format!("{} [{address}]; {}", hop.host, tls.description),
+                _ => format!("{} [{address}]", hop.host),
+            };
             match delivered {
                 Ok(outcomes) => return outcomes,
                 // RFC 5321 §5.1: a temporary failure of one host sends us to the next one.
                 Err(error) if error.verdict() == Verdict::Temporary => {
-                    last_failure = format!("{error} ({} [{address}])", hop.host);
+                    info!(queue_id = entry.id.0, %domain, %error, via = %context, "outbound: attempt deferred");
+                    last_failure = format!("{error} ({context})");
                 }
-                Err(error) => return everyone(error.verdict(), format!("{error} ({} [{address}])", hop.host)),
+                Err(error) => return everyone(error.verdict(), format!("{error} ({context})")),
             }
         }
     }
     everyone(Verdict::Temporary, last_failure)
+}
+
+/// What the recipient domain asks of TLS, for all its hops.
+struct DomainTls {
+    /// The hops are MX hosts from DNS (not a static route or the smarthost), so policies apply.
+    via_mx: bool,
+    sts: StsOutcome,
+    /// The message says `TLS-Required: No`.
+    tls_optional: bool,
+}
+
+/// The MTA-STS policy of `domain` (its fetch failure counted for TLS-RPT) when its hops are MX hosts.
+async fn domain_tls(engine: &DeliveryEngine, domain: &str, via_mx: bool, content: &[u8]) -> DomainTls {
+    if !via_mx {
+        return DomainTls { via_mx, sts: StsOutcome::default(), tls_optional: false };
+    }
+    let sts = engine.sts.policy_for(domain).await;
+    if let Some(failure) = sts.fetch_failure {
+        let reported = ReportedPolicy { policy_type: "sts", policy: String::new() };
+        tls_report::count(engine, domain, &reported, "", Some(failure)).await;
+    }
+    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
+    DomainTls { via_mx, sts, tls_optional: tls_required_no(content) }
+}
+
+/// How `hop` is reached, or why its domain's TLS policy rules it out for now (a 4.7.5 reason).
+async fn way_to<'a>(
+    engine: &DeliveryEngine,
+    entry: &QueueEntry,
+    domain: &str,
+    hop: &Hop,
+    smarthost: Option<&'a Smarthost>,
+    policy: &DomainTls,
+) -> Result<Way<'a>, String> {
+    if let Some(relay) = smarthost {
+        return Ok(Way::Smarthost(relay));
+    }
+    if !policy.via_mx {
+        return Ok(Way::Direct(HopTls::opportunistic(engine)));
+    }
+    match hop_tls(engine, domain, &hop.host, &policy.sts).await {
+        HopDecision::Connect(tls) if policy.tls_optional => Ok(Way::Direct(tls.relaxed(engine))),
+        HopDecision::Connect(tls) => Ok(Way::Direct(tls)),
+        HopDecision::Skip { reason, reported } => {
+            if let Some((reported, failure)) = reported {
+                tls_report::count(engine, domain, &reported, &hop.host, Some(failure)).await;
+            }
+            let (queue_id, mx) = (entry.id.0, &hop.host);
+            if policy.tls_optional {
+                info!(queue_id, %domain, %mx, %reason, "outbound: TLS-Required: No, so the policy failure is ignored");
+                return Ok(Way::Direct(HopTls::opportunistic(engine)));
+            }
+            warn!(queue_id, %domain, %mx, %reason, "outbound: MX host skipped");
+            Err(reason)
+        }
+    }
+}
+
+/// How a hop is reached: the smarthost's verified TLS and AUTH, or directly with the TLS the policy decides.
+enum Way<'a> {
+    Smarthost(&'a Smarthost),
+    Direct(HopTls),
+}
+
+impl Way<'_> {
+    fn pool_key(&self) -> &str {
+        match self {
+            Way::Smarthost(_) => "smarthost",
+            Way::Direct(tls) => tls.pool_key(),
+        }
+    }
+}
+
+/// A new session's TLS result for TLS-RPT when a policy applied (RFC 8460 §4.4): success (`None`), or the
+/// failure the certificate check or the missing STARTTLS was. Trouble unrelated to TLS is not counted.
+fn session_tls_result<'a>(
+    tls: &'a HopTls,
+    opened: &Result<client::OpenSession, client::SessionError>,
+) -> Option<(&'a ReportedPolicy, Option<TlsFailure>)> {
+    let policy = tls.reported.as_ref()?;
+    let result = match opened {
+        Ok(_) => tls.observed.take_failure(),
+        Err(client::SessionError::NoStartTls(_)) => Some(TlsFailure::StarttlsNotSupported),
+        Err(client::SessionError::Tls(_)) => Some(tls.observed.take_failure().unwrap_or(TlsFailure::ValidationFailure)),
+        Err(_) => {
+            tls.observed.take_failure();
+            return None;
+        }
+    };
+    Some((policy, result))
 }
 
 /// Sends `message` over `session`; a session that carried it to the end is kept for the next message.

@@ -24,6 +24,7 @@ use base64::Engine as _;
 use crate::reply::{Reply, Verdict};
 use crate::smarthost::{Smarthost, SmarthostTls};
 use crate::tls::server_name;
+use crate::tls_policy::HopTls;
 
 /// RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; we tolerate more from sloppy peers, within reason.
 const MAX_REPLY_LINE: u64 = 4096;
@@ -71,6 +72,8 @@ pub enum SessionError {
     Timeout(Duration),
     #[error("4.7.5 TLS handshake failed: {0}")]
     Tls(String),
+    #[error("4.7.5 {0}, and the recipient domain's TLS policy requires it")]
+    NoStartTls(String),
     #[error("4.5.0 protocol violation by the remote server: {0}")]
     Protocol(String),
     #[error("{0}")]
@@ -106,6 +109,9 @@ pub struct OpenSession {
     capabilities: Capabilities,
     /// Transactions carried so far.
     pub transactions: u32,
+    /// The TLS policy the session was opened under ([`HopTls::pool_key`]): only messages under the same one
+    /// may use it, so that a session opened opportunistically never carries mail a policy protects.
+    pub tls_policy: String,
 }
 
 impl std::fmt::Debug for OpenSession {
@@ -114,17 +120,25 @@ impl std::fmt::Debug for OpenSession {
     }
 }
 
-/// Opens a session with the MX host or route called `host` over `tcp`: STARTTLS whenever offered.
-pub async fn open(tcp: TcpStream, host: &str, settings: &ClientSettings) -> Result<OpenSession, SessionError> {
+/// Opens a session with the MX host or route called `host` over `tcp`: STARTTLS whenever offered, with the
+/// certificate checked as `tls` says; a server that does not offer STARTTLS when `tls` requires it gets nothing.
+pub async fn open(
+    tcp: TcpStream,
+    host: &str,
+    settings: &ClientSettings,
+    tls: &HopTls,
+) -> Result<OpenSession, SessionError> {
     let mut connection =
         Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
     expect_positive(connection.read_reply().await?)?;
     let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
     if capabilities.has(EXT_START_TLS) {
-        connection = starttls(connection, host, &settings.tls).await?;
+        connection = starttls(connection, host, &tls.config).await?;
         capabilities = ehlo(&mut connection, &settings.hostname).await?;
+    } else if tls.required {
+        return Err(SessionError::NoStartTls(format!("{host} does not offer STARTTLS")));
     }
-    Ok(OpenSession { connection, capabilities, transactions: 0 })
+    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: tls.pool_key().to_owned() })
 }
 
 /// Opens a session with the smarthost: verified TLS (implicit, or STARTTLS which must be offered), then AUTH
@@ -153,7 +167,7 @@ pub async fn open_smarthost(
     if let Some((user, password)) = &smarthost.credentials {
         authenticate(&mut connection, &capabilities, user, password).await?;
     }
-    Ok(OpenSession { connection, capabilities, transactions: 0 })
+    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: "smarthost".into() })
 }
 
 impl OpenSession {

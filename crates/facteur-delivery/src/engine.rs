@@ -7,12 +7,13 @@
 //! duplicate to a loss); everything else is recorded before the next step is taken.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use facteur_primitives::unix_now;
 
-use facteur_mailauth::TokioResolver;
+use facteur_mailauth::{Signer, TokioResolver};
 use facteur_net::ShutdownSignal;
 use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
 use tokio::sync::Semaphore;
@@ -21,11 +22,15 @@ use tracing::{info, warn};
 
 use crate::attempt::work_on;
 use crate::client::ClientSettings;
+use crate::dane::TlsaLookup;
 use crate::domains::DomainLimits;
 use crate::pool::SessionPool;
 use crate::route::Router;
 use crate::settings::OutboundSettings;
-use crate::tls::opportunistic_client_config;
+use crate::sts_fetch::StsPolicies;
+use crate::tls::{TrustedRoots, opportunistic_client_config};
+use crate::tls_report;
+use crate::tlsrpt::DAY;
 
 /// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -36,6 +41,8 @@ pub enum EngineError {
     Tls(#[from] rustls::Error),
     #[error("outbound: {0}")]
     Smarthost(String),
+    #[error("outbound: [relay] {0}")]
+    TrustedRoots(String),
 }
 
 /// Works the outbound queue; see the module documentation.
@@ -48,6 +55,15 @@ pub struct DeliveryEngine {
     permits: Arc<Semaphore>,
     pub(crate) domains: DomainLimits,
     pub(crate) sessions: SessionPool,
+    /// What verified TLS trusts: the public CAs and `[relay] tls_ca_file`.
+    pub(crate) roots: TrustedRoots,
+    pub(crate) sts: StsPolicies,
+    pub(crate) tlsa: TlsaLookup,
+    pub(crate) resolver: TokioResolver,
+    /// Signs our TLS-RPT reports, once the binary has given it one ([`DeliveryEngine::sign_reports_with`]).
+    pub(crate) signer: OnceLock<Arc<Signer>>,
+    /// The last day (since the epoch) whose TLS-RPT reports were sent.
+    reported_day: AtomicI64,
 }
 
 impl DeliveryEngine {
@@ -57,7 +73,7 @@ impl DeliveryEngine {
         store: Arc<dyn Store>,
         resolver: TokioResolver,
     ) -> Result<Arc<DeliveryEngine>, EngineError> {
-        let router = Router::new(resolver, settings.routes.clone(), &settings.hostname, settings.mx_port);
+        let router = Router::new(resolver.clone(), settings.routes.clone(), &settings.hostname, settings.mx_port);
         let client = ClientSettings {
             hostname: settings.hostname.clone(),
             command_timeout: settings.command_timeout,
@@ -67,6 +83,10 @@ impl DeliveryEngine {
         let permits = Arc::new(Semaphore::new(settings.max_parallel.max(1)));
         let domains = DomainLimits::new(settings.max_per_domain);
         let sessions = SessionPool::default();
+        let roots = TrustedRoots::new(settings.trusted_roots.clone())?;
+        let sts =
+            StsPolicies::new(resolver.clone(), Arc::clone(&store), roots.https_client_config()?, settings.mta_sts_port);
+        let tlsa = TlsaLookup::new(&settings.nameservers, settings.dns_timeout);
         Ok(Arc::new(DeliveryEngine {
             store,
             settings,
@@ -76,6 +96,12 @@ impl DeliveryEngine {
             permits,
             domains,
             sessions,
+            roots,
+            sts,
+            tlsa,
+            resolver,
+            signer: OnceLock::new(),
+            reported_day: AtomicI64::new(i64::MIN),
         }))
     }
 
@@ -89,6 +115,7 @@ impl DeliveryEngine {
             if let Err(error) = self.dispatch_due(&mut tasks).await {
                 warn!(%error, "outbound: cannot read the queue");
             }
+            self.send_yesterdays_tls_reports().await;
             tokio::select! {
                 () = stop.triggered() => break,
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
@@ -107,6 +134,28 @@ impl DeliveryEngine {
         self.dispatch_due(&mut tasks).await?;
         drain(&mut tasks).await;
         Ok(())
+    }
+
+    /// DKIM-signs TLS-RPT reports with `signer` (the one of our users' mail).
+    pub fn sign_reports_with(&self, signer: Arc<Signer>) {
+        let _ = self.signer.set(signer);
+    }
+
+    /// Sends the TLS-RPT reports of the days before `before_day` (days since the epoch; today's day + 1 for
+    /// everything counted so far, as `facteur tls-report send` does). Returns how many were queued.
+    pub async fn send_tls_reports(&self, before_day: i64) -> Result<usize, StoreError> {
+        tls_report::send_reports(self, before_day).await
+    }
+
+    /// Once a day, the reports of the days that are over (RFC 8460 §4.1: one report per day).
+    async fn send_yesterdays_tls_reports(&self) {
+        let today = unix_now().div_euclid(DAY);
+        if self.reported_day.swap(today, Ordering::Relaxed) == today {
+            return;
+        }
+        if let Err(error) = self.send_tls_reports(today).await {
+            warn!(%error, "TLS-RPT: cannot send the daily reports; trying again tomorrow");
+        }
     }
 
     async fn dispatch_due(self: &Arc<Self>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {

@@ -14,6 +14,8 @@
 //! A protocol crate never imports another: JMAP and the webmail send through [`Submission`], not through
 //! `facteur-smtp`.
 
+/// DANE for SMTP (RFC 7672): TLSA lookups trusting the resolver's AD bit, certificate matching.
+pub mod dane;
 /// What delivery needs of an envelope, whichever face accepted the message.
 mod envelope;
 /// MTA-STS (RFC 8461) as a sender reads it: the TXT announcement, the policy file, MX matching.
@@ -22,8 +24,16 @@ pub mod mta_sts;
 mod ownership;
 /// THE one place messages are written to the store.
 mod persist;
+/// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.
+mod sts_fetch;
 /// Submission, once: ownership, signing, persist.
 mod submission;
+/// THE decision of which TLS an MX host gets: DANE, MTA-STS or opportunistic.
+mod tls_policy;
+/// TLS-RPT (RFC 8460): session results counted, daily reports sent.
+pub mod tls_report;
+/// TLS-RPT as bytes: the `_smtp._tls` record, the JSON report, the report message.
+pub mod tlsrpt;
 /// Out-of-office replies at local delivery (RFC 3834).
 mod vacation;
 
@@ -51,7 +61,7 @@ mod schedule;
 mod settings;
 /// The smarthost: verified TLS and AUTH.
 mod smarthost;
-/// Opportunistic TLS for STARTTLS.
+/// STARTTLS certificate checks: opportunistic, webpki (MTA-STS), DANE; RFC 8460 failure types.
 mod tls;
 
 pub use client::dot_stuffed;
@@ -66,7 +76,7 @@ pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use report::report_full_mailboxes;
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
-pub use settings::OutboundSettings;
+pub use settings::{OutboundSettings, public_roots};
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
 pub use submission::{Submission, SubmitError, Submitted};
 pub use vacation::PERIOD_SECS as VACATION_PERIOD_SECS;

@@ -1,7 +1,7 @@
 //! MTA-STS (RFC 8461) as a sender reads it: the `_mta-sts` TXT record that announces a policy, the policy
 //! file itself, and whether an MX host is one the policy names. Pure functions over what DNS and HTTPS
-//! returned, so every rule is tested without a network; fetching, caching by id and `max_age`, and refusing to
-//! deliver without verified TLS in `enforce` mode build on them (issue 14).
+//! returned, so every rule is tested without a network; fetching and caching by id and `max_age` (`sts_fetch`)
+//! and refusing to deliver without verified TLS in `enforce` mode (`tls_policy`) build on them.
 
 /// RFC 8461 §3.2: `max_age` is at most a year, in seconds.
 pub const MAX_AGE_LIMIT: u64 = 31_557_600;

@@ -22,17 +22,18 @@ pub struct SessionPool {
 }
 
 impl SessionPool {
-    /// An idle session with `address`, the most recently used one.
-    pub fn take(&self, address: SocketAddr) -> Option<OpenSession> {
+    /// An idle session with `address` opened under the TLS policy `tls_policy`, the most recently used one. A
+    /// session opened under another policy is left for its own kind (it may not carry this message: a
+    /// session with unverified TLS must not carry mail that MTA-STS or DANE protects).
+    pub fn take(&self, address: SocketAddr, tls_policy: &str) -> Option<OpenSession> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let sessions = idle.get_mut(&address)?;
-        while let Some((session, since)) = sessions.pop() {
-            if since.elapsed() < IDLE_TIME {
-                return Some(session);
-            }
-            close(session);
-        }
-        None
+        let (expired, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(sessions).into_iter().partition(|(_, since)| since.elapsed() >= IDLE_TIME);
+        *sessions = kept;
+        expired.into_iter().for_each(|(session, _)| close(session));
+        let position = sessions.iter().rposition(|(session, _)| session.tls_policy == tls_policy)?;
+        Some(sessions.remove(position).0)
     }
 
     /// Keeps `session` for the next message to `address`, or closes it when it has served enough or the

@@ -109,7 +109,7 @@ pub async fn report_full_mailboxes(
 
 /// Through the one persist path, like any message: from the null reverse-path, to a local sender's INBOX or
 /// through the queue, never asking for a report on the report (RFC 3461 §4.1: NOTIFY=NEVER).
-async fn deliver_report(
+pub(crate) async fn deliver_report(
     store: &Arc<dyn Store>,
     lifetime: Duration,
     to: &str,

@@ -1,7 +1,10 @@
 //! What the delivery engine can be told, with defaults that suit a real server.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::Duration;
+
+use rustls::RootCertStore;
 
 use crate::schedule::RetrySchedule;
 use crate::smarthost::Smarthost;
@@ -34,6 +37,15 @@ pub struct OutboundSettings {
     pub max_per_domain: usize,
     /// Where mail not routed by `routes` goes instead of the recipients' MX hosts.
     pub smarthost: Option<Smarthost>,
+    /// The CAs verified TLS trusts (MTA-STS): the public ones, and the operator's `[relay] tls_ca_file`.
+    pub trusted_roots: RootCertStore,
+    /// The HTTPS port MTA-STS policies are fetched from: 443 (RFC 8461 §3.3), except in tests.
+    pub mta_sts_port: u16,
+    /// The resolvers asked for DNSSEC-authenticated TLSA records (`[dns] nameservers`; empty: the system's).
+    pub nameservers: Vec<SocketAddr>,
+    pub dns_timeout: Duration,
+    /// The sender of TLS-RPT reports; empty: `postmaster@` the hostname.
+    pub tls_report_from: String,
 }
 
 impl OutboundSettings {
@@ -53,6 +65,16 @@ impl OutboundSettings {
             max_parallel: 32,
             max_per_domain: 8,
             smarthost: None,
+            trusted_roots: public_roots(),
+            mta_sts_port: 443,
+            nameservers: Vec::new(),
+            dns_timeout: Duration::from_secs(5),
+            tls_report_from: String::new(),
         }
     }
+}
+
+/// The public CAs (webpki-roots), which MTA-STS means by a valid certificate (RFC 8461 §4.2).
+pub fn public_roots() -> RootCertStore {
+    RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
 }

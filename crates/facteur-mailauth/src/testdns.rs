@@ -3,7 +3,9 @@
 //! [`TestDns::addr`], and every SPF, DKIM, DMARC or MX lookup is answered from memory over UDP and TCP.
 //!
 //! Names with no records answer NXDOMAIN; names marked with [`TestDns::fail`] answer SERVFAIL, which is
-//! how tests produce a DNS temporary error.
+//! how tests produce a DNS temporary error. Answers for names marked with [`TestDns::authentic`] carry the AD
+//! bit, as a validating resolver sets it for DNSSEC-secure data (RFC 4035 §3.2.3): how tests stand in for
+//! DNSSEC (DANE trusts the resolver's AD bit).
 
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
@@ -33,6 +35,7 @@ pub struct TestDns {
 struct Zone {
     records: HashMap<(String, RecordType), Vec<Record>>,
     failing: HashSet<String>,
+    authentic: HashSet<String>,
 }
 
 struct Handler {
@@ -110,6 +113,11 @@ impl TestDns {
         self.add(name, RData::CAA(CAA::new_issue(false, issuer, parameters)));
     }
 
+    /// Makes every answer for `name` carry the AD bit ("DNSSEC-validated" by the resolver we stand for).
+    pub fn authentic(&self, name: &str) {
+        self.write().authentic.insert(fqdn(name));
+    }
+
     /// Makes every query for `name` answer SERVFAIL.
     pub fn fail(&self, name: &str) {
         self.write().failing.insert(fqdn(name));
@@ -152,7 +160,8 @@ async fn bind_same_port() -> std::io::Result<(UdpSocket, TcpListener)> {
 }
 
 enum Answer {
-    Records(Vec<Record>),
+    /// The records, and whether the AD bit is set.
+    Records(Vec<Record>, bool),
     Error(ResponseCode),
 }
 
@@ -162,12 +171,13 @@ impl Handler {
         if zone.failing.contains(name) {
             return Answer::Error(ResponseCode::ServFail);
         }
+        let authentic = zone.authentic.contains(name);
         if let Some(records) = zone.records.get(&(name.to_string(), record_type)) {
-            return Answer::Records(records.clone());
+            return Answer::Records(records.clone(), authentic);
         }
         // RFC 8020: NXDOMAIN only when the name has no records of any type.
         if zone.records.keys().any(|(owner, _)| owner == name) {
-            Answer::Records(Vec::new())
+            Answer::Records(Vec::new(), authentic)
         } else {
             Answer::Error(ResponseCode::NXDomain)
         }
@@ -188,7 +198,10 @@ impl RequestHandler for Handler {
             Err(_) => Answer::Error(ResponseCode::FormErr),
         };
         let records = match answer {
-            Answer::Records(records) => records,
+            Answer::Records(records, authentic) => {
+                metadata.authentic_data = authentic;
+                records
+            }
             Answer::Error(code) => {
                 metadata.response_code = code;
                 Vec::new()

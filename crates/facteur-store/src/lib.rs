@@ -36,6 +36,8 @@ pub mod queue;
 pub mod sqlite;
 /// The `Store` trait.
 pub mod store;
+/// MTA-STS policies and TLS-RPT counts, kept for outbound delivery.
+pub mod tls_policy;
 
 pub use account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation};
 pub use blob::{BlobId, BlobStore, BlobWriter};
@@ -54,3 +56,4 @@ pub use queue::{
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;
+pub use tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};

@@ -16,6 +16,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use facteur_primitives::ThreadKeys;
 
 /// Persistent state. The server holds one as `Arc<dyn Store>`; the CLI opens the same data next to it.
@@ -221,4 +222,17 @@ pub trait Store: Send + Sync {
     async fn change_queue(&self, id: Option<QueueId>, action: QueueAction, now: i64) -> Result<usize>;
     /// Removes a queued message and releases its blob.
     async fn dequeue(&self, id: QueueId) -> Result<()>;
+
+    // ---- Outbound TLS policy ----
+
+    /// The MTA-STS policy last fetched for `domain`, expired or not.
+    async fn mta_sts_policy(&self, domain: &str) -> Result<Option<CachedStsPolicy>>;
+    /// Keeps `policy` for its domain, replacing the one before.
+    async fn save_mta_sts_policy(&self, policy: CachedStsPolicy) -> Result<()>;
+    /// Counts one TLS session result for the day's TLS-RPT report.
+    async fn count_tls_result(&self, result: TlsSessionResult) -> Result<()>;
+    /// Every count of the days before `day` (days since the epoch), by domain and day.
+    async fn tls_results_before(&self, day: i64) -> Result<Vec<TlsResultCount>>;
+    /// Forgets the counts of `domain` on `day`, once reported.
+    async fn forget_tls_results(&self, domain: &str, day: i64) -> Result<()>;
 }

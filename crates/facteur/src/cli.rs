@@ -50,6 +50,10 @@ pub enum Command {
     /// Print, in zone-file syntax, every DNS record DOMAIN needs: MX, SPF, DKIM, DMARC, SRV, MTA-STS, TLS-RPT,
     /// TLSA; with --check, look each one up and say which are right, missing or wrong.
     DnsRecords(DnsRecordsArgs),
+    /// TLS reports (TLS-RPT, RFC 8460) to the domains we send mail to. The server sends each day's reports
+    /// after midnight UTC by itself.
+    #[command(subcommand)]
+    TlsReport(TlsReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +196,13 @@ pub enum AliasCommand {
         /// The alias address or catch-all, as `facteur alias list` shows it.
         alias: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsReportCommand {
+    /// Send now the reports of everything counted so far, today included, instead of waiting for midnight UTC.
+    /// They go through the outbound queue, which the running server delivers.
+    Send,
 }
 
 #[derive(Debug, Subcommand)]

@@ -61,7 +61,36 @@ impl Engines {
         settings.max_parallel = self.config.queue.max_parallel.max(1);
         settings.max_per_domain = self.config.queue.max_per_domain.max(1);
         settings.smarthost = self.smarthost()?;
-        facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())
+        settings.trusted_roots = self.trusted_roots()?;
+        settings.mta_sts_port = self.config.relay.mta_sts_port;
+        settings.nameservers = self.config.dns.nameservers.clone();
+        settings.dns_timeout = query_timeout(&self.config);
+        settings.tls_report_from = self.config.relay.tls_report_from.clone();
+        let engine = facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())?;
+        if let Some(signer) = &self.sender_auth.signer {
+            engine.sign_reports_with(Arc::clone(signer));
+        }
+        Ok(engine)
+    }
+
+    /// The CAs verified MX TLS (MTA-STS) trusts: the public ones and those of `[relay] tls_ca_file`.
+    fn trusted_roots(&self) -> Result<rustls::RootCertStore, facteur_delivery::EngineError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = facteur_delivery::public_roots();
+        let name = &self.config.relay.tls_ca_file;
+        if name.is_empty() {
+            return Ok(roots);
+        }
+        let path = self.data_dir.join(name);
+        let ca_error = |reason: String| {
+            facteur_delivery::EngineError::TrustedRoots(format!("tls_ca_file {}: {reason}", path.display()))
+        };
+        for certificate in CertificateDer::pem_file_iter(&path).map_err(|error| ca_error(error.to_string()))? {
+            let certificate = certificate.map_err(|error| ca_error(error.to_string()))?;
+            roots.add(certificate).map_err(|error| ca_error(error.to_string()))?;
+        }
+        Ok(roots)
     }
 
     /// `[relay] smarthost…`, with the password read from its file and the CA file loaded.

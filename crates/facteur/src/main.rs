@@ -50,5 +50,6 @@ async fn run(cli: Cli) -> Outcome {
         Command::Queue(command) => commands::queue::run(&data_dir, command).await,
         Command::Dkim(command) => commands::dkim::run(&data_dir, command).await,
         Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
+        Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
     }
 }

@@ -18,6 +18,7 @@ mod queue;
 mod reader;
 mod schema;
 mod threads;
+mod tls_policy;
 mod writer;
 
 use facteur_primitives::{ThreadKeys, unix_now};
@@ -40,6 +41,7 @@ use crate::message::{
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::store::Store;
+use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use content::Content;
 use reader::ReadPool;
 use writer::{Effects, Writer};
@@ -486,5 +488,26 @@ impl Store for SqliteStore {
 
     async fn dequeue(&self, id: QueueId) -> Result<()> {
         self.write(move |conn, effects| queue::dequeue(conn, effects, id)).await
+    }
+
+    async fn mta_sts_policy(&self, domain: &str) -> Result<Option<CachedStsPolicy>> {
+        self.read(move |conn| tls_policy::mta_sts_policy(conn, domain)).await
+    }
+
+    async fn save_mta_sts_policy(&self, policy: CachedStsPolicy) -> Result<()> {
+        self.write(move |conn, _| tls_policy::save_mta_sts_policy(conn, &policy)).await
+    }
+
+    async fn count_tls_result(&self, result: TlsSessionResult) -> Result<()> {
+        self.write(move |conn, _| tls_policy::count_tls_result(conn, &result)).await
+    }
+
+    async fn tls_results_before(&self, day: i64) -> Result<Vec<TlsResultCount>> {
+        self.read(move |conn| tls_policy::tls_results_before(conn, day)).await
+    }
+
+    async fn forget_tls_results(&self, domain: &str, day: i64) -> Result<()> {
+        let domain = domain.to_owned();
+        self.write(move |conn, _| tls_policy::forget_tls_results(conn, &domain, day)).await
     }
 }

@@ -242,6 +242,27 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT;
     "#,
+    // 10: outbound TLS policy (issue 14). MTA-STS policies as last fetched, kept by recipient domain until their
+    // max_age runs out (RFC 8461 §5.1), as text: delivery reads them. And the TLS sessions of each day, counted
+    // by policy domain, policy, MX and result, until the day's TLS-RPT report (RFC 8460 §4.4) is sent.
+    r#"
+    CREATE TABLE mta_sts_policies (
+        domain     TEXT PRIMARY KEY,
+        id         TEXT NOT NULL,
+        policy     TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE tls_report_counts (
+        domain      TEXT NOT NULL,
+        day         INTEGER NOT NULL,
+        policy_type TEXT NOT NULL,
+        policy      TEXT NOT NULL,
+        mx_host     TEXT NOT NULL,
+        result      TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (domain, day, policy_type, policy, mx_host, result)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -317,7 +338,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 20, "19 tables and sqlite_sequence");
+        assert_eq!(tables, 22, "21 tables and sqlite_sequence");
     }
 
     #[test]

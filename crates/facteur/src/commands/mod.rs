@@ -8,3 +8,4 @@ pub mod domain;
 pub mod init;
 pub mod queue;
 pub mod serve;
+pub mod tls_report;
