@@ -117,14 +117,16 @@ async fn deliver_to_domain(
         Err(error) => return everyone(error.verdict(), error.to_string()),
     };
     // MTA-STS and DANE concern MX hosts found in DNS, not the operator's own routes or smarthost.
-    let policy = domain_tls(engine, domain, smarthost.is_none() && !routed, content).await;
+    let policy = domain_tls(engine, domain, smarthost.is_none() && !routed, content, entry.require_tls).await;
     let recipients: Vec<String> = indexes.iter().map(|&i| entry.recipients[i].address.clone()).collect();
-    let message = Outgoing { return_path: &entry.return_path, recipients: &recipients, content };
+    let message =
+        Outgoing { return_path: &entry.return_path, recipients: &recipients, content, require_tls: entry.require_tls };
     let mut last_failure = format!("4.4.1 no server for {domain} answered");
     for hop in &hops {
         let way = match way_to(engine, entry, domain, hop, smarthost, &policy).await {
             Ok(way) => way,
-            Err(reason) => {
+            Err(Refusal { verdict: Verdict::Permanent, reason }) => return everyone(Verdict::Permanent, reason),
+            Err(Refusal { reason, .. }) => {
                 last_failure = reason;
                 continue;
             }
@@ -194,20 +196,49 @@ struct DomainTls {
     sts: StsOutcome,
     /// The message says `TLS-Required: No`.
     tls_optional: bool,
+    /// The message was sent with `REQUIRETLS` (RFC 8689): verified TLS on every hop, or no delivery.
+    tls_demanded: bool,
 }
 
 /// The MTA-STS policy of `domain` (its fetch failure counted for TLS-RPT) when its hops are MX hosts.
-async fn domain_tls(engine: &DeliveryEngine, domain: &str, via_mx: bool, content: &[u8]) -> DomainTls {
+async fn domain_tls(
+    engine: &DeliveryEngine,
+    domain: &str,
+    via_mx: bool,
+    content: &[u8],
+    require_tls: bool,
+) -> DomainTls {
     if !via_mx {
-        return DomainTls { via_mx, sts: StsOutcome::default(), tls_optional: false };
+        return DomainTls { via_mx, sts: StsOutcome::default(), tls_optional: false, tls_demanded: require_tls };
     }
     let sts = engine.sts.policy_for(domain).await;
     if let Some(failure) = sts.fetch_failure {
         let reported = ReportedPolicy { policy_type: "sts", policy: String::new() };
         tls_report::count(engine, domain, &reported, "", Some(failure)).await;
     }
-    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy.
-    DomainTls { via_mx, sts, tls_optional: tls_required_no(content) }
+    // RFC 8689 §3: the sender prefers delivery to the recipient domain's TLS policy; §4.2.1: unless the
+    // message also demands REQUIRETLS, which wins.
+    let tls_optional = !require_tls && tls_required_no(content);
+    DomainTls { via_mx, sts, tls_optional, tls_demanded: require_tls }
+}
+
+/// Why a hop is not tried: for now (a policy says wait), or for good (REQUIRETLS cannot be honoured).
+struct Refusal {
+    verdict: Verdict,
+    reason: String,
+}
+
+impl Refusal {
+    fn temporary(reason: String) -> Refusal {
+        Refusal { verdict: Verdict::Temporary, reason }
+    }
+
+    /// RFC 8689 §5: a REQUIRETLS message that cannot go over verified TLS is returned, not kept.
+    fn requiretls(domain: &str, why: &str) -> Refusal {
+        let reason =
+            format!("550 5.7.10 REQUIRETLS: {domain} {why}, so the message cannot be sent as its sender asked");
+        Refusal { verdict: Verdict::Permanent, reason }
+    }
 }
 
 /// How `hop` is reached, or why its domain's TLS policy rules it out for now (a 4.7.5 reason).
@@ -218,14 +249,22 @@ async fn way_to<'a>(
     hop: &Hop,
     smarthost: Option<&'a Smarthost>,
     policy: &DomainTls,
-) -> Result<Way<'a>, String> {
+) -> Result<Way<'a>, Refusal> {
+    // The smarthost's certificate is always verified; it must still offer REQUIRETLS (see `client`).
     if let Some(relay) = smarthost {
         return Ok(Way::Smarthost(relay));
     }
     if !policy.via_mx {
+        if policy.tls_demanded {
+            return Err(Refusal::requiretls(domain, "is reached by a static route, whose TLS is not verified"));
+        }
         return Ok(Way::Direct(HopTls::opportunistic(engine)));
     }
     match hop_tls(engine, domain, &hop.host, &policy.sts).await {
+        HopDecision::Connect(tls) if policy.tls_demanded && !tls.required => Err(Refusal::requiretls(
+            domain,
+            "publishes no policy that verifies its servers' TLS (MTA-STS in enforce mode, or DANE)",
+        )),
         HopDecision::Connect(tls) if policy.tls_optional => Ok(Way::Direct(tls.relaxed(engine))),
         HopDecision::Connect(tls) => Ok(Way::Direct(tls)),
         HopDecision::Skip { reason, reported } => {
@@ -238,7 +277,7 @@ async fn way_to<'a>(
                 return Ok(Way::Direct(HopTls::opportunistic(engine)));
             }
             warn!(queue_id, %domain, %mx, %reason, "outbound: MX host skipped");
-            Err(reason)
+            Err(Refusal::temporary(reason))
         }
     }
 }

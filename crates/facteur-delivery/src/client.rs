@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use rustls::ClientConfig;
 use smtp_proto::{
-    AUTH_LOGIN, AUTH_PLAIN, EXT_8BIT_MIME, EXT_PIPELINING, EXT_SIZE, EXT_SMTP_UTF8, EXT_START_TLS, EhloResponse,
+    AUTH_LOGIN, AUTH_PLAIN, EXT_8BIT_MIME, EXT_PIPELINING, EXT_REQUIRE_TLS, EXT_SIZE, EXT_SMTP_UTF8, EXT_START_TLS,
+    EhloResponse,
 };
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -48,6 +49,8 @@ pub struct Outgoing<'a> {
     pub return_path: &'a str,
     pub recipients: &'a [String],
     pub content: &'a [u8],
+    /// `REQUIRETLS` (RFC 8689): passed on, to a server that must offer it.
+    pub require_tls: bool,
 }
 
 /// What happened to one recipient, with the reply (or our own explanation) to record.
@@ -296,6 +299,16 @@ fn mail_command(capabilities: &Capabilities, message: Outgoing<'_>) -> Result<St
         }
         command.push_str(" SMTPUTF8");
     }
+    if message.require_tls {
+        // RFC 8689 §5: the next hop must take on the requirement, or the message does not go at all.
+        if !capabilities.has(EXT_REQUIRE_TLS) {
+            return Err(SessionError::Rejected(
+                "550 5.7.10 REQUIRETLS support required: the recipient's server does not offer REQUIRETLS".into(),
+                Verdict::Permanent,
+            ));
+        }
+        command.push_str(" REQUIRETLS");
+    }
     Ok(command)
 }
 
@@ -512,9 +525,20 @@ mod tests {
     }
 
     #[test]
+    fn requiretls_is_passed_on_and_fails_permanently_where_it_is_not_offered() {
+        let recipients = vec!["bob@b.test".to_owned()];
+        let message = Outgoing { return_path: "a@a.test", recipients: &recipients, content: b"x", require_tls: true };
+        let error = mail_command(&ehlo_reply("250-mx\n250 SIZE"), message).unwrap_err();
+        assert_eq!(error.verdict(), Verdict::Permanent);
+        assert!(error.to_string().contains("5.7.10"), "{error}");
+        let with = mail_command(&ehlo_reply("250-mx\n250 REQUIRETLS"), message).unwrap();
+        assert_eq!(with, "MAIL FROM:<a@a.test> REQUIRETLS");
+    }
+
+    #[test]
     fn smtputf8_addresses_fail_permanently_without_the_extension() {
         let recipients = vec!["jos\u{e9}@b.test".to_owned()];
-        let message = Outgoing { return_path: "a@a.test", recipients: &recipients, content: b"x" };
+        let message = Outgoing { return_path: "a@a.test", recipients: &recipients, content: b"x", require_tls: false };
         let error = mail_command(&ehlo_reply("250-mx\n250 SIZE"), message).unwrap_err();
         assert_eq!(error.verdict(), Verdict::Permanent);
         let with = mail_command(&ehlo_reply("250-mx\n250-SMTPUTF8\n250 SIZE"), message).unwrap();

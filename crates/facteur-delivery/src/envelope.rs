@@ -13,6 +13,8 @@ pub struct Envelope {
     pub envid: Option<String>,
     /// DSN `RET` (RFC 3461 §4.3).
     pub ret: Option<Ret>,
+    /// `REQUIRETLS` (RFC 8689): onward only over verified TLS to servers that offer REQUIRETLS.
+    pub require_tls: bool,
     pub recipients: Vec<Recipient>,
 }
 

@@ -132,6 +132,7 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
             envid: envelope.envid.clone(),
             ret: envelope.ret,
             expires_at: message.expires_at,
+            require_tls: envelope.require_tls,
             recipients: remote,
         };
         persisted.queued = Some(store.enqueue_content(Arc::from(copy), queued).await?);
@@ -257,7 +258,7 @@ mod tests {
     }
 
     fn null_sender() -> Envelope {
-        Envelope { return_path: String::new(), envid: None, ret: None, recipients: Vec::new() }
+        Envelope { return_path: String::new(), envid: None, ret: None, require_tls: false, recipients: Vec::new() }
     }
 
     #[test]

@@ -122,7 +122,13 @@ pub(crate) async fn deliver_report(
     };
     let recipient = Recipient { address: to.to_owned(), destination, notify: Notify::NEVER, orcpt: None };
     let message = AcceptedMessage {
-        envelope: Envelope { return_path: String::new(), envid: None, ret: None, recipients: vec![recipient] },
+        envelope: Envelope {
+            return_path: String::new(),
+            envid: None,
+            ret: None,
+            require_tls: false,
+            recipients: vec![recipient],
+        },
         trace: String::new(),
         content: report,
         filing: Filing::Inbox,

@@ -99,7 +99,7 @@ impl Submission {
                 Unresolved::Unknown(address) => SubmitError::UnknownRecipient { address },
                 Unresolved::Store(error) => SubmitError::Store(error),
             })?;
-        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, recipients })
+        Ok(Envelope { return_path: return_path.to_owned(), envid: None, ret: None, require_tls: false, recipients })
     }
 
     /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.

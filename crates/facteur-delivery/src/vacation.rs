@@ -69,7 +69,7 @@ async fn answer_for(
         .await
         .map_err(|unresolved| format!("the sender cannot be answered: {unresolved:?}"))?;
     let message = AcceptedMessage {
-        envelope: Envelope { return_path: String::new(), envid: None, ret: None, recipients },
+        envelope: Envelope { return_path: String::new(), envid: None, ret: None, require_tls: false, recipients },
         trace: String::new(),
         content: reply,
         filing: Filing::Inbox,

@@ -116,6 +116,7 @@ impl Fixture {
             envid: None,
             ret: None,
             expires_at: facteur_primitives::unix_now() + 3600,
+            require_tls: false,
             recipients: vec![QueuedRecipient { address: recipient.to_owned(), orcpt: None, notify: Notify::default() }],
         };
         self.store.enqueue_content(Arc::from(MESSAGE), envelope).await.unwrap();

@@ -64,6 +64,8 @@ pub struct Envelope {
     pub envid: Option<String>,
     /// DSN `RET` (RFC 3461 §4.3).
     pub ret: Option<Ret>,
+    /// `REQUIRETLS` (RFC 8689 §4): given only on a TLS session, kept with the message as it travels on.
+    pub require_tls: bool,
     pub recipients: Vec<Recipient>,
     /// SPF as evaluated at MAIL FROM on the MX face (RFC 7208 §2.4), for DMARC at the end of DATA.
     pub spf: Option<SpfOutcome>,
@@ -78,6 +80,7 @@ impl Envelope {
             declared_size: None,
             envid: None,
             ret: None,
+            require_tls: false,
             recipients: Vec::new(),
             spf: None,
         }
@@ -95,6 +98,7 @@ impl Envelope {
             return_path: self.sender.address(),
             envid: self.envid.clone(),
             ret: self.ret,
+            require_tls: self.require_tls,
             recipients: self
                 .recipients
                 .iter()

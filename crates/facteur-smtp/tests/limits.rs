@@ -216,6 +216,15 @@ async fn utf8_addresses_need_the_smtputf8_parameter() {
 }
 
 #[tokio::test]
+async fn requiretls_is_refused_outside_tls() {
+    let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
+    let mut client = server.connect().await;
+    client.expect("EHLO client.example", "250").await;
+    client.expect("MAIL FROM:<a@remote.example> REQUIRETLS", "530 5.7.10").await;
+    client.expect("MAIL FROM:<a@remote.example>", "250").await;
+}
+
+#[tokio::test]
 async fn invalid_utf8_in_a_command_is_a_syntax_error() {
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
     let mut client = server.connect().await;

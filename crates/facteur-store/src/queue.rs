@@ -63,6 +63,8 @@ pub struct QueuedMessage {
     pub ret: Option<Ret>,
     /// When to give up and bounce, unix seconds.
     pub expires_at: i64,
+    /// `REQUIRETLS` (RFC 8689).
+    pub require_tls: bool,
     pub recipients: Vec<QueuedRecipient>,
 }
 
@@ -77,14 +79,16 @@ pub struct QueuedEnvelope {
     pub ret: Option<Ret>,
     /// When to give up and bounce, unix seconds.
     pub expires_at: i64,
+    /// `REQUIRETLS` (RFC 8689): only over verified TLS to servers that offer REQUIRETLS, else not at all.
+    pub require_tls: bool,
     pub recipients: Vec<QueuedRecipient>,
 }
 
 impl QueuedEnvelope {
     /// The queued message this envelope makes with the content stored as `blob`.
     pub fn with_blob(self, blob: BlobId) -> QueuedMessage {
-        let QueuedEnvelope { return_path, envid, ret, expires_at, recipients } = self;
-        QueuedMessage { blob, return_path, envid, ret, expires_at, recipients }
+        let QueuedEnvelope { return_path, envid, ret, expires_at, require_tls, recipients } = self;
+        QueuedMessage { blob, return_path, envid, ret, expires_at, require_tls, recipients }
     }
 }
 
@@ -146,6 +150,8 @@ pub struct QueueEntry {
     /// Unix seconds.
     pub created_at: i64,
     pub expires_at: i64,
+    /// `REQUIRETLS` (RFC 8689).
+    pub require_tls: bool,
     pub recipients: Vec<QueueRecipient>,
 }
 

@@ -373,3 +373,50 @@ fn a_testing_mta_sts_policy_delivers_despite_a_mismatching_certificate_and_repor
     assert_eq!(policy["failure-details"][0]["result-type"], "certificate-host-mismatch", "{report}");
     assert_eq!(policy["failure-details"][0]["receiving-mx-hostname"], "mx.b.test", "{report}");
 }
+
+/// Submits a message to `server` over STARTTLS with Python's smtplib, with `MAIL FROM:<…> REQUIRETLS`.
+fn submit_requiring_tls(server: &TestServer, to: &str, subject: &str) {
+    const SCRIPT: &str = r#"
+import smtplib, ssl, sys
+port, user, password, to, subject, cafile = sys.argv[1:]
+context = ssl.create_default_context(cafile=cafile)
+with smtplib.SMTP("localhost", int(port)) as client:
+    client.starttls(context=context)
+    client.login(user, password)
+    body = f"From: {user}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nOnly over verified TLS.\r\n"
+    client.sendmail(user, [to], body, mail_options=["REQUIRETLS"])
+"#;
+    let port = server.addr("submission").port().to_string();
+    let certificate = server.certificate();
+    let args = [SCRIPT, &port, ALICE, ALICE_PASSWORD, to, subject, certificate.to_str().unwrap()];
+    let output = std::process::Command::new("python3").arg("-c").args(args).output().unwrap();
+    assert!(output.status.success(), "smtplib: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn a_requiretls_message_goes_over_dane_to_a_server_that_offers_requiretls() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let tlsa_name = format!("_{}._tcp.mx.b.test", b.addr("smtp").port());
+    dns.server.add_tlsa(&tlsa_name, 3, 1, 1, certificates.dane_ee_digest());
+    dns.server.authentic(&tlsa_name);
+    let a = instance_a(&dns, &b, None);
+    submit_requiring_tls(&a, "bob@b.test", "REQUIRETLS over DANE");
+    let received = wait_for_messages(&b, "bob@b.test", 1);
+    assert_eq!(received.len(), 1, "bob got nothing; A's log:\n{}", a.log());
+}
+
+#[test]
+fn a_requiretls_message_to_a_domain_without_a_verified_policy_is_returned_to_its_sender() {
+    let certificates = Certificates::issue(&["mx.b.test"]);
+    let b = instance_b(&certificates, "none");
+    let dns = start_dns();
+    let a = instance_a(&dns, &b, None);
+    submit_requiring_tls(&a, "bob@b.test", "REQUIRETLS without a policy");
+    let bounces = wait_for_messages(&a, ALICE, 1);
+    assert_eq!(bounces.len(), 1, "no report to alice; A's log:\n{}", a.log());
+    let report = String::from_utf8_lossy(&bounces[0].bytes);
+    assert!(report.contains("Status: 5.7.10") && report.contains("REQUIRETLS"), "{report}");
+    assert!(b.messages("bob@b.test", "INBOX").is_empty(), "sent without verified TLS");
+}

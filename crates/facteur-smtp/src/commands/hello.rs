@@ -46,6 +46,10 @@ pub(crate) fn capabilities(
     if starttls_available && !tls {
         keywords.push("STARTTLS".into());
     }
+    // RFC 8689 §4: offered only on a TLS session, where the MAIL parameter may be given.
+    if tls {
+        keywords.push("REQUIRETLS".into());
+    }
     if settings.face == Face::Submission && (tls || settings.allow_plaintext_auth) {
         let mechanisms: Vec<&str> = Mechanism::offered(channel_binding).map(Mechanism::name).collect();
         keywords.push(format!("AUTH {}", mechanisms.join(" ")).into());
@@ -59,6 +63,13 @@ mod tests {
 
     fn has(keywords: &[Cow<'static, str>], wanted: &str) -> bool {
         keywords.iter().any(|keyword| keyword == wanted)
+    }
+
+    #[test]
+    fn requiretls_is_offered_under_tls_only() {
+        let settings = Settings::new("mx.example", Face::Mx);
+        assert!(!has(&capabilities(&settings, true, false, false), "REQUIRETLS"));
+        assert!(has(&capabilities(&settings, false, true, false), "REQUIRETLS"));
     }
 
     #[test]

@@ -18,8 +18,7 @@ use crate::session::Session;
 use crate::settings::Face;
 
 /// Parameters `smtp-proto` understands but we do not announce: RFC 5321 §4.1.1.11, 555 for them.
-const UNANNOUNCED_FLAGS: u64 =
-    MAIL_BODY_BINARYMIME | MAIL_REQUIRETLS | MAIL_CONPERM | MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE;
+const UNANNOUNCED_FLAGS: u64 = MAIL_BODY_BINARYMIME | MAIL_CONPERM | MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE;
 
 impl Session<'_> {
     pub(crate) async fn mail(&mut self, from: MailFrom<Cow<'_, str>>) -> Reply {
@@ -40,6 +39,11 @@ impl Session<'_> {
         if uses_unannounced_parameters(from) {
             return Err(Reply::new(555, "5.5.4", "Unsupported MAIL parameter"));
         }
+        let require_tls = from.flags & MAIL_REQUIRETLS != 0;
+        if require_tls && !self.state.tls {
+            // RFC 8689 §4.1: REQUIRETLS is neither offered nor accepted outside TLS.
+            return Err(Reply::new(530, "5.7.10", "REQUIRETLS needs a TLS session: STARTTLS first"));
+        }
         let declared_size = (from.size > 0).then_some(from.size as u64);
         if declared_size.is_some_and(|size| size > self.server.settings.max_message_size) {
             return Err(too_big());
@@ -54,6 +58,7 @@ impl Session<'_> {
         }
         envelope.ret = ret_of(from.flags);
         envelope.envid = from.env_id.as_deref().map(xtext_encode);
+        envelope.require_tls = require_tls;
         Ok(envelope)
     }
 

@@ -15,6 +15,7 @@ fn queued(blob: crate::BlobId) -> QueuedMessage {
         envid: Some("env-1".into()),
         ret: Some(Ret::Headers),
         expires_at: 2_000_000_000,
+        require_tls: true,
         recipients: vec![
             QueuedRecipient {
                 address: "x@remote.net".into(),
@@ -34,8 +35,8 @@ pub async fn queue_round_trip_holds_a_blob_reference(backend: &dyn Backend) {
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
     assert_eq!(
-        (entry.id, entry.blob, entry.ret, entry.envid.as_deref()),
-        (id, blob, Some(Ret::Headers), Some("env-1"))
+        (entry.id, entry.blob, entry.ret, entry.envid.as_deref(), entry.require_tls),
+        (id, blob, Some(Ret::Headers), Some("env-1"), true)
     );
     assert_eq!(entry.recipients.len(), 2);
     assert!(entry.recipients.iter().all(|r| r.status == RecipientStatus::Pending && r.attempts == 0));

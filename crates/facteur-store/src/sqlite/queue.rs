@@ -56,14 +56,16 @@ pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Res
 /// Writes the queue rows of a validated message whose blob reference is taken.
 pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Result<QueueId> {
     conn.execute_cached(
-        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at, require_tls) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             message.blob,
             message.return_path,
             message.envid,
             message.ret.map(ret_to_text),
             now,
-            message.expires_at
+            message.expires_at,
+            message.require_tls
         ],
     )?;
     let id = QueueId(conn.last_insert_rowid());
@@ -86,7 +88,9 @@ pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Re
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
     let mut entries: Vec<QueueEntry> = conn
-        .prepare_cached("SELECT id, blob, return_path, envid, ret, created_at, expires_at FROM queue ORDER BY id")?
+        .prepare_cached(
+            "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls FROM queue ORDER BY id",
+        )?
         .query_map([], |row| {
             Ok(QueueEntry {
                 id: row.get(0)?,
@@ -96,6 +100,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
                 ret: row.get::<_, Option<String>>(4)?.as_deref().and_then(ret_from_text),
                 created_at: row.get(5)?,
                 expires_at: row.get(6)?,
+                require_tls: row.get(7)?,
                 recipients: Vec::new(),
             })
         })?

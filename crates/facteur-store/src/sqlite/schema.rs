@@ -263,6 +263,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (domain, day, policy_type, policy, mx_host, result)
     ) WITHOUT ROWID;
     "#,
+    // 11: REQUIRETLS (RFC 8689) is part of a queued message's envelope: it decides how it may leave.
+    r#"
+    ALTER TABLE queue ADD COLUMN require_tls INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -105,7 +105,9 @@ mod tests {
         assert_eq!(parse_quota("4k").ok(), Some(Some(4096)));
         assert_eq!(parse_quota("500M").ok(), Some(Some(500 << 20)));
         assert_eq!(parse_quota("2G").ok(), Some(Some(2 << 30)));
-        for bad in ["", "M", "5T", "-1", "1.5G", "99999999999G"] {
+        assert_eq!(parse_quota("1.5G").ok(), Some(Some(3 << 29)));
+        assert_eq!(parse_quota("500MB").ok(), Some(Some(500 << 20)));
+        for bad in ["", "M", "5Q", "-1", "1.5.5G", "99999999999G"] {
             assert!(parse_quota(bad).is_err(), "{bad:?} was accepted");
         }
     }
