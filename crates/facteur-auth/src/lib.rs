@@ -44,7 +44,10 @@ pub use authentication::{AuthStep, Authentication, SaslContext};
 pub use credentials::Credentials;
 pub use login::{Login, LoginOutcome, SASL_RESPONSE_TIMEOUT};
 pub use login_cache::LoginCache;
-pub use password::{PasswordError, generate_password, hash_password, verify_against_dummy, verify_password};
+pub use password::{
+    PasswordError, WeakPassword, check_new_password, generate_password, hash_password, verify_against_dummy,
+    verify_password,
+};
 pub use sasl::{Mechanism, PasswordMechanism, SaslError, SaslExchange, Step};
 pub use scram::ScramVerifier;
 pub use stored_password::StoredPassword;

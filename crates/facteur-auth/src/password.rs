@@ -260,3 +260,43 @@ mod tests {
         assert_ne!(password, generate_password());
     }
 }
+
+/// Why a new password is refused ([`check_new_password`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeakPassword {
+    #[error("the password is {length} characters long; at least {minimum} are needed ([auth] min_password_length)")]
+    TooShort { length: usize, minimum: usize },
+    #[error("the password is the account's own address or name: anyone who knows the address would guess it")]
+    IsTheAddress,
+}
+
+/// The rule for a password a person chooses: at least `minimum` characters (NIST SP 800-63B §5.1.1.2 asks
+/// for 8 at least, and for length rather than composition rules), and not the address it protects.
+pub fn check_new_password(password: &str, address: &str, minimum: usize) -> Result<(), WeakPassword> {
+    let length = password.chars().count();
+    if length < minimum {
+        return Err(WeakPassword::TooShort { length, minimum });
+    }
+    let local = address.split('@').next().unwrap_or(address);
+    if password.eq_ignore_ascii_case(address) || password.eq_ignore_ascii_case(local) {
+        return Err(WeakPassword::IsTheAddress);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod new_password_tests {
+    use super::*;
+
+    #[test]
+    fn short_passwords_and_the_address_itself_are_refused() {
+        assert_eq!(
+            check_new_password("pw", "alice@example.test", 8),
+            Err(WeakPassword::TooShort { length: 2, minimum: 8 })
+        );
+        assert_eq!(check_new_password("élève-Ünï", "alice@example.test", 9), Ok(()), "characters, not bytes");
+        assert_eq!(check_new_password("Alice@Example.test", "alice@example.test", 8), Err(WeakPassword::IsTheAddress));
+        assert_eq!(check_new_password("alicealice", "alicealice@example.test", 8), Err(WeakPassword::IsTheAddress));
+        assert_eq!(check_new_password("correct horse", "alice@example.test", 8), Ok(()));
+    }
+}

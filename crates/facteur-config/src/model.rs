@@ -224,11 +224,19 @@ impl Default for Limits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
     /// Accept passwords on connections that are not encrypted. Never on a server reachable from a network.
     pub allow_plaintext: bool,
+    /// The fewest characters a password set with `facteur account` may have.
+    pub min_password_length: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> AuthConfig {
+        AuthConfig { allow_plaintext: false, min_password_length: 8 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

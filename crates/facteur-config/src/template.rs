@@ -204,8 +204,11 @@ fn render_auth(out: &mut String, config: &Config) {
         out,
         "[auth]\n\
          # Accept passwords on unencrypted connections. Leave false: passwords travel only inside TLS.\n\
-         allow_plaintext = {}\n",
-        config.auth.allow_plaintext
+         allow_plaintext = {}\n\
+         # The fewest characters a password set with `facteur account add|passwd` may have (length is what makes\n\
+         # a password hard to guess; no composition rules).\n\
+         min_password_length = {}\n",
+        config.auth.allow_plaintext, config.auth.min_password_length
     );
 }
 

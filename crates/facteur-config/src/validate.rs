@@ -11,6 +11,9 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     check_http(config)?;
     check_acme(config)?;
     check_log(config)?;
+    if !(1..=1024).contains(&config.auth.min_password_length) {
+        return Err(invalid("auth.min_password_length", "must be 1 to 1024 characters (8 or more is advised)"));
+    }
     check_limits(config)
 }
 

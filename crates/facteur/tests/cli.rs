@@ -88,17 +88,22 @@ fn accounts_are_added_listed_changed_and_removed() {
     let list = facteur(&dir, &["account", "list"], None);
     assert!(list.stdout.contains("alice@example.test") && list.stdout.contains("bob@example.test"));
 
-    let duplicate = facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("x\n"));
+    let duplicate =
+        facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("another passphrase\n"));
     assert_eq!(duplicate.code, Some(2));
     assert!(duplicate.stderr.contains("already exists"), "{}", duplicate.stderr);
 
-    let foreign = facteur(&dir, &["account", "add", "carol@elsewhere.test", "--password-stdin"], Some("x\n"));
+    let foreign =
+        facteur(&dir, &["account", "add", "carol@elsewhere.test", "--password-stdin"], Some("another passphrase\n"));
     assert_eq!(foreign.code, Some(2));
     assert!(foreign.stderr.contains("elsewhere.test"), "{}", foreign.stderr);
 
     let no_password = facteur(&dir, &["account", "passwd", "alice@example.test", "--password-stdin"], Some(""));
     assert_eq!(no_password.code, Some(2));
-    assert!(facteur(&dir, &["account", "passwd", "alice@example.test", "--password-stdin"], Some("new\n")).success());
+    assert!(
+        facteur(&dir, &["account", "passwd", "alice@example.test", "--password-stdin"], Some("a new passphrase\n"))
+            .success()
+    );
 
     assert!(facteur(&dir, &["account", "remove", "bob@example.test"], None).success());
     let list = facteur(&dir, &["account", "list"], None);
@@ -125,7 +130,9 @@ fn domains_in_use_cannot_be_removed() {
     init(&dir);
     assert!(facteur(&dir, &["domain", "add", "Second.test"], None).success());
     assert!(facteur(&dir, &["domain", "list"], None).stdout.contains("second.test"));
-    assert!(facteur(&dir, &["account", "add", "a@second.test", "--password-stdin"], Some("pw\n")).success());
+    assert!(
+        facteur(&dir, &["account", "add", "a@second.test", "--password-stdin"], Some("a fine passphrase\n")).success()
+    );
     let in_use = facteur(&dir, &["domain", "remove", "second.test"], None);
     assert_eq!(in_use.code, Some(2));
     assert!(in_use.stderr.contains("still used"), "{}", in_use.stderr);
@@ -139,7 +146,10 @@ fn aliases_and_catch_alls_are_managed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     init(&dir);
-    assert!(facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("pw\n")).success());
+    assert!(
+        facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("a fine passphrase\n"))
+            .success()
+    );
     assert!(facteur(&dir, &["alias", "add", "sales@example.test", "alice@example.test"], None).success());
     assert!(facteur(&dir, &["alias", "add", "@example.test", "alice@example.test"], None).success());
     let list = facteur(&dir, &["alias", "list"], None);
@@ -185,7 +195,10 @@ fn quotas_read_and_show_human_sizes_and_key_listings_of_unknown_domains_fail() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     init(&dir);
-    assert!(facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("pw\n")).success());
+    assert!(
+        facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some("a fine passphrase\n"))
+            .success()
+    );
     for (limit, shown) in [("500MB", "500 MiB"), ("1.5G", "1.5 GiB"), ("2048", "2 KiB")] {
         let set = facteur(&dir, &["account", "quota", "alice@example.test", limit], None);
         assert!(set.success(), "{limit}: {}", set.stderr);
@@ -208,6 +221,54 @@ fn quotas_read_and_show_human_sizes_and_key_listings_of_unknown_domains_fail() {
     let strings: Vec<&str> = record.split('"').skip(1).step_by(2).collect();
     assert!(strings.len() > 1 && strings.iter().all(|s| s.len() <= 255), "{record}");
     assert!(strings.concat().starts_with("v=DKIM1; k=rsa; p="), "{record}");
+}
+
+#[test]
+fn weak_passwords_are_refused_and_a_terminal_gets_a_silent_prompt_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    for (weak, says) in [("short\n", "at least 8"), ("alice@example.test\n", "own address"), ("alice123\n", "")] {
+        let added = facteur(&dir, &["account", "add", "alice@example.test", "--password-stdin"], Some(weak));
+        if says.is_empty() {
+            assert!(added.success(), "{weak:?}: {}", added.stderr);
+            continue;
+        }
+        assert_eq!(added.code, Some(2), "{weak:?} accepted");
+        assert!(added.stderr.contains(says), "{weak:?}: {}", added.stderr);
+    }
+    // At a terminal (a pseudo-terminal driven by Python's pty module): asked twice, nothing echoed.
+    let script = r#"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+for answer in [b"a typed passphrase\n", b"a typed passphrase\n"]:
+    while b": " not in seen.rsplit(b"\n", 1)[-1]:
+        seen += os.read(fd, 1024)
+    os.write(fd, answer)
+    seen += b"\n"
+try:
+    while chunk := os.read(fd, 1024):
+        seen += chunk
+except OSError:
+    pass
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let binary = facteur_testkit::facteur_binary();
+    let output = std::process::Command::new("python3")
+        .args(["-c", script, binary.to_str().unwrap(), "--data-dir", dir.to_str().unwrap()])
+        .args(["account", "passwd", "alice@example.test", "--password-stdin"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{said}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(said.contains("New password for alice@example.test: ") && said.contains("again: "), "{said}");
+    assert!(!said.contains("a typed passphrase"), "the password was echoed: {said}");
+    assert!(said.contains("changed the password of alice@example.test"), "{said}");
 }
 
 #[test]
@@ -249,7 +310,9 @@ fn help_is_available_on_every_command() {
 #[test]
 fn management_commands_work_while_the_server_runs() {
     let server = TestServer::builder().account("alice@example.test", "pw-alice").start();
-    assert!(server.cli(&["account", "add", "bob@example.test", "--password-stdin"], Some("pw\n")).success());
+    assert!(
+        server.cli(&["account", "add", "bob@example.test", "--password-stdin"], Some("a fine passphrase\n")).success()
+    );
     let list = server.cli(&["account", "list"], None);
     assert!(list.stdout.contains("alice@example.test") && list.stdout.contains("bob@example.test"));
     assert!(server.stop().success());

@@ -102,7 +102,9 @@ fn a_port_base_puts_the_listeners_on_the_documented_ports() {
     let base_arg = base.to_string();
     let init = ["init", "--domain", "example.test", "--port-base", &base_arg, "--bind-address", "127.0.0.1"];
     assert!(run(&[&init[..], &["--no-acme"]].concat(), None).success());
-    assert!(run(&["account", "add", "alice@example.test", "--password-stdin"], Some("secret\n")).success());
+    assert!(
+        run(&["account", "add", "alice@example.test", "--password-stdin"], Some("a secret passphrase\n")).success()
+    );
     let mut serve = Serve::start(&dir);
     let mut log = BufReader::new(serve.0.stderr.take().unwrap());
     let mut seen = String::new();

@@ -19,8 +19,10 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
     let store = data_dir.open_store(&config).await?;
     let result = match command {
         AccountCommand::Add { address, password_stdin } => {
-            let (password, generated) =
-                if password_stdin { (read_password_line()?, false) } else { (facteur_auth::generate_password(), true) };
+            let (password, generated) = match password_stdin {
+                true => (new_password(&address, &config)?, false),
+                false => (facteur_auth::generate_password(), true),
+            };
             let added = stored(&password)?.create_account(store.as_ref(), &address).await;
             if added.is_ok() {
                 println!("added account {address} with folders INBOX, Drafts, Sent, Archive, Junk, Trash");
@@ -33,7 +35,7 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
         }
         AccountCommand::List => list(store.as_ref()).await,
         AccountCommand::Passwd { address, password_stdin: _ } => {
-            let stored = stored(&read_password_line()?)?;
+            let stored = stored(&new_password(&address, &config)?)?;
             stored.replace(store.as_ref(), &address).await.map(|()| println!("changed the password of {address}"))
         }
         AccountCommand::Quota { address, limit } => {
@@ -74,6 +76,30 @@ fn parse_quota(text: &str) -> Outcome<Option<u64>> {
 /// The password's argon2id hash and SCRAM verifier.
 fn stored(password: &str) -> Outcome<facteur_auth::StoredPassword> {
     Ok(facteur_auth::StoredPassword::new(password).context("cannot hash the password")?)
+}
+
+/// The password a person chose for `address`: typed twice without echo at a terminal, else the first line of
+/// standard input; refused if it breaks `[auth]`'s rule (`facteur_auth::check_new_password`).
+fn new_password(address: &str, config: &facteur_config::Config) -> Outcome<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() { typed_twice(address)? } else { read_password_line()? };
+    facteur_auth::check_new_password(&password, address, config.auth.min_password_length)
+        .map_err(|weak| usage!("{weak}; nothing was changed"))?;
+    Ok(password)
+}
+
+/// Asks at the terminal, twice, echoing nothing: a typo is caught here rather than locking the person out.
+fn typed_twice(address: &str) -> Outcome<String> {
+    let ask =
+        |prompt: &str| rpassword::prompt_password(prompt).map_err(|error| usage!("cannot read the password: {error}"));
+    let first = ask(&format!("New password for {address}: "))?;
+    if ask("The same password again: ")? != first {
+        return Err(usage!("the two passwords differ; nothing was changed"));
+    }
+    if first.is_empty() || first.len() > MAX_PASSWORD_LEN {
+        return Err(usage!("the password must be 1 to {MAX_PASSWORD_LEN} bytes long"));
+    }
+    Ok(first)
 }
 
 /// The first line of standard input, without its line ending.
