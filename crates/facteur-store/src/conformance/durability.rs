@@ -56,6 +56,23 @@ pub async fn queue_round_trip_holds_a_blob_reference(backend: &dyn Backend) {
     assert!(!store.blobs().contains(blob), "the queue held the only reference");
 }
 
+/// What every backend's lease does; that two claimants exclude each other is for backends shared by several
+/// nodes (PostgreSQL) to show in their own tests, SQLite's one node holding every lease.
+pub async fn queue_lease_is_given_for_queued_messages_only(backend: &dyn Backend) {
+    let (store, _) = with_alice(backend).await;
+    let id = store.enqueue(queued(put(&store, b"leased").await)).await.unwrap();
+    assert!(store.claim_queue_entry(id, 1_000, 2_800).await.unwrap().is_some());
+    store.release_queue_entry(id, 2_800).await.unwrap();
+    assert!(store.claim_queue_entry(id, 1_100, 2_900).await.unwrap().is_some(), "released, so free again");
+    store.dequeue(id).await.unwrap();
+    assert!(
+        store.claim_queue_entry(id, 1_200, 3_000).await.unwrap().is_none(),
+        "a dequeued message has no lease to give"
+    );
+    store.release_queue_entry(id, 2_900).await.unwrap();
+    assert!(store.claim_queue_entry(crate::QueueId(999), 0, 1).await.unwrap().is_none());
+}
+
 pub async fn operator_actions_reschedule_hold_release_and_expire(backend: &dyn Backend) {
     let (store, _) = with_alice(backend).await;
     let first = store.enqueue(queued(put(&store, b"first").await)).await.unwrap();

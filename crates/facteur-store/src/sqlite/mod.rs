@@ -487,4 +487,12 @@ impl Store for SqliteStore {
     async fn dequeue(&self, id: QueueId) -> Result<()> {
         self.write(move |conn, effects| queue::dequeue(conn, effects, id)).await
     }
+
+    async fn claim_queue_entry(&self, id: QueueId, _now: i64, _until: i64) -> Result<Option<QueueEntry>> {
+        self.read(move |conn| queue::entry(conn, id)).await
+    }
+
+    async fn release_queue_entry(&self, _id: QueueId, _until: i64) -> Result<()> {
+        Ok(())
+    }
 }
