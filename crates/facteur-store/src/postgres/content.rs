@@ -111,6 +111,9 @@ pub(crate) async fn summary(tx: &Tx<'_>, id: BlobId) -> Result<Option<Vec<u8>>> 
 /// only a copy of content the database holds (or an orphan), so removing one too many costs at most a
 /// streamed APPEND that must be sent again (`BlobMissing`), as with SQLite's files.
 pub(crate) async fn remove_staged(client: &deadpool_postgres::Client, blobs: &BlobStore, ids: &[BlobId]) -> usize {
+    if ids.is_empty() {
+        return 0;
+    }
     let mut unreferenced = Vec::new();
     for id in ids {
         match client.query_opt("SELECT 1 FROM blobs WHERE id = $1", &[&&id.0[..]]).await {

@@ -133,7 +133,7 @@ fn connection_config(options: &PostgresOptions) -> Result<tokio_postgres::Config
     if let Some(password) = &options.password {
         config.password(password.as_bytes());
     }
-    // Durable when the future resolves, whatever the server's default; UTC so integers are all we store.
+    // Durable when the future resolves, whatever the server's or the database's default.
     config.options("-c synchronous_commit=on");
     config.application_name("facteur");
     config.connect_timeout(CONNECT_TIMEOUT);
@@ -182,7 +182,9 @@ impl PostgresStore {
         let store = PostgresStore { pool, blobs, bus, announcer, listener, closed: AtomicBool::new(false) };
         store.write((), |tx, _, ()| Box::pin(schema::migrate(tx))).await?;
         store.sweep_staging().await;
-        tracing::info!(url = %options.url, "store opened (postgres)");
+        // Names the database, never the URL: a library caller's URL might hold a password.
+        let database = connection_config(&options)?.get_dbname().unwrap_or_default().to_owned();
+        tracing::info!(%database, "store opened (postgres)");
         Ok(store)
     }
 
