@@ -10,14 +10,16 @@
 //!   Reads run in READ ONLY REPEATABLE READ transactions: one snapshot per call.
 //! - **Message content** lives in the database (`blobs`, `blob_chunks` of [`content::CHUNK`] bytes,
 //!   `blob_summaries`), content-addressed by the same [`BlobId`] and reference-counted as in SQLite, so every
-//!   node reads every message. [`Store::blobs`] is a local staging directory: content that arrives in pieces
-//!   (a streamed IMAP APPEND) is written there first, as with SQLite, and copied into the database by the
-//!   [`Store::deliver`] or [`Store::enqueue`] that references it; the file is removed with its blob's last
-//!   reference (or, if another node released it, by the sweep of unreferenced files at open). An
-//!   S3-compatible object store would plug in at `content.rs` (`acquire` puts, `read` gets, `release`
+//!   node reads every message. [`crate::Store::blobs`] is a local staging directory: content that arrives in
+//!   pieces (a streamed IMAP APPEND) is written there first, as with SQLite, and copied into the database by
+//!   the [`crate::Store::deliver`] or [`crate::Store::enqueue`] that references it; the file is removed with
+//!   its blob's last reference (or, if another node released it, by the sweep of unreferenced files at open).
+//!   An S3-compatible object store would plug in at `content.rs` (`acquire` puts, `read` gets, `release`
 //!   deletes after the commit, as SQLite's blob files are), with the rows kept here.
 //! - **The change bus** is PostgreSQL's `NOTIFY`, sent in the write's own transaction, and heard by every
 //!   node's LISTEN task (`notify.rs`).
+//! - **The queue** is worked by every node: `queue.leased_until` gives one node at a time the message it
+//!   attempts ([`crate::Store::claim_queue_entry`]).
 //! - **Errors.** A lost or refused connection is [`StoreError::Unavailable`]: nothing was written, try later.
 
 mod accounts;
@@ -53,8 +55,9 @@ use sql::{Tx, Work};
 
 pub use schema::SCHEMA_VERSION;
 
-/// TLS to the database server: rustls with ring, trusting the public CAs (`webpki-roots`). Used when the URL
-/// asks for it (`sslmode=prefer`, the default, or `require`); a Unix socket never uses it.
+/// TLS to the database server: rustls with ring, trusting the public CAs (`webpki-roots`). Used over TCP when
+/// the server offers it (`sslmode=prefer`, the default) or always (`require`); a Unix socket never uses it.
+/// The seam for a private CA (a `[store] ca_file`, say) is [`tls`]: add its certificates to the roots there.
 pub(crate) type Tls = tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Connections per node. Each is a server process on the database side.

@@ -57,11 +57,15 @@ pub(crate) async fn list(tx: &Tx<'_>) -> Result<Vec<QueueEntry>> {
 
 /// The queued messages, or the one `only` names.
 async fn entries(tx: &Tx<'_>, only: Option<QueueId>) -> Result<Vec<QueueEntry>> {
+    // Two statements, not one `$1 IS NULL OR id = $1`: one entry is then a key lookup, not a scan.
+    let (in_queue, in_recipients) =
+        if only.is_some() { ("id = $1", "queue = $1") } else { ("$1::bigint IS NULL", "$1::bigint IS NULL") };
     let only = only.map(|id| id.0);
-    let sql = "SELECT id, blob, return_path, envid, ret, created_at, expires_at FROM queue \
-               WHERE $1::bigint IS NULL OR id = $1 ORDER BY id";
+    let sql = format!(
+        "SELECT id, blob, return_path, envid, ret, created_at, expires_at FROM queue WHERE {in_queue} ORDER BY id"
+    );
     let mut entries = BTreeMap::new();
-    for found in rows(tx, sql, &[&only]).await? {
+    for found in rows(tx, &sql, &[&only]).await? {
         let id = QueueId(found.try_get(0)?);
         let entry = QueueEntry {
             id,
@@ -75,9 +79,11 @@ async fn entries(tx: &Tx<'_>, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
         };
         entries.insert(id, entry);
     }
-    let sql = "SELECT queue, address, orcpt, notify, status, attempts, next_attempt, last_reply \
-               FROM queue_recipients WHERE $1::bigint IS NULL OR queue = $1 ORDER BY queue, address";
-    for found in rows(tx, sql, &[&only]).await? {
+    let sql = format!(
+        "SELECT queue, address, orcpt, notify, status, attempts, next_attempt, last_reply \
+         FROM queue_recipients WHERE {in_recipients} ORDER BY queue, address"
+    );
+    for found in rows(tx, &sql, &[&only]).await? {
         let notify: i32 = found.try_get(3)?;
         let attempts: i64 = found.try_get(5)?;
         let recipient = QueueRecipient {

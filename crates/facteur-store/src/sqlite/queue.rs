@@ -60,11 +60,14 @@ pub(crate) fn entry(conn: &Connection, id: QueueId) -> Result<Option<QueueEntry>
 
 /// The queued messages, or the one `only` names.
 fn entries(conn: &Connection, only: Option<QueueId>) -> Result<Vec<QueueEntry>> {
+    // Two statements, not one `?1 IS NULL OR id = ?1`: one entry is then a key lookup, not a scan.
+    let (in_queue, in_recipients) =
+        if only.is_some() { ("id = ?1", "queue = ?1") } else { ("?1 IS NULL", "?1 IS NULL") };
     let mut entries: Vec<QueueEntry> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, blob, return_path, envid, ret, created_at, expires_at FROM queue \
-             WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
-        )?
+             WHERE {in_queue} ORDER BY id"
+        ))?
         .query_map([only], |row| {
             Ok(QueueEntry {
                 id: row.get(0)?,
@@ -78,10 +81,10 @@ fn entries(conn: &Connection, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut statement = conn.prepare_cached(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT queue, address, orcpt, notify, status, attempts, next_attempt, last_reply \
-         FROM queue_recipients WHERE ?1 IS NULL OR queue = ?1 ORDER BY queue, address",
-    )?;
+         FROM queue_recipients WHERE {in_recipients} ORDER BY queue, address"
+    ))?;
     let rows = statement.query_map([only], |row| {
         let status: String = row.get(4)?;
         Ok((
