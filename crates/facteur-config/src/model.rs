@@ -51,13 +51,24 @@ pub struct ServerConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     pub backend: StoreBackend,
-    /// Directory of the store (database and message blobs), relative to the data directory.
+    /// Directory of the store (database and message blobs), relative to the data directory. With PostgreSQL,
+    /// the node's staging directory for content that arrives in pieces.
     pub path: PathBuf,
+    /// PostgreSQL only: `postgres://USER@HOST:PORT/DATABASE`, without a password.
+    pub url: String,
+    /// PostgreSQL only: a file whose first line is the database password (relative to the data directory);
+    /// empty when the server asks for none. Never in this file: the configuration is not a secret.
+    pub password_file: String,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { backend: StoreBackend::Sqlite, path: PathBuf::from("store") }
+        StoreConfig {
+            backend: StoreBackend::Sqlite,
+            path: PathBuf::from("store"),
+            url: String::new(),
+            password_file: String::new(),
+        }
     }
 }
 
@@ -66,6 +77,8 @@ impl Default for StoreConfig {
 pub enum StoreBackend {
     /// Embedded SQLite database plus content-addressed files for message blobs.
     Sqlite,
+    /// A PostgreSQL database that several Facteur nodes may share, message content included.
+    Postgres,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

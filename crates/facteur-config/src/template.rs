@@ -67,14 +67,26 @@ fn render_server(out: &mut String, config: &Config) {
 }
 
 fn render_store(out: &mut String, config: &Config) {
+    let backend = match config.store.backend {
+        crate::model::StoreBackend::Sqlite => "sqlite",
+        crate::model::StoreBackend::Postgres => "postgres",
+    };
     let _ = writeln!(
         out,
         "[store]\n\
          # Where accounts, mailboxes and messages live. \"sqlite\": an embedded database plus one file per message.\n\
-         backend = \"sqlite\"\n\
-         # Directory of the store.\n\
-         path = {}\n",
-        quoted(&config.store.path.to_string_lossy())
+         # \"postgres\": a PostgreSQL database, messages included, that several Facteur nodes may share.\n\
+         backend = {}\n\
+         # Directory of the store; with PostgreSQL, this node's staging area for messages arriving in pieces.\n\
+         path = {}\n\
+         # PostgreSQL only: the database, as postgres://USER@HOST:PORT/DATABASE (add ?sslmode=require to insist on\n\
+         # TLS), and a file holding its password on the first line, if it needs one. Never a password here.\n\
+         url = {}\n\
+         password_file = {}\n",
+        quoted(backend),
+        quoted(&config.store.path.to_string_lossy()),
+        quoted(&config.store.url),
+        quoted(&config.store.password_file)
     );
 }
 

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use crate::load::ConfigError;
-use crate::model::{Config, Protocol, TlsMode};
+use crate::model::{Config, Protocol, StoreBackend, TlsMode};
 
 /// Checks that need more than one key, or more than a type, to decide.
 pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
@@ -14,6 +14,7 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     if !(1..=1024).contains(&config.auth.min_password_length) {
         return Err(invalid("auth.min_password_length", "must be 1 to 1024 characters (8 or more is advised)"));
     }
+    check_store(config)?;
     check_limits(config)
 }
 
@@ -120,6 +121,35 @@ fn check_acme(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// PostgreSQL needs its URL; a password never sits in the configuration (it is shown, copied, committed to
+/// version control): `password_file` holds it.
+fn check_store(config: &Config) -> Result<(), ConfigError> {
+    let store = &config.store;
+    match store.backend {
+        StoreBackend::Sqlite if !store.url.is_empty() || !store.password_file.is_empty() => Err(invalid(
+            "store.url",
+            "url and password_file are for backend = \"postgres\"; the sqlite store is the directory in path",
+        )),
+        StoreBackend::Sqlite => Ok(()),
+        StoreBackend::Postgres => check_postgres_url(&store.url),
+    }
+}
+
+fn check_postgres_url(url: &str) -> Result<(), ConfigError> {
+    let Some(rest) = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://")) else {
+        return Err(invalid("store.url", "backend = \"postgres\" needs url = \"postgres://USER@HOST:PORT/DATABASE\""));
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let password_in_userinfo = authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'));
+    let password_in_query = rest.split_once('?').is_some_and(|(_, query)| {
+        query.split('&').any(|pair| pair.split('=').next().is_some_and(|key| key.eq_ignore_ascii_case("password")))
+    });
+    if password_in_userinfo || password_in_query {
+        return Err(invalid("store.url", "must not contain a password: put it in a file named by store.password_file"));
+    }
+    Ok(())
+}
+
 fn check_routes(config: &Config) -> Result<(), ConfigError> {
     if config.relay.mx_port == 0 {
         return Err(invalid("relay.mx_port", "must be a port number, 1 to 65535 (normally 25)"));
@@ -218,6 +248,25 @@ mod tests {
             config.server.hostname = bad.to_owned();
             assert!(check(&config).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn postgres_needs_a_url_without_a_password() {
+        let mut config = standard();
+        config.store.backend = StoreBackend::Postgres;
+        assert!(check(&config).unwrap_err().to_string().contains("store.url"));
+        config.store.url = "postgres://facteur@db.example:5432/mail".into();
+        check(&config).unwrap();
+        for bad in ["postgres://facteur:secret@db/mail", "postgresql://db/mail?user=f&password=secret", "mysql://db/x"]
+        {
+            config.store.url = bad.into();
+            let error = check(&config).unwrap_err().to_string();
+            assert!(error.contains("store.url"), "{bad:?}: {error}");
+            assert!(!error.contains("secret"), "the password is not repeated in the message: {error}");
+        }
+        config.store.backend = StoreBackend::Sqlite;
+        config.store.url = "postgres://facteur@db/mail".into();
+        assert!(check(&config).is_err(), "a url with the sqlite backend is a mistake");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use facteur_net::ShutdownSignal;
 use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::attempt::work_on;
 use crate::client::ClientSettings;
@@ -31,6 +31,11 @@ use crate::sts_fetch::StsPolicies;
 use crate::tls::{TrustedRoots, opportunistic_client_config};
 use crate::tls_report;
 use crate::tlsrpt::DAY;
+
+/// How long one node holds a message it is attempting (`Store::claim_queue_entry`). Longer than any one
+/// attempt (RFC 5321 §4.5.3.2's timeouts for one transaction add up to about half an hour), so two nodes never
+/// attempt it at once; short enough that a message whose node died mid-attempt is not stuck for long.
+const QUEUE_LEASE: Duration = Duration::from_secs(45 * 60);
 
 /// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -177,15 +182,40 @@ impl DeliveryEngine {
             let permits = Arc::clone(&self.permits);
             tasks.spawn(async move {
                 let id = entry.id;
-                if let Ok(_permit) = permits.acquire_owned().await
-                    && let Err(error) = work_on(&engine, entry, unix_now()).await
-                {
-                    warn!(queue_id = id.0, %error, "outbound: delivery attempt could not be recorded");
+                if let Ok(_permit) = permits.acquire_owned().await {
+                    engine.attempt_leased(id).await;
                 }
                 engine.release(id);
             });
         }
         Ok(())
+    }
+
+    /// One attempt under the store's lease: several nodes may work this queue, and the lease keeps the
+    /// others off this message meanwhile. Works on the message as the claim read it, not as the queue was
+    /// read earlier: another node may have attempted it in between. Taken once a permit is held, so that
+    /// waiting for one does not eat into the lease.
+    async fn attempt_leased(self: &Arc<Self>, id: QueueId) {
+        let now = unix_now();
+        let until = now.saturating_add(QUEUE_LEASE.as_secs().try_into().unwrap_or(i64::MAX));
+        let entry = match self.store.claim_queue_entry(id, now, until).await {
+            Ok(Some(entry)) if is_due(&entry, now) => entry,
+            Ok(Some(_)) => return self.give_back(id, until).await,
+            Ok(None) => return debug!(queue_id = id.0, "outbound: message held by another node or gone"),
+            Err(error) => return warn!(queue_id = id.0, %error, "outbound: cannot take the message's lease"),
+        };
+        if let Err(error) = work_on(self, entry, now).await {
+            warn!(queue_id = id.0, %error, "outbound: delivery attempt could not be recorded");
+        }
+        self.give_back(id, until).await;
+    }
+
+    async fn give_back(&self, id: QueueId, until: i64) {
+        match self.store.release_queue_entry(id, until).await {
+            Ok(()) => {}
+            // Harmless: the lease runs out by itself.
+            Err(error) => warn!(queue_id = id.0, %error, "outbound: cannot release the message's lease"),
+        }
     }
 
     fn claim(&self, id: QueueId) -> bool {

@@ -101,6 +101,9 @@ impl std::fmt::Display for Address {
     }
 }
 
+/// Most targets one alias may have: enough for a team list, bounded so one address cannot fan out unboundedly.
+pub(crate) const MAX_ALIAS_TARGETS: usize = 1000;
+
 /// A domain name by the one syntax rule, lowercased and without a trailing dot.
 pub(crate) fn normalize_domain(input: &str) -> Result<String, StoreError> {
     facteur_primitives::DomainName::parse(input)

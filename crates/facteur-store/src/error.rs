@@ -67,6 +67,14 @@ pub enum StoreError {
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// A PostgreSQL error other than a lost connection; `code` is its SQLSTATE.
+    #[error("database server: {message}")]
+    DatabaseServer { code: Option<String>, message: String },
+    /// The database server cannot be reached now (connection lost or refused, server shutting down): nothing
+    /// was written, and the same request may succeed later. Protocols answer with a temporary failure
+    /// (SMTP 4xx, IMAP `NO [UNAVAILABLE]`, POP3 `-ERR [SYS/TEMP]`).
+    #[error("the database is unavailable, try again later: {0}")]
+    Unavailable(String),
     #[error("the batch this write was part of could not be committed: {0}")]
     CommitFailed(String),
     #[error(

@@ -125,6 +125,15 @@ impl FlagChange {
     }
 }
 
+/// Keywords are atoms (no spaces), so one space-separated text column holds them, in either backend.
+pub(crate) fn keywords_to_text(keywords: &Keywords) -> String {
+    keywords.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) fn keywords_from_text(text: &str) -> Keywords {
+    text.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

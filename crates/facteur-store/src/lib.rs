@@ -30,6 +30,8 @@ pub mod ids;
 pub mod mailbox;
 /// Delivery requests and message metadata.
 pub mod message;
+/// The PostgreSQL backend, for several nodes on one database (all its SQL lives here).
+pub mod postgres;
 /// The outbound queue's data.
 pub mod queue;
 /// The SQLite backend (all SQL lives here).
@@ -50,6 +52,7 @@ pub use message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, DestroyedEmail, EmailMeta, FlagsStored, MailboxChanges,
     MessageMeta,
 };
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue::{
     DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
     RecipientStatus, Ret,

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::account::Address;
 use crate::blob::BlobId;
+use crate::error::{Result, StoreError};
 use crate::ids::QueueId;
 
 /// DSN `RET` (RFC 3461 §4.3): what a bounce should carry back.
@@ -189,4 +191,37 @@ pub enum QueueAction {
     /// The message expires now: held recipients become pending again, and the engine's next pass gives up on
     /// every pending one and tells the sender (RFC 3464 DSN), as at the end of the queue lifetime.
     ExpireNow,
+}
+
+/// Most recipients per queued message (RFC 5321 §4.5.3.1.8 requires accepting at least 100).
+pub(crate) const MAX_RECIPIENTS: usize = 1000;
+
+pub(crate) fn ret_to_text(ret: Ret) -> &'static str {
+    match ret {
+        Ret::Full => "full",
+        Ret::Headers => "hdrs",
+    }
+}
+
+pub(crate) fn ret_from_text(text: &str) -> Option<Ret> {
+    match text {
+        "full" => Some(Ret::Full),
+        "hdrs" => Some(Ret::Headers),
+        _ => None,
+    }
+}
+
+/// Checks the envelope before anything is stored. Recipients are kept as given (remote local parts may be
+/// case-sensitive), only checked.
+pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Result<()> {
+    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
+        return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients".into()));
+    }
+    if !return_path.is_empty() {
+        Address::parse(return_path)?;
+    }
+    for recipient in recipients {
+        Address::parse(&recipient.address)?;
+    }
+    Ok(())
 }

@@ -223,6 +223,18 @@ pub trait Store: Send + Sync {
     /// Removes a queued message and releases its blob.
     async fn dequeue(&self, id: QueueId) -> Result<()>;
 
+    /// Takes the lease on a queued message for one delivery attempt, so that of several nodes working one
+    /// queue only one tries it (two would deliver it twice). If nobody holds an unexpired lease at `now`, the
+    /// message is held until `until` (unix seconds: a node that dies mid-attempt holds it no longer) and
+    /// returned as it is now (another node may have recorded attempts since the caller read the queue: work
+    /// on this copy); `None` if another holder has it or the message is gone. On SQLite, one node's store,
+    /// the lease is always free (the engine's own in-process claim keeps its tasks apart).
+    async fn claim_queue_entry(&self, id: QueueId, now: i64, until: i64) -> Result<Option<QueueEntry>>;
+    /// Gives up the lease taken with `until` once the attempt is recorded, so the message is tried again as
+    /// soon as it is due (an operator's retry, say) rather than when the lease would have run out. Nothing
+    /// happens if the lease expired and another holder has it now, or the message is gone.
+    async fn release_queue_entry(&self, id: QueueId, until: i64) -> Result<()>;
+
     // ---- Outbound TLS policy ----
 
     /// The MTA-STS policy last fetched for `domain`, expired or not.

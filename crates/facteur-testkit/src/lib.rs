@@ -14,6 +14,8 @@
 pub mod cli;
 /// Protocol servers run inside the test: the store, certificate and listeners they share, and a raw line client.
 pub mod in_process;
+/// A throwaway PostgreSQL cluster (one per test process, a database per test) for the postgres backend.
+pub mod postgres;
 /// The running server.
 mod server;
 /// Reading what the server stored, through the store's own API, while it runs.
@@ -24,6 +26,7 @@ mod submission;
 mod tls;
 
 pub use cli::{CliOutput, facteur_binary, free_port_base, tool_available};
+pub use postgres::{PostgresCluster, postgres_cluster};
 pub use server::{TestServer, TestServerBuilder};
 pub use stored::StoredMessage;
 pub use submission::Submission;

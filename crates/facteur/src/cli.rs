@@ -26,7 +26,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a data directory: commented config, self-signed TLS certificate, store, first domain.
+    /// Create a data directory: commented config, self-signed TLS certificate, DKIM key, store (or, with
+    /// --store, a PostgreSQL store, joined if other nodes use it), first domain.
     Init(InitArgs),
     /// Run every listener in the foreground until SIGTERM or Ctrl-C. Initialises a quickstart setup if the data
     /// directory is empty.
@@ -124,6 +125,15 @@ pub struct InitArgs {
     /// autodiscover. names must point at this server.
     #[arg(long)]
     pub no_acme: bool,
+    /// Keep accounts and mail in this PostgreSQL database instead of the embedded SQLite store:
+    /// postgres://USER@HOST:PORT/DATABASE (no password in it). Creates the Facteur schema in an empty
+    /// database; on one that already has it, this node joins the others (only its own files are created
+    /// here: configuration, certificate, DKIM key, staging directory).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// With --store: the file whose first line is the database password (kept as [store] password_file).
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub store_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use facteur_config::{CONFIG_FILE, Config};
-use facteur_store::{SqliteStore, Store, StoreError};
+use facteur_config::{CONFIG_FILE, Config, StoreBackend};
+use facteur_store::{PostgresOptions, PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::failure::{Failure, Outcome, usage};
 
@@ -79,9 +79,37 @@ impl DataDir {
     /// Opens the store the configuration names, creating or migrating its schema as needed.
     pub async fn open_store(&self, config: &Config) -> Outcome<Arc<dyn Store>> {
         let path = self.resolve(&config.store.path);
-        let store =
-            SqliteStore::open(&path).await.with_context(|| format!("cannot open the store in {}", path.display()))?;
-        Ok(Arc::new(store))
+        match config.store.backend {
+            StoreBackend::Sqlite => {
+                let store = SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("cannot open the store in {}", path.display()))?;
+                Ok(Arc::new(store))
+            }
+            StoreBackend::Postgres => {
+                let options = self.postgres_options(config)?;
+                let store = PostgresStore::open(options)
+                    .await
+                    .with_context(|| format!("cannot open the store at {}", config.store.url))?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+
+    /// `[store]` for PostgreSQL: the URL, the password read from `password_file` (its first line), and this
+    /// node's staging directory.
+    pub fn postgres_options(&self, config: &Config) -> Outcome<PostgresOptions> {
+        let store = &config.store;
+        let password = match store.password_file.as_str() {
+            "" => None,
+            file => {
+                let path = self.resolve(Path::new(file));
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("[store] password_file: cannot read {}", path.display()))?;
+                Some(text.lines().next().unwrap_or_default().to_owned())
+            }
+        };
+        Ok(PostgresOptions { url: store.url.clone(), password, staging_dir: self.resolve(&store.path) })
     }
 }
 

@@ -36,8 +36,9 @@ pub async fn create(data_dir: &DataDir, port_base: u16) -> Outcome<Quickstart> {
         verify_inbound: false,
         // A local trial: no CA can reach localhost.
         acme: false,
+        store: None,
     };
-    let config = init::create(data_dir, &setup).await?;
+    let (config, _) = init::create(data_dir, &setup).await?;
     let password = facteur_auth::generate_password();
     let stored = facteur_auth::StoredPassword::new(&password).map_err(anyhow::Error::from)?;
     let store = data_dir.open_store(&config).await?;

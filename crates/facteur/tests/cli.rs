@@ -317,3 +317,41 @@ fn management_commands_work_while_the_server_runs() {
     assert!(list.stdout.contains("alice@example.test") && list.stdout.contains("bob@example.test"));
     assert!(server.stop().success());
 }
+
+#[test]
+fn init_with_a_postgres_store_creates_its_schema_and_a_second_node_joins_it() {
+    let Some(cluster) = facteur_testkit::postgres_cluster() else { return };
+    let url = cluster.create_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let created = facteur(&first, &["init", "--domain", "example.test", "--no-acme", "--store", &url], None);
+    assert!(created.success());
+    assert!(created.stdout.contains("schema created"), "{}", created.stdout);
+    let config = std::fs::read_to_string(first.join("facteur.toml")).unwrap();
+    assert!(config.contains("backend = \"postgres\"") && config.contains(&format!("url = \"{url}\"")), "{config}");
+    let added = facteur(&first, &["account", "add", "alice@example.test", "--password-stdin"], Some("pass phrase\n"));
+    assert!(added.success());
+
+    let joined = facteur(&second, &["init", "--domain", "example.test", "--no-acme", "--store", &url], None);
+    assert!(joined.success());
+    assert!(
+        joined.stdout.contains("joined") && joined.stdout.contains("already one of its domains"),
+        "{}",
+        joined.stdout
+    );
+    assert!(second.join("tls/cert.pem").exists() && second.join("dkim").is_dir(), "the node's own files");
+    let accounts = facteur(&second, &["account", "list"], None);
+    assert!(accounts.stdout.contains("alice@example.test"), "one store for both nodes: {}", accounts.stdout);
+}
+
+#[test]
+fn init_refuses_a_store_url_holding_a_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let url = "postgres://facteur:secret@db.example.test/mail";
+    let refused = facteur(&dir, &["init", "--domain", "example.test", "--no-acme", "--store", url], None);
+    assert_eq!(refused.code, Some(2));
+    assert!(refused.stderr.contains("password_file"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("secret"), "the password is not echoed: {}", refused.stderr);
+    assert!(!dir.exists(), "a refused init leaves no data directory");
+}

@@ -57,6 +57,23 @@ pub async fn queue_round_trip_holds_a_blob_reference(backend: &dyn Backend) {
     assert!(!store.blobs().contains(blob), "the queue held the only reference");
 }
 
+/// What every backend's lease does; that two claimants exclude each other is for backends shared by several
+/// nodes (PostgreSQL) to show in their own tests, SQLite's one node holding every lease.
+pub async fn queue_lease_is_given_for_queued_messages_only(backend: &dyn Backend) {
+    let (store, _) = with_alice(backend).await;
+    let id = store.enqueue(queued(put(&store, b"leased").await)).await.unwrap();
+    assert!(store.claim_queue_entry(id, 1_000, 2_800).await.unwrap().is_some());
+    store.release_queue_entry(id, 2_800).await.unwrap();
+    assert!(store.claim_queue_entry(id, 1_100, 2_900).await.unwrap().is_some(), "released, so free again");
+    store.dequeue(id).await.unwrap();
+    assert!(
+        store.claim_queue_entry(id, 1_200, 3_000).await.unwrap().is_none(),
+        "a dequeued message has no lease to give"
+    );
+    store.release_queue_entry(id, 2_900).await.unwrap();
+    assert!(store.claim_queue_entry(crate::QueueId(999), 0, 1).await.unwrap().is_none());
+}
+
 pub async fn operator_actions_reschedule_hold_release_and_expire(backend: &dyn Backend) {
     let (store, _) = with_alice(backend).await;
     let first = store.enqueue(queued(put(&store, b"first").await)).await.unwrap();
@@ -143,4 +160,43 @@ pub async fn everything_survives_close_and_reopen(backend: &dyn Backend) {
     let next = deliver_to(&store, b"after reopen", &[alice]).await;
     assert_eq!(next[0].uid.get(), 3, "UIDNEXT survives reopening");
     assert!(next[0].modseq > mailboxes_before.iter().find(|m| m.id == inbox_id).unwrap().highestmodseq);
+}
+
+pub async fn mta_sts_policies_and_tls_counts_are_kept_until_replaced_or_reported(backend: &dyn Backend) {
+    let store = backend.open().await;
+    assert_eq!(store.mta_sts_policy("b.test").await.unwrap(), None);
+    for id in ["first", "second"] {
+        let policy = crate::CachedStsPolicy {
+            domain: "B.test".into(),
+            id: id.into(),
+            policy: format!("version: STSv1\nmode: enforce\nmx: mx.b.test\nmax_age: 86400\n# {id}\n"),
+            expires_at: 2_000_000_000,
+        };
+        store.save_mta_sts_policy(policy).await.unwrap();
+    }
+    let kept = store.mta_sts_policy("b.TEST").await.unwrap().unwrap();
+    assert_eq!((kept.domain.as_str(), kept.id.as_str()), ("b.test", "second"), "one policy per domain, the last");
+
+    let session = |day, result: &str| crate::TlsSessionResult {
+        domain: "b.test".into(),
+        day,
+        policy_type: "sts".into(),
+        policy: "version: STSv1".into(),
+        mx_host: "mx.b.test".into(),
+        result: result.into(),
+    };
+    for (day, result) in [(10, "success"), (10, "success"), (10, "certificate-expired"), (11, "success")] {
+        store.count_tls_result(session(day, result)).await.unwrap();
+    }
+    let counts: Vec<(i64, String, u64)> = store
+        .tls_results_before(11)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|count| (count.result.day, count.result.result, count.count))
+        .collect();
+    assert_eq!(counts, [(10, "certificate-expired".to_owned(), 1), (10, "success".to_owned(), 2)]);
+    store.forget_tls_results("b.test", 10).await.unwrap();
+    assert!(store.tls_results_before(11).await.unwrap().is_empty());
+    assert_eq!(store.tls_results_before(12).await.unwrap().len(), 1, "day 11 stays until reported");
 }

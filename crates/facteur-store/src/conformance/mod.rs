@@ -33,6 +33,12 @@ pub use messages::*;
 pub trait Backend: Send + Sync {
     /// Opens the store; calling it again (after `close()` on the previous one) reopens the same data.
     async fn open(&self) -> Arc<dyn Store>;
+
+    /// `false` when the backend cannot run here (its server is not installed, outside CI): every check then
+    /// passes without running, and the backend's test file has said `SKIPPED` and why.
+    fn available(&self) -> bool {
+        true
+    }
 }
 
 /// Generates one test per conformance check for a backend: `conformance_tests!(MyBackend::new());`
@@ -78,6 +84,8 @@ macro_rules! conformance_tests {
             delivery_to_a_foreign_mailbox_is_refused,
             summary_is_kept_with_the_blob,
             queue_round_trip_holds_a_blob_reference,
+            mta_sts_policies_and_tls_counts_are_kept_until_replaced_or_reported,
+            queue_lease_is_given_for_queued_messages_only,
             operator_actions_reschedule_hold_release_and_expire,
             change_bus_announces_committed_deliveries,
             everything_survives_close_and_reopen,
@@ -103,7 +111,9 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $check() {
                 let backend = $backend;
-                $crate::conformance::$check(&backend).await;
+                if $crate::conformance::Backend::available(&backend) {
+                    $crate::conformance::$check(&backend).await;
+                }
             }
         )*
     };

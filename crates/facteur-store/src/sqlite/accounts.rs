@@ -2,7 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::account::{Account, Address, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
+use crate::account::{
+    Account, Address, Alias, Identity, MAX_ALIAS_TARGETS, RecipientLookup, Resolution, Vacation, normalize_domain,
+};
 use crate::error::{Entity, Result, StoreError};
 use crate::ids::AccountId;
 use crate::mailbox::DEFAULT_MAILBOXES;
@@ -10,9 +12,6 @@ use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{to_i64, to_u64};
 use crate::sqlite::writer::Effects;
 use crate::sqlite::{blobrefs, mailboxes};
-
-/// Most targets one alias may have: enough for a team list, bounded so one address cannot fan out unboundedly.
-pub(crate) const MAX_ALIAS_TARGETS: usize = 1000;
 
 /// How many alias-to-alias hops resolution follows. One is enough for `postmaster → admins → people`, and the
 /// bound is what makes loops (`a → b → a`) harmless.

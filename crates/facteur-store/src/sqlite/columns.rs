@@ -5,7 +5,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 
 use crate::blob::BlobId;
 use crate::error::{Result, StoreError};
-use crate::flags::{Keywords, SystemFlags};
+use crate::flags::SystemFlags;
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
 use crate::mailbox::Mailbox;
 use crate::message::MessageMeta;
@@ -78,14 +78,7 @@ impl ToSql for ModSeq {
     }
 }
 
-/// Keywords are atoms (no spaces), so one space-separated text column holds them.
-pub(crate) fn keywords_to_text(keywords: &Keywords) -> String {
-    keywords.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
-}
-
-pub(crate) fn keywords_from_text(text: &str) -> Keywords {
-    text.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect()
-}
+pub(crate) use crate::flags::{keywords_from_text, keywords_to_text};
 
 /// The columns [`message_from_row`] reads, in order.
 pub(crate) const MESSAGE_COLUMNS: &str = "uid, flags, keywords, modseq, internal_date, size, blob, email_id, thread_id";

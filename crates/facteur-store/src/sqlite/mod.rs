@@ -510,4 +510,12 @@ impl Store for SqliteStore {
         let domain = domain.to_owned();
         self.write(move |conn, _| tls_policy::forget_tls_results(conn, &domain, day)).await
     }
+
+    async fn claim_queue_entry(&self, id: QueueId, _now: i64, _until: i64) -> Result<Option<QueueEntry>> {
+        self.read(move |conn| queue::entry(conn, id)).await
+    }
+
+    async fn release_queue_entry(&self, _id: QueueId, _until: i64) -> Result<()> {
+        Ok(())
+    }
 }

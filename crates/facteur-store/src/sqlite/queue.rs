@@ -2,55 +2,20 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::account::Address;
 use crate::blob::{BlobId, BlobStore};
 use crate::error::{Result, StoreError};
 use crate::ids::QueueId;
-use crate::queue::{
-    DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedMessage, QueuedRecipient, RecipientStatus,
-    Ret,
-};
+use crate::queue::{DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedMessage, RecipientStatus};
 use crate::sqlite::blobrefs;
 use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::writer::Effects;
 
-/// Most recipients per queued message (RFC 5321 §4.5.3.1.8 requires accepting at least 100).
-pub(crate) const MAX_RECIPIENTS: usize = 1000;
-
-fn ret_to_text(ret: Ret) -> &'static str {
-    match ret {
-        Ret::Full => "full",
-        Ret::Headers => "hdrs",
-    }
-}
-
-fn ret_from_text(text: &str) -> Option<Ret> {
-    match text {
-        "full" => Some(Ret::Full),
-        "hdrs" => Some(Ret::Headers),
-        _ => None,
-    }
-}
+pub(crate) use crate::queue::{ret_from_text, ret_to_text, validate};
 
 pub(crate) fn enqueue(conn: &Connection, blobs: &BlobStore, message: &QueuedMessage, now: i64) -> Result<QueueId> {
     validate(&message.return_path, &message.recipients)?;
     blobrefs::acquire(conn, blobs, message.blob, 1, None)?;
     insert(conn, message, now)
-}
-
-/// Checks the envelope before anything is stored. Recipients are kept as given (remote local parts may be
-/// case-sensitive), only checked.
-pub(crate) fn validate(return_path: &str, recipients: &[QueuedRecipient]) -> Result<()> {
-    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
-        return Err(StoreError::InvalidAddress(String::new(), "a queued message needs 1 to 1000 recipients".into()));
-    }
-    if !return_path.is_empty() {
-        Address::parse(return_path)?;
-    }
-    for recipient in recipients {
-        Address::parse(&recipient.address)?;
-    }
-    Ok(())
 }
 
 /// Writes the queue rows of a validated message whose blob reference is taken.
@@ -87,11 +52,25 @@ pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Re
 }
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
+    entries(conn, None)
+}
+
+/// One queued message as it is now, `None` once it is gone.
+pub(crate) fn entry(conn: &Connection, id: QueueId) -> Result<Option<QueueEntry>> {
+    Ok(entries(conn, Some(id))?.pop())
+}
+
+/// The queued messages, or the one `only` names.
+fn entries(conn: &Connection, only: Option<QueueId>) -> Result<Vec<QueueEntry>> {
+    // Two statements, not one `?1 IS NULL OR id = ?1`: one entry is then a key lookup, not a scan.
+    let (in_queue, in_recipients) =
+        if only.is_some() { ("id = ?1", "queue = ?1") } else { ("?1 IS NULL", "?1 IS NULL") };
     let mut entries: Vec<QueueEntry> = conn
-        .prepare_cached(
-            "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls FROM queue ORDER BY id",
-        )?
-        .query_map([], |row| {
+        .prepare_cached(&format!(
+            "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls FROM queue \
+             WHERE {in_queue} ORDER BY id"
+        ))?
+        .query_map([only], |row| {
             Ok(QueueEntry {
                 id: row.get(0)?,
                 blob: row.get(1)?,
@@ -105,11 +84,11 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueEntry>> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut statement = conn.prepare_cached(
+    let mut statement = conn.prepare_cached(&format!(
         "SELECT queue, address, orcpt, notify, status, attempts, next_attempt, last_reply \
-         FROM queue_recipients ORDER BY queue, address",
-    )?;
-    let rows = statement.query_map([], |row| {
+         FROM queue_recipients WHERE {in_recipients} ORDER BY queue, address"
+    ))?;
+    let rows = statement.query_map([only], |row| {
         let status: String = row.get(4)?;
         Ok((
             row.get::<_, QueueId>(0)?,
@@ -148,11 +127,10 @@ pub(crate) fn record_attempt(conn: &Connection, id: QueueId, recipient: &str, at
 
 /// See [`QueueAction`]. `id` `None` means every queued message.
 pub(crate) fn change(conn: &Connection, id: Option<QueueId>, action: QueueAction, now: i64) -> Result<usize> {
-    if let Some(id) = id {
-        let exists = conn.query_row_cached("SELECT 1 FROM queue WHERE id = ?1", [id], |_| Ok(())).optional()?;
-        if exists.is_none() {
-            return Err(StoreError::NoSuchQueueEntry(id));
-        }
+    if let Some(id) = id
+        && !exists(conn, id)?
+    {
+        return Err(StoreError::NoSuchQueueEntry(id));
     }
     // `?1 IS NULL` selects every message.
     let recipients = |set: &str, status: &str| {
@@ -179,6 +157,11 @@ pub(crate) fn change(conn: &Connection, id: Option<QueueId>, action: QueueAction
         }
     };
     Ok(changed)
+}
+
+/// Whether the message is still queued.
+fn exists(conn: &Connection, id: QueueId) -> Result<bool> {
+    Ok(conn.query_row_cached("SELECT 1 FROM queue WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
 }
 
 pub(crate) fn dequeue(conn: &Connection, effects: &mut Effects, id: QueueId) -> Result<()> {

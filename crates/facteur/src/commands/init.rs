@@ -2,10 +2,11 @@
 //! the first domain and its DKIM key. `serve` uses the same steps for its quickstart.
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use facteur_config::{CONFIG_FILE, Config, HIGHEST_STANDARD_PORT};
+use facteur_config::{CONFIG_FILE, Config, HIGHEST_STANDARD_PORT, StoreBackend};
+use facteur_store::PostgresStore;
 
 use crate::cli::InitArgs;
 use crate::data_dir::{Contents, DataDir, store_failure};
@@ -23,6 +24,23 @@ pub struct Setup {
     pub verify_inbound: bool,
     /// Certificates from Let's Encrypt (`[acme] enabled`).
     pub acme: bool,
+    /// A PostgreSQL store instead of the embedded one.
+    pub store: Option<PostgresSetup>,
+}
+
+/// `facteur init --store URL [--store-password-file FILE]`.
+pub struct PostgresSetup {
+    pub url: String,
+    /// Absolute, so that it still names the same file from the data directory.
+    pub password_file: Option<PathBuf>,
+}
+
+/// What `populate` found in the store.
+pub enum StoreOutcome {
+    /// An embedded store, or a PostgreSQL database without Facteur's schema: created.
+    Created,
+    /// A PostgreSQL database other nodes already use (at this schema version): joined.
+    Joined { schema_version: i64, domain_added: bool },
 }
 
 pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
@@ -34,8 +52,9 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         port_base: args.port_base,
         verify_inbound: true,
         acme: !args.no_acme,
+        store: postgres_setup(args)?,
     };
-    let config = create(data_dir, &setup).await?;
+    let (config, outcome) = create(data_dir, &setup).await?;
     let dir = data_dir.root().display();
     println!("Created the data directory {dir} for {} (host name {}):", setup.domain, setup.hostname);
     println!("  configuration  {dir}/{CONFIG_FILE} (every setting is there, commented)");
@@ -45,8 +64,7 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
     } else {
         println!("  certificate    {dir}/tls/cert.pem, self-signed: replace it with a CA-issued one for real clients");
     }
-    println!("  store          {dir}/store");
-    println!("  DKIM key       {dir}/dkim/{} (publish it: `facteur dns-records {}`)", setup.domain, setup.domain);
+    print_store(&dir.to_string(), &config, &outcome, &setup.domain);
     println!("Next:");
     println!("  facteur --data-dir {dir} account add alice@{} --password-stdin", setup.domain);
     println!("  facteur --data-dir {dir} serve");
@@ -56,9 +74,40 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
     Ok(())
 }
 
+fn postgres_setup(args: &InitArgs) -> Outcome<Option<PostgresSetup>> {
+    let Some(url) = args.store.clone() else { return Ok(None) };
+    let password_file = match &args.store_password_file {
+        None => None,
+        Some(file) => Some(
+            std::path::absolute(file).map_err(|error| usage!("--store-password-file {}: {error}", file.display()))?,
+        ),
+    };
+    Ok(Some(PostgresSetup { url, password_file }))
+}
+
+fn print_store(dir: &str, config: &Config, outcome: &StoreOutcome, domain: &str) {
+    let url = &config.store.url;
+    match outcome {
+        StoreOutcome::Created if url.is_empty() => println!("  store          {dir}/store"),
+        StoreOutcome::Created => {
+            println!("  store          {url}: Facteur's schema created (staging files in {dir}/store)")
+        }
+        StoreOutcome::Joined { schema_version, domain_added } => {
+            println!("  store          {url}: joined the nodes already using it (schema version {schema_version});");
+            let domain_was = if *domain_added { "added to its domains" } else { "already one of its domains" };
+            println!("                 accounts, mail and the queue are shared; {domain} was {domain_was}");
+        }
+    }
+    println!("  DKIM key       {dir}/dkim/{domain} (publish it: `facteur dns-records {domain}`)");
+    if matches!(outcome, StoreOutcome::Joined { .. }) {
+        println!("                 every node should sign with the published key: copy dkim/ from a running node over");
+        println!("                 {dir}/dkim/ before `serve`, or publish this node's key too");
+    }
+}
+
 /// Creates the data directory for `setup`. Refuses to touch an existing one. Everything is built in a sibling
 /// temporary directory and renamed into place at the end, so a failure halfway leaves nothing behind.
-pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
+pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<(Config, StoreOutcome)> {
     match data_dir.contents()? {
         Contents::Nothing => {}
         Contents::Initialised => {
@@ -75,13 +124,20 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
     config.mail_auth.verify_inbound = setup.verify_inbound;
     config.acme.enabled = setup.acme;
     config.acme.contact = format!("mailto:postmaster@{}", setup.domain);
+    if let Some(store) = &setup.store {
+        config.store.backend = StoreBackend::Postgres;
+        config.store.url = store.url.clone();
+        config.store.password_file =
+            store.password_file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    }
     let text = facteur_config::template::render(&config);
-    // Reading the text back runs every check the server will run (host name syntax, listeners).
-    facteur_config::parse(&text).map_err(|error| match setup.hostname_from_domain {
-        true => {
+    // Reading the text back runs every check the server will run (host name syntax, listeners, store URL).
+    facteur_config::parse(&text).map_err(|error| match (&setup.store, setup.hostname_from_domain) {
+        (Some(_), _) if error.to_string().contains("store.") => usage!("--store: {error}"),
+        (_, true) => {
             usage!("--domain {:?}: the host name made from it, {}, is not valid: {error}", setup.domain, setup.hostname)
         }
-        false => usage!("--hostname: {error}"),
+        (_, false) => usage!("--hostname: {error}"),
     })?;
 
     let root = data_dir.root();
@@ -92,7 +148,7 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
         .tempdir_in(parent)
         .with_context(|| format!("cannot create a temporary directory in {}", parent.display()))?;
     let staged = DataDir::new(staging.path().to_owned());
-    populate(&staged, &config, &text, setup).await?;
+    let outcome = populate(&staged, &config, &text, setup).await?;
     let staging = staging.keep();
     if let Err(error) = std::fs::rename(&staging, root) {
         let _ = std::fs::remove_dir_all(&staging);
@@ -101,10 +157,10 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<Config> {
         ));
     }
     sync_dir(parent)?;
-    Ok(config)
+    Ok((config, outcome))
 }
 
-async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> Outcome {
+async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> Outcome<StoreOutcome> {
     restrict_permissions(dir.root())?;
     write_synced(&dir.config_path(), text.as_bytes())?;
     let tls_dir = dir.resolve(Path::new("tls"));
@@ -121,17 +177,43 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
     // Before the store, so an invalid --domain is reported by the store's own check below.
     let keys = facteur_mailauth::KeyStore::new(&dkim_dir);
     let dkim_made = crate::commands::dkim::ensure_domain_keys(&keys, &setup.domain, config.mail_auth.ed25519_signature);
+    let schema_version = existing_schema(dir, config).await?;
     let store = dir.open_store(config).await?;
-    let added = store.add_domain(&setup.domain).await;
+    let added = match schema_version {
+        // A node joining: the domain may be there already (the first node's), and that is fine.
+        Some(_) => match store.is_local_domain(&setup.domain).await {
+            Ok(true) => Ok(false),
+            Ok(false) => store.add_domain(&setup.domain).await.map(|()| true),
+            Err(error) => Err(error),
+        },
+        None => store.add_domain(&setup.domain).await.map(|()| true),
+    };
     let closed = store.close().await;
-    added.map_err(|error| match error {
+    let domain_added = added.map_err(|error| match error {
         facteur_store::StoreError::InvalidAddress(..) => usage!("--domain {:?} is not a valid domain", setup.domain),
         other => store_failure(other),
     })?;
     closed.map_err(store_failure)?;
     dkim_made?;
     sync_dir(&tls_dir)?;
-    sync_dir(dir.root())
+    sync_dir(dir.root())?;
+    Ok(match schema_version {
+        Some(schema_version) => StoreOutcome::Joined { schema_version, domain_added },
+        None => StoreOutcome::Created,
+    })
+}
+
+/// The version of the Facteur schema already in a PostgreSQL store (other nodes use it), `None` for a new
+/// store.
+async fn existing_schema(dir: &DataDir, config: &Config) -> Outcome<Option<i64>> {
+    if config.store.backend != StoreBackend::Postgres {
+        return Ok(None);
+    }
+    let options = dir.postgres_options(config)?;
+    let version = PostgresStore::schema_version(&options)
+        .await
+        .with_context(|| format!("cannot reach the store at {}", config.store.url))?;
+    Ok((version > 0).then_some(version))
 }
 
 /// The data directory holds private keys and everyone's mail: owner only.

@@ -1,0 +1,240 @@
+//! The PostgreSQL schema and its migrations.
+//!
+//! `facteur_schema.version` records how many steps of [`MIGRATIONS`] have been applied. Steps are only ever
+//! appended: an applied step is never edited. Every node runs [`migrate`] when it opens the store; an
+//! advisory lock makes nodes starting together apply each step once, and a node older than the schema refuses
+//! to run (`SchemaTooNew`) rather than write rows it does not understand.
+//!
+//! The tables are SQLite's at its version 9, with PostgreSQL types: every integer `bigint`, identifiers from
+//! sequences (never reused, like SQLite's AUTOINCREMENT), names and addresses in the "C" collation (byte
+//! order, as SQLite sorts them, whatever the database's locale), message content in `blob_chunks`, and the
+//! queue's `leased_until`.
+
+use super::sql::{Tx, exec, value};
+use crate::error::{Result, StoreError};
+
+/// Schema steps, in order. Step `n` (1-based) brings the version from `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE domains (
+        name text COLLATE "C" PRIMARY KEY
+    );
+
+    CREATE TABLE accounts (
+        id               bigserial PRIMARY KEY,
+        address          text COLLATE "C" NOT NULL UNIQUE,
+        domain           text COLLATE "C" NOT NULL REFERENCES domains(name),
+        password_hash    text NOT NULL,
+        scram_sha256     text,
+        quota_bytes      bigint,
+        used_bytes       bigint NOT NULL DEFAULT 0,
+        -- The last UIDVALIDITY handed out, so the next one is strictly greater (RFC 9051 §2.3.1.1).
+        last_uidvalidity bigint NOT NULL DEFAULT 0,
+        -- The account's change counter: every MODSEQ, email and thread id is drawn from it. Its row lock is
+        -- what serialises the writes of one account across nodes.
+        highestmodseq    bigint NOT NULL DEFAULT 1
+    );
+    CREATE INDEX accounts_domain ON accounts(domain);
+
+    CREATE TABLE aliases (
+        alias  text COLLATE "C" PRIMARY KEY,
+        domain text COLLATE "C" NOT NULL REFERENCES domains(name)
+    );
+    CREATE INDEX aliases_domain ON aliases(domain);
+
+    CREATE TABLE alias_targets (
+        alias  text COLLATE "C" NOT NULL REFERENCES aliases(alias) ON DELETE CASCADE,
+        target text COLLATE "C" NOT NULL,
+        PRIMARY KEY (alias, target)
+    );
+    CREATE INDEX alias_targets_target ON alias_targets(target);
+
+    CREATE TABLE mailboxes (
+        id             bigserial PRIMARY KEY,
+        account        bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name           text COLLATE "C" NOT NULL,
+        special_use    text,
+        uidvalidity    bigint NOT NULL,
+        uidnext        bigint NOT NULL DEFAULT 1,
+        highestmodseq  bigint NOT NULL DEFAULT 1,
+        created_modseq bigint NOT NULL DEFAULT 0,
+        meta_modseq    bigint NOT NULL DEFAULT 0,
+        UNIQUE (account, name)
+    );
+    -- RFC 6154: one mailbox per role per account.
+    CREATE UNIQUE INDEX mailboxes_role ON mailboxes(account, special_use) WHERE special_use IS NOT NULL;
+
+    CREATE TABLE subscriptions (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name    text COLLATE "C" NOT NULL,
+        PRIMARY KEY (account, name)
+    );
+
+    -- Content-addressed message content, reference-counted; the content itself in chunks (a bytea value is
+    -- read whole, and a FETCH of headers should not read a 30 MB attachment).
+    CREATE TABLE blobs (
+        id       bytea PRIMARY KEY,
+        size     bigint NOT NULL,
+        refcount bigint NOT NULL
+    );
+    CREATE TABLE blob_chunks (
+        id    bytea NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,
+        seq   integer NOT NULL,
+        data  bytea NOT NULL,
+        PRIMARY KEY (id, seq)
+    );
+    CREATE TABLE blob_summaries (
+        id      bytea PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+        summary bytea NOT NULL
+    );
+
+    CREATE TABLE messages (
+        mailbox       bigint NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid           bigint NOT NULL,
+        blob          bytea NOT NULL REFERENCES blobs(id),
+        size          bigint NOT NULL,
+        internal_date bigint NOT NULL,
+        flags         integer NOT NULL,
+        keywords      text NOT NULL,
+        modseq        bigint NOT NULL,
+        email_id      bigint NOT NULL,
+        thread_id     bigint NOT NULL,
+        PRIMARY KEY (mailbox, uid)
+    );
+    CREATE INDEX messages_modseq ON messages(mailbox, modseq);
+    CREATE INDEX messages_blob ON messages(blob);
+    CREATE INDEX messages_email ON messages(email_id);
+    CREATE INDEX messages_thread ON messages(thread_id);
+    CREATE INDEX messages_date ON messages(mailbox, internal_date DESC, email_id DESC) INCLUDE (thread_id);
+
+    -- Expunged UIDs and when, for QRESYNC VANISHED (RFC 7162 §3.2.10).
+    CREATE TABLE tombstones (
+        mailbox bigint NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid     bigint NOT NULL,
+        modseq  bigint NOT NULL,
+        PRIMARY KEY (mailbox, uid)
+    );
+    CREATE INDEX tombstones_modseq ON tombstones(mailbox, modseq);
+
+    -- What JMAP's /changes reports after the rows are gone.
+    CREATE TABLE destroyed_emails (
+        account   bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        email_id  bigint NOT NULL,
+        thread_id bigint NOT NULL,
+        modseq    bigint NOT NULL,
+        PRIMARY KEY (account, modseq, email_id)
+    );
+    CREATE TABLE destroyed_mailboxes (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        id      bigint NOT NULL,
+        modseq  bigint NOT NULL,
+        PRIMARY KEY (account, modseq, id)
+    );
+    CREATE TABLE thread_refs (
+        account    bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        message_id text NOT NULL,
+        thread_id  bigint NOT NULL,
+        PRIMARY KEY (account, message_id)
+    );
+
+    CREATE TABLE vacations (
+        account   bigint PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        enabled   boolean NOT NULL,
+        from_date bigint,
+        to_date   bigint,
+        subject   text,
+        text_body text,
+        html_body text
+    );
+    CREATE TABLE vacation_replies (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        sender  text NOT NULL,
+        sent_at bigint NOT NULL,
+        PRIMARY KEY (account, sender)
+    );
+
+    CREATE TABLE identities (
+        id             bigserial PRIMARY KEY,
+        account        bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name           text NOT NULL,
+        email          text NOT NULL,
+        reply_to       text,
+        bcc            text,
+        text_signature text NOT NULL,
+        html_signature text NOT NULL
+    );
+    CREATE INDEX identities_account ON identities(account);
+
+    CREATE TABLE queue (
+        id           bigserial PRIMARY KEY,
+        blob         bytea NOT NULL REFERENCES blobs(id),
+        return_path  text NOT NULL,
+        envid        text,
+        ret          text,
+        created_at   bigint NOT NULL,
+        expires_at   bigint NOT NULL,
+        -- Unix seconds until which one node's delivery engine holds the entry (`Store::claim_queue`).
+        leased_until bigint NOT NULL DEFAULT 0,
+        -- REQUIRETLS (RFC 8689): how the message may leave.
+        require_tls  boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX queue_blob ON queue(blob);
+
+    CREATE TABLE queue_recipients (
+        queue        bigint NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+        address      text COLLATE "C" NOT NULL,
+        orcpt        text,
+        notify       integer NOT NULL,
+        status       text NOT NULL,
+        attempts     bigint NOT NULL DEFAULT 0,
+        next_attempt bigint NOT NULL,
+        last_reply   text,
+        PRIMARY KEY (queue, address)
+    );
+    CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt);
+
+    -- Outbound TLS policy: MTA-STS policies as last fetched, by recipient domain (RFC 8461 §5.1), and the
+    -- TLS sessions of each day until the day's TLS-RPT report is sent (RFC 8460 §4.4).
+    CREATE TABLE mta_sts_policies (
+        domain     text COLLATE "C" PRIMARY KEY,
+        id         text NOT NULL,
+        policy     text NOT NULL,
+        expires_at bigint NOT NULL
+    );
+    CREATE TABLE tls_report_counts (
+        domain      text COLLATE "C" NOT NULL,
+        day         bigint NOT NULL,
+        policy_type text NOT NULL,
+        policy      text NOT NULL,
+        mx_host     text NOT NULL,
+        result      text NOT NULL,
+        count       bigint NOT NULL,
+        PRIMARY KEY (domain, day, policy_type, policy, mx_host, result)
+    );
+    "#,
+];
+
+/// The schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The advisory lock nodes take while migrating ("facteur" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0066_6163_7465_7572;
+
+/// Brings the schema up to date in the caller's transaction, refusing a database written by a newer program.
+pub(crate) async fn migrate(tx: &Tx<'_>) -> Result<()> {
+    exec(tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS facteur_schema (version bigint NOT NULL)").await?;
+    let found: i64 = value(tx, "SELECT version FROM facteur_schema", &[]).await?.unwrap_or(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    }
+    let applied = usize::try_from(found).map_err(|_| StoreError::Corrupt(format!("schema version {found}")))?;
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.batch_execute(step).await?;
+        tracing::info!(version = index + 1, "applied store schema migration (postgres)");
+    }
+    exec(tx, "DELETE FROM facteur_schema", &[]).await?;
+    exec(tx, "INSERT INTO facteur_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).await?;
+    Ok(())
+}
