@@ -152,13 +152,20 @@ async fn vrfy_does_not_reveal_users_and_helo_works() {
 }
 
 #[tokio::test]
-async fn postmaster_without_domain_is_accepted() {
+async fn postmaster_and_abuse_are_accepted_without_being_set_up() {
+    // RFC 5321 §4.5.1 and RFC 2142: the fixture's domain has alice and no postmaster or abuse of its own.
     let server = start(Face::Mx, TlsMode::Plain, |_| {}).await;
-    server.fixture.store.create_account("postmaster@example.com", "x").await.unwrap();
     let mut client = server.connect().await;
     client.expect("EHLO client.example", "250").await;
     client.expect("MAIL FROM:<a@remote.example>", "250").await;
     client.expect("RCPT TO:<Postmaster>", "250 2.1.5").await;
+    client.expect("RCPT TO:<postmaster@example.com>", "250 2.1.5").await;
+    client.expect("RCPT TO:<abuse@example.com>", "250 2.1.5").await;
+    client.expect("RCPT TO:<webmaster@example.com>", "550 5.1.1").await;
+    client.expect("DATA", "354").await;
+    client.send(stuffed(MESSAGE)).await;
+    assert!(client.reply().await.starts_with("250"));
+    assert_eq!(server.inbox("alice@example.com").await.len(), 1, "the domain's first account reads them");
 }
 
 #[tokio::test]

@@ -93,6 +93,13 @@ impl Address {
     pub fn catch_all(&self) -> String {
         format!("@{}", self.domain)
     }
+
+    /// A role address every mail domain must answer even when nobody set it up: `postmaster` (RFC 5321
+    /// §4.5.1: DMARC and TLS-RPT reports and complaints go there too) and `abuse` (RFC 2142 §2). Without an
+    /// account or alias of its own, it reaches the domain's first account, else the server's first.
+    pub fn is_role_address(&self) -> bool {
+        matches!(self.local.as_str(), "postmaster" | "abuse")
+    }
 }
 
 impl std::fmt::Display for Address {

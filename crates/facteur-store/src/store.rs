@@ -89,7 +89,9 @@ pub trait Store: Send + Sync {
     async fn list_aliases(&self) -> Result<Vec<Alias>>;
 
     /// THE place an address is resolved: exact account, else exact alias (one level of alias-to-alias), else
-    /// without its `+tag`, else the domain's catch-all. `None` if nothing matches or the domain is not local.
+    /// without its `+tag`, else the domain's catch-all, else for `postmaster` and `abuse` (RFC 5321 §4.5.1,
+    /// RFC 2142) the domain's oldest account, or the server's. `None` if nothing matches or the domain is not
+    /// local.
     async fn resolve_recipient(&self, address: &str) -> Result<Option<Resolution>>;
 
     /// Everything SMTP's RCPT decides on, from one snapshot: whether the domain is ours, the resolution as

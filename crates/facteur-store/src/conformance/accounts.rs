@@ -184,3 +184,26 @@ pub async fn removing_account_releases_blobs_and_alias_targets(backend: &dyn Bac
     assert_eq!(store.resolve_recipient("both@example.com").await.unwrap(), accounts(&[alice]));
     assert!(matches!(store.remove_account("bob@example.com").await, Err(StoreError::NotFound(..))));
 }
+
+pub async fn postmaster_and_abuse_reach_someone_without_being_set_up(backend: &dyn Backend) {
+    let store = backend.open().await;
+    store.add_domain("example.com").await.unwrap();
+    store.add_domain("other.test").await.unwrap();
+    assert_eq!(store.resolve_recipient("postmaster@example.com").await.unwrap(), None, "nobody to reach yet");
+    let alice = store.create_account("alice@example.com", "h").await.unwrap();
+    let carol = store.create_account("carol@other.test", "h").await.unwrap();
+    store.create_account("dave@other.test", "h").await.unwrap();
+    assert_eq!(store.resolve_recipient("Postmaster@example.com").await.unwrap(), accounts(&[alice]));
+    assert_eq!(store.resolve_recipient("abuse@other.test").await.unwrap(), accounts(&[carol]), "the domain's first");
+    store.add_domain("empty.test").await.unwrap();
+    assert_eq!(
+        store.resolve_recipient("postmaster@empty.test").await.unwrap(),
+        accounts(&[alice]),
+        "else the server's"
+    );
+    assert_eq!(store.resolve_recipient("webmaster@empty.test").await.unwrap(), None, "only the required roles");
+    // Set up, a role address goes where the operator said.
+    store.add_alias("postmaster@other.test", &["dave@other.test".into()]).await.unwrap();
+    let dave = store.account_by_address("dave@other.test").await.unwrap().unwrap().id;
+    assert_eq!(store.resolve_recipient("postmaster@other.test").await.unwrap(), accounts(&[dave]));
+}

@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             alias_to_alias_is_followed_one_level_and_loops_end,
             alias_forwards_to_remote_addresses,
             non_local_domains_never_resolve,
+            postmaster_and_abuse_reach_someone_without_being_set_up,
             recipient_lookup_tells_foreign_unknown_and_quota_room,
             removing_account_releases_blobs_and_alias_targets,
             concurrent_deliveries_get_distinct_contiguous_uids,

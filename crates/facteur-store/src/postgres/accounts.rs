@@ -237,7 +237,19 @@ pub(crate) async fn resolve_recipient(tx: &Tx<'_>, address: &str) -> Result<Opti
     {
         return Ok(Some(found));
     }
-    expand_alias(tx, &address.catch_all(), ALIAS_HOPS).await
+    if let Some(found) = expand_alias(tx, &address.catch_all(), ALIAS_HOPS).await? {
+        return Ok(Some(found));
+    }
+    if !address.is_role_address() {
+        return Ok(None);
+    }
+    Ok(first_account(tx, &address.domain).await?.map(|id| Resolution { accounts: vec![id], forwards: Vec::new() }))
+}
+
+/// The oldest account of `domain`, else of the server: who reads a role address nobody set up.
+async fn first_account(tx: &Tx<'_>, domain: &str) -> Result<Option<AccountId>> {
+    let sql = "SELECT id FROM accounts ORDER BY domain <> $1, id LIMIT 1";
+    Ok(value(tx, sql, &[&domain]).await?.map(AccountId))
 }
 
 pub(crate) async fn lookup_recipient(tx: &Tx<'_>, address: &str) -> Result<RecipientLookup> {

@@ -254,7 +254,20 @@ pub(crate) fn resolve_recipient(conn: &Connection, address: &str) -> Result<Opti
     {
         return Ok(Some(found));
     }
-    expand_alias(conn, &address.catch_all(), ALIAS_HOPS)
+    if let Some(found) = expand_alias(conn, &address.catch_all(), ALIAS_HOPS)? {
+        return Ok(Some(found));
+    }
+    if !address.is_role_address() {
+        return Ok(None);
+    }
+    Ok(first_account(conn, &address.domain)?.map(|id| Resolution { accounts: vec![id], forwards: Vec::new() }))
+}
+
+/// The oldest account of `domain`, else of the server: who reads a role address nobody set up.
+fn first_account(conn: &Connection, domain: &str) -> Result<Option<AccountId>> {
+    Ok(conn
+        .query_row_cached("SELECT id FROM accounts ORDER BY domain <> ?1, id LIMIT 1", [domain], |row| row.get(0))
+        .optional()?)
 }
 
 pub(crate) fn lookup_recipient(conn: &Connection, address: &str) -> Result<RecipientLookup> {
