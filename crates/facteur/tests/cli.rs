@@ -157,6 +157,18 @@ fn aliases_and_catch_alls_are_managed() {
     assert!(list.stdout.contains("@example.test -> alice@example.test"), "{}", list.stdout);
     let no_target = facteur(&dir, &["alias", "add", "x@example.test"], None);
     assert_eq!(no_target.code, Some(2));
+    // A local target nobody has, and a loop, are refused when made, not found out when mail arrives.
+    let unknown = facteur(&dir, &["alias", "add", "team@example.test", "nobody@example.test"], None);
+    assert_eq!(unknown.code, Some(2));
+    assert!(unknown.stderr.contains("nobody@example.test is neither an account nor an alias"), "{}", unknown.stderr);
+    assert!(facteur(&dir, &["alias", "add", "loop1@example.test", "sales@example.test"], None).success());
+    let looping = facteur(&dir, &["alias", "add", "sales@example.test", "loop1@example.test"], None);
+    assert_eq!(looping.code, Some(2));
+    assert!(looping.stderr.contains("loop"), "{}", looping.stderr);
+    let to_itself = facteur(&dir, &["alias", "add", "self@example.test", "Self@example.test"], None);
+    assert_eq!(to_itself.code, Some(2));
+    assert!(facteur(&dir, &["alias", "add", "fwd@example.test", "someone@elsewhere.test"], None).success());
+    assert!(facteur(&dir, &["alias", "remove", "loop1@example.test"], None).success());
     assert!(facteur(&dir, &["alias", "remove", "sales@example.test"], None).success());
     assert!(!facteur(&dir, &["alias", "list"], None).stdout.contains("sales@"));
 }

@@ -300,7 +300,7 @@ async fn expand_alias(tx: &Tx<'_>, alias: &str, hops: u32) -> Result<Option<Reso
                 nested.forwards.into_iter().for_each(|forward| push_unique(&mut found.forwards, forward));
             }
         } else {
-            tracing::debug!(%alias, %target, "alias target resolves to nothing here");
+            tracing::warn!(%alias, %target, "alias target is no account, nor an alias within one hop: mail for it is not delivered");
         }
     }
     Ok((!found.accounts.is_empty() || !found.forwards.is_empty()).then_some(found))
