@@ -177,9 +177,11 @@ async fn alias_forwarding_to_another_domain_is_queued() {
     client.expect("RCPT TO:<fwd@example.com>", "250").await;
     client.expect("DATA", "354").await;
     client.send(stuffed(MESSAGE)).await;
-    assert!(client.reply().await.starts_with("250"));
+    let reply = client.reply().await;
     let queue = server.fixture.store.queue().await.unwrap();
     assert_eq!(queue.len(), 1);
+    // The id the client is given is the one `facteur queue show` takes.
+    assert_eq!(reply.trim_end(), format!("250 2.0.0 OK queued as {}", queue[0].id.0));
     assert_eq!(queue[0].recipients[0].address, "carol@elsewhere.net");
     assert_eq!(queue[0].recipients[0].orcpt.as_deref(), Some("rfc822;fwd@example.com"));
     let queued = server.fixture.store.read_blob(queue[0].blob).await.unwrap();

@@ -127,10 +127,13 @@ impl Session<'_> {
                 if let (false, Some(original)) = (persisted.over_quota.is_empty(), original) {
                     self.report_full_mailboxes(&envelope, &original, &persisted.over_quota, now).await;
                 }
-                info!(%id, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, queued = persisted.queued.map_or(0, |q| q.0), "message accepted");
+                // One id for the client, the log and `facteur queue show`: the queue's, when the message waits
+                // in the queue; else (delivered here only) the transaction's, which the Received: field names.
+                let reference = persisted.queued.map_or_else(|| id.to_string(), |queued| queued.0.to_string());
+                info!(%id, queue_id = %reference, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, "message accepted");
                 let protocol = self.server.settings.face.metric_label();
                 metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
-                Reply::new(250, "2.0.0", format!("OK queued as {id}"))
+                Reply::new(250, "2.0.0", format!("OK queued as {reference}"))
             }
             Err(refusal) => {
                 info!(%id, code = refusal.code, status = refusal.status, "message not accepted");
