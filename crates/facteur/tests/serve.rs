@@ -272,11 +272,17 @@ fn a_client_sending_an_ip_address_as_sni_is_served_without_a_warning() {
     let server = TestServer::start();
     let imaps = server.addr("imaps");
     // OpenSSL sends whatever -servername says, an IP address included (as some mail clients do).
-    let output = std::process::Command::new("openssl")
-        .args(["s_client", "-connect", &imaps.to_string(), "-servername", "127.0.0.1"])
-        .stdin(Stdio::null())
-        .output()
+    // -ign_eof: s_client stays until the server closes, after answering LOGOUT (an end of input right after the
+    // handshake would close before the greeting arrived).
+    let mut client = std::process::Command::new("openssl")
+        .args(["s_client", "-connect", &imaps.to_string(), "-servername", "127.0.0.1", "-ign_eof", "-crlf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("openssl (.ci/run installs it)");
+    client.stdin.take().unwrap().write_all(b"a LOGOUT\n").unwrap();
+    let output = client.wait_with_output().unwrap();
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(said.contains("* OK"), "the session went on: {said}");
     // The handshake is over; give the log reader a moment to catch up with the server's output.
