@@ -294,6 +294,9 @@ pub struct QueueConfig {
     pub max_parallel: usize,
     /// Connections to one destination domain at the same time.
     pub max_per_domain: usize,
+    /// Seconds a node holds a message it is delivering before another node of a shared store may take it:
+    /// also how long a message waits when its node dies mid-attempt. Longer than one attempt can last.
+    pub lease_secs: u64,
 }
 
 impl Default for QueueConfig {
@@ -305,6 +308,7 @@ impl Default for QueueConfig {
             retry_max_secs: 4 * 3600,
             max_parallel: 32,
             max_per_domain: 8,
+            lease_secs: 45 * 60,
         }
     }
 }

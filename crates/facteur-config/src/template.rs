@@ -256,13 +256,17 @@ fn render_queue(out: &mut String, config: &Config) {
          retry_max_secs = {}\n\
          # Messages delivered at the same time, and connections to any one domain at the same time.\n\
          max_parallel = {}\n\
-         max_per_domain = {}\n",
+         max_per_domain = {}\n\
+         # Seconds a node holds a message it is delivering (45 minutes, longer than any one attempt): with a\n\
+         # store shared by several nodes, a message whose node died waits this long before another takes it.\n\
+         lease_secs = {}\n",
         config.queue.lifetime_secs,
         config.queue.delay_warning_secs,
         config.queue.retry_first_secs,
         config.queue.retry_max_secs,
         config.queue.max_parallel,
-        config.queue.max_per_domain
+        config.queue.max_per_domain,
+        config.queue.lease_secs
     );
 }
 

@@ -198,6 +198,7 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
         ("smtp.command_timeout_secs", config.smtp.command_timeout_secs),
         ("smtp.data_timeout_secs", config.smtp.data_timeout_secs),
         ("queue.lifetime_secs", config.queue.lifetime_secs),
+        ("queue.lease_secs", config.queue.lease_secs),
         ("mail_auth.check_timeout_secs", config.mail_auth.check_timeout_secs),
     ];
     for (key, value) in positive {

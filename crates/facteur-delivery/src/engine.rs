@@ -32,11 +32,6 @@ use crate::tls::{TrustedRoots, opportunistic_client_config};
 use crate::tls_report;
 use crate::tlsrpt::DAY;
 
-/// How long one node holds a message it is attempting (`Store::claim_queue_entry`). Longer than any one
-/// attempt (RFC 5321 §4.5.3.2's timeouts for one transaction add up to about half an hour), so two nodes never
-/// attempt it at once; short enough that a message whose node died mid-attempt is not stuck for long.
-const QUEUE_LEASE: Duration = Duration::from_secs(45 * 60);
-
 /// How long shutdown waits for deliveries in progress before abandoning them (they are retried later).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -197,7 +192,7 @@ impl DeliveryEngine {
     /// waiting for one does not eat into the lease.
     async fn attempt_leased(self: &Arc<Self>, id: QueueId) {
         let now = unix_now();
-        let until = now.saturating_add(QUEUE_LEASE.as_secs().try_into().unwrap_or(i64::MAX));
+        let until = now.saturating_add(self.settings.queue_lease.as_secs().try_into().unwrap_or(i64::MAX));
         let entry = match self.store.claim_queue_entry(id, now, until).await {
             Ok(Some(entry)) if is_due(&entry, now) => entry,
             Ok(Some(_)) => return self.give_back(id, until).await,

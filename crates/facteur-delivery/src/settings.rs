@@ -35,6 +35,10 @@ pub struct OutboundSettings {
     pub max_parallel: usize,
     /// Connections to one destination domain at the same time.
     pub max_per_domain: usize,
+    /// How long one node holds a message it is attempting (`Store::claim_queue_entry`). Longer than any one
+    /// attempt (RFC 5321 §4.5.3.2's timeouts for one transaction add up to about half an hour), so two nodes
+    /// never attempt it at once; short enough that a message whose node died mid-attempt is not stuck long.
+    pub queue_lease: Duration,
     /// Where mail not routed by `routes` goes instead of the recipients' MX hosts.
     pub smarthost: Option<Smarthost>,
     /// The CAs verified TLS trusts (MTA-STS): the public ones, and the operator's `[relay] tls_ca_file`.
@@ -64,6 +68,7 @@ impl OutboundSettings {
             max_received: 50,
             max_parallel: 32,
             max_per_domain: 8,
+            queue_lease: Duration::from_secs(45 * 60),
             smarthost: None,
             trusted_roots: public_roots(),
             mta_sts_port: 443,

@@ -3,6 +3,9 @@
 
 use std::borrow::Cow;
 
+use facteur_store::StoreError;
+use tracing::{error, warn};
+
 /// The extended response codes we send (RFC 2449 §8, RFC 3206), so a client can tell "try later" from
 /// "your password is wrong" without parsing English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,18 @@ impl Response {
     /// The store failed us: a temporary condition as far as the client can tell.
     pub fn temporary_failure() -> Response {
         Response::err_with(ResponseCode::SysTemp, "Temporary server error, try again later")
+    }
+
+    /// The one answer to a store failure while `during` (e.g. "opening the maildrop"): RFC 3206 §4's
+    /// `[SYS/TEMP]`, whatever went wrong, since the client can do nothing but retry. The log tells the
+    /// operator whether the database is out of reach (transient) or something is wrong with it.
+    pub fn store_failure(failure: &StoreError, during: &'static str) -> Response {
+        if failure.is_transient() {
+            warn!(error = %failure, during, "store unavailable, answered -ERR [SYS/TEMP]: check the database server");
+        } else {
+            error!(error = %failure, during, "store error, answered -ERR [SYS/TEMP]");
+        }
+        Response::temporary_failure()
     }
 
     pub fn listing(text: impl Into<Cow<'static, str>>, lines: Vec<String>) -> Response {
@@ -116,5 +131,11 @@ mod tests {
             Response::temporary_failure().to_bytes(),
             b"-ERR [SYS/TEMP] Temporary server error, try again later\r\n"
         );
+    }
+
+    #[test]
+    fn a_lost_database_is_a_temporary_system_error() {
+        let answer = Response::store_failure(&StoreError::Unavailable("connection refused".into()), "RETR");
+        assert_eq!(answer.to_bytes(), b"-ERR [SYS/TEMP] Temporary server error, try again later\r\n");
     }
 }

@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 
+use facteur_store::StoreError;
+use tracing::{error, warn};
+
 /// One reply, possibly multi-line (EHLO, HELP).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -49,6 +52,18 @@ impl Reply {
         Reply::new(451, "4.3.0", "Local error in processing, try again later")
     }
 
+    /// The one answer to a store failure while `during` (e.g. "RCPT"): always `451 4.3.0`, since nothing
+    /// was accepted and RFC 5321 §4.2.5 lets the client keep the message and retry (here or on another
+    /// node). The log says whether the database is out of reach (transient) or something is wrong with it.
+    pub fn store_failure(failure: &StoreError, during: &'static str) -> Reply {
+        if failure.is_transient() {
+            warn!(error = %failure, during, "store unavailable, answered 451 4.3.0: check the database server");
+        } else {
+            error!(error = %failure, during, "store error, answered 451 4.3.0");
+        }
+        Reply::local_error()
+    }
+
     /// Whether this reply counts towards [`crate::Settings::max_errors`]: permanent refusals of commands
     /// (syntax, sequence, unknown users, relay attempts: what a probe or a confused client produces). `552`
     /// (too big, over quota) is the client's bad luck, not misbehaviour, and `452` (too many recipients)
@@ -80,6 +95,12 @@ impl Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_database_is_a_temporary_local_error() {
+        let reply = Reply::store_failure(&StoreError::Unavailable("connection refused".into()), "RCPT");
+        assert_eq!(reply.to_bytes(), b"451 4.3.0 Local error in processing, try again later\r\n");
+    }
 
     #[test]
     fn single_line_reply_carries_the_enhanced_code() {

@@ -89,6 +89,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the same request may succeed later without anyone changing anything: the database is out of
+    /// reach, or a write batch failed as a whole. Protocols answer these with a temporary failure (SMTP 451
+    /// 4.3.0, IMAP `NO [UNAVAILABLE]`, POP3 `-ERR [SYS/TEMP]`) so that clients retry instead of giving up.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::CommitFailed(_))
+    }
+
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
         let path = path.into();
         move |source| StoreError::Io { action, path, source }
@@ -96,3 +103,15 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_is_transient_and_a_missing_mailbox_is_not() {
+        assert!(StoreError::Unavailable("connection refused".into()).is_transient());
+        assert!(StoreError::CommitFailed("disk full".into()).is_transient());
+        assert!(!StoreError::NoSuchMailbox(MailboxId(1)).is_transient());
+    }
+}

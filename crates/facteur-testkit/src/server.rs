@@ -31,6 +31,8 @@ type DataDirEdit = Box<dyn FnOnce(&Path)>;
 #[derive(Default)]
 pub struct TestServerBuilder {
     accounts: Vec<(String, String)>,
+    /// `init --store URL`: a PostgreSQL store, shared with every other server given the same URL.
+    store: Option<String>,
     edits: Vec<ConfigEdit>,
     files: Vec<DataDirEdit>,
 }
@@ -39,6 +41,13 @@ impl TestServerBuilder {
     /// Creates `address` (in [`DOMAIN`]) with `password` before the server starts.
     pub fn account(mut self, address: &str, password: &str) -> Self {
         self.accounts.push((address.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Keeps the store in the PostgreSQL database at `url` (`init --store`): several servers given the same URL
+    /// are the nodes of one installation. Accounts are created once, by whichever node is built first.
+    pub fn store(mut self, url: &str) -> Self {
+        self.store = Some(url.to_owned());
         self
     }
 
@@ -58,11 +67,12 @@ impl TestServerBuilder {
     /// Initialises a data directory, then starts `facteur serve` and waits until every listener is bound.
     pub fn start(self) -> TestServer {
         let data_dir = tempfile::Builder::new().prefix("facteur-test-").tempdir().expect("temporary data dir");
-        let init = cli::run(
-            data_dir.path(),
-            &["init", "--domain", DOMAIN, "--hostname", "localhost", "--bind-address", "127.0.0.1", "--no-acme"],
-            None,
-        );
+        let mut init =
+            vec!["init", "--domain", DOMAIN, "--hostname", "localhost", "--bind-address", "127.0.0.1", "--no-acme"];
+        if let Some(url) = &self.store {
+            init.extend(["--store", url.as_str()]);
+        }
+        let init = cli::run(data_dir.path(), &init, None);
         assert!(init.success(), "facteur init failed: {init:?}");
         let mut config = facteur_config::load(&data_dir.path().join(CONFIG_FILE)).expect("init wrote a valid config");
         for listener in config.listeners.values_mut() {

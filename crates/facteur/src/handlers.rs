@@ -60,6 +60,7 @@ impl Engines {
         };
         settings.max_parallel = self.config.queue.max_parallel.max(1);
         settings.max_per_domain = self.config.queue.max_per_domain.max(1);
+        settings.queue_lease = Duration::from_secs(self.config.queue.lease_secs);
         settings.smarthost = self.smarthost()?;
         settings.trusted_roots = self.trusted_roots()?;
         settings.mta_sts_port = self.config.relay.mta_sts_port;

@@ -78,9 +78,27 @@ pub(crate) fn store_failure(error: &StoreError) -> StatusResponse {
         StoreError::QuotaExceeded { .. } => no(ResponseCode::OverQuota, "Mailbox quota exceeded".to_owned()),
         StoreError::InvalidKeyword(_) | StoreError::TooManyKeywords(_) => no(ResponseCode::Limit, error.to_string()),
         StoreError::BlobMissing(_) => no(ResponseCode::Unavailable, "Temporary failure, try again".to_owned()),
+        // RFC 5530 §3: UNAVAILABLE, "a subsystem is down": the database of a shared store is out of reach.
+        transient if transient.is_transient() => {
+            warn!(error = %transient, "store unavailable, answered NO [UNAVAILABLE]: check the database server");
+            no(ResponseCode::Unavailable, "The mail store is unavailable, try again later".to_owned())
+        }
         other => {
             warn!(error = %other, "store failure");
             no(ResponseCode::ServerBug, "Internal error, try again later".to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_answers_unavailable_not_serverbug() {
+        let answer = store_failure(&StoreError::Unavailable("connection refused".into()));
+        assert_eq!(answer.code, Some(ResponseCode::Unavailable));
+        let answer = store_failure(&StoreError::Corrupt("bad row".into()));
+        assert_eq!(answer.code, Some(ResponseCode::ServerBug));
     }
 }

@@ -188,10 +188,7 @@ impl Session<'_> {
             info!(user = %account.address, "maildrop in use by another POP3 session");
             return Err(Response::err_with(ResponseCode::InUse, "Maildrop already in use by another POP3 session"));
         };
-        let store_failure = |error| {
-            warn!(%error, "store error opening the maildrop");
-            Response::temporary_failure()
-        };
+        let store_failure = |error| Response::store_failure(&error, "opening the maildrop");
         let inbox = store.mailbox_by_name(account.id, INBOX).await.map_err(store_failure)?;
         let Some(inbox) = inbox else {
             warn!(user = %account.address, "account has no INBOX");

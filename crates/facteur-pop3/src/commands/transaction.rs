@@ -3,7 +3,6 @@
 
 use facteur_message::MessageSummary;
 use facteur_store::{BlobId, StoreError};
-use tracing::warn;
 
 use crate::command::{Command, MessageNumber};
 use crate::content::{self, DotStuffer};
@@ -76,7 +75,7 @@ impl Session<'_> {
         };
         let bytes = match self.server.store.read_blob(message.blob).await {
             Ok(bytes) => bytes,
-            Err(error) => return Ok(Some(unreadable(&message, error))),
+            Err(error) => return Ok(Some(unreadable(error))),
         };
         let (status, wire) = match lines {
             None => (format!("{} octets", message.size), &bytes[..]),
@@ -139,12 +138,9 @@ fn listing(
 }
 
 /// The message went away under us (expunged over IMAP since login), or the store failed.
-fn unreadable(message: &MaildropMessage, error: StoreError) -> Response {
+fn unreadable(error: StoreError) -> Response {
     match error {
         StoreError::BlobMissing(_) => Response::err("Message was removed by another session"),
-        error => {
-            warn!(uid = %message.uid, %error, "cannot read message");
-            Response::temporary_failure()
-        }
+        error => Response::store_failure(&error, "reading a message"),
     }
 }

@@ -174,6 +174,7 @@ impl Session<'_> {
         };
         persist(&self.server.store, message).await.map_err(|error| match error {
             PersistError::OverQuota { address, .. } => over_quota(&address),
+            PersistError::Store(error) => Reply::store_failure(&error, "storing a message"),
             error => storage_failure(&error),
         })
     }
@@ -193,6 +194,7 @@ impl Session<'_> {
                 Reply::new(553, "5.7.1", format!("{what} not owned by the authenticated user"))
             }
             SubmitError::OverQuota { address } => over_quota(&address),
+            SubmitError::Store(error) => Reply::store_failure(&error, "storing a submitted message"),
             error => storage_failure(&error),
         })
     }
@@ -213,7 +215,8 @@ fn over_quota(address: &str) -> Reply {
     Reply::new(552, "5.2.2", "Mailbox full")
 }
 
-/// Nothing was stored: the client keeps the message and tries again (RFC 5321 §4.2.5's 451).
+/// Nothing was stored (a task failed, not the store: those go to [`Reply::store_failure`]): the client
+/// keeps the message and tries again (RFC 5321 §4.2.5's 451).
 fn storage_failure(error: &dyn std::error::Error) -> Reply {
     warn!(%error, "message could not be stored");
     Reply::local_error()

@@ -94,10 +94,7 @@ impl Session<'_> {
                 warn!(user = %account.address, address = %address, "refused a sender address the user does not own");
                 Err(Reply::new(553, "5.7.1", format!("{what} not owned by the authenticated user")))
             }
-            Err(error) => {
-                warn!(%error, "store error while checking sender ownership");
-                Err(Reply::local_error())
-            }
+            Err(error) => Err(Reply::store_failure(&error, "checking sender ownership")),
         }
     }
 }

@@ -8,7 +8,7 @@ use smtp_proto::{
     RCPT_CONNEG, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, RCPT_RRVS_CONTINUE,
     RCPT_RRVS_REJECT, RcptTo,
 };
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::address::Mailbox;
 use crate::envelope::{Destination, Envelope, Recipient, xtext_encode};
@@ -110,8 +110,7 @@ fn no_such_user() -> Reply {
 }
 
 fn store_failure(error: StoreError) -> Reply {
-    warn!(%error, "store error during RCPT");
-    Reply::local_error()
+    Reply::store_failure(&error, "RCPT")
 }
 
 /// RFC 3461 §4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY; absent means the default.

@@ -33,7 +33,7 @@ def serve(conn, out_dir, number):
         conn.sendall("".join(line + "\r\n" for line in lines).encode())
 
     reply("220 sink.test ESMTP (no STARTTLS)")
-    envelope = []
+    envelope, stored = [], 0
     while True:
         # batched: the next command had arrived with this one, which only pipelining does.
         line, batched = file.readline()
@@ -56,7 +56,9 @@ def serve(conn, out_dir, number):
                 if not chunk:
                     return
                 data += chunk
-            name = os.path.join(out_dir, f"message-{len(os.listdir(out_dir))}")
+            # Named by connection and position in it: concurrent connections (several senders) never collide.
+            stored += 1
+            name = os.path.join(out_dir, f"message-{number}-{stored}")
             with open(name + ".tmp", "wb") as out:
                 out.write(f"connection={number}\n".encode() + "\n".join(envelope).encode() + b"\n\n" + data)
             os.rename(name + ".tmp", name)

@@ -1,0 +1,297 @@
+//! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
+//! database"): what one node stores, the others see at once, and the queue they share is delivered once.
+//!
+//! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
+//! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use facteur_config::Config;
+use facteur_testkit::TestServer;
+
+const ALICE: &str = "alice@example.test";
+const ALICE_PASSWORD: &str = "alice's long passphrase";
+const BOB: &str = "bob@example.test";
+const BOB_PASSWORD: &str = "bob's long passphrase";
+
+/// `count` nodes on one new database, each configured by `configure`; the first creates the schema and the
+/// accounts, the others join. `None` when there is no PostgreSQL (the harness has said SKIPPED).
+fn nodes(count: usize, configure: impl Fn(&mut Config) + Clone + 'static) -> Option<Vec<TestServer>> {
+    let url = facteur_testkit::postgres_cluster()?.create_database();
+    let mut nodes = vec![first_node(&url, configure.clone())];
+    for _ in 1..count {
+        nodes.push(joining_node(&url, configure.clone()));
+    }
+    Some(nodes)
+}
+
+/// The node that creates the schema in the database at `url`, and alice and bob.
+fn first_node(url: &str, configure: impl FnOnce(&mut Config) + 'static) -> TestServer {
+    let builder = TestServer::builder().store(url).account(ALICE, ALICE_PASSWORD).account(BOB, BOB_PASSWORD);
+    builder.configure(configure).start()
+}
+
+/// Another node on the database at `url`, with its own data directory and ports.
+fn joining_node(url: &str, configure: impl FnOnce(&mut Config) + 'static) -> TestServer {
+    TestServer::builder().store(url).configure(configure).start()
+}
+
+#[test]
+fn mail_received_by_one_node_wakes_an_idle_session_on_another() {
+    let Some(nodes) = nodes(2, |_| {}) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let idle = IdleClient::start(b, BOB, BOB_PASSWORD);
+
+    smtp_send(a.addr("smtp"), ALICE, BOB, "Subject: across nodes\r\n\r\nStored by A, announced by B.\r\n");
+
+    let exists = idle.wait_for_exists(Duration::from_secs(20));
+    assert_eq!(exists.as_deref(), Some("* 1 EXISTS"), "A's log:\n{}\nB's log:\n{}", a.log(), b.log());
+}
+
+#[test]
+fn two_nodes_deliver_a_shared_queue_of_200_messages_each_exactly_once() {
+    const MESSAGES: usize = 200;
+    let sink = Sink::start();
+    let route = format!("127.0.0.1:{}", sink.port);
+    let Some(nodes) = nodes(2, move |config| {
+        config.relay.routes.insert("remote.test".into(), route.clone());
+    }) else {
+        return;
+    };
+    // Half submitted to each node: both queue, both deliver, each what its lease wins.
+    submit_remote(&nodes[0], (0..MESSAGES).step_by(2));
+    submit_remote(&nodes[1], (1..MESSAGES).step_by(2));
+
+    let wrong = sink.copies_not_one(MESSAGES);
+    let logs = || nodes.iter().map(|node| node.log()).collect::<Vec<_>>().join("\n---- next node ----\n");
+    assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\n{}", logs());
+    let dequeued: Vec<usize> =
+        nodes.iter().map(|node| node.log().matches("message settled for every recipient, dequeued").count()).collect();
+    eprintln!("messages dequeued by each node: {dequeued:?}");
+}
+
+#[test]
+fn messages_of_a_node_killed_mid_delivery_are_delivered_by_another_once_its_lease_expires() {
+    const MESSAGES: usize = 20;
+    let Some(url) = facteur_testkit::postgres_cluster().map(|cluster| cluster.create_database()) else { return };
+    // A delivers into a tarpit: it connects, claims, and waits for a greeting that never comes.
+    let mut tarpit = Tarpit::start();
+    let lease = |config: &mut Config| config.queue.lease_secs = 5;
+    let tarpit_route = tarpit.address.to_string();
+    let a = first_node(&url, move |config| {
+        lease(config);
+        config.relay.routes.insert("remote.test".into(), tarpit_route);
+    });
+    submit_remote(&a, 0..MESSAGES);
+    assert!(tarpit.wait_for_connection(Duration::from_secs(20)), "A never tried to deliver:\n{}", a.log());
+    a.kill();
+
+    let sink = Sink::start();
+    let sink_route = format!("127.0.0.1:{}", sink.port);
+    let b = joining_node(&url, move |config| {
+        lease(config);
+        config.relay.routes.insert("remote.test".into(), sink_route);
+    });
+    let wrong = sink.copies_not_one(MESSAGES);
+    assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\nB's log:\n{}", b.log());
+}
+
+/// Submits message `n` for every `n` to `someone@remote.test`, as alice, through `node`.
+fn submit_remote(node: &TestServer, numbers: impl IntoIterator<Item = usize>) {
+    let submission = node.submission(ALICE, ALICE_PASSWORD);
+    for n in numbers {
+        let message = lettre::Message::builder()
+            .from(ALICE.parse().unwrap())
+            .to("someone@remote.test".parse().unwrap())
+            .message_id(Some(message_id(n)))
+            .subject(format!("shared queue {n:03}"))
+            .body("One of many.\r\n".to_owned())
+            .unwrap();
+        submission.send(message);
+    }
+}
+
+fn message_id(n: usize) -> String {
+    format!("<multinode-{n:03}@example.test>")
+}
+
+/// The value of the first `name:` field of a message (as the sink stored it: envelope lines, a blank line, the
+/// message), unfolded lines not needed here.
+fn header(stored: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    stored
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+        .map(|line| line[prefix.len()..].trim().to_owned())
+}
+
+/// Sends one message over plain SMTP (the MX listener), failing the test on any refusal.
+fn smtp_send(server: SocketAddr, from: &str, to: &str, message: &str) {
+    let mut stream = TcpStream::connect(server).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut replies = BufReader::new(stream.try_clone().unwrap());
+    let mut expect = |code: &str| {
+        // Multi-line replies ("250-…") end at the line whose code is followed by a space.
+        loop {
+            let mut line = String::new();
+            replies.read_line(&mut line).unwrap();
+            assert!(line.starts_with(code), "expected {code}, got {line:?}");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return;
+            }
+        }
+    };
+    expect("220");
+    let mut command = |text: &str, code: &str| {
+        stream.write_all(format!("{text}\r\n").as_bytes()).unwrap();
+        expect(code);
+    };
+    command("EHLO client.test", "250");
+    command(&format!("MAIL FROM:<{from}>"), "250");
+    command(&format!("RCPT TO:<{to}>"), "250");
+    command("DATA", "354");
+    command(&format!("{message}."), "250");
+    command("QUIT", "221");
+}
+
+/// `clients/imap_idle_wait.py`, idling in INBOX on a node's IMAPS listener.
+struct IdleClient {
+    process: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl IdleClient {
+    /// Returns once the server has accepted IDLE.
+    fn start(server: &TestServer, user: &str, password: &str) -> IdleClient {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/imap_idle_wait.py");
+        let certificate = server.certificate();
+        let mut process = Command::new("python3")
+            .arg(script)
+            .args(["--port", &server.addr("imaps").port().to_string()])
+            .args(["--cafile", certificate.to_str().unwrap(), "--user", user, "--password", password])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = process.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let client = IdleClient { process, lines };
+        let ready = client.lines.recv_timeout(Duration::from_secs(20));
+        assert_eq!(ready.as_deref(), Ok("IDLING"), "the IMAP client did not get into IDLE:\n{}", server.log());
+        client
+    }
+
+    /// The first EXISTS the server sent while idling.
+    fn wait_for_exists(&self, timeout: Duration) -> Option<String> {
+        self.lines.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for IdleClient {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// `clients/smtp_sink.py`: a plain-text receiver writing each message to a file of its own.
+struct Sink {
+    process: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
+        let mut process = Command::new("python3").arg(script).arg(dir.path()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(process.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Sink { process, port: line.trim().parse().unwrap(), dir }
+    }
+
+    /// What the sink received, once it has at least `count` messages (or after `timeout`).
+    fn received_at_least(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found: Vec<String> = std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
+                .filter_map(|entry| {
+                    let mut text = String::new();
+                    std::fs::File::open(entry.path()).ok()?.read_to_string(&mut text).ok()?;
+                    Some(text)
+                })
+                .collect();
+            if found.len() >= count || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Sink {
+    /// Once `count` messages (numbered from 0, see [`message_id`]) arrived or 30 s passed, and 2 s more for a
+    /// second copy to arrive: each Message-ID not received exactly once, with its count.
+    fn copies_not_one(&self, count: usize) -> Vec<(String, usize)> {
+        self.received_at_least(count, Duration::from_secs(30));
+        std::thread::sleep(Duration::from_secs(2));
+        let mut copies: BTreeMap<String, usize> = (0..count).map(|n| (message_id(n), 0)).collect();
+        for message in self.received_at_least(0, Duration::ZERO) {
+            if let Some(id) = header(&message, "Message-ID") {
+                *copies.entry(id).or_default() += 1;
+            }
+        }
+        copies.into_iter().filter(|(_, copies)| *copies != 1).collect()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A listener that accepts connections and never answers: a delivery to it hangs until its timeout.
+struct Tarpit {
+    address: SocketAddr,
+    accepted: mpsc::Receiver<TcpStream>,
+    held: Vec<TcpStream>,
+}
+
+impl Tarpit {
+    fn start() -> Tarpit {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let (sender, accepted) = mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                if sender.send(stream).is_err() {
+                    return;
+                }
+            }
+        });
+        Tarpit { address, accepted, held: Vec::new() }
+    }
+
+    /// Whether a connection came within `timeout`; it is kept open (and silent) until the tarpit is dropped.
+    fn wait_for_connection(&mut self, timeout: Duration) -> bool {
+        self.accepted.recv_timeout(timeout).map(|stream| self.held.push(stream)).is_ok()
+    }
+}
