@@ -76,7 +76,7 @@ fn without_trace_headers(stored: &[u8]) -> &[u8] {
 
 #[test]
 fn kill_9_during_deliveries_loses_no_acknowledged_message() {
-    let mut server = TestServer::builder().account(ALICE, "pw").start();
+    let mut server = TestServer::builder().account(ALICE, "alice's passphrase").start();
     let address = server.addr("smtp");
     let stop = Arc::new(AtomicBool::new(false));
     let acknowledged = Arc::new(Mutex::new(BTreeSet::new()));
