@@ -251,7 +251,7 @@ fn weak_passwords_are_refused_and_a_terminal_gets_a_silent_prompt_twice() {
     }
     // At a terminal (a pseudo-terminal driven by Python's pty module): asked twice, nothing echoed.
     let script = r#"
-import os, pty, sys
+import os, pty, sys, termios, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -259,6 +259,10 @@ seen = b""
 for answer in [b"a typed passphrase\n", b"a typed passphrase\n"]:
     while b": " not in seen.rsplit(b"\n", 1)[-1]:
         seen += os.read(fd, 1024)
+    # Type as a person would: once the terminal stops echoing (the prompt is written just before that).
+    deadline = time.time() + 10
+    while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+        time.sleep(0.01)
     os.write(fd, answer)
     seen += b"\n"
 try:
