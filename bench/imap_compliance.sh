@@ -48,12 +48,12 @@ else
     connection=()
     facteur_set "$DATA" auth allow_plaintext true   # imaptest LOGINs without STARTTLS
 fi
-facteur_add_accounts "$DATA" test-pw tester1@example.test tester2@example.test
+facteur_add_accounts "$DATA" test-password tester1@example.test tester2@example.test
 facteur_serve "$DATA" "$WORK/serve.log"
 wait_for_port "$port"
 
 "$IMAPTEST" host=127.0.0.1 port="$port" "${connection[@]}" user=tester1@example.test user2=tester2@example.test \
-    pass=test-pw test="$TESTS" 2>&1 | tee "$WORK/imaptest.out" || true
+    pass=test-password test="$TESTS" 2>&1 | tee "$WORK/imaptest.out" || true
 facteur_stop
 if facteur_log_panics "$WORK/serve.log" >&2; then
     echo "FAIL: the server panicked (above)" >&2

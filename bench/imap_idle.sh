@@ -28,7 +28,7 @@ facteur_set "$DATA" auth allow_plaintext true
 facteur_set "$DATA" mail_auth verify_inbound false
 facteur_set "$DATA" limits max_connections $((CONNECTIONS + 100))
 facteur_set "$DATA" limits max_connections_per_ip $((CONNECTIONS + 100))
-facteur_add_accounts "$DATA" idle-pw idle{1..100}@example.test
+facteur_add_accounts "$DATA" idle-password idle{1..100}@example.test
 facteur_serve "$DATA" "$WORK/serve.log"
 
 python3 - "$CONNECTIONS" $((PORT_BASE + 143)) $((PORT_BASE + 25)) "$SERVE_PID" "$RESULTS" <<'PY'
@@ -52,7 +52,7 @@ async def expect(reader, prefix):
 async def idle(n, ready):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     await expect(reader, b"* OK")
-    writer.write(f"a LOGIN idle{n % 100 + 1}@example.test idle-pw\r\n".encode())
+    writer.write(f"a LOGIN idle{n % 100 + 1}@example.test idle-password\r\n".encode())
     await expect(reader, b"a OK")
     writer.write(b"b SELECT INBOX\r\n")
     await expect(reader, b"b OK")
