@@ -59,6 +59,9 @@ pub struct StoreConfig {
     /// PostgreSQL only: a file whose first line is the database password (relative to the data directory);
     /// empty when the server asks for none. Never in this file: the configuration is not a secret.
     pub password_file: String,
+    /// PostgreSQL only: a PEM file of CA certificates to trust, besides the public CAs, for the database
+    /// server's TLS certificate (relative to the data directory); empty for none.
+    pub ca_file: String,
 }
 
 impl Default for StoreConfig {
@@ -68,6 +71,7 @@ impl Default for StoreConfig {
             path: PathBuf::from("store"),
             url: String::new(),
             password_file: String::new(),
+            ca_file: String::new(),
         }
     }
 }

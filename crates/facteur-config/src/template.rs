@@ -81,12 +81,15 @@ fn render_store(out: &mut String, config: &Config) {
          path = {}\n\
          # PostgreSQL only: the database, as postgres://USER@HOST:PORT/DATABASE (add ?sslmode=require to insist on\n\
          # TLS), and a file holding its password on the first line, if it needs one. Never a password here.\n\
+         # ca_file: a PEM file of the CA that signed the database server's certificate, if not a public one.\n\
          url = {}\n\
-         password_file = {}\n",
+         password_file = {}\n\
+         ca_file = {}\n",
         quoted(backend),
         quoted(&config.store.path.to_string_lossy()),
         quoted(&config.store.url),
-        quoted(&config.store.password_file)
+        quoted(&config.store.password_file),
+        quoted(&config.store.ca_file)
     );
 }
 

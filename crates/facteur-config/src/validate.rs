@@ -126,10 +126,14 @@ fn check_acme(config: &Config) -> Result<(), ConfigError> {
 fn check_store(config: &Config) -> Result<(), ConfigError> {
     let store = &config.store;
     match store.backend {
-        StoreBackend::Sqlite if !store.url.is_empty() || !store.password_file.is_empty() => Err(invalid(
-            "store.url",
-            "url and password_file are for backend = \"postgres\"; the sqlite store is the directory in path",
-        )),
+        StoreBackend::Sqlite
+            if !store.url.is_empty() || !store.password_file.is_empty() || !store.ca_file.is_empty() =>
+        {
+            Err(invalid(
+                "store.url",
+                "url, password_file and ca_file are for backend = \"postgres\"; the sqlite store is the directory in path",
+            ))
+        }
         StoreBackend::Sqlite => Ok(()),
         StoreBackend::Postgres => check_postgres_url(&store.url),
     }

@@ -76,7 +76,7 @@ pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use report::report_full_mailboxes;
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
-pub use settings::{OutboundSettings, public_roots};
+pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
 pub use submission::{Submission, SubmitError, Submitted};
 pub use vacation::PERIOD_SECS as VACATION_PERIOD_SECS;

@@ -70,16 +70,11 @@ impl OutboundSettings {
             max_per_domain: 8,
             queue_lease: Duration::from_secs(45 * 60),
             smarthost: None,
-            trusted_roots: public_roots(),
+            trusted_roots: facteur_net::public_roots(),
             mta_sts_port: 443,
             nameservers: Vec::new(),
             dns_timeout: Duration::from_secs(5),
             tls_report_from: String::new(),
         }
     }
-}
-
-/// The public CAs (webpki-roots), which MTA-STS means by a valid certificate (RFC 8461 §4.2).
-pub fn public_roots() -> RootCertStore {
-    RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
 }

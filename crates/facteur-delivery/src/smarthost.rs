@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-use rustls::{ClientConfig, RootCertStore};
+use rustls::ClientConfig;
 
 /// How TLS starts with the smarthost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,23 +41,15 @@ impl std::fmt::Debug for Smarthost {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmarthostError {
-    #[error("smarthost CA file {path}: {reason}")]
-    CaFile { path: String, reason: String },
+    #[error("smarthost CA file: {0}")]
+    CaFile(#[from] facteur_net::TlsError),
     #[error("smarthost TLS configuration: {0}")]
     Tls(#[from] rustls::Error),
 }
 
 /// A client configuration that trusts the public CAs and, when given, the certificates in `ca_file` (PEM).
 pub fn verifying_client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, SmarthostError> {
-    let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = ca_file {
-        let ca_error = |reason: String| SmarthostError::CaFile { path: path.display().to_string(), reason };
-        let certificates = CertificateDer::pem_file_iter(path).map_err(|error| ca_error(error.to_string()))?;
-        for certificate in certificates {
-            let certificate = certificate.map_err(|error| ca_error(error.to_string()))?;
-            roots.add(certificate).map_err(|error| ca_error(error.to_string()))?;
-        }
-    }
+    let roots = facteur_net::trusted_roots(ca_file)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?

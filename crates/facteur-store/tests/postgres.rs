@@ -40,7 +40,12 @@ impl Postgres {
 
     fn options(&self) -> PostgresOptions {
         let (url, staging) = self.database.as_ref().expect("only called when available");
-        PostgresOptions { url: url.clone(), password: None, staging_dir: staging.path().to_owned() }
+        PostgresOptions {
+            url: url.clone(),
+            password: None,
+            staging_dir: staging.path().to_owned(),
+            ca_certificates: Vec::new(),
+        }
     }
 
     async fn store(&self) -> PostgresStore {
@@ -162,7 +167,8 @@ async fn an_unreachable_server_is_unavailable_not_an_error_of_ours() {
     let dir = tempfile::tempdir().unwrap();
     // A socket directory with no server in it.
     let url = format!("postgres://postgres@{}:5432/none", dir.path().to_string_lossy().replace('/', "%2F"));
-    let options = PostgresOptions { url, password: None, staging_dir: staging.path().to_owned() };
+    let options =
+        PostgresOptions { url, password: None, staging_dir: staging.path().to_owned(), ca_certificates: Vec::new() };
     let err = PostgresStore::open(options).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }

@@ -26,7 +26,7 @@ mod submission;
 mod tls;
 
 pub use cli::{CliOutput, facteur_binary, free_port_base, tool_available};
-pub use postgres::{PostgresCluster, postgres_cluster};
+pub use postgres::{PostgresCluster, ServerTls, postgres_cluster, private_postgres_cluster};
 pub use server::{TestServer, TestServerBuilder};
 pub use stored::StoredMessage;
 pub use submission::Submission;

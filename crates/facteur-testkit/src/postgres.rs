@@ -24,13 +24,40 @@ pub struct PostgresCluster {
     dir: PathBuf,
     as_postgres: bool,
     next_database: AtomicU32,
+    /// `pg_ctl -o`: where the server listens, and how.
+    options: String,
+    /// The port: its socket file's name, and with TLS the TCP port as well.
+    port: u16,
+    /// Whether it listens on TCP, with TLS.
+    tls: bool,
 }
 
 /// The process's cluster, started on first use. `None` (after printing `SKIPPED` and the reason) when the
 /// PostgreSQL binaries are not installed and `CI` is not set; under CI a missing PostgreSQL fails the test.
 pub fn postgres_cluster() -> Option<&'static PostgresCluster> {
     static CLUSTER: OnceLock<Result<PostgresCluster, String>> = OnceLock::new();
-    match CLUSTER.get_or_init(PostgresCluster::start) {
+    match CLUSTER.get_or_init(|| PostgresCluster::start(None)) {
+        Ok(cluster) => Some(cluster),
+        Err(reason) if std::env::var_os("CI").is_some() => panic!("PostgreSQL is required under CI: {reason}"),
+        Err(reason) => {
+            eprintln!("SKIPPED: no PostgreSQL for this test: {reason}");
+            None
+        }
+    }
+}
+
+/// A certificate and key for a private cluster's TLS (PEM files; the cluster copies them).
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+/// A cluster of the calling test's own, which it may stop and start (the process's shared cluster must stay
+/// up for the other tests). With `tls`, it also listens on a free TCP port of 127.0.0.1 with TLS on: see
+/// [`PostgresCluster::tcp_url`]. `None` as [`postgres_cluster`] says.
+pub fn private_postgres_cluster(tls: Option<ServerTls>) -> Option<PostgresCluster> {
+    match PostgresCluster::start(tls) {
         Ok(cluster) => Some(cluster),
         Err(reason) if std::env::var_os("CI").is_some() => panic!("PostgreSQL is required under CI: {reason}"),
         Err(reason) => {
@@ -41,25 +68,63 @@ pub fn postgres_cluster() -> Option<&'static PostgresCluster> {
 }
 
 impl PostgresCluster {
-    fn start() -> Result<PostgresCluster, String> {
+    fn start(tls: Option<ServerTls>) -> Result<PostgresCluster, String> {
         let bin =
             find_binaries().ok_or("no initdb in /usr/lib/postgresql/*/bin or on PATH (apt install postgresql)")?;
         let as_postgres = running_as_root();
         let dir = tempfile_dir()?;
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(&dir))?;
+        let mut options = format!(
+            "-c listen_addresses='' -k {} -p {SOCKET_PORT} -c fsync=on -c max_connections=200",
+            path_str(&dir)?
+        );
+        let mut port = SOCKET_PORT;
+        if let Some(tls) = &tls {
+            port = free_tcp_port()?;
+            options = format!(
+                "-c listen_addresses=127.0.0.1 -k {0} -p {port} -c fsync=on -c max_connections=200 -c ssl=on \
+                 -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",
+                path_str(&dir)?
+            );
+            copy_tls_files(tls, &dir)?;
         }
-        let cluster = PostgresCluster { bin, dir, as_postgres, next_database: AtomicU32::new(0) };
+        if as_postgres {
+            run(Command::new("chown").arg("-R").arg("postgres:").arg(&dir))?;
+        }
+        let cluster = PostgresCluster {
+            bin,
+            dir,
+            as_postgres,
+            next_database: AtomicU32::new(0),
+            options,
+            port,
+            tls: tls.is_some(),
+        };
         let data = cluster.dir.join("data");
         cluster.run_tool("initdb", &["-D", path_str(&data)?, "-U", "postgres", "--auth=trust", "-E", "UTF8"])?;
-        let options = format!(
-            "-c listen_addresses='' -k {} -p {SOCKET_PORT} -c fsync=on -c max_connections=200",
-            path_str(&cluster.dir)?
-        );
-        let log = cluster.dir.join("server.log");
-        cluster.run_tool("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-o", &options, "-w", "start"])?;
+        cluster.start_server()?;
         cluster.watch_for_exit(&data)?;
         Ok(cluster)
+    }
+
+    /// Starts the server again after [`PostgresCluster::stop`] (or for the first time).
+    pub fn start_server(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
+        let log = self.dir.join("server.log");
+        self.run_tool("pg_ctl", &["-D", path_str(&data)?, "-l", path_str(&log)?, "-o", &self.options, "-w", "start"])
+    }
+
+    /// Stops the server at once, as a crash would (`immediate`: connections are cut, nothing is flushed
+    /// beyond what was committed).
+    pub fn stop_server(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
+        self.run_tool("pg_ctl", &["-D", path_str(&data)?, "-m", "immediate", "-w", "stop"])
+    }
+
+    /// The URL of `database` over TCP and TLS (`sslmode=require`), for a cluster started with TLS; the
+    /// server's certificate must name `localhost`.
+    pub fn tcp_url(&self, database_url: &str) -> Option<String> {
+        let name = database_url.rsplit('/').next()?;
+        self.tls.then(|| format!("postgres://postgres@localhost:{}/{name}?sslmode=require", self.port))
     }
 
     /// The directory holding the server's socket: the `host` of a connection to it.
@@ -72,11 +137,11 @@ impl PostgresCluster {
         let n = self.next_database.fetch_add(1, Ordering::Relaxed);
         let name = format!("test_{}_{n}", std::process::id());
         let host = self.dir.to_string_lossy().to_string();
-        let port = SOCKET_PORT.to_string();
+        let port = self.port.to_string();
         if let Err(error) = self.run_tool("createdb", &["-h", &host, "-p", &port, "-U", "postgres", &name]) {
             panic!("createdb {name}: {error}");
         }
-        format!("postgres://postgres@{}:{SOCKET_PORT}/{name}", host.replace('/', "%2F"))
+        format!("postgres://postgres@{}:{}/{name}", host.replace('/', "%2F"), self.port)
     }
 
     /// Runs one of the PostgreSQL binaries, as `postgres` when we are root.
@@ -146,6 +211,24 @@ fn tempfile_dir() -> Result<PathBuf, String> {
         }
     }
     Err("no free temporary directory name".into())
+}
+
+/// A port of 127.0.0.1 free now (the bench peers and other tests hold some: never a fixed one).
+fn free_tcp_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("no free port: {e}"))?;
+    listener.local_addr().map(|addr| addr.port()).map_err(|e| format!("no free port: {e}"))
+}
+
+/// The certificate and key, into the cluster's directory; PostgreSQL refuses a key others may read.
+fn copy_tls_files(tls: &ServerTls, dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let copy = |from: &Path, to: &str| {
+        std::fs::copy(from, dir.join(to)).map(drop).map_err(|e| format!("copy {}: {e}", from.display()))
+    };
+    copy(&tls.certificate, "server.crt")?;
+    copy(&tls.private_key, "server.key")?;
+    std::fs::set_permissions(dir.join("server.key"), std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("chmod server.key: {e}"))
 }
 
 fn path_str(path: &Path) -> Result<&str, String> {

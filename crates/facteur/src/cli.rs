@@ -134,6 +134,10 @@ pub struct InitArgs {
     /// With --store: the file whose first line is the database password (kept as [store] password_file).
     #[arg(long, value_name = "FILE", requires = "store")]
     pub store_password_file: Option<PathBuf>,
+    /// With --store: a PEM file of the private CA that signed the database server's TLS certificate (kept as
+    /// [store] ca_file; the public CAs are always trusted).
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub store_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

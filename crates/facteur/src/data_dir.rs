@@ -96,8 +96,8 @@ impl DataDir {
         }
     }
 
-    /// `[store]` for PostgreSQL: the URL, the password read from `password_file` (its first line), and this
-    /// node's staging directory.
+    /// `[store]` for PostgreSQL: the URL, the password read from `password_file` (its first line), the CAs of
+    /// `ca_file`, and this node's staging directory.
     pub fn postgres_options(&self, config: &Config) -> Outcome<PostgresOptions> {
         let store = &config.store;
         let password = match store.password_file.as_str() {
@@ -109,7 +109,16 @@ impl DataDir {
                 Some(text.lines().next().unwrap_or_default().to_owned())
             }
         };
-        Ok(PostgresOptions { url: store.url.clone(), password, staging_dir: self.resolve(&store.path) })
+        let ca_certificates = match store.ca_file.as_str() {
+            "" => Vec::new(),
+            file => facteur_net::read_ca_file(&self.resolve(Path::new(file))).context("[store] ca_file")?,
+        };
+        Ok(PostgresOptions {
+            url: store.url.clone(),
+            password,
+            staging_dir: self.resolve(&store.path),
+            ca_certificates,
+        })
     }
 }
 

@@ -76,22 +76,10 @@ impl Engines {
 
     /// The CAs verified MX TLS (MTA-STS) trusts: the public ones and those of `[relay] tls_ca_file`.
     fn trusted_roots(&self) -> Result<rustls::RootCertStore, facteur_delivery::EngineError> {
-        use rustls::pki_types::CertificateDer;
-        use rustls::pki_types::pem::PemObject;
-        let mut roots = facteur_delivery::public_roots();
         let name = &self.config.relay.tls_ca_file;
-        if name.is_empty() {
-            return Ok(roots);
-        }
-        let path = self.data_dir.join(name);
-        let ca_error = |reason: String| {
-            facteur_delivery::EngineError::TrustedRoots(format!("tls_ca_file {}: {reason}", path.display()))
-        };
-        for certificate in CertificateDer::pem_file_iter(&path).map_err(|error| ca_error(error.to_string()))? {
-            let certificate = certificate.map_err(|error| ca_error(error.to_string()))?;
-            roots.add(certificate).map_err(|error| ca_error(error.to_string()))?;
-        }
-        Ok(roots)
+        let ca_file = (!name.is_empty()).then(|| self.data_dir.join(name));
+        facteur_net::trusted_roots(ca_file.as_deref())
+            .map_err(|error| facteur_delivery::EngineError::TrustedRoots(format!("[relay] tls_ca_file: {error}")))
     }
 
     /// `[relay] smarthost…`, with the password read from its file and the CA file loaded.

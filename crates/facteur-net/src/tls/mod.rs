@@ -5,6 +5,8 @@
 mod certificates;
 /// What a certificate says about itself.
 mod inspect;
+/// The CAs verified client connections trust.
+mod roots;
 mod self_signed;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use certificates::{ACME_TLS_ALPN, CertificateFiles, Certificates, public_key_sha256};
 pub use inspect::{CertificateFacts, certificate_facts};
+pub use roots::{public_roots, read_ca_file, trusted_roots};
 pub use self_signed::{generate_self_signed, write_durably};
 
 /// Why TLS could not be set up. Every variant names the file involved, because

@@ -44,6 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use rustls::pki_types::CertificateDer;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_postgres::IsolationLevel;
@@ -56,9 +57,9 @@ use sql::{Tx, Work};
 
 pub use schema::SCHEMA_VERSION;
 
-/// TLS to the database server: rustls with ring, trusting the public CAs (`webpki-roots`). Used over TCP when
-/// the server offers it (`sslmode=prefer`, the default) or always (`require`); a Unix socket never uses it.
-/// The seam for a private CA (a `[store] ca_file`, say) is [`tls`]: add its certificates to the roots there.
+/// TLS to the database server: rustls with ring, trusting the public CAs (`webpki-roots`) and the private CA
+/// of [`PostgresOptions::ca_certificates`]. Used over TCP when the server offers it (`sslmode=prefer`, the
+/// default) or always (`require`); a Unix socket never uses it.
 pub(crate) type Tls = tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Connections per node. Each is a server process on the database side.
@@ -79,6 +80,9 @@ pub struct PostgresOptions {
     pub password: Option<String>,
     /// The local staging directory behind [`crate::Store::blobs`].
     pub staging_dir: PathBuf,
+    /// Certificates trusted besides the public CAs, for a database server whose certificate a private CA
+    /// signed (`[store] ca_file`).
+    pub ca_certificates: Vec<CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for PostgresOptions {
@@ -144,9 +148,16 @@ fn connection_config(options: &PostgresOptions) -> Result<tokio_postgres::Config
     Ok(config)
 }
 
-fn tls() -> Result<Tls> {
+fn tls(options: &PostgresOptions) -> Result<Tls> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let (_, unusable) = roots.add_parsable_certificates(options.ca_certificates.iter().cloned());
+    if unusable > 0 {
+        return Err(StoreError::DatabaseServer {
+            code: None,
+            message: format!("TLS settings: {unusable} CA certificate(s) cannot be used"),
+        });
+    }
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| StoreError::DatabaseServer { code: None, message: format!("TLS settings: {e}") })?
@@ -160,7 +171,7 @@ impl PostgresStore {
     /// directory, and starts listening to every node's changes.
     pub async fn open(options: PostgresOptions) -> Result<PostgresStore> {
         let config = connection_config(&options)?;
-        let tls = tls()?;
+        let tls = tls(&options)?;
         let manager = Manager::from_config(
             config.clone(),
             tls.clone(),
@@ -195,7 +206,7 @@ impl PostgresStore {
     /// The version of the Facteur schema in the database at `options.url`, 0 if it has none yet, without
     /// changing anything: `facteur init` joins an installation that has one.
     pub async fn schema_version(options: &PostgresOptions) -> Result<i64> {
-        let (client, connection) = connection_config(options)?.connect(tls()?).await?;
+        let (client, connection) = connection_config(options)?.connect(tls(options)?).await?;
         let driver = tokio::spawn(connection);
         let mut client = client;
         let tx = client.transaction().await?;

@@ -77,11 +77,26 @@ impl From<tokio_postgres::Error> for StoreError {
             None if error.is_closed()
                 || std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()) =>
             {
-                StoreError::Unavailable(error.to_string())
+                StoreError::Unavailable(with_causes(&error))
             }
-            None => StoreError::DatabaseServer { code: None, message: error.to_string() },
+            None => StoreError::DatabaseServer { code: None, message: with_causes(&error) },
         }
     }
+}
+
+/// The error and what caused it: the driver's own text ("error performing TLS handshake") does not say why
+/// (an unknown CA, a name mismatch), which is what the operator needs to read.
+fn with_causes(error: &tokio_postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text = format!("{text}: {inner_text}");
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {

@@ -28,11 +28,13 @@ pub struct Setup {
     pub store: Option<PostgresSetup>,
 }
 
-/// `facteur init --store URL [--store-password-file FILE]`.
+/// `facteur init --store URL [--store-password-file FILE] [--store-ca-file FILE]`.
 pub struct PostgresSetup {
     pub url: String,
     /// Absolute, so that it still names the same file from the data directory.
     pub password_file: Option<PathBuf>,
+    /// Absolute, like the password file.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// What `populate` found in the store.
@@ -76,13 +78,14 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
 
 fn postgres_setup(args: &InitArgs) -> Outcome<Option<PostgresSetup>> {
     let Some(url) = args.store.clone() else { return Ok(None) };
-    let password_file = match &args.store_password_file {
-        None => None,
-        Some(file) => Some(
-            std::path::absolute(file).map_err(|error| usage!("--store-password-file {}: {error}", file.display()))?,
-        ),
-    };
-    Ok(Some(PostgresSetup { url, password_file }))
+    let password_file = absolute("--store-password-file", args.store_password_file.as_deref())?;
+    let ca_file = absolute("--store-ca-file", args.store_ca_file.as_deref())?;
+    Ok(Some(PostgresSetup { url, password_file, ca_file }))
+}
+
+/// A file named on the command line, made absolute: the configuration names it from the data directory.
+fn absolute(flag: &str, file: Option<&Path>) -> Outcome<Option<PathBuf>> {
+    file.map(|file| std::path::absolute(file).map_err(|error| usage!("{flag} {}: {error}", file.display()))).transpose()
 }
 
 fn print_store(dir: &str, config: &Config, outcome: &StoreOutcome, domain: &str) {
@@ -127,8 +130,10 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<(Config, Store
     if let Some(store) = &setup.store {
         config.store.backend = StoreBackend::Postgres;
         config.store.url = store.url.clone();
-        config.store.password_file =
-            store.password_file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let setting =
+            |file: &Option<PathBuf>| file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        config.store.password_file = setting(&store.password_file);
+        config.store.ca_file = setting(&store.ca_file);
     }
     let text = facteur_config::template::render(&config);
     // Reading the text back runs every check the server will run (host name syntax, listeners, store URL).
