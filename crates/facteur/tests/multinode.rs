@@ -57,8 +57,8 @@ fn mail_received_by_one_node_wakes_an_idle_session_on_another() {
 }
 
 #[test]
-fn two_nodes_deliver_a_shared_queue_of_200_messages_each_exactly_once() {
-    const MESSAGES: usize = 200;
+fn two_nodes_deliver_a_shared_queue_of_1000_messages_each_exactly_once() {
+    const MESSAGES: usize = 1000;
     let sink = Sink::start();
     let route = format!("127.0.0.1:{}", sink.port);
     let Some(nodes) = nodes(2, move |config| {
@@ -66,9 +66,11 @@ fn two_nodes_deliver_a_shared_queue_of_200_messages_each_exactly_once() {
     }) else {
         return;
     };
-    // Half submitted to each node: both queue, both deliver, each what its lease wins.
-    submit_remote(&nodes[0], (0..MESSAGES).step_by(2));
-    submit_remote(&nodes[1], (1..MESSAGES).step_by(2));
+    // Half submitted to each node, at once: both queue, both deliver, each what its lease wins.
+    std::thread::scope(|scope| {
+        scope.spawn(|| submit_remote(&nodes[0], (0..MESSAGES).step_by(2)));
+        scope.spawn(|| submit_remote(&nodes[1], (1..MESSAGES).step_by(2)));
+    });
 
     let wrong = sink.copies_not_one(MESSAGES);
     let logs = || nodes.iter().map(|node| node.log()).collect::<Vec<_>>().join("\n---- next node ----\n");
