@@ -24,6 +24,8 @@ pub mod conformance;
 pub mod error;
 /// Message flags and STORE changes.
 pub mod flags;
+/// What became of each recipient, inbound and outbound: log lines and the kept history.
+pub mod history;
 /// Identifier newtypes.
 pub mod ids;
 /// Mailboxes, special-use roles, name rules.
@@ -46,6 +48,7 @@ pub use blob::{BlobId, BlobStore, BlobWriter};
 pub use change::Change;
 pub use error::{Entity, Result, StoreError};
 pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};
+pub use history::{DeliveryEvent, Direction, Fate, HistoryQuery};
 pub use ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{

@@ -10,6 +10,7 @@ use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::Result;
 use crate::flags::FlagChange;
+use crate::history::{DeliveryEvent, HistoryQuery};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{
@@ -238,6 +239,13 @@ pub trait Store: Send + Sync {
     async fn release_queue_entry(&self, id: QueueId, until: i64) -> Result<()>;
 
     // ---- Outbound TLS policy ----
+
+    /// Keeps delivery events (see [`crate::history`]; callers go through [`crate::history::record`]).
+    async fn record_history(&self, events: Vec<DeliveryEvent>) -> Result<()>;
+    /// The events `query` asks for, oldest first (the newest `query.limit` of them).
+    async fn history(&self, query: HistoryQuery) -> Result<Vec<DeliveryEvent>>;
+    /// Forgets the events before `before` (unix seconds); returns how many.
+    async fn forget_history(&self, before: i64) -> Result<u64>;
 
     /// The MTA-STS policy last fetched for `domain`, expired or not.
     async fn mta_sts_policy(&self, domain: &str) -> Result<Option<CachedStsPolicy>>;

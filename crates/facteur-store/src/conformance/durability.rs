@@ -200,3 +200,56 @@ pub async fn mta_sts_policies_and_tls_counts_are_kept_until_replaced_or_reported
     assert!(store.tls_results_before(11).await.unwrap().is_empty());
     assert_eq!(store.tls_results_before(12).await.unwrap().len(), 1, "day 11 stays until reported");
 }
+
+/// The delivery history answers `facteur trace`: by queue id, by sender or recipient (any case), by recipient
+/// domain, since a time, the newest `limit`, oldest first; and old events are forgotten.
+pub async fn delivery_history_is_found_by_queue_address_and_domain(backend: &dyn Backend) {
+    use crate::{DeliveryEvent, Direction, Fate, HistoryQuery, QueueId};
+    let store = backend.open().await;
+    let event = |at, fate, queue: Option<i64>, recipient: &str| DeliveryEvent {
+        at,
+        direction: if queue.is_some() { Direction::Outbound } else { Direction::Inbound },
+        fate,
+        queue_id: queue.map(QueueId),
+        sender: "Alice@Example.test".into(),
+        recipient: recipient.into(),
+        account: String::new(),
+        remote_host: "mx.b.test".into(),
+        remote_ip: "192.0.2.1".into(),
+        reply: "250 2.0.0 OK".into(),
+        tls: "TLSv1.3".into(),
+        tls_verified: true,
+        delay_secs: 3,
+    };
+    store
+        .record_history(vec![
+            event(100, Fate::Deferred, Some(7), "bob@b.test"),
+            event(200, Fate::Delivered, Some(7), "bob@b.test"),
+            event(300, Fate::Bounced, Some(8), "carol@C.test"),
+            event(400, Fate::Refused, None, "dave@example.test"),
+        ])
+        .await
+        .unwrap();
+    let found = |query: HistoryQuery| {
+        let store = std::sync::Arc::clone(&store);
+        async move {
+            let events = store.history(HistoryQuery { limit: 100, ..query }).await.unwrap();
+            events.into_iter().map(|e| (e.at, e.fate)).collect::<Vec<_>>()
+        }
+    };
+    let by_queue = found(HistoryQuery { queue_id: Some(QueueId(7)), ..Default::default() }).await;
+    assert_eq!(by_queue, [(100, Fate::Deferred), (200, Fate::Delivered)]);
+    let by_recipient = found(HistoryQuery { address: Some("CAROL@c.test".into()), ..Default::default() }).await;
+    assert_eq!(by_recipient, [(300, Fate::Bounced)]);
+    let by_sender =
+        found(HistoryQuery { address: Some("alice@example.test".into()), since: 250, ..Default::default() });
+    assert_eq!(by_sender.await, [(300, Fate::Bounced), (400, Fate::Refused)]);
+    let by_domain = found(HistoryQuery { domain: Some("B.test".into()), ..Default::default() }).await;
+    assert_eq!(by_domain, [(100, Fate::Deferred), (200, Fate::Delivered)]);
+    let newest = store.history(HistoryQuery { limit: 2, ..Default::default() }).await.unwrap();
+    assert_eq!(newest.iter().map(|e| e.at).collect::<Vec<_>>(), [300, 400], "the newest, oldest first");
+    assert_eq!(newest[0], event(300, Fate::Bounced, Some(8), "carol@c.test"), "every field kept");
+
+    assert_eq!(store.forget_history(250).await.unwrap(), 2);
+    assert_eq!(found(HistoryQuery::default()).await, [(300, Fate::Bounced), (400, Fate::Refused)]);
+}

@@ -105,6 +105,7 @@ macro_rules! conformance_tests {
             vacation_is_kept_and_answers_each_sender_once_per_period,
             identities_are_per_account_and_editable,
             newest_first_lists_by_arrival_then_id,
+            delivery_history_is_found_by_queue_address_and_domain,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

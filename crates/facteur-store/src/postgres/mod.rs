@@ -26,6 +26,7 @@ mod accounts;
 mod changes;
 mod columns;
 mod content;
+mod history;
 mod mailboxes;
 mod messages;
 mod notify;

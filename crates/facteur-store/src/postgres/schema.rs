@@ -213,6 +213,30 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (domain, day, policy_type, policy, mx_host, result)
     );
     "#,
+    // The delivery history (history.rs): one row per recipient event, kept [log] history_days.
+    r#"
+    CREATE TABLE delivery_history (
+        id               bigserial PRIMARY KEY,
+        at               bigint NOT NULL,
+        direction        text NOT NULL,
+        fate             text NOT NULL,
+        queue_id         bigint,
+        sender           text NOT NULL,
+        recipient        text COLLATE "C" NOT NULL,
+        recipient_domain text COLLATE "C" NOT NULL,
+        account          text NOT NULL,
+        remote_host      text NOT NULL,
+        remote_ip        text NOT NULL,
+        reply            text NOT NULL,
+        tls              text NOT NULL,
+        tls_verified     boolean NOT NULL,
+        delay_secs       bigint NOT NULL
+    );
+    CREATE INDEX delivery_history_at ON delivery_history(at);
+    CREATE INDEX delivery_history_queue ON delivery_history(queue_id) WHERE queue_id IS NOT NULL;
+    CREATE INDEX delivery_history_recipient ON delivery_history(recipient, at);
+    CREATE INDEX delivery_history_domain ON delivery_history(recipient_domain, at);
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -6,12 +6,13 @@ use async_trait::async_trait;
 use facteur_primitives::{ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
-use super::{PostgresStore, accounts, changes, content, mailboxes, messages, queue, tls_policy};
+use super::{PostgresStore, accounts, changes, content, history, mailboxes, messages, queue, tls_policy};
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
 use crate::error::{Result, StoreError};
 use crate::flags::FlagChange;
+use crate::history::{DeliveryEvent, HistoryQuery};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{
@@ -365,6 +366,18 @@ impl Store for PostgresStore {
 
     async fn save_mta_sts_policy(&self, policy: CachedStsPolicy) -> Result<()> {
         self.write(policy, |tx, _, policy| Box::pin(tls_policy::save_mta_sts_policy(tx, policy))).await
+    }
+
+    async fn record_history(&self, events: Vec<DeliveryEvent>) -> Result<()> {
+        self.write(events, |tx, _, events| Box::pin(history::record(tx, events))).await
+    }
+
+    async fn history(&self, query: HistoryQuery) -> Result<Vec<DeliveryEvent>> {
+        self.read(query, |tx, query| Box::pin(history::history(tx, query))).await
+    }
+
+    async fn forget_history(&self, before: i64) -> Result<u64> {
+        self.write((), move |tx, _, ()| Box::pin(history::forget(tx, before))).await
     }
 
     async fn count_tls_result(&self, result: TlsSessionResult) -> Result<()> {

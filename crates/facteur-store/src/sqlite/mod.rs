@@ -12,6 +12,7 @@ mod cached;
 mod changes;
 mod columns;
 mod content;
+mod history;
 mod mailboxes;
 mod messages;
 mod queue;
@@ -34,6 +35,7 @@ use crate::blob::{BlobId, BlobStore};
 use crate::change::{BUS_CAPACITY, Change};
 use crate::error::{Result, StoreError};
 use crate::flags::FlagChange;
+use crate::history::{DeliveryEvent, HistoryQuery};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{
@@ -496,6 +498,18 @@ impl Store for SqliteStore {
 
     async fn save_mta_sts_policy(&self, policy: CachedStsPolicy) -> Result<()> {
         self.write(move |conn, _| tls_policy::save_mta_sts_policy(conn, &policy)).await
+    }
+
+    async fn record_history(&self, events: Vec<DeliveryEvent>) -> Result<()> {
+        self.write(move |conn, _| history::record(conn, &events)).await
+    }
+
+    async fn history(&self, query: HistoryQuery) -> Result<Vec<DeliveryEvent>> {
+        self.read(move |conn| history::history(conn, &query)).await
+    }
+
+    async fn forget_history(&self, before: i64) -> Result<u64> {
+        self.write(move |conn, _| history::forget(conn, before)).await
     }
 
     async fn count_tls_result(&self, result: TlsSessionResult) -> Result<()> {

@@ -267,6 +267,30 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE queue ADD COLUMN require_tls INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 12: the delivery history (history.rs): one row per recipient event, kept [log] history_days.
+    r#"
+    CREATE TABLE delivery_history (
+        id               INTEGER PRIMARY KEY,
+        at               INTEGER NOT NULL,
+        direction        TEXT NOT NULL,
+        fate             TEXT NOT NULL,
+        queue_id         INTEGER,
+        sender           TEXT NOT NULL,
+        recipient        TEXT NOT NULL,
+        recipient_domain TEXT NOT NULL,
+        account          TEXT NOT NULL,
+        remote_host      TEXT NOT NULL,
+        remote_ip        TEXT NOT NULL,
+        reply            TEXT NOT NULL,
+        tls              TEXT NOT NULL,
+        tls_verified     INTEGER NOT NULL,
+        delay_secs       INTEGER NOT NULL
+    );
+    CREATE INDEX delivery_history_at ON delivery_history(at);
+    CREATE INDEX delivery_history_queue ON delivery_history(queue_id) WHERE queue_id IS NOT NULL;
+    CREATE INDEX delivery_history_recipient ON delivery_history(recipient, at);
+    CREATE INDEX delivery_history_domain ON delivery_history(recipient_domain, at);
+    "#,
 ];
 
 /// The schema version this program writes.
