@@ -20,7 +20,7 @@ pub use load::{ConfigError, load, parse};
 pub use model::{
     AcmeChallenge, AcmeConfig, AuthConfig, AuthFailAction, CertificatePair, Config, DeleAction, DnsConfig,
     HIGHEST_STANDARD_PORT, HttpConfig, LETS_ENCRYPT, LETS_ENCRYPT_STAGING, Limits, ListenerConfig, LogConfig,
-    MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig, SmarthostTls, SmtpConfig,
+    LogFormat, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig, SmarthostTls, SmtpConfig,
     StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 

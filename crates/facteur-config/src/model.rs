@@ -492,12 +492,23 @@ pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a filter such as `info,facteur_store=debug`.
     /// The `RUST_LOG` environment variable overrides it.
     pub level: String,
+    /// `text` (one line per event, `key=value` fields) or `json` (one JSON object per line).
+    pub format: LogFormat,
+    /// Days the delivery history (`facteur trace`, `facteur stats`) is kept.
+    pub history_days: u32,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".to_owned() }
+        LogConfig { level: "info".to_owned(), format: LogFormat::Text, history_days: 30 }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The standard listeners, at `port_base` plus each protocol's well-known port (design brief §5).

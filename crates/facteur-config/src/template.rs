@@ -411,8 +411,19 @@ fn render_log(out: &mut String, config: &Config) {
         "[log]\n\
          # \"error\", \"warn\", \"info\", \"debug\", \"trace\", or a filter like \"info,facteur_store=debug\".\n\
          # Logs go to standard error. The RUST_LOG environment variable overrides this.\n\
-         level = {}",
-        quoted(&config.log.level)
+         level = {}\n\
+         # \"text\" (key=value fields) or \"json\" (one object per line, for log shippers). Each recipient of each\n\
+         # message, in or out, is one line with target facteur::delivery and stable fields (direction, result,\n\
+         # queue_id, from, to, remote_host, remote_ip, reply, tls, tls_verified, delay_secs).\n\
+         format = {}\n\
+         # Days those events are kept for `facteur trace` and `facteur stats`.\n\
+         history_days = {}",
+        quoted(&config.log.level),
+        quoted(match config.log.format {
+            crate::model::LogFormat::Text => "text",
+            crate::model::LogFormat::Json => "json",
+        }),
+        config.log.history_days
     );
 }
 

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use facteur_primitives::metrics as metric;
-use facteur_store::{DeliveryAttempt, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError};
+use facteur_store::{
+    DeliveryAttempt, DeliveryEvent, Direction, Fate, Notify, QueueEntry, QueueRecipient, RecipientStatus, StoreError,
+};
 use tracing::{debug, info, warn};
 
 use crate::client::{self, Outcome, Outgoing};
@@ -27,6 +29,8 @@ use crate::tls_report;
 pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -> Result<(), StoreError> {
     let content = engine.store.read_blob(entry.blob).await?;
     let mut settled: Vec<(usize, Outcome)> = Vec::new();
+    // The server each recipient's attempt reached, for the delivery history.
+    let mut vias: BTreeMap<usize, Via> = BTreeMap::new();
     for (index, recipient) in entry.recipients.iter().enumerate() {
         if recipient.status == RecipientStatus::Pending && entry.expires_at <= now {
             settled.push((index, expired(recipient, entry.expires_at - entry.created_at)));
@@ -45,7 +49,9 @@ pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -
             settled.extend(due.iter().map(|&i| (i, Outcome { verdict: Verdict::Permanent, reply: reply.clone() })));
         } else {
             for (domain, indexes) in by_domain(&entry, &due) {
-                let outcomes = deliver_to_domain(engine, &entry, &domain, &indexes, &content).await;
+                let mut via = Via::default();
+                let outcomes = deliver_to_domain(engine, &entry, &domain, &indexes, &content, &mut via).await;
+                vias.extend(indexes.iter().map(|&index| (index, via.clone())));
                 settled.extend(indexes.into_iter().zip(outcomes));
             }
         }
@@ -54,6 +60,9 @@ pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -
     if !notices.is_empty() && !entry.return_path.is_empty() {
         send_reports(engine, &entry, &content, notices, now).await?;
     }
+    let events =
+        settled.iter().map(|(index, outcome)| event(&entry, *index, outcome, vias.remove(index), now)).collect();
+    facteur_store::history::record(&engine.store, events);
     for (index, outcome) in settled {
         let attempt = record(engine, &entry.recipients[index], &outcome, now);
         let recipient = &mut entry.recipients[index];
@@ -66,6 +75,47 @@ pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -
         engine.store.dequeue(entry.id).await?;
     }
     Ok(())
+}
+
+/// The server an attempt reached, as the delivery history tells it.
+#[derive(Debug, Clone, Default)]
+struct Via {
+    host: String,
+    ip: String,
+    tls: &'static str,
+    tls_verified: bool,
+}
+
+impl Via {
+    fn note_tls(&mut self, session: &client::OpenSession) {
+        (self.tls, self.tls_verified) = session.tls();
+    }
+}
+
+/// One recipient's outcome as a history event.
+fn event(entry: &QueueEntry, index: usize, outcome: &Outcome, via: Option<Via>, now: i64) -> DeliveryEvent {
+    let via = via.unwrap_or_default();
+    let fate = match outcome.verdict {
+        Verdict::Accepted => Fate::Delivered,
+        Verdict::Temporary => Fate::Deferred,
+        Verdict::Permanent => Fate::Bounced,
+    };
+    DeliveryEvent {
+        at: now,
+        direction: Direction::Outbound,
+        fate,
+        queue_id: Some(entry.id),
+        sender: entry.return_path.clone(),
+        recipient: entry.recipients[index].address.clone(),
+        // Submission holds an account to the sender addresses it owns: the sender names the account.
+        account: String::new(),
+        remote_host: via.host,
+        remote_ip: via.ip,
+        reply: outcome.reply.clone(),
+        tls: via.tls.to_owned(),
+        tls_verified: via.tls_verified,
+        delay_secs: now.saturating_sub(entry.created_at).max(0),
+    }
 }
 
 fn expired(recipient: &QueueRecipient, lifetime: i64) -> Outcome {
@@ -93,6 +143,7 @@ async fn deliver_to_domain(
     domain: &str,
     indexes: &[usize],
     content: &[u8],
+    via: &mut Via,
 ) -> Vec<Outcome> {
     let everyone = |verdict, reply: String| vec![Outcome { verdict, reply }; indexes.len()];
     if domain.is_empty() {
@@ -132,10 +183,12 @@ async fn deliver_to_domain(
             }
         };
         for &address in &hop.addresses {
+            *via = Via { host: hop.host.clone(), ip: address.ip().to_string(), ..Via::default() };
             // A session left open by an earlier message to this server, if it still answers RSET.
             if let Some(mut session) = engine.sessions.take(address, way.pool_key())
                 && session.reset().await.is_ok()
             {
+                via.note_tls(&session);
                 match finish(engine, address, session, message).await {
                     Ok(outcomes) => return outcomes,
                     Err(error) if error.verdict() == Verdict::Temporary => {
@@ -168,7 +221,10 @@ async fn deliver_to_domain(
                 }
             };
             let delivered = match opened {
-                Ok(session) => finish(engine, address, session, message).await,
+                Ok(session) => {
+                    via.note_tls(&session);
+                    finish(engine, address, session, message).await
+                }
                 Err(error) => Err(error),
             };
             let context = match &way {

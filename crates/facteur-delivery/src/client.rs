@@ -103,6 +103,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 struct Connection {
     stream: BufReader<Box<dyn Stream>>,
     timeout: Duration,
+    /// The TLS version once a handshake is done ("TLSv1.3"), for the delivery log.
+    tls_version: Option<&'static str>,
 }
 
 /// A connection past its greeting, EHLO, TLS and AUTH, ready for transactions: several messages may go over
@@ -115,6 +117,8 @@ pub struct OpenSession {
     /// The TLS policy the session was opened under ([`HopTls::pool_key`]): only messages under the same one
     /// may use it, so that a session opened opportunistically never carries mail a policy protects.
     pub tls_policy: String,
+    /// Whether the server's certificate was verified (a policy or the smarthost required it).
+    tls_verified: bool,
 }
 
 impl std::fmt::Debug for OpenSession {
@@ -131,8 +135,11 @@ pub async fn open(
     settings: &ClientSettings,
     tls: &HopTls,
 ) -> Result<OpenSession, SessionError> {
-    let mut connection =
-        Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
+    let mut connection = Connection {
+        stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>),
+        timeout: settings.command_timeout,
+        tls_version: None,
+    };
     expect_positive(connection.read_reply().await?)?;
     let mut capabilities = ehlo(&mut connection, &settings.hostname).await?;
     if capabilities.has(EXT_START_TLS) {
@@ -141,7 +148,8 @@ pub async fn open(
     } else if tls.required {
         return Err(SessionError::NoStartTls(format!("{host} does not offer STARTTLS")));
     }
-    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: tls.pool_key().to_owned() })
+    let tls_verified = tls.required && connection.tls_version.is_some();
+    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: tls.pool_key().to_owned(), tls_verified })
 }
 
 /// Opens a session with the smarthost: verified TLS (implicit, or STARTTLS which must be offered), then AUTH
@@ -151,8 +159,11 @@ pub async fn open_smarthost(
     smarthost: &Smarthost,
     settings: &ClientSettings,
 ) -> Result<OpenSession, SessionError> {
-    let plain =
-        Connection { stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>), timeout: settings.command_timeout };
+    let plain = Connection {
+        stream: BufReader::new(Box::new(tcp) as Box<dyn Stream>),
+        timeout: settings.command_timeout,
+        tls_version: None,
+    };
     let mut connection = match smarthost.tls {
         SmarthostTls::Implicit => handshake(plain, &smarthost.host, &smarthost.tls_config).await?,
         SmarthostTls::StartTls => plain,
@@ -170,7 +181,7 @@ pub async fn open_smarthost(
     if let Some((user, password)) = &smarthost.credentials {
         authenticate(&mut connection, &capabilities, user, password).await?;
     }
-    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: "smarthost".into() })
+    Ok(OpenSession { connection, capabilities, transactions: 0, tls_policy: "smarthost".into(), tls_verified: true })
 }
 
 impl OpenSession {
@@ -183,6 +194,11 @@ impl OpenSession {
         let outcomes = transaction(&mut self.connection, &self.capabilities, settings, message).await?;
         self.transactions += 1;
         Ok(outcomes)
+    }
+
+    /// The session's TLS version ("" without TLS) and whether the certificate was verified.
+    pub fn tls(&self) -> (&'static str, bool) {
+        (self.connection.tls_version.unwrap_or(""), self.tls_verified)
     }
 
     /// RSET before reusing the session (RFC 5321 §4.1.1.5): a session that fails it is not used again.
@@ -390,7 +406,8 @@ async fn handshake(connection: Connection, host: &str, tls: &Arc<ClientConfig>) 
         Ok(Err(error)) => return Err(SessionError::Tls(error.to_string())),
         Ok(Ok(tls)) => tls,
     };
-    Ok(Connection { stream: BufReader::new(Box::new(tls)), timeout: connection.timeout })
+    let tls_version = tls.get_ref().1.protocol_version().map(facteur_net::version_name);
+    Ok(Connection { stream: BufReader::new(Box::new(tls)), timeout: connection.timeout, tls_version })
 }
 
 impl Connection {

@@ -115,7 +115,7 @@ impl DeliveryEngine {
             if let Err(error) = self.dispatch_due(&mut tasks).await {
                 warn!(%error, "outbound: cannot read the queue");
             }
-            self.send_yesterdays_tls_reports().await;
+            self.daily_chores().await;
             tokio::select! {
                 () = stop.triggered() => break,
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
@@ -147,14 +147,24 @@ impl DeliveryEngine {
         tls_report::send_reports(self, before_day).await
     }
 
-    /// Once a day, the reports of the days that are over (RFC 8460 §4.1: one report per day).
-    async fn send_yesterdays_tls_reports(&self) {
-        let today = unix_now().div_euclid(DAY);
+    /// Once a day (and at start): the TLS-RPT reports of the days that are over (RFC 8460 §4.1: one report per
+    /// day), and the delivery history older than `history_days` forgotten.
+    async fn daily_chores(&self) {
+        let now = unix_now();
+        let today = now.div_euclid(DAY);
         if self.reported_day.swap(today, Ordering::Relaxed) == today {
             return;
         }
         if let Err(error) = self.send_tls_reports(today).await {
             warn!(%error, "TLS-RPT: cannot send the daily reports; trying again tomorrow");
+        }
+        let kept_secs = i64::from(self.settings.history_days).saturating_mul(DAY);
+        match self.store.forget_history(now.saturating_sub(kept_secs)).await {
+            Ok(0) => {}
+            Ok(forgotten) => {
+                info!(forgotten, days = self.settings.history_days, "delivery history: old events forgotten")
+            }
+            Err(error) => warn!(%error, "delivery history: cannot forget old events; trying again tomorrow"),
         }
     }
 

@@ -50,6 +50,8 @@ pub struct OutboundSettings {
     pub dns_timeout: Duration,
     /// The sender of TLS-RPT reports; empty: `postmaster@` the hostname.
     pub tls_report_from: String,
+    /// Days the delivery history is kept (`[log] history_days`).
+    pub history_days: u32,
 }
 
 impl OutboundSettings {
@@ -75,6 +77,7 @@ impl OutboundSettings {
             nameservers: Vec::new(),
             dns_timeout: Duration::from_secs(5),
             tls_report_from: String::new(),
+            history_days: 30,
         }
     }
 }

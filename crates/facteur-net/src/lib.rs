@@ -37,7 +37,7 @@ pub use shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};
 pub use tls::{
     ACME_TLS_ALPN, CertificateFacts, CertificateFiles, Certificates, TlsError, certificate_facts, generate_self_signed,
     https_server_config, install_crypto_provider, public_roots, read_ca_file, server_config, server_config_with,
-    trusted_roots, write_durably,
+    trusted_roots, version_name, write_durably,
 };
 /// Re-exported for [`Connection::with_starttls`] and [`Connection::accept_tls`].
 pub use tokio_rustls::TlsAcceptor;

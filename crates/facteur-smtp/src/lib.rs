@@ -25,6 +25,8 @@ mod commands;
 /// Sender, recipients and ESMTP parameters of one transaction.
 /// Public because [`body::MessageBody::verdict`] takes an [`envelope::Envelope`].
 pub mod envelope;
+/// Inbound events for the delivery history.
+mod history;
 /// THE relay decision.
 mod relay;
 /// Replies with RFC 3463 enhanced status codes.

@@ -28,6 +28,8 @@ pub mod flags;
 pub mod history;
 /// Identifier newtypes.
 pub mod ids;
+/// Delivery indicators (delivered, deferred, bounced rates) computed from the history.
+pub mod indicators;
 /// Mailboxes, special-use roles, name rules.
 pub mod mailbox;
 /// Delivery requests and message metadata.
@@ -50,6 +52,7 @@ pub use error::{Entity, Result, StoreError};
 pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};
 pub use history::{DeliveryEvent, Direction, Fate, HistoryQuery};
 pub use ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
+pub use indicators::{FateCounts, Indicators, indicators};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, DestroyedEmail, EmailMeta, FlagsStored, MailboxChanges,

@@ -269,16 +269,19 @@ fn collect_lines(stream: impl Read + Send + 'static, log: Arc<Mutex<Vec<String>>
     receiver
 }
 
-/// Reads `listening listener=NAME address=ADDR` log lines.
+/// Reads `listening listener=NAME address=ADDR` log lines, in the text format or the JSON one
+/// (`"listener":"NAME","address":"ADDR"`).
 fn parse_listening(line: &str) -> Option<(String, SocketAddr)> {
     if !line.contains("listening") {
         return None;
     }
     let field = |key: &str| {
-        line.split_whitespace().find_map(|token| token.strip_prefix(key)).map(|value| value.trim_matches('"'))
+        let text = line.split_whitespace().find_map(|token| token.strip_prefix(&format!("{key}=")));
+        let json = || line.split_once(&format!("\"{key}\":\"")).and_then(|(_, rest)| rest.split('"').next());
+        text.map(|value| value.trim_matches('"')).or_else(json)
     };
-    let name = field("listener=")?;
-    let address = field("address=")?.parse().ok()?;
+    let name = field("listener")?;
+    let address = field("address")?.parse().ok()?;
     Some((name.to_owned(), address))
 }
 
@@ -291,5 +294,7 @@ mod tests {
         let line = "2026-11-23T18:00:00Z  INFO facteur_net::listener: listening listener=imaps address=127.0.0.1:4321";
         assert_eq!(parse_listening(line), Some(("imaps".to_owned(), "127.0.0.1:4321".parse().unwrap())));
         assert_eq!(parse_listening("INFO something else listener=x"), None);
+        let json = r#"{"level":"INFO","message":"listening","listener":"smtp","address":"127.0.0.1:25"}"#;
+        assert_eq!(parse_listening(json), Some(("smtp".to_owned(), "127.0.0.1:25".parse().unwrap())));
     }
 }

@@ -55,6 +55,37 @@ pub enum Command {
     /// after midnight UTC by itself.
     #[command(subcommand)]
     TlsReport(TlsReportCommand),
+    /// What happened to mail, from the delivery history ([log] history_days): each recipient accepted or
+    /// refused here, and delivered, deferred or bounced onward, with the server that answered and its reply.
+    Trace(TraceArgs),
+    /// Delivery indicators over the last 24 hours and 7 days: delivered, deferred and bounced recipients and
+    /// their rates, per destination domain and per sender, and the most common bounce reasons.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A queue id (the number in "250 2.0.0 OK queued as N" and `facteur queue list`), or an address: mail
+    /// from it or to it.
+    #[arg(value_name = "QUEUE-ID|ADDRESS", required_unless_present = "domain")]
+    pub target: Option<String>,
+    /// Mail to this domain instead.
+    #[arg(long, value_name = "DOMAIN", conflicts_with = "target")]
+    pub domain: Option<String>,
+    /// Only events this recent: a number of minutes, hours, days or weeks (30m, 12h, 1d, 2w). Default: the
+    /// whole history.
+    #[arg(long, value_name = "AGE")]
+    pub since: Option<String>,
+    /// The current time, in Unix seconds (tests).
+    #[arg(long, hide = true)]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The current time, in Unix seconds (tests).
+    #[arg(long, hide = true)]
+    pub now: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,6 +67,7 @@ impl Engines {
         settings.nameservers = self.config.dns.nameservers.clone();
         settings.dns_timeout = query_timeout(&self.config);
         settings.tls_report_from = self.config.relay.tls_report_from.clone();
+        settings.history_days = self.config.log.history_days;
         let engine = facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())?;
         if let Some(signer) = &self.sender_auth.signer {
             engine.sign_reports_with(Arc::clone(signer));

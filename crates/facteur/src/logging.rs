@@ -13,8 +13,9 @@ use crate::failure::{Outcome, usage};
 /// Where rustls logs what clients get wrong in their hello (an IP address as SNI, a duplicate name).
 const RUSTLS_CLIENT_MISTAKES: &str = "rustls::msgs::handshake=error";
 
-/// Installs the global subscriber. A bad filter is a configuration error, named as such.
-pub fn init(configured_level: &str) -> Outcome {
+/// Installs the global subscriber. A bad filter is a configuration error, named as such. `json`: one JSON
+/// object per line (`[log] format = "json"`), fields as JSON values, for log shippers.
+pub fn init(configured_level: &str, json: bool) -> Outcome {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.is_empty() => EnvFilter::try_new(&directives)
             .map_err(|error| usage!("RUST_LOG={directives:?} is not a valid log filter: {error}"))?,
@@ -25,10 +26,11 @@ pub fn init(configured_level: &str) -> Outcome {
         true => filter,
         false => filter.add_directive(RUSTLS_CLIENT_MISTAKES.parse().map_err(anyhow::Error::from)?),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let subscriber = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        subscriber.json().flatten_event(true).init();
+    } else {
+        subscriber.with_ansi(std::io::stderr().is_terminal()).init();
+    }
     Ok(())
 }

@@ -51,5 +51,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Dkim(command) => commands::dkim::run(&data_dir, command).await,
         Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
         Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
+        Command::Trace(args) => commands::trace::run(&data_dir, &args).await,
+        Command::Stats(args) => commands::stats::run(&data_dir, &args).await,
     }
 }

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use facteur_testkit::TestServer;
 
+mod common;
+use common::sink::Sink;
+
 const ALICE: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "alice's long passphrase";
 
@@ -345,55 +348,6 @@ fn a_crash_in_the_middle_of_delivering_100_messages_loses_none_and_repeats_only_
     // deliveries in progress at the kill can be (the engine runs at most 32 at once).
     assert!(duplicates <= 32, "{duplicates} duplicates");
     assert_eq!(wait_for_queue_listing(&a, "the queue is empty").trim(), "the queue is empty");
-}
-
-/// A plain-text receiver (a Python script) that offers PIPELINING but not STARTTLS.
-struct Sink {
-    process: std::process::Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        use std::io::BufRead;
-        let dir = tempfile::tempdir().unwrap();
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
-        let mut process = std::process::Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(process.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        Sink { process, port: line.trim().parse().unwrap(), dir }
-    }
-
-    /// What the sink received, once it has at least `count` messages (or after 30 s).
-    fn received_at_least(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let mut found: Vec<String> = std::fs::read_dir(self.dir.path())
-                .unwrap()
-                .filter_map(|entry| entry.ok())
-                .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
-                .map(|entry| std::fs::read_to_string(entry.path()).unwrap())
-                .collect();
-            if found.len() >= count || Instant::now() > deadline {
-                found.sort();
-                return found;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
 }
 
 #[test]

@@ -46,6 +46,15 @@ pub enum TlsError {
     Generate { hostname: String, reason: String },
 }
 
+/// How logs name a TLS version: "TLSv1.3", "TLSv1.2".
+pub fn version_name(version: rustls::ProtocolVersion) -> &'static str {
+    match version {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+        _ => "TLS (older)",
+    }
+}
+
 /// The only crypto provider Facteur uses (no aws-lc: it needs a C toolchain
 /// and cmake, and ring covers every suite we offer).
 fn provider() -> Arc<CryptoProvider> {

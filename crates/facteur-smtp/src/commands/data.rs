@@ -5,6 +5,7 @@
 use facteur_delivery::{AcceptedMessage, PersistError, Persisted, SubmitError, Submitted, persist};
 use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
+use facteur_store::Fate;
 
 use facteur_net::Line;
 use tracing::{info, warn};
@@ -93,6 +94,8 @@ impl Session<'_> {
     async fn finish_message(&mut self, envelope: Envelope, body: MessageBody) -> Reply {
         if let Err(refusal) = body.verdict(&envelope) {
             info!(code = refusal.code, status = refusal.status, size = body.size(), "message refused");
+            let refused = recipients_of(&envelope);
+            self.record_inbound(&envelope.sender.bracketed(), &refused, Fate::Refused, &refusal, None);
             return refusal;
         }
         let id = TransactionId::generate();
@@ -133,10 +136,16 @@ impl Session<'_> {
                 info!(%id, queue_id = %reference, size, %sender, recipients, local = persisted.local_copies, junk = persisted.junk, "message accepted");
                 let protocol = self.server.settings.face.metric_label();
                 metrics::counter!(metric::MESSAGES_ACCEPTED_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
-                Reply::new(250, "2.0.0", format!("OK queued as {reference}"))
+                let reply = Reply::new(250, "2.0.0", format!("OK queued as {reference}"));
+                let accepted = recipients_of(&envelope);
+                let accepted: Vec<String> =
+                    accepted.into_iter().filter(|r| !persisted.over_quota.contains(r)).collect();
+                self.record_inbound(&sender, &accepted, Fate::Accepted, &reply, persisted.queued);
+                reply
             }
             Err(refusal) => {
                 info!(%id, code = refusal.code, status = refusal.status, "message not accepted");
+                self.record_inbound(&sender, &recipients_of(&envelope), Fate::Refused, &refusal, None);
                 refusal
             }
         }
@@ -220,4 +229,9 @@ fn over_quota(address: &str) -> Reply {
 fn storage_failure(error: &dyn std::error::Error) -> Reply {
     warn!(%error, "message could not be stored");
     Reply::local_error()
+}
+
+/// The envelope's recipients, as they were given.
+fn recipients_of(envelope: &Envelope) -> Vec<String> {
+    envelope.recipients.iter().map(|recipient| recipient.mailbox.to_string()).collect()
 }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use facteur_store::{Notify, RecipientLookup, StoreError};
+use facteur_store::{Fate, Notify, RecipientLookup, StoreError};
 use smtp_proto::{
     RCPT_CONNEG, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, RCPT_RRVS_CONTINUE,
     RCPT_RRVS_REJECT, RcptTo,
@@ -28,7 +28,11 @@ impl Session<'_> {
                 self.state.add_recipient(recipient);
                 Reply::new(250, "2.1.5", "Recipient OK")
             }
-            Err(refusal) => refusal,
+            Err(refusal) => {
+                let sender = envelope.sender.bracketed();
+                self.record_inbound(&sender, &[to.address.to_string()], Fate::Refused, &refusal, None);
+                refusal
+            }
         }
     }
 

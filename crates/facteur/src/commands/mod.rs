@@ -8,4 +8,6 @@ pub mod domain;
 pub mod init;
 pub mod queue;
 pub mod serve;
+pub mod stats;
 pub mod tls_report;
+pub mod trace;

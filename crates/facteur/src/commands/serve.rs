@@ -22,7 +22,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
         Contents::Initialised | Contents::Foreign => None,
     };
     let config = data_dir.load_config()?;
-    logging::init(&config.log.level)?;
+    logging::init(&config.log.level, config.log.format == facteur_config::LogFormat::Json)?;
     // Before anything is announced: a SIGTERM sent as soon as READY_MARK shows must stop us cleanly, not
     // find the default action (immediate death) still in place.
     let stop_signals = StopSignals::install().context("cannot listen for signals")?;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A minimal SMTP receiver with no STARTTLS, for the outbound tests: it prints its port, then for each message
-writes what it saw (which connection, how the envelope arrived, the data) to OUT_DIR."""
+writes what it saw (which connection, how the envelope arrived, the data) to OUT_DIR. Recipients whose local
+part starts with "defer-" get 451 4.2.0, with "bounce-" 550 5.1.1; the others are accepted."""
 import os
 import socket
 import sys
@@ -45,6 +46,10 @@ def serve(conn, out_dir, number):
             reply(*OFFER)
         elif verb == "STARTTLS":
             reply("502 5.5.1 not offered")
+        elif verb == "RCPT" and "<defer-" in command.lower():
+            reply("451 4.2.0 mailbox busy, try later")
+        elif verb == "RCPT" and "<bounce-" in command.lower():
+            reply("550 5.1.1 no such user here")
         elif verb in ("MAIL", "RCPT"):
             envelope.append(f"{command} batched={batched}")
             reply("250 2.0.0 ok")
