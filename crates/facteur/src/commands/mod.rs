@@ -8,4 +8,5 @@ pub mod domain;
 pub mod init;
 pub mod queue;
 pub mod serve;
+pub mod store;
 pub mod tls_report;
