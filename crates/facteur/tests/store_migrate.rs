@@ -1,7 +1,7 @@
 //! `facteur store migrate --to URL` against the real binary (README: "Moving from SQLite to PostgreSQL"): a
 //! server with mail, folders, flags, expunged messages, an alias and a queued message is stopped, migrated,
-//! and started again on PostgreSQL; IMAP clients find every UIDVALIDITY, UID and MODSEQ as they were, and
-//! mbsync has nothing to do. An interrupted migration resumes.
+//! and started again on PostgreSQL; IMAP clients find every UIDVALIDITY, UID and MODSEQ as they were, JMAP
+//! clients every state string and id, and mbsync has nothing to do. An interrupted migration resumes.
 //!
 //! Without PostgreSQL or mbsync the tests say SKIPPED (and fail under CI).
 
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::imap::{ALICE, ALICE_PASSWORD, BOB, BOB_PASSWORD, run_script_as};
+use common::jmap::run_jmap_script;
 use facteur_config::StoreBackend;
 use facteur_testkit::{CliOutput, TestServer, facteur_binary, tool_available};
 
@@ -69,6 +70,11 @@ fn wait_for_a_delivery_attempt(server: &TestServer) {
 /// What IMAP says of every mailbox of alice and bob: STATUS and each message's UID, flags, MODSEQ and hash.
 fn imap_snapshot(server: &TestServer) -> String {
     run_script_as(server, "store_migrate.py", "snapshot", &[(ALICE, ALICE_PASSWORD), (BOB, BOB_PASSWORD)])
+}
+
+/// What JMAP clients of alice and bob keep: state strings, mailbox and email ids.
+fn jmap_snapshot(server: &TestServer) -> String {
+    [(ALICE, ALICE_PASSWORD), (BOB, BOB_PASSWORD)].map(|user| run_jmap_script(server, "states", user, &[])).concat()
 }
 
 /// `facteur queue show 1` without its relative times ("queued 5s ago"), which move with the clock.
@@ -204,6 +210,8 @@ fn a_migrated_server_keeps_every_uid_and_modseq_and_mbsync_has_nothing_to_fetch(
     assert!(synced.keys().any(|path| path.starts_with("Projects")), "mbsync copied the folders: {synced:?}");
     let imap_before = imap_snapshot(&server);
     assert!(imap_before.contains("HIGHESTMODSEQ"), "{imap_before}");
+    let jmap_before = jmap_snapshot(&server);
+    assert!(jmap_before.contains("\"threadId\""), "{jmap_before}");
 
     let refused = server.cli(&["store", "migrate", "--to", &url], None);
     assert_eq!(refused.code, Some(1), "refused while the server runs: {refused:?}");
@@ -232,6 +240,7 @@ fn a_migrated_server_keeps_every_uid_and_modseq_and_mbsync_has_nothing_to_fetch(
     let said = mbsync.sync(&server);
     assert_eq!(changed_files(&synced, &mbsync.state()), Vec::<String>::new(), "mbsync said:\n{said}");
     assert_eq!(imap_snapshot(&server), imap_before);
+    assert_eq!(jmap_snapshot(&server), jmap_before);
     let aliases = server.cli(&["alias", "list"], None);
     assert!(aliases.stdout.contains("team@example.test"), "{aliases:?}");
 

@@ -1,6 +1,7 @@
 //! The SQLite store being copied: locked against every other user, read in batches in primary-key order.
 //!
-//! rusqlite is blocking, so each read runs on a blocking thread with the one connection.
+//! rusqlite is blocking, so each read runs on a blocking thread with the one connection. Statements are put
+//! together from the table and column names of `tables.rs`, constants of this program, never from input.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -116,11 +117,11 @@ impl Source {
     /// ids of deleted rows too (never reused, and PostgreSQL must not reuse them either).
     pub(crate) async fn highest_id(&self, table: &'static Table) -> Result<i64> {
         let sql = format!(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{0}'), 0), \
-                        coalesce((SELECT max(id) FROM {0}), 0))",
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0), \
+                        coalesce((SELECT max(id) FROM {}), 0))",
             table.name
         );
-        self.blocking(move |conn, _| Ok(conn.query_row(&sql, [], |row| row.get(0))?)).await
+        self.blocking(move |conn, _| Ok(conn.query_row(&sql, [table.name], |row| row.get(0))?)).await
     }
 
     /// What the store holds, in a few numbers: every table's row count and the counters that move with every

@@ -1,7 +1,8 @@
 //! The PostgreSQL database being filled: one connection, held alone, writing rows in the target's own schema.
 //!
 //! Every batch is one transaction with its progress row (`progress.rs`): after a crash, a batch is either
-//! entirely in the target and recorded as copied, or not there at all.
+//! entirely in the target and recorded as copied, or not there at all. Statements are put together from the
+//! table and column names of `tables.rs`, constants of this program; values are always parameters.
 
 use std::pin::pin;
 
