@@ -4,7 +4,8 @@
 //! A table's [`Digest`] is its row count and the sum of the SHA-256 of each row's canonical bytes
 //! (`value.rs`): any changed value, missing or extra row changes it. A sum, not a hash of the rows in order,
 //! because the two databases order text differently (PostgreSQL's collation for `thread_refs.message_id`,
-//! SQLite's bytes), and a sum needs no order; rows are unique by their primary key, so none cancels another.
+//! SQLite's bytes) and a sum needs no order; a row missing on one side cannot be made up for by another short
+//! of a SHA-256 collision.
 //! Content is compared blob by blob: SHA-256 of the bytes SQLite holds (inline or the file), of the chunks
 //! read back from PostgreSQL, and the blob's id (the SHA-256 the content was stored under). Every message row
 //! names its blob and is itself in the `messages` digest, so equal blobs mean equal content for every message.

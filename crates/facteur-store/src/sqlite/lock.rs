@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use crate::error::{Result, StoreError};
 
 /// The lock file inside the store directory.
-pub const LOCK_FILE: &str = "facteur.lock";
+const LOCK_FILE: &str = "facteur.lock";
 
 /// A held lock on a store directory, released when dropped.
 #[derive(Debug)]
-pub struct DirLock {
+pub(crate) struct DirLock {
     _file: File,
 }
 
@@ -37,7 +37,7 @@ impl DirLock {
     }
 
     /// The lock a migration holds. Refused while any store (a server, a CLI command) has the directory open.
-    pub fn exclusive(dir: &Path) -> Result<DirLock> {
+    pub(crate) fn exclusive(dir: &Path) -> Result<DirLock> {
         Self::take(dir, Mode::Exclusive)
     }
 

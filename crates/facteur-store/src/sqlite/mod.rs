@@ -48,7 +48,7 @@ use reader::ReadPool;
 use writer::{Effects, Writer};
 
 pub use content::DEFAULT_INLINE_MAX;
-pub use lock::{DirLock, LOCK_FILE};
+pub(crate) use lock::DirLock;
 pub use schema::SCHEMA_VERSION;
 
 /// The database file inside the data directory.
