@@ -7,6 +7,8 @@
 //!
 //! This crate only reads, checks and writes text: it opens no socket and no store.
 
+/// Changing one table of an existing file, keeping the rest as the operator wrote it.
+pub mod edit;
 /// Loading a file and turning parse errors into messages a person can act on.
 mod load;
 /// The typed settings and their defaults.

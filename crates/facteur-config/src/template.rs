@@ -39,7 +39,7 @@ const HEADER: &str = "\
 ";
 
 /// TOML string literal (basic string, escaped).
-fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     let mut out = String::from("\"");
     for c in value.chars() {
         match c {

@@ -82,6 +82,20 @@ pub enum StoreError {
          run the newer facteur, or restore a backup"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+    /// A migration (`facteur store migrate`) is copying this SQLite store: nothing else may open it meanwhile.
+    #[error(
+        "the store in {} is being copied to PostgreSQL by `facteur store migrate`: wait for it to finish \
+         (facteur.toml then names the new store)",
+        .0.display()
+    )]
+    BeingMigrated(PathBuf),
+    /// Another process has this SQLite store open, so it cannot be migrated now.
+    #[error(
+        "the store in {} is open in another process (a running `facteur serve`, or a command next to it): \
+         stop the server before migrating, so that no mail arrives in the store being copied",
+        .0.display()
+    )]
+    InUse(PathBuf),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("the store is closed")]

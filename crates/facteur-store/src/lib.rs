@@ -34,6 +34,8 @@ pub mod indicators;
 pub mod mailbox;
 /// Delivery requests and message metadata.
 pub mod message;
+/// A SQLite store copied into PostgreSQL with every id kept (`facteur store migrate`), resumable and verified.
+pub mod migrate;
 /// The PostgreSQL backend, for several nodes on one database (all its SQL lives here).
 pub mod postgres;
 /// The outbound queue's data.

@@ -179,6 +179,28 @@ impl TestServer {
 
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(mut self) -> ExitStatus {
+        self.terminate()
+    }
+
+    /// Stops the server cleanly (SIGTERM), runs `between` on its data directory while nothing serves it (a
+    /// migration, a restore), then starts it again with the configuration the directory holds by then. The
+    /// listeners get new ports: ask [`TestServer::addr`] again.
+    pub fn stop_and_restart(&mut self, between: impl FnOnce(&Path)) {
+        let status = self.terminate();
+        assert!(status.success(), "facteur serve did not stop cleanly ({status}):\n{}", self.log());
+        between(self.data_dir.path());
+        self.config = facteur_config::load(&self.data_dir.path().join(CONFIG_FILE)).expect("a valid config");
+        if let Ok(mut log) = self.log.lock() {
+            log.push("---- stopped; starting again ----".to_owned());
+        }
+        let (child, lines) = spawn_serve(self.data_dir.path(), Arc::clone(&self.log));
+        self.child = Some(child);
+        self.listeners.clear();
+        self.wait_until_ready(&lines);
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("server is running");
         signal(&child, "TERM");
         let deadline = Instant::now() + STOP_TIMEOUT;

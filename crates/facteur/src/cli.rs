@@ -48,6 +48,10 @@ pub enum Command {
     /// Manage DKIM signing keys. Safe while the server runs: it signs with the new active key at once.
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// Move the store elsewhere: `facteur store migrate --to postgres://…` copies the SQLite store into
+    /// PostgreSQL, for several nodes on one database.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Print, in zone-file syntax, every DNS record DOMAIN needs: MX, SPF, DKIM, DMARC, SRV, MTA-STS, TLS-RPT,
     /// TLSA; with --check, look each one up and say which are right, missing or wrong.
     DnsRecords(DnsRecordsArgs),
@@ -86,6 +90,31 @@ pub struct StatsArgs {
     /// The current time, in Unix seconds (tests).
     #[arg(long, hide = true)]
     pub now: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy the SQLite store (domains, accounts, aliases, mailboxes, mail with its UIDs and MODSEQs, the queue,
+    /// TLS caches) into an empty PostgreSQL database, verify the copy row by row and message by message, and
+    /// point facteur.toml at the database. IMAP and JMAP clients go on without downloading anything again.
+    /// Stop the server first. If interrupted, run it again: it resumes where it stopped. The SQLite files
+    /// are kept, unused. DKIM keys stay in dkim/.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The PostgreSQL database to copy into, empty (or holding an interrupted run of this same migration):
+    /// postgres://USER@HOST:PORT/DATABASE, no password in it. Add ?sslmode=require to insist on TLS.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The file whose first line is the database password (kept as [store] password_file).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// A PEM file of the private CA that signed the database server's TLS certificate (kept as [store]
+    /// ca_file; the public CAs are always trusted).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use facteur_config::{CONFIG_FILE, Config, StoreBackend};
+use facteur_config::{CONFIG_FILE, Config, StoreBackend, StoreConfig};
 use facteur_store::{PostgresOptions, PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::failure::{Failure, Outcome, usage};
@@ -63,6 +63,15 @@ impl DataDir {
         }
     }
 
+    /// Replaces the configuration file with `text`, all or nothing: a crash leaves the old file or the new one.
+    pub fn replace_config(&self, text: &str) -> Outcome {
+        let path = self.config_path();
+        let next = path.with_extension("toml.new");
+        write_synced(&next, text.as_bytes())?;
+        std::fs::rename(&next, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+        sync_dir(&self.root)
+    }
+
     /// Loads and checks the configuration; any problem is a usage error (exit 2) naming the file, line and key.
     pub fn load_config(&self) -> Outcome<Config> {
         if self.contents()? != Contents::Initialised {
@@ -87,7 +96,7 @@ impl DataDir {
                 Ok(Arc::new(store))
             }
             StoreBackend::Postgres => {
-                let options = self.postgres_options(config)?;
+                let options = self.postgres_options(&config.store)?;
                 let store = PostgresStore::open(options)
                     .await
                     .with_context(|| format!("cannot open the store at {}", config.store.url))?;
@@ -98,8 +107,7 @@ impl DataDir {
 
     /// `[store]` for PostgreSQL: the URL, the password read from `password_file` (its first line), the CAs of
     /// `ca_file`, and this node's staging directory.
-    pub fn postgres_options(&self, config: &Config) -> Outcome<PostgresOptions> {
-        let store = &config.store;
+    pub fn postgres_options(&self, store: &StoreConfig) -> Outcome<PostgresOptions> {
         let password = match store.password_file.as_str() {
             "" => None,
             file => {
@@ -120,6 +128,24 @@ impl DataDir {
             ca_certificates,
         })
     }
+}
+
+/// Writes `content` to `path` and waits until it is on disk.
+pub fn write_synced(path: &Path, content: &[u8]) -> Outcome {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Waits until the entries of the directory at `path` (a file created or renamed in it) are on disk.
+pub fn sync_dir(path: &Path) -> Outcome {
+    std::fs::File::open(path)
+        .and_then(|dir| dir.sync_all())
+        .with_context(|| format!("cannot sync the directory {}", path.display()))?;
+    Ok(())
 }
 
 /// Store errors that mean "what you typed does not fit" are usage errors (exit 2); the rest are runtime failures.

@@ -9,6 +9,7 @@ mod failure;
 mod handlers;
 mod http;
 mod logging;
+mod postgres_setup;
 mod quickstart;
 mod warnings;
 
@@ -49,6 +50,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Alias(command) => commands::alias::run(&data_dir, command).await,
         Command::Queue(command) => commands::queue::run(&data_dir, command).await,
         Command::Dkim(command) => commands::dkim::run(&data_dir, command).await,
+        Command::Store(command) => commands::store::run(&data_dir, command).await,
         Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
         Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
         Command::Trace(args) => commands::trace::run(&data_dir, &args).await,

@@ -306,6 +306,30 @@ fn every_positional_argument_is_explained() {
 }
 
 #[test]
+fn store_migrate_explains_its_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let help = facteur(tmp.path(), &["store", "migrate", "--help"], None).stdout;
+    for option in ["--to <URL>", "--password-file <FILE>"] {
+        let line = help.lines().find(|line| line.trim_start().starts_with(option));
+        let explained = line.is_some_and(|line| line.trim_start().len() > option.len() + 4);
+        assert!(explained, "{option} has no help text:\n{help}");
+    }
+}
+
+#[test]
+fn store_migrate_refuses_a_url_holding_a_password_before_touching_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    let config = std::fs::read_to_string(dir.join("facteur.toml")).unwrap();
+    let refused = facteur(&dir, &["store", "migrate", "--to", "postgres://facteur:secret@db.example/mail"], None);
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    assert!(refused.stderr.contains("--to") && refused.stderr.contains("password"), "{refused:?}");
+    assert_eq!(std::fs::read_to_string(dir.join("facteur.toml")).unwrap(), config);
+    assert!(facteur(&dir, &["account", "list"], None).success(), "the store is not left locked");
+}
+
+#[test]
 fn help_is_available_on_every_command() {
     let tmp = tempfile::tempdir().unwrap();
     for args in [
@@ -316,6 +340,8 @@ fn help_is_available_on_every_command() {
         &["account", "add", "--help"],
         &["domain", "--help"],
         &["alias", "add", "--help"],
+        &["store", "--help"],
+        &["store", "migrate", "--help"],
     ] {
         let help = facteur(tmp.path(), args, None);
         assert!(help.success(), "{args:?}");

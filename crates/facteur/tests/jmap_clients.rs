@@ -8,7 +8,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::jmap::run_jmap_script;
 use facteur_testkit::TestServer;
+
+mod common;
 
 const ALICE: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "alice's long passphrase";
@@ -19,23 +22,9 @@ fn server() -> TestServer {
     TestServer::builder().account(ALICE, ALICE_PASSWORD).account(BOB, BOB_PASSWORD).start()
 }
 
-/// Runs one scenario of jmap_client.py as `user`; `extra` adds arguments.
+/// Runs one scenario of jmap_client.py as alice; `extra` adds arguments.
 fn scenario(server: &TestServer, name: &str, extra: &[&str]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/jmap_client.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(name)
-        .args(["--https-port", &server.addr("https").port().to_string()])
-        .args(["--imaps-port", &server.addr("imaps").port().to_string()])
-        .args(["--smtp-port", &server.addr("smtp").port().to_string()])
-        .args(["--submissions-port", &server.addr("submissions").port().to_string()])
-        .args(["--cafile", server.certificate().to_str().unwrap()])
-        .args(["--user", ALICE, "--password", ALICE_PASSWORD])
-        .args(extra)
-        .output()
-        .expect("python3 runs");
-    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "jmap_client.py {name} failed:\n{said}\n{}", server.log());
+    run_jmap_script(server, name, (ALICE, ALICE_PASSWORD), extra);
 }
 
 #[test]

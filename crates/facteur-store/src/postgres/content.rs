@@ -48,7 +48,7 @@ pub(crate) async fn acquire(
 }
 
 /// The row of a blob's first references, and its content.
-async fn insert(tx: &Tx<'_>, id: BlobId, bytes: &[u8], count: u64) -> Result<()> {
+pub(crate) async fn insert(tx: &Tx<'_>, id: BlobId, bytes: &[u8], count: u64) -> Result<()> {
     let key = &id.0[..];
     let size = to_i64(bytes.len() as u64)?;
     exec(tx, "INSERT INTO blobs (id, size, refcount) VALUES ($1, $2, $3)", &[&key, &size, &to_i64(count)?]).await?;

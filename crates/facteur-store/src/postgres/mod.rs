@@ -25,14 +25,14 @@
 mod accounts;
 mod changes;
 mod columns;
-mod content;
+pub(crate) mod content;
 mod history;
 mod mailboxes;
 mod messages;
 mod notify;
 mod queue;
-mod schema;
-mod sql;
+pub(crate) mod schema;
+pub(crate) mod sql;
 mod store_impl;
 mod threads;
 mod tls_policy;
@@ -149,6 +149,27 @@ fn connection_config(options: &PostgresOptions) -> Result<tokio_postgres::Config
     Ok(config)
 }
 
+/// A pool of at most `size` connections.
+fn pool(config: &tokio_postgres::Config, tls: &Tls, size: usize) -> Result<Pool> {
+    let manager =
+        Manager::from_config(config.clone(), tls.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(CONNECT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+/// One connection to the database of `options`, outside any store: `facteur store migrate` writes rows as
+/// they are (ids included) and must not touch a staging directory, as [`PostgresStore::open`] does. Its
+/// statements are cached like a store's, so the backend's SQL helpers work on it.
+pub(crate) async fn connection(options: &PostgresOptions) -> Result<deadpool_postgres::Client> {
+    let pool = pool(&connection_config(options)?, &tls(options)?, 1)?;
+    Ok(pool.get().await?)
+}
+
 fn tls(options: &PostgresOptions) -> Result<Tls> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
@@ -173,18 +194,7 @@ impl PostgresStore {
     pub async fn open(options: PostgresOptions) -> Result<PostgresStore> {
         let config = connection_config(&options)?;
         let tls = tls(&options)?;
-        let manager = Manager::from_config(
-            config.clone(),
-            tls.clone(),
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(CONNECT_TIMEOUT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pool = pool(&config, &tls, POOL_SIZE)?;
         let dir = options.staging_dir.clone();
         let blobs = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir).map_err(StoreError::io("create", &dir))?;

@@ -213,7 +213,33 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (domain, day, policy_type, policy, mx_host, result)
     );
     "#,
-    // The delivery history (history.rs): one row per recipient event, kept [log] history_days.
+    // 2: `facteur store migrate` (a SQLite store copied here with its ids, see `crate::migrate`): which store
+    // is being copied, and how far each table has got, so that an interrupted copy resumes where it stopped.
+    // Each batch of rows is committed together with its progress row. Both stay empty in a database that was
+    // not filled by a migration.
+    r#"
+    CREATE TABLE migration_source (
+        -- One copy per database: the row is the claim.
+        singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        -- Where the SQLite store was, for messages only.
+        path        text NOT NULL,
+        -- Row counts and counters of the SQLite store when the copy began: a store changed since does not
+        -- resume (its rows already copied could be stale).
+        fingerprint text NOT NULL,
+        started_at  bigint NOT NULL,
+        -- Set once every row is copied and verified.
+        finished_at bigint
+    );
+    CREATE TABLE migration_progress (
+        -- A table being copied.
+        step     text PRIMARY KEY,
+        -- The key of the last row copied, encoded (`migrate::value`), in the order rows are copied.
+        last_key bytea,
+        rows     bigint NOT NULL DEFAULT 0,
+        done     boolean NOT NULL DEFAULT false
+    );
+    "#,
+    // 3: the delivery history (history.rs): one row per recipient event, kept [log] history_days.
     r#"
     CREATE TABLE delivery_history (
         id               bigserial PRIMARY KEY,

@@ -11,13 +11,14 @@ mod blobrefs;
 mod cached;
 mod changes;
 mod columns;
-mod content;
+pub(crate) mod content;
 mod history;
+mod lock;
 mod mailboxes;
 mod messages;
 mod queue;
 mod reader;
-mod schema;
+pub(crate) mod schema;
 mod threads;
 mod tls_policy;
 mod writer;
@@ -49,6 +50,7 @@ use reader::ReadPool;
 use writer::{Effects, Writer};
 
 pub use content::DEFAULT_INLINE_MAX;
+pub(crate) use lock::DirLock;
 pub use schema::SCHEMA_VERSION;
 
 /// The database file inside the data directory.
@@ -76,6 +78,8 @@ pub struct SqliteStore {
     blobs: BlobStore,
     bus: broadcast::Sender<Change>,
     options: SqliteOptions,
+    /// Held while the store is open: a migration must not copy a store in use (`lock.rs`).
+    _lock: DirLock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,6 +103,7 @@ impl SqliteStore {
 
     fn open_blocking(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(StoreError::io("create", dir))?;
+        let lock = DirLock::shared(dir)?;
         let blobs = BlobStore::open(dir)?;
         let path = dir.join(DATABASE_FILE);
         let mut conn = schema::open_writer(&path)?;
@@ -106,7 +111,7 @@ impl SqliteStore {
         blobrefs::sweep_orphans(&mut conn, &blobs)?;
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         let writer = Writer::start(conn, blobs.clone(), bus.clone())?;
-        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus, options })
+        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus, options, _lock: lock })
     }
 
     async fn write<T, F>(&self, op: F) -> Result<T>

@@ -2,15 +2,16 @@
 //! the first domain and its DKIM key. `serve` uses the same steps for its quickstart.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use facteur_config::{CONFIG_FILE, Config, HIGHEST_STANDARD_PORT, StoreBackend};
 use facteur_store::PostgresStore;
 
 use crate::cli::InitArgs;
-use crate::data_dir::{Contents, DataDir, store_failure};
+use crate::data_dir::{Contents, DataDir, store_failure, sync_dir, write_synced};
 use crate::failure::{Failure, Outcome, usage};
+use crate::postgres_setup::PostgresSetup;
 
 /// What a new data directory is made for.
 pub struct Setup {
@@ -26,15 +27,6 @@ pub struct Setup {
     pub acme: bool,
     /// A PostgreSQL store instead of the embedded one.
     pub store: Option<PostgresSetup>,
-}
-
-/// `facteur init --store URL [--store-password-file FILE] [--store-ca-file FILE]`.
-pub struct PostgresSetup {
-    pub url: String,
-    /// Absolute, so that it still names the same file from the data directory.
-    pub password_file: Option<PathBuf>,
-    /// Absolute, like the password file.
-    pub ca_file: Option<PathBuf>,
 }
 
 /// What `populate` found in the store.
@@ -54,7 +46,15 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         port_base: args.port_base,
         verify_inbound: true,
         acme: !args.no_acme,
-        store: postgres_setup(args)?,
+        store: args
+            .store
+            .clone()
+            .map(|url| {
+                PostgresSetup::new(url)
+                    .password_file(args.store_password_file.as_deref(), "--store-password-file")?
+                    .ca_file(args.store_ca_file.as_deref(), "--store-ca-file")
+            })
+            .transpose()?,
     };
     let (config, outcome) = create(data_dir, &setup).await?;
     let dir = data_dir.root().display();
@@ -74,18 +74,6 @@ pub async fn run(data_dir: &DataDir, args: &InitArgs) -> Outcome {
         println!("Then people read and send mail in a browser at {url} (the webmail; their mail password).");
     }
     Ok(())
-}
-
-fn postgres_setup(args: &InitArgs) -> Outcome<Option<PostgresSetup>> {
-    let Some(url) = args.store.clone() else { return Ok(None) };
-    let password_file = absolute("--store-password-file", args.store_password_file.as_deref())?;
-    let ca_file = absolute("--store-ca-file", args.store_ca_file.as_deref())?;
-    Ok(Some(PostgresSetup { url, password_file, ca_file }))
-}
-
-/// A file named on the command line, made absolute: the configuration names it from the data directory.
-fn absolute(flag: &str, file: Option<&Path>) -> Outcome<Option<PathBuf>> {
-    file.map(|file| std::path::absolute(file).map_err(|error| usage!("{flag} {}: {error}", file.display()))).transpose()
 }
 
 fn print_store(dir: &str, config: &Config, outcome: &StoreOutcome, domain: &str) {
@@ -128,12 +116,7 @@ pub async fn create(data_dir: &DataDir, setup: &Setup) -> Outcome<(Config, Store
     config.acme.enabled = setup.acme;
     config.acme.contact = format!("mailto:postmaster@{}", setup.domain);
     if let Some(store) = &setup.store {
-        config.store.backend = StoreBackend::Postgres;
-        config.store.url = store.url.clone();
-        let setting =
-            |file: &Option<PathBuf>| file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        config.store.password_file = setting(&store.password_file);
-        config.store.ca_file = setting(&store.ca_file);
+        store.apply(&mut config.store);
     }
     let text = facteur_config::template::render(&config);
     // Reading the text back runs every check the server will run (host name syntax, listeners, store URL).
@@ -214,7 +197,7 @@ async fn existing_schema(dir: &DataDir, config: &Config) -> Outcome<Option<i64>>
     if config.store.backend != StoreBackend::Postgres {
         return Ok(None);
     }
-    let options = dir.postgres_options(config)?;
+    let options = dir.postgres_options(&config.store)?;
     let version = PostgresStore::schema_version(&options)
         .await
         .with_context(|| format!("cannot reach the store at {}", config.store.url))?;
@@ -226,21 +209,5 @@ fn restrict_permissions(path: &Path) -> Outcome {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("cannot restrict the permissions of {}", path.display()))?;
-    Ok(())
-}
-
-fn write_synced(path: &Path, content: &[u8]) -> Outcome {
-    use std::io::Write;
-    let mut file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(content)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-fn sync_dir(path: &Path) -> Outcome {
-    std::fs::File::open(path)
-        .and_then(|dir| dir.sync_all())
-        .with_context(|| format!("cannot sync the directory {}", path.display()))?;
     Ok(())
 }

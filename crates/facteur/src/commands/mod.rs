@@ -9,5 +9,6 @@ pub mod init;
 pub mod queue;
 pub mod serve;
 pub mod stats;
+pub mod store;
 pub mod tls_report;
 pub mod trace;

@@ -423,6 +423,25 @@ def limits(args):
     print(f"concurrency: {len(refused)} of {len(outcomes)} refused with maxConcurrentRequests")
 
 
+def states(args):
+    """Prints what a JMAP client keeps between sessions: the account, the state strings, every mailbox's and
+    email's id (a client that finds them all unchanged has nothing to fetch again)."""
+    jmap = Jmap(args, args.user, args.password)
+    answers = jmap.call(
+        ["Mailbox/get", {"properties": ["name", "role", "totalEmails"]}, "m"],
+        ["Email/query", {"sort": [{"property": "receivedAt"}], "limit": 1000}, "q"],
+        ["Email/get", {"#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"},
+                       "properties": ["threadId", "mailboxIds", "keywords", "size", "receivedAt"]}, "e"],
+        ["Thread/get", {"ids": []}, "t"],
+    )
+    print("account", jmap.account)
+    print("states", answers["m"]["state"], answers["e"]["state"], answers["t"]["state"], answers["q"]["queryState"])
+    for mailbox in sorted(answers["m"]["list"], key=lambda found: found["id"]):
+        print("mailbox", json.dumps(mailbox, sort_keys=True))
+    for found in answers["e"]["list"]:
+        print("email", json.dumps(found, sort_keys=True))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario")
@@ -438,7 +457,7 @@ def main():
     args = parser.parse_args()
     scenarios = {"discovery": discovery, "imap-then-jmap": imap_then_jmap, "send-with-attachment": send_with_attachment,
                  "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation,
-                 "identities": identities}
+                 "identities": identities, "states": states}
     scenarios[args.scenario](args)
     print("OK")
 

@@ -4,4 +4,5 @@
 #![allow(dead_code)]
 
 pub mod imap;
+pub mod jmap;
 pub mod sink;
