@@ -15,6 +15,7 @@ pub fn set_store(text: &str, store: &StoreConfig) -> Result<String, ConfigError>
         ("path", quoted(&store.path.to_string_lossy())),
         ("url", quoted(&store.url)),
         ("password_file", quoted(&store.password_file)),
+        ("ca_file", quoted(&store.ca_file)),
     ];
     let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
     match lines.iter().position(|line| is_store_header(line)) {
@@ -28,7 +29,7 @@ pub fn set_store(text: &str, store: &StoreConfig) -> Result<String, ConfigError>
             path: None,
             key: "store".into(),
             message: "could not be rewritten in place (is it written as dotted keys or an inline table?): set \
-                      its backend, path, url and password_file by hand"
+                      its backend, path, url, password_file and ca_file by hand"
                 .into(),
         });
     }
@@ -101,6 +102,7 @@ mod tests {
             path: PathBuf::from("staging"),
             url: "postgres://facteur@db.example:5432/mail".into(),
             password_file: "/etc/facteur/db-password".into(),
+            ca_file: "/etc/facteur/db-ca.pem".into(),
         }
     }
 
@@ -119,7 +121,7 @@ mod tests {
         assert!(edited.contains("# ours\nhostname = \"mail.example.com\" # kept"));
         let changed: Vec<(&str, &str)> =
             text.lines().zip(edited.lines()).filter(|(before, after)| before != after).collect();
-        assert_eq!(changed.len(), 4, "backend, path, url and password_file: {changed:?}");
+        assert_eq!(changed.len(), 5, "backend, path, url, password_file and ca_file: {changed:?}");
         assert_eq!(text.lines().count(), edited.lines().count());
     }
 

@@ -37,7 +37,12 @@ impl Setup {
     async fn new() -> Option<Setup> {
         let url = cluster::postgres_cluster()?.create_database();
         let staging = tempfile::tempdir().unwrap();
-        let target = PostgresOptions { url, password: None, staging_dir: staging.path().to_owned() };
+        let target = PostgresOptions {
+            url,
+            password: None,
+            staging_dir: staging.path().to_owned(),
+            ca_certificates: Vec::new(),
+        };
         let setup = Setup { sqlite: tempfile::tempdir().unwrap(), target, _staging: staging };
         populate(setup.sqlite.path()).await;
         Some(setup)

@@ -37,7 +37,8 @@ impl PostgresSetup {
 
     /// Points `store` at this database. `path` stays: it is the node's staging directory from now on.
     pub fn apply(&self, store: &mut StoreConfig) {
-        let setting = |file: &Option<PathBuf>| file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let setting =
+            |file: &Option<PathBuf>| file.as_ref().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         store.backend = StoreBackend::Postgres;
         store.url = self.url.clone();
         store.password_file = setting(&self.password_file);
@@ -46,6 +47,5 @@ impl PostgresSetup {
 }
 
 fn absolute(file: Option<&Path>, flag: &str) -> Outcome<Option<PathBuf>> {
-    file.map(|file| std::path::absolute(file).map_err(|error| usage!("{flag} {}: {error}", file.display())))
-        .transpose()
+    file.map(|file| std::path::absolute(file).map_err(|error| usage!("{flag} {}: {error}", file.display()))).transpose()
 }
