@@ -1,5 +1,6 @@
 //! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
 //! database"): what one node stores, the others see at once, and the queue they share is delivered once.
+//! What else they share: the POP3 maildrop lock.
 //!
 //! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
 //! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).
@@ -102,6 +103,54 @@ fn messages_of_a_node_killed_mid_delivery_are_delivered_by_another_once_its_leas
     });
     let wrong = sink.copies_not_one(MESSAGES);
     assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\nB's log:\n{}", b.log());
+}
+
+#[test]
+fn a_pop3_session_on_one_node_holds_the_maildrop_against_the_other_until_it_quits() {
+    let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let mut on_a = Pop3Client::connect(a);
+    on_a.login(ALICE, ALICE_PASSWORD, "+OK");
+    let mut on_b = Pop3Client::connect(b);
+    on_b.login(ALICE, ALICE_PASSWORD, "-ERR [IN-USE]");
+    // Bob's maildrop is another one.
+    Pop3Client::connect(b).login(BOB, BOB_PASSWORD, "+OK");
+
+    on_a.command("QUIT", "+OK");
+    on_b.login(ALICE, ALICE_PASSWORD, "+OK");
+    on_b.command("QUIT", "+OK");
+}
+
+/// A POP3 client on a node's plain pop3 listener (the test allows USER/PASS without TLS).
+struct Pop3Client {
+    stream: TcpStream,
+    replies: BufReader<TcpStream>,
+}
+
+impl Pop3Client {
+    fn connect(node: &TestServer) -> Pop3Client {
+        let stream = TcpStream::connect(node.addr("pop3")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut client = Pop3Client { replies: BufReader::new(stream.try_clone().unwrap()), stream };
+        let mut greeting = String::new();
+        client.replies.read_line(&mut greeting).unwrap();
+        assert!(greeting.starts_with("+OK"), "{greeting:?}");
+        client
+    }
+
+    /// Sends `line`; the reply must start with `expected`.
+    fn command(&mut self, line: &str, expected: &str) {
+        self.stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        let mut reply = String::new();
+        self.replies.read_line(&mut reply).unwrap();
+        assert!(reply.starts_with(expected), "{line:?}: expected {expected:?}, got {reply:?}");
+    }
+
+    /// USER and PASS; the answer to PASS must start with `expected`.
+    fn login(&mut self, user: &str, password: &str, expected: &str) {
+        self.command(&format!("USER {user}"), "+OK");
+        self.command(&format!("PASS {password}"), expected);
+    }
 }
 
 /// Submits message `n` for every `n` to `someone@remote.test`, as alice, through `node`.
