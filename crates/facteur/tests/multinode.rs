@@ -1,6 +1,6 @@
 //! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
 //! database"): what one node stores, the others see at once, and the queue they share is delivered once.
-//! What else they share: the POP3 maildrop lock.
+//! What else they share: the POP3 maildrop lock and login throttling.
 //!
 //! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
 //! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).
@@ -119,6 +119,26 @@ fn a_pop3_session_on_one_node_holds_the_maildrop_against_the_other_until_it_quit
     on_a.command("QUIT", "+OK");
     on_b.login(ALICE, ALICE_PASSWORD, "+OK");
     on_b.command("QUIT", "+OK");
+}
+
+#[test]
+fn failed_logins_on_one_node_slow_logins_on_the_other() {
+    let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    // Six failures on A: three free, then the fourth to sixth cost A 0 + 1 + 2 s. A seventh attempt anywhere
+    // waits 2^(6-4) = 4 s (the per-account cap is 5 s, the network's 30 s).
+    for _ in 0..6 {
+        Pop3Client::connect(a).login(ALICE, "not alice's passphrase", "-ERR [AUTH]");
+    }
+    let started = Instant::now();
+    Pop3Client::connect(b).login(ALICE, ALICE_PASSWORD, "+OK");
+    let waited = started.elapsed();
+    // A lower bound only: an unthrottled login takes a fraction of a second, however busy the machine.
+    assert!(waited >= Duration::from_millis(3_500), "B answered after {waited:?}:\n{}", b.log());
+    // Alice got in: her mistakes are forgiven on every node.
+    let started = Instant::now();
+    Pop3Client::connect(a).login(ALICE, ALICE_PASSWORD, "+OK");
+    assert!(started.elapsed() < Duration::from_millis(3_500), "A still delays after the success");
 }
 
 /// A POP3 client on a node's plain pop3 listener (the test allows USER/PASS without TLS).
