@@ -10,6 +10,7 @@ mod handlers;
 mod http;
 mod logging;
 mod quickstart;
+mod shared_files;
 mod warnings;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
 //! database"): what one node stores, the others see at once, and the queue they share is delivered once.
-//! What else they share: the POP3 maildrop lock and login throttling.
+//! What else they share: the POP3 maildrop lock, login throttling and the DKIM keys.
 //!
 //! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
 //! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).
@@ -122,6 +122,42 @@ fn a_pop3_session_on_one_node_holds_the_maildrop_against_the_other_until_it_quit
 }
 
 #[test]
+fn a_dkim_key_rotated_through_one_node_signs_mail_sent_through_the_other() {
+    let sink = Sink::start();
+    let route = format!("127.0.0.1:{}", sink.port);
+    let Some(nodes) = nodes(2, move |config| {
+        config.relay.routes.insert("remote.test".into(), route.clone());
+    }) else {
+        return;
+    };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    // The joining node took the first node's key at init: both sign with it from the start.
+    let first = active_rsa_selector(a);
+    assert_eq!(active_rsa_selector(b), first, "B's own listing");
+    submit_remote(b, [0]);
+    let received = sink.received_at_least(1, Duration::from_secs(30));
+    assert_eq!(dkim_selectors(&received[0]), [first.as_str()], "B signs with A's key:\n{}", b.log());
+
+    let rotated = a.cli(&["dkim", "rotate", "example.test"], None);
+    assert!(rotated.success(), "{rotated:?}");
+    let second = active_rsa_selector(a);
+    assert_ne!(second, first);
+    // B takes the new key within its follow period (5 s); mail sent meanwhile is signed with the old one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for n in 1.. {
+        submit_remote(b, [n]);
+        let received = sink.received_at_least(n + 1, Duration::from_secs(30));
+        let latest = received.iter().find(|m| header(m, "Message-ID").as_deref() == Some(&*message_id(n))).unwrap();
+        if dkim_selectors(latest) == [second.as_str()] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B never signed with {second}:\n{}", b.log());
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert!(b.log().contains("took the shared files changed elsewhere"), "{}", b.log());
+}
+
+#[test]
 fn failed_logins_on_one_node_slow_logins_on_the_other() {
     let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
     let (a, b) = (&nodes[0], &nodes[1]);
@@ -139,6 +175,30 @@ fn failed_logins_on_one_node_slow_logins_on_the_other() {
     let started = Instant::now();
     Pop3Client::connect(a).login(ALICE, ALICE_PASSWORD, "+OK");
     assert!(started.elapsed() < Duration::from_millis(3_500), "A still delays after the success");
+}
+
+/// The active RSA key's selector, as `facteur dkim list` on `node` prints it.
+fn active_rsa_selector(node: &TestServer) -> String {
+    let listed = node.cli(&["dkim", "list", "example.test"], None);
+    assert!(listed.success(), "{listed:?}");
+    let line =
+        listed.stdout.lines().find(|line| line.ends_with(" rsa  active")).unwrap_or_else(|| panic!("{listed:?}"));
+    line.split_whitespace().nth(1).unwrap().to_owned()
+}
+
+/// The `s=` tag of each DKIM-Signature field of a stored message (fields unfolded).
+fn dkim_selectors(stored: &str) -> Vec<String> {
+    let unfolded = stored.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", " ");
+    unfolded
+        .lines()
+        .filter(|line| line.to_ascii_lowercase().starts_with("dkim-signature:"))
+        .filter_map(|line| {
+            line.split(';')
+                .map(str::trim)
+                .find_map(|tag| tag.strip_prefix("s="))
+                .map(|selector| selector.trim().to_owned())
+        })
+        .collect()
 }
 
 /// A POP3 client on a node's plain pop3 listener (the test allows USER/PASS without TLS).
