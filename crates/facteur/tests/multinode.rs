@@ -1,6 +1,7 @@
 //! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
 //! database"): what one node stores, the others see at once, and the queue they share is delivered once.
-//! What else they share: the POP3 maildrop lock, login throttling and the DKIM keys.
+//! What else they share: the POP3 maildrop lock, login throttling and the DKIM keys (here), and the ACME
+//! certificate (`acme.rs`, which drives the CA).
 //!
 //! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
 //! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).

@@ -46,14 +46,15 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     };
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
-    follow_shared_files(&store, data_dir, &stopping).await?;
+    let shared_files = follow_shared_files(&store, data_dir, &stopping).await?;
     let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
         .map_err(|error| Failure::Runtime(error.into()))?;
     let mut listeners = JoinSet::new();
     http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
     // After the metrics recorder (ACME counts its failures), before the listeners: they start with the stored
     // ACME certificate, if there is one. The CA is never waited for.
-    let acme_tokens = certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), &stopping);
+    let acme_tokens =
+        certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), shared_files, &stopping);
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
     let secure_web = http::secure_router(web.clone(), engines.jmap());
