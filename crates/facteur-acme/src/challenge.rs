@@ -28,7 +28,7 @@ pub(crate) struct Published {
 }
 
 impl Responder {
-    pub fn publish(
+    pub async fn publish(
         &self,
         kind: ChallengeKind,
         name: &str,
@@ -42,7 +42,7 @@ impl Responder {
                 name.to_owned()
             }
             ChallengeKind::Http01 => {
-                self.tokens.insert(token, key_authorization.as_str());
+                self.tokens.insert(token, key_authorization.as_str()).await?;
                 token.to_owned()
             }
         };

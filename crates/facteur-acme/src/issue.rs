@@ -84,7 +84,7 @@ async fn publish_answers(
                 reason: format!("the CA offers no {} challenge", kind.as_str()),
             });
         };
-        let answer = responder.publish(kind, &name, &challenge.token, &challenge.key_authorization())?;
+        let answer = responder.publish(kind, &name, &challenge.token, &challenge.key_authorization()).await?;
         published.push(answer);
         challenge.set_ready().await?;
         info!(%name, challenge = kind.as_str(), "ACME: challenge ready");

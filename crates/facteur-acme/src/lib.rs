@@ -7,17 +7,21 @@
 //! (http-01, RFC 8555 §8.3). A new certificate goes to the listeners through `facteur_net::Certificates`, so
 //! it is served from the next handshake on. Nothing here ever stops a listener: a CA that cannot be reached,
 //! refuses or fails a challenge leaves the current certificate in service, logs why and tries again later.
+//! Nodes that serve the same names ([`Peers`]) share one certificate: one of them orders at a time, and any
+//! of them answers http-01.
 
 mod challenge;
 mod files;
 mod http01;
 mod issue;
 mod manager;
+mod peers;
 mod schedule;
 
 pub use files::{AcmeFiles, StoredCertificate};
 pub use http01::{HttpTokens, http01_router};
 pub use manager::{Acme, AcmeSettings, ChallengeKind};
+pub use peers::{PEER_CHECK, PeerError, Peers};
 pub use schedule::{renewal_time, retry_delay};
 
 /// The issuer domain a CAA record names for the CA behind `directory` (RFC 8659 §4.2), for the CAs whose
@@ -52,6 +56,8 @@ pub enum AcmeError {
     Key(#[from] rcgen::Error),
     #[error(transparent)]
     Tls(#[from] facteur_net::TlsError),
+    #[error("the other nodes' shared state: {0}")]
+    Peers(crate::peers::PeerError),
 }
 
 #[cfg(test)]

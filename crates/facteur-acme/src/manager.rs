@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use facteur_net::{Certificates, ShutdownSignal};
 use facteur_primitives::metrics as metric;
@@ -15,6 +15,7 @@ use crate::challenge::Responder;
 use crate::files::{AcmeFiles, StoredCertificate};
 use crate::http01::HttpTokens;
 use crate::issue::issue;
+use crate::peers::{ORDER_TURN, PEER_CHECK, Peers};
 use crate::schedule::{Plan, plan, retry_delay};
 
 /// How control of a name is proven.
@@ -52,12 +53,32 @@ pub struct Acme {
     files: AcmeFiles,
     responder: Responder,
     account: Option<Account>,
+    /// The other nodes serving the same names, if any.
+    peers: Option<Arc<dyn Peers>>,
+    /// The stored certificate being served, as last read.
+    serving: Option<StoredCertificate>,
+}
+
+/// What an order came to, when it did not fail.
+enum Ordered {
+    /// A certificate is stored here: the plan now says when to renew.
+    Here,
+    /// Another node holds the turn: its certificate will arrive in `acme/`.
+    ByAnotherNode,
 }
 
 impl Acme {
     pub fn new(settings: AcmeSettings, files: AcmeFiles, certificates: Arc<Certificates>) -> Acme {
         let responder = Responder { certificates, tokens: HttpTokens::default() };
-        Acme { settings, files, responder, account: None }
+        Acme { settings, files, responder, account: None, peers: None, serving: None }
+    }
+
+    /// Shares the certificate with the other nodes serving the same names (see `crate::peers`). Before
+    /// [`Acme::tokens`], whose answers then include theirs.
+    pub fn with_peers(mut self, peers: Arc<dyn Peers>) -> Acme {
+        self.responder.tokens = HttpTokens::with_peers(Arc::clone(&peers));
+        self.peers = Some(peers);
+        self
     }
 
     /// The http-01 answers, for the plain http listeners' [`crate::http01_router`].
@@ -65,12 +86,14 @@ impl Acme {
         self.responder.tokens.clone()
     }
 
-    /// Serves the certificate stored by an earlier run, if any. Called before the listeners accept, so they
-    /// start with the best certificate there is; whether it still does is for [`Acme::run`] to decide.
-    pub fn serve_stored(&self) -> Result<Option<StoredCertificate>, AcmeError> {
+    /// Serves the certificate stored by an earlier run (or by another node), if any. Called before the
+    /// listeners accept, so they start with the best certificate there is; whether it still does is for
+    /// [`Acme::run`] to decide.
+    pub fn serve_stored(&mut self) -> Result<Option<StoredCertificate>, AcmeError> {
         let Some(stored) = self.files.certificate()? else { return Ok(None) };
         self.responder.certificates.use_issued(self.files.certificate_files())?;
         record_expiry(&stored);
+        self.serving = Some(stored.clone());
         Ok(Some(stored))
     }
 
@@ -78,18 +101,26 @@ impl Acme {
     /// the stored one does not cover them, comes from another CA or is due for renewal; retries with backoff.
     pub async fn run(mut self, mut names: watch::Receiver<Vec<String>>, mut stopping: ShutdownSignal) {
         let mut failures = 0u32;
+        // After a failure, no order before this (a change of names, or SIGHUP, asks again at once).
+        let mut retry_at: Option<Instant> = None;
         loop {
             let wanted = names.borrow_and_update().clone();
-            let wait = match self.next_step(&wanted) {
-                Plan::Wait(wait) => wait,
-                Plan::Issue(reason) => match self.obtain(&wanted, &reason).await {
-                    Ok(()) => {
+            self.serve_if_replaced();
+            let backing_off = retry_at.and_then(|at| at.checked_duration_since(Instant::now()));
+            let wait = match (self.next_step(&wanted), backing_off) {
+                (Plan::Wait(wait), _) => wait,
+                (Plan::Issue(_), Some(backing_off)) => backing_off,
+                (Plan::Issue(reason), None) => match self.order(&wanted, &reason).await {
+                    Ok(Ordered::Here) => {
                         failures = 0;
+                        retry_at = None;
                         continue; // the plan now says when to renew
                     }
+                    Ok(Ordered::ByAnotherNode) => PEER_CHECK,
                     Err(error) => {
                         failures = failures.saturating_add(1);
                         let retry = retry_delay(failures);
+                        retry_at = Some(Instant::now() + retry);
                         metrics::counter!(metric::ACME_FAILURES_TOTAL).increment(1);
                         warn!(
                             %error,
@@ -101,6 +132,8 @@ impl Acme {
                     }
                 },
             };
+            // With peers, a certificate may also arrive from another node.
+            let wait = if self.peers.is_some() { wait.min(PEER_CHECK) } else { wait };
             tokio::select! {
                 () = stopping.triggered() => return,
                 () = tokio::time::sleep(wait) => {}
@@ -108,6 +141,8 @@ impl Acme {
                     if changed.is_err() {
                         // Nobody will change the names any more: just wait.
                         tokio::time::sleep(wait).await;
+                    } else {
+                        retry_at = None;
                     }
                 }
             }
@@ -126,6 +161,47 @@ impl Acme {
             }
         };
         plan(stored.as_ref(), wanted, &self.settings.directory, SystemTime::now())
+    }
+
+    /// Serves the stored certificate if it is not the one in service: another node stored it.
+    fn serve_if_replaced(&mut self) {
+        let Ok(Some(stored)) = self.files.certificate() else { return };
+        if self.serving.as_ref() == Some(&stored) {
+            return;
+        }
+        match self.serve_stored() {
+            Ok(_) => info!(names = %stored.names.join(", "), "ACME: serving the certificate another node obtained"),
+            Err(error) => warn!(%error, "ACME: the certificate another node obtained cannot be served"),
+        }
+    }
+
+    /// One order, by this node; with peers, only in its turn.
+    async fn order(&mut self, names: &[String], reason: &str) -> Result<Ordered, AcmeError> {
+        let Some(peers) = self.peers.clone() else {
+            self.obtain(names, reason).await?;
+            return Ok(Ordered::Here);
+        };
+        if !peers.take_turn(ORDER_TURN).await.map_err(AcmeError::Peers)? {
+            info!("ACME: another node is ordering the certificate; waiting for it");
+            return Ok(Ordered::ByAnotherNode);
+        }
+        let ordered = self.order_in_turn(peers.as_ref(), names, reason).await;
+        peers.end_turn().await;
+        ordered
+    }
+
+    async fn order_in_turn(&mut self, peers: &dyn Peers, names: &[String], reason: &str) -> Result<Ordered, AcmeError> {
+        // Another node may have finished just before this one took the turn.
+        peers.pull().await.map_err(AcmeError::Peers)?;
+        if let Plan::Wait(_) = self.next_step(names) {
+            return Ok(Ordered::Here);
+        }
+        let obtained = self.obtain(names, reason).await;
+        // Whatever the outcome: the account and key made for it serve the next attempt, on whichever node.
+        let shared = peers.push().await.map_err(AcmeError::Peers);
+        obtained?;
+        shared?;
+        Ok(Ordered::Here)
     }
 
     /// One order, from account to the certificate in service.

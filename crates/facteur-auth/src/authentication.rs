@@ -119,7 +119,7 @@ impl Authentication<'_> {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::AwaitingClientFirst => self.client_first(&message).await,
             State::AwaitingClientFinal { server, user, account } => {
-                self.client_final(&message, &server, &user, account)
+                self.client_final(&message, &server, &user, account).await
             }
             State::AwaitingEmptyResponse { user, account } if message.is_empty() => {
                 let login = self.login.accepted(
@@ -129,7 +129,7 @@ impl Authentication<'_> {
                     &user,
                     account,
                 );
-                AuthStep::Done(login)
+                AuthStep::Done(login.await)
             }
             State::AwaitingEmptyResponse { .. } => AuthStep::Failed(SaslError::UnexpectedData),
             State::Password(_) | State::Finished => AuthStep::Failed(SaslError::Finished),
@@ -192,7 +192,13 @@ impl Authentication<'_> {
 
     /// RFC 5802 §5: the proof; on success our own (`v=`), sent as a challenge (RFC 4422 §3.6: none of the three
     /// protocols here carries data with success in every client we meet).
-    fn client_final(&mut self, message: &[u8], server: &ScramServer, user: &str, account: Option<Account>) -> AuthStep {
+    async fn client_final(
+        &mut self,
+        message: &[u8],
+        server: &ScramServer,
+        user: &str,
+        account: Option<Account>,
+    ) -> AuthStep {
         let text = match scram_text(message) {
             Ok(text) => text,
             Err(error) => return self.fail(error),
@@ -206,7 +212,8 @@ impl Authentication<'_> {
             // A wrong proof, a replayed nonce, a channel binding that is not this connection's (a man in the
             // middle): all failed logins, throttled like a wrong password.
             (Ok(_), None) | (Err(ScramError::Failed | ScramError::Mismatch), _) => {
-                self.done(self.login.refused(protocol, peer, user))
+                let outcome = self.login.refused(protocol, peer, user).await;
+                self.done(outcome)
             }
             (Err(error), _) => self.fail(error.into()),
         }

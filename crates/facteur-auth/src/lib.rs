@@ -9,7 +9,8 @@
 //! - SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (channel binding `tls-exporter`): verifiers and the server side of
 //!   the exchange;
 //! - [`Authentication`], the one SASL authentication every protocol drives, whatever the mechanism;
-//! - a login throttle that delays answers after repeated failures;
+//! - a login throttle that delays answers after repeated failures (counted across nodes when they share a
+//!   database);
 //! - [`secrets_equal`], the one constant-time comparison of secrets;
 //! - [`Login`], the one login flow every protocol calls: throttle delay, account lookup, verification,
 //!   recording, log line and metric.
@@ -35,7 +36,8 @@ pub mod sasl;
 pub mod scram;
 /// A password's stored forms (argon2id hash, SCRAM verifier), set together.
 mod stored_password;
-/// Exponential delays after failed logins, per client network and per account.
+/// Exponential delays after failed logins, per client network and per account, counted in memory or, for
+/// several nodes, in the database they share.
 pub mod throttle;
 /// The process's bounded pool of password checks.
 mod verifier;

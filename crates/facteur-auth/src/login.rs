@@ -87,9 +87,9 @@ impl Login {
             && let Some(account) = account
         {
             let account = self.with_scram_verifier(account, &password).await;
-            return self.accepted(protocol, mechanism, peer, &user, account);
+            return self.accepted(protocol, mechanism, peer, &user, account).await;
         }
-        self.refused(protocol, peer, &user)
+        self.refused(protocol, peer, &user).await
     }
 
     /// Steps 1 and 2 for `user` (lowercased): the throttle's delay, then the account.
@@ -99,7 +99,7 @@ impl Login {
         peer: IpAddr,
         user: &str,
     ) -> Result<Option<Account>, LoginOutcome> {
-        let delay = self.throttle.delay_for(peer, user, Instant::now());
+        let delay = self.throttle.delay_for(peer, user, Instant::now()).await;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -110,7 +110,7 @@ impl Login {
     }
 
     /// Step 4 for a proven login.
-    pub(crate) fn accepted(
+    pub(crate) async fn accepted(
         &self,
         protocol: &'static str,
         mechanism: &'static str,
@@ -118,14 +118,14 @@ impl Login {
         user: &str,
         account: Account,
     ) -> LoginOutcome {
-        self.throttle.record_success(peer, user);
+        self.throttle.record_success(peer, user).await;
         info!(user = %account.address, protocol, mechanism, %peer, "authenticated");
         LoginOutcome::Accepted(account)
     }
 
     /// Step 4 for a failed one: unknown user, wrong password or proof, tampered channel binding.
-    pub(crate) fn refused(&self, protocol: &'static str, peer: IpAddr, user: &str) -> LoginOutcome {
-        self.throttle.record_failure(peer, user, Instant::now());
+    pub(crate) async fn refused(&self, protocol: &'static str, peer: IpAddr, user: &str) -> LoginOutcome {
+        self.throttle.record_failure(peer, user, Instant::now()).await;
         warn!(%peer, %user, protocol, "authentication failed");
         metrics::counter!(AUTH_FAILURES_TOTAL, labels::PROTOCOL => protocol).increment(1);
         LoginOutcome::Refused

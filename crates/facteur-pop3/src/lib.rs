@@ -5,7 +5,8 @@
 //! The promise to the user is that POP3 never loses mail: the message list is a snapshot taken at login,
 //! DELE only marks, and deletions happen at QUIT only, atomically, in one store call; a dropped connection,
 //! a timeout or a crash deletes nothing. A second POP3 session on the same maildrop is refused with
-//! `[IN-USE]` while IMAP keeps working. UIDL values derive from UIDVALIDITY and UID and never change.
+//! `[IN-USE]` while IMAP keeps working, whichever node of a shared database each session reached. UIDL
+//! values derive from UIDVALIDITY and UID and never change.
 //!
 //! Deliberately not here: APOP (it needs clear-text passwords on the server, see
 //! `commands/authorization.rs`), sockets, TLS and connection limits (`facteur-net`), password hashing and
@@ -17,7 +18,7 @@ pub mod command;
 mod commands;
 /// Message content on the wire: CRLF, dot-stuffing, chunks; the TOP cut.
 pub mod content;
-/// The process-wide maildrop lock behind `[IN-USE]`.
+/// The maildrop lock behind `[IN-USE]`: a lease of the store, so it holds across nodes.
 mod lock;
 /// The snapshot of INBOX a session works on, with its deletion marks and UIDL values.
 pub mod maildrop;

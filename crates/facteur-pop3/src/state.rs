@@ -37,6 +37,7 @@ pub struct Transaction {
     /// Messages sent with RETR. They are flagged `\Seen` in one store write when the session ends (QUIT or
     /// not: they were downloaded either way), rather than one write per RETR.
     pub retrieved: BTreeSet<Uid>,
-    /// Released when the transaction is dropped, however the session ends.
-    pub _lock: MaildropLock,
+    /// Released at the end of the session: before QUIT is answered, or when the transaction is dropped,
+    /// however else the session ends.
+    pub lock: MaildropLock,
 }

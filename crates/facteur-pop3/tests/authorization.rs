@@ -79,7 +79,7 @@ async fn failed_scram_logins_count_in_the_login_throttle_as_plain_failures_do() 
         client.expect(&last, "-ERR [AUTH]").await;
     }
     let peer = "127.0.0.1".parse().unwrap();
-    let delay = server.fixture.login_throttle.delay_for(peer, ALICE, std::time::Instant::now());
+    let delay = server.fixture.login_throttle.delay_for(peer, ALICE, std::time::Instant::now()).await;
     assert!(!delay.is_zero(), "four failures, one more than the free ones");
 }
 

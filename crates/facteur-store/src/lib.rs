@@ -5,6 +5,8 @@
 //! outbound queue, and message content, content-addressed: small messages inside the database, large ones as
 //! blob files ([`Store::read_blob`] reads either). Writes are durable when they return; concurrent writes
 //! share fsyncs through a group-commit writer. After each commit a [`Change`] goes on an in-process bus.
+//! Named leases give one holder at a time something (a POP3 maildrop, an ACME order), and a store several
+//! nodes share also keeps what they must agree on besides the mail ([`SharedState`]).
 //!
 //! It deliberately knows nothing of message syntax or passwords: message summaries are opaque bytes from
 //! `facteur-message`, password hashes opaque strings from `facteur-auth`. It does not depend on our other
@@ -30,6 +32,8 @@ pub mod history;
 pub mod ids;
 /// Delivery indicators (delivered, deferred, bounced rates) computed from the history.
 pub mod indicators;
+/// Named leases: one holder at a time, until released or expired.
+pub mod lease;
 /// Mailboxes, special-use roles, name rules.
 pub mod mailbox;
 /// Delivery requests and message metadata.
@@ -40,6 +44,8 @@ pub mod migrate;
 pub mod postgres;
 /// The outbound queue's data.
 pub mod queue;
+/// State several nodes share besides the mail: login failures, mirrored files, http-01 answers.
+pub mod shared;
 /// The SQLite backend (all SQL lives here).
 pub mod sqlite;
 /// The `Store` trait.
@@ -65,6 +71,7 @@ pub use queue::{
     DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
     RecipientStatus, Ret,
 };
+pub use shared::{SharedFile, SharedFileVersion, SharedState};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;
 pub use tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};

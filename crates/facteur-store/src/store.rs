@@ -17,6 +17,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::shared::SharedState;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use facteur_primitives::ThreadKeys;
 
@@ -38,6 +39,20 @@ pub trait Store: Send + Sync {
 
     /// Finishes the writes already submitted and stops writing; later writes fail with `StoreError::Closed`.
     async fn close(&self) -> Result<()>;
+
+    /// What this store shares with other nodes besides the mail, if other nodes can share it (PostgreSQL);
+    /// `None` for a store of one node (SQLite), whose callers keep that state in memory or in their data
+    /// directory. See [`SharedState`].
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedState>>;
+
+    // ---- Leases (see `crate::lease`) ----
+
+    /// Takes the lease `name` for `holder` until `until` (unix seconds) if it is free at `now`: nobody has
+    /// it, its time ran out, or `holder` has it already (taking it again renews it). `false` if another
+    /// holder has it.
+    async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool>;
+    /// Gives up the lease `name` if `holder` has it; nothing happens otherwise.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 
     // ---- Domains ----
 

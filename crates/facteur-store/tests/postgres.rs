@@ -22,8 +22,8 @@ use facteur_primitives::ThreadKeys;
 use facteur_store::conformance::Backend;
 use facteur_store::postgres::SCHEMA_VERSION;
 use facteur_store::{
-    Change, DeliveryTarget, PostgresOptions, PostgresStore, QueueAction, QueuedEnvelope, QueuedRecipient, Store,
-    StoreError,
+    Change, DeliveryTarget, PostgresOptions, PostgresStore, QueueAction, QueuedEnvelope, QueuedRecipient, SharedState,
+    Store, StoreError,
 };
 
 /// One empty database of the process's cluster, and a staging directory; `None` when there is no PostgreSQL.
@@ -252,4 +252,102 @@ async fn one_node_at_a_time_holds_a_queued_message_until_it_releases_or_the_leas
     assert!(second.claim_queue_entry(id, 2_800, 4_600).await.unwrap().is_some(), "the first lease ran out");
     second.release_queue_entry(id, 4_600).await.unwrap();
     assert!(first.claim_queue_entry(id, 2_900, 4_700).await.unwrap().is_some(), "released");
+}
+
+/// The shared state of a second node on the same database.
+async fn two_nodes(backend: &Postgres) -> (Arc<dyn SharedState>, Arc<dyn SharedState>, tempfile::TempDir) {
+    let first: Arc<dyn Store> = Arc::new(backend.store().await);
+    let (options, staging) = second_node(backend);
+    let second: Arc<dyn Store> = Arc::new(PostgresStore::open(options).await.unwrap());
+    (first.shared().unwrap(), second.shared().unwrap(), staging)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn login_failures_count_across_nodes_grow_stale_and_are_pruned_to_a_bound() {
+    let backend = Postgres::new();
+    if !backend.available() {
+        return;
+    }
+    let (first, second, _staging) = two_nodes(&backend).await;
+    let keys = ["net 192.0.2.0".to_owned(), "account 1234abcd".to_owned()];
+    first.count_login_failure(&keys, 1_000, 100).await.unwrap();
+    second.count_login_failure(&keys, 1_010, 110).await.unwrap();
+    second.count_login_failure(&keys[..1], 1_020, 120).await.unwrap();
+    assert_eq!(first.login_failures(&keys, 120).await.unwrap(), [3, 2], "counted by both nodes");
+    assert_eq!(first.login_failures(&keys, 1_010).await.unwrap(), [3, 0], "the account's last failure is stale");
+    second.count_login_failure(&keys[1..], 2_000, 1_010).await.unwrap();
+    assert_eq!(second.login_failures(&keys[1..], 1_010).await.unwrap(), [1], "a stale count starts again");
+    first.forget_login_failures(&keys).await.unwrap();
+    assert_eq!(second.login_failures(&keys, 0).await.unwrap(), [0, 0]);
+
+    for n in 0..20 {
+        first.count_login_failure(&[format!("net 198.51.100.{n}")], 3_000 + n, 0).await.unwrap();
+    }
+    assert_eq!(second.prune_login_failures(3_004, 10).await.unwrap(), 10, "5 stale, then the 5 oldest");
+    let kept: Vec<String> = (10..20).map(|n| format!("net 198.51.100.{n}")).collect();
+    assert_eq!(first.login_failures(&kept, 0).await.unwrap(), vec![1; 10], "the most recent are kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_shared_directory_is_replaced_whole_and_unchanged_files_keep_their_version() {
+    let backend = Postgres::new();
+    if !backend.available() {
+        return;
+    }
+    let (first, second, _staging) = two_nodes(&backend).await;
+    let files = |pairs: &[(&str, &str)]| -> Vec<(String, Vec<u8>)> {
+        pairs.iter().map(|(name, content)| ((*name).to_owned(), content.as_bytes().to_vec())).collect()
+    };
+    let stored = first
+        .replace_shared_files("dkim/example.com", files(&[("selectors", "s1 rsa active\n"), ("s1.rsa.pem", "K1")]), 1)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    first.replace_shared_files("acme", files(&[("cert.pem", "C")]), 1).await.unwrap();
+    let before = second.shared_file_versions().await.unwrap();
+    let names: Vec<(&str, &str)> = before.iter().map(|f| (f.directory.as_str(), f.name.as_str())).collect();
+    assert_eq!(names, [("acme", "cert.pem"), ("dkim/example.com", "s1.rsa.pem"), ("dkim/example.com", "selectors")]);
+
+    let rotated = files(&[("selectors", "s2 rsa active\n"), ("s2.rsa.pem", "K2")]);
+    second.replace_shared_files("dkim/example.com", rotated, 2).await.unwrap();
+    let read = first.shared_files("dkim/example.com").await.unwrap();
+    let read: Vec<(&str, &[u8])> = read.iter().map(|f| (f.name.as_str(), f.content.as_slice())).collect();
+    assert_eq!(read, [("s2.rsa.pem", b"K2".as_slice()), ("selectors", b"s2 rsa active\n".as_slice())], "s1 is gone");
+    let after = first.shared_file_versions().await.unwrap();
+    assert_eq!(after[0], before[0], "another directory is untouched");
+    assert!(after[2].version > before[2].version, "a changed file has a new version");
+
+    let again = second.replace_shared_files("acme", files(&[("cert.pem", "C")]), 3).await.unwrap();
+    assert_eq!(again[0].version, before[0].version, "the same content keeps its version");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_http01_answer_published_by_one_node_is_found_by_another_until_withdrawn_or_expired() {
+    let backend = Postgres::new();
+    if !backend.available() {
+        return;
+    }
+    let (first, second, _staging) = two_nodes(&backend).await;
+    first.publish_http01("token-1", "token-1.thumbprint", 1_000, 1_300).await.unwrap();
+    first.publish_http01("token-2", "token-2.thumbprint", 1_000, 1_300).await.unwrap();
+    assert_eq!(second.http01_answer("token-1", 1_100).await.unwrap().as_deref(), Some("token-1.thumbprint"));
+    assert_eq!(second.http01_answer("token-1", 1_300).await.unwrap(), None, "expired");
+    assert_eq!(second.http01_answer("unknown", 1_100).await.unwrap(), None);
+    first.withdraw_http01("token-2").await.unwrap();
+    assert_eq!(second.http01_answer("token-2", 1_100).await.unwrap(), None, "withdrawn");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lease_taken_through_one_node_is_refused_through_another() {
+    let backend = Postgres::new();
+    if !backend.available() {
+        return;
+    }
+    let first = backend.store().await;
+    let (options, _staging) = second_node(&backend);
+    let second = PostgresStore::open(options).await.unwrap();
+    assert!(first.try_lease("pop3 maildrop 1", "node a", 1_000, 1_060).await.unwrap());
+    assert!(!second.try_lease("pop3 maildrop 1", "node b", 1_001, 1_061).await.unwrap());
+    first.release_lease("pop3 maildrop 1", "node a").await.unwrap();
+    assert!(second.try_lease("pop3 maildrop 1", "node b", 1_002, 1_062).await.unwrap());
 }

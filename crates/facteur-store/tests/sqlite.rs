@@ -162,3 +162,10 @@ async fn inline_threshold_is_an_option_and_zero_means_files_only() {
     deliver_content(&store, b"other", alice).await;
     assert_eq!(inline_rows(dir.path()), 1);
 }
+
+#[tokio::test]
+async fn one_node_shares_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    assert!(store.shared().is_none(), "login failures, DKIM keys and certificates stay with the one node");
+}

@@ -13,7 +13,9 @@ use facteur_store::Store;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use crate::acme_peers::AcmePeers;
 use crate::data_dir::DataDir;
+use crate::shared_files::SharedFiles;
 
 /// How often the names are looked at again: a `facteur domain add` reaches the certificate within this.
 const NAMES_RECHECK: Duration = Duration::from_secs(60);
@@ -45,6 +47,7 @@ pub fn start_acme(
     data_dir: &DataDir,
     certificates: &Arc<Certificates>,
     store: Arc<dyn Store>,
+    shared_files: Option<Arc<SharedFiles>>,
     stopping: &ShutdownSignal,
 ) -> Option<HttpTokens> {
     if !config.acme.enabled {
@@ -61,7 +64,11 @@ pub fn start_acme(
         directory_ca_file: (!acme.directory_ca_file.is_empty())
             .then(|| data_dir.resolve(std::path::Path::new(&acme.directory_ca_file))),
     };
-    let manager = Acme::new(settings, acme_files(data_dir), Arc::clone(certificates));
+    let mut manager = Acme::new(settings, acme_files(data_dir), Arc::clone(certificates));
+    // Nodes on one database share one certificate (their `acme/` is mirrored by `shared_files`).
+    if let Some(peers) = shared_files.and_then(|files| AcmePeers::new(&store, files)) {
+        manager = manager.with_peers(Arc::new(peers));
+    }
     match manager.serve_stored() {
         Ok(Some(stored)) => info!(names = %stored.names.join(", "), "ACME: serving the stored certificate"),
         Ok(None) => info!("ACME: no certificate yet; serving the [tls] one until the CA issues one"),

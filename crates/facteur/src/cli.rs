@@ -98,7 +98,7 @@ pub enum StoreCommand {
     /// TLS caches) into an empty PostgreSQL database, verify the copy row by row and message by message, and
     /// point facteur.toml at the database. IMAP and JMAP clients go on without downloading anything again.
     /// Stop the server first. If interrupted, run it again: it resumes where it stopped. The SQLite files
-    /// are kept, unused. DKIM keys stay in dkim/.
+    /// are kept, unused. DKIM keys and acme/ are shared through the database when the server first starts on it.
     Migrate(MigrateArgs),
 }
 

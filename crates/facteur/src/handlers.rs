@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use facteur_auth::LoginThrottle;
+use facteur_auth::{LoginThrottle, ThrottlePolicy};
 use facteur_config::{AuthFailAction, Config, Protocol};
 use facteur_mailauth::{
     AuthSettings, Authenticator, FailAction, KeyStore, MailAuthError, Policy, Signer, TokioResolver, dns_resolver,
@@ -13,8 +13,9 @@ use facteur_net::ConnectionHandler;
 use facteur_store::Store;
 
 /// What every protocol engine shares: the store, one login throttle (so that failures on IMAP slow down
-/// guesses on submission too), one DNS resolver (sender authentication and outbound delivery share its
-/// cache), and the sender authentication of every SMTP listener (its caches, one signer and its loaded keys).
+/// guesses on submission too, and on the other nodes of a shared database), one DNS resolver (sender
+/// authentication and outbound delivery share its cache), and the sender authentication of every SMTP
+/// listener (its caches, one signer and its loaded keys).
 pub struct Engines {
     config: Config,
     /// Where relative file names of the configuration (the smarthost's password and CA files) start.
@@ -31,7 +32,11 @@ impl Engines {
         let resolver = dns_resolver(&config.dns.nameservers, query_timeout(config))?;
         let sender_auth = sender_auth(config, dkim_dir, &resolver);
         let data_dir = dkim_dir.parent().unwrap_or(dkim_dir).to_path_buf();
-        let throttle = Arc::new(LoginThrottle::default());
+        // Nodes on one database count failures together: guesses spread over them are slowed as one.
+        let throttle = Arc::new(match Arc::clone(&store).shared() {
+            Some(shared) => LoginThrottle::shared(ThrottlePolicy::default(), shared),
+            None => LoginThrottle::default(),
+        });
         Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth })
     }
 

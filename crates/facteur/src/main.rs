@@ -1,6 +1,7 @@
 //! `facteur`: the binary. Parses the command line, loads the data directory's configuration and runs a command.
 //! Everything of substance lives in the library crates; this one wires them together.
 
+mod acme_peers;
 mod certificates;
 mod cli;
 mod commands;
@@ -11,6 +12,7 @@ mod http;
 mod logging;
 mod postgres_setup;
 mod quickstart;
+mod shared_files;
 mod warnings;
 
 use std::process::ExitCode;

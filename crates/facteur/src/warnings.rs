@@ -18,6 +18,23 @@ pub fn at_start(config: &Config, data_dir: &DataDir) {
         );
     }
     self_signed_certificate(config, data_dir);
+    tls_alpn_across_nodes(config);
+}
+
+/// tls-alpn-01 is answered only by the node that orders (the CA's handshake must meet its challenge
+/// certificate), so with several nodes behind the names the CA may reach another one and fail.
+fn tls_alpn_across_nodes(config: &Config) {
+    use facteur_config::{AcmeChallenge, StoreBackend};
+    if config.acme.enabled
+        && config.acme.challenge == AcmeChallenge::TlsAlpn01
+        && config.store.backend == StoreBackend::Postgres
+    {
+        warn!(
+            "[acme] challenge = \"tls-alpn-01\" with a shared database: only the node that orders can answer it, \
+             so a CA reaching another node of the same names fails; set challenge = \"http-01\", which every \
+             node answers"
+        );
+    }
 }
 
 /// Each private key the listeners use must be readable by its owner only.

@@ -338,3 +338,33 @@ fn a_failed_challenge_keeps_the_current_certificate() {
     assert_eq!(metric(&server, "facteur_acme_failures_total"), "facteur_acme_failures_total 1");
     server.stop();
 }
+
+/// Two nodes on one PostgreSQL database, both with ACME on (http-01): one orders, the other serves the
+/// certificate it obtained without ordering its own. The CA validates on the first node's http port while
+/// the second orders, so the first answers the second's challenge from the database.
+#[test]
+fn two_nodes_on_one_database_share_one_certificate_ordered_once() {
+    if !tool_available("pebble") {
+        return;
+    }
+    let Some(url) = facteur_testkit::postgres_cluster().map(|cluster| cluster.create_database()) else { return };
+    let (_runtime, dns) = dns_for(&NAMES);
+    let ports = Ports::free();
+    let mut pebble = Pebble::configure(dns.addr(), ports.http, ports.https);
+    // A listens where the CA validates; B elsewhere. The CA is not up yet: both fail once and back off.
+    let a = builder(&pebble, facteur_config::AcmeChallenge::Http01, &ports).store(&url).start();
+    let elsewhere = Ports::free();
+    let b = builder(&pebble, facteur_config::AcmeChallenge::Http01, &elsewhere).store(&url).start();
+    wait_for_log(&a, "ACME: no certificate obtained");
+
+    // The CA comes up; SIGHUP makes B (not A, still backing off for minutes) order at once.
+    pebble.start();
+    b.send_signal("HUP");
+    let on_b = wait_for_issued(&b, &pebble, b.addr("https"), &NAMES);
+    let on_a = wait_for_issued(&a, &pebble, a.addr("https"), &NAMES);
+    assert_eq!(on_a[0], on_b[0], "one certificate for both nodes");
+    let issued = |node: &TestServer| node.log().matches("ACME: certificate issued and in service").count();
+    assert_eq!((issued(&a), issued(&b)), (0, 1), "B ordered, A did not:\n{}\n{}", a.log(), b.log());
+    assert!(a.log().contains("ACME: serving the certificate another node obtained"), "{}", a.log());
+    assert!(b.log().contains("ACME: challenge ready"), "{}", b.log());
+}

@@ -1,5 +1,7 @@
 //! Several `facteur serve` nodes on one PostgreSQL database (README: "Several nodes on one PostgreSQL
 //! database"): what one node stores, the others see at once, and the queue they share is delivered once.
+//! What else they share: the POP3 maildrop lock, login throttling and the DKIM keys (here), and the ACME
+//! certificate (`acme.rs`, which drives the CA).
 //!
 //! Each node is a real binary with its own data directory and free ports; the database is a fresh one in the
 //! test process's private PostgreSQL cluster. Without PostgreSQL the tests say SKIPPED (and fail under CI).
@@ -104,6 +106,134 @@ fn messages_of_a_node_killed_mid_delivery_are_delivered_by_another_once_its_leas
     });
     let wrong = sink.copies_not_one(MESSAGES);
     assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\nB's log:\n{}", b.log());
+}
+
+#[test]
+fn a_pop3_session_on_one_node_holds_the_maildrop_against_the_other_until_it_quits() {
+    let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let mut on_a = Pop3Client::connect(a);
+    on_a.login(ALICE, ALICE_PASSWORD, "+OK");
+    let mut on_b = Pop3Client::connect(b);
+    on_b.login(ALICE, ALICE_PASSWORD, "-ERR [IN-USE]");
+    // Bob's maildrop is another one.
+    Pop3Client::connect(b).login(BOB, BOB_PASSWORD, "+OK");
+
+    on_a.command("QUIT", "+OK");
+    on_b.login(ALICE, ALICE_PASSWORD, "+OK");
+    on_b.command("QUIT", "+OK");
+}
+
+#[test]
+fn a_dkim_key_rotated_through_one_node_signs_mail_sent_through_the_other() {
+    let sink = Sink::start();
+    let route = format!("127.0.0.1:{}", sink.port);
+    let Some(nodes) = nodes(2, move |config| {
+        config.relay.routes.insert("remote.test".into(), route.clone());
+    }) else {
+        return;
+    };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    // The joining node took the first node's key at init: both sign with it from the start.
+    let first = active_rsa_selector(a);
+    assert_eq!(active_rsa_selector(b), first, "B's own listing");
+    submit_remote(b, [0]);
+    let received = sink.received_at_least(1, Duration::from_secs(30));
+    assert_eq!(dkim_selectors(&received[0]), [first.as_str()], "B signs with A's key:\n{}", b.log());
+
+    let rotated = a.cli(&["dkim", "rotate", "example.test"], None);
+    assert!(rotated.success(), "{rotated:?}");
+    let second = active_rsa_selector(a);
+    assert_ne!(second, first);
+    // B takes the new key within its follow period (5 s); mail sent meanwhile is signed with the old one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for n in 1.. {
+        submit_remote(b, [n]);
+        let received = sink.received_at_least(n + 1, Duration::from_secs(30));
+        let latest = received.iter().find(|m| header(m, "Message-ID").as_deref() == Some(&*message_id(n))).unwrap();
+        if dkim_selectors(latest) == [second.as_str()] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B never signed with {second}:\n{}", b.log());
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert!(b.log().contains("took the shared files changed elsewhere"), "{}", b.log());
+}
+
+#[test]
+fn failed_logins_on_one_node_slow_logins_on_the_other() {
+    let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    // Six failures on A: three free, then the fourth to sixth cost A 0 + 1 + 2 s. A seventh attempt anywhere
+    // waits 2^(6-4) = 4 s (the per-account cap is 5 s, the network's 30 s).
+    for _ in 0..6 {
+        Pop3Client::connect(a).login(ALICE, "not alice's passphrase", "-ERR [AUTH]");
+    }
+    let started = Instant::now();
+    Pop3Client::connect(b).login(ALICE, ALICE_PASSWORD, "+OK");
+    let waited = started.elapsed();
+    // A lower bound only: an unthrottled login takes a fraction of a second, however busy the machine.
+    assert!(waited >= Duration::from_millis(3_500), "B answered after {waited:?}:\n{}", b.log());
+    // Alice got in: her mistakes are forgiven on every node.
+    let started = Instant::now();
+    Pop3Client::connect(a).login(ALICE, ALICE_PASSWORD, "+OK");
+    assert!(started.elapsed() < Duration::from_millis(3_500), "A still delays after the success");
+}
+
+/// The active RSA key's selector, as `facteur dkim list` on `node` prints it.
+fn active_rsa_selector(node: &TestServer) -> String {
+    let listed = node.cli(&["dkim", "list", "example.test"], None);
+    assert!(listed.success(), "{listed:?}");
+    let line =
+        listed.stdout.lines().find(|line| line.ends_with(" rsa  active")).unwrap_or_else(|| panic!("{listed:?}"));
+    line.split_whitespace().nth(1).unwrap().to_owned()
+}
+
+/// The `s=` tag of each DKIM-Signature field of a stored message (fields unfolded).
+fn dkim_selectors(stored: &str) -> Vec<String> {
+    let unfolded = stored.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", " ");
+    unfolded
+        .lines()
+        .filter(|line| line.to_ascii_lowercase().starts_with("dkim-signature:"))
+        .filter_map(|line| {
+            line.split(';')
+                .map(str::trim)
+                .find_map(|tag| tag.strip_prefix("s="))
+                .map(|selector| selector.trim().to_owned())
+        })
+        .collect()
+}
+
+/// A POP3 client on a node's plain pop3 listener (the test allows USER/PASS without TLS).
+struct Pop3Client {
+    stream: TcpStream,
+    replies: BufReader<TcpStream>,
+}
+
+impl Pop3Client {
+    fn connect(node: &TestServer) -> Pop3Client {
+        let stream = TcpStream::connect(node.addr("pop3")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut client = Pop3Client { replies: BufReader::new(stream.try_clone().unwrap()), stream };
+        let mut greeting = String::new();
+        client.replies.read_line(&mut greeting).unwrap();
+        assert!(greeting.starts_with("+OK"), "{greeting:?}");
+        client
+    }
+
+    /// Sends `line`; the reply must start with `expected`.
+    fn command(&mut self, line: &str, expected: &str) {
+        self.stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        let mut reply = String::new();
+        self.replies.read_line(&mut reply).unwrap();
+        assert!(reply.starts_with(expected), "{line:?}: expected {expected:?}, got {reply:?}");
+    }
+
+    /// USER and PASS; the answer to PASS must start with `expected`.
+    fn login(&mut self, user: &str, password: &str, expected: &str) {
+        self.command(&format!("USER {user}"), "+OK");
+        self.command(&format!("PASS {password}"), expected);
+    }
 }
 
 /// Submits message `n` for every `n` to `someone@remote.test`, as alice, through `node`.

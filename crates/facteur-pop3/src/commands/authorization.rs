@@ -184,11 +184,11 @@ impl Session<'_> {
     /// between the two.
     async fn open_maildrop(&self, account: Account) -> Result<Transaction, Response> {
         let store = &self.server.store;
-        let Some(lock) = MaildropLock::acquire(store, account.id) else {
+        let store_failure = |error| Response::store_failure(&error, "opening the maildrop");
+        let Some(lock) = MaildropLock::acquire(store, account.id).await.map_err(store_failure)? else {
             info!(user = %account.address, "maildrop in use by another POP3 session");
             return Err(Response::err_with(ResponseCode::InUse, "Maildrop already in use by another POP3 session"));
         };
-        let store_failure = |error| Response::store_failure(&error, "opening the maildrop");
         let inbox = store.mailbox_by_name(account.id, INBOX).await.map_err(store_failure)?;
         let Some(inbox) = inbox else {
             warn!(user = %account.address, "account has no INBOX");
@@ -204,7 +204,7 @@ impl Session<'_> {
             inbox: inbox.id,
             maildrop: Maildrop::new(inbox.uidvalidity, &messages),
             retrieved: Default::default(),
-            _lock: lock,
+            lock,
         })
     }
 }

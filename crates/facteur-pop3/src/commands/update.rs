@@ -19,27 +19,30 @@ const TRASH_NAME: &str = "Trash";
 impl Session<'_> {
     /// Tells the store what the final state means; returns the answer to QUIT.
     pub(crate) async fn settle_final_state(&mut self) -> Response {
-        match std::mem::replace(&mut self.state, State::start()) {
-            State::Authorization { .. } => self.signing_off(""),
+        let (answer, transaction) = match std::mem::replace(&mut self.state, State::start()) {
+            State::Authorization { .. } => return self.signing_off(""),
             State::Transaction(transaction) => {
                 self.flag_retrieved_as_seen(&transaction, &[]).await;
-                self.signing_off("")
+                (self.signing_off(""), transaction)
             }
-            State::Update(transaction) => self.update(*transaction).await,
-        }
-        // The transaction, and with it the maildrop lock, is dropped here.
+            State::Update(transaction) => (self.update(&transaction).await, transaction),
+        };
+        // Before the answer: a client that logs in again as soon as it has it (here or on another node) must
+        // find the maildrop free.
+        transaction.lock.release().await;
+        answer
     }
 
-    async fn update(&self, transaction: Transaction) -> Response {
+    async fn update(&self, transaction: &Transaction) -> Response {
         let marked = transaction.maildrop.marked_uids();
         let expunging = self.server.settings.dele_action == DeleAction::Expunge;
         // Flags of messages about to be expunged would be written for nothing. `marked` is ascending.
         let skip = if expunging { &marked[..] } else { &[] };
-        self.flag_retrieved_as_seen(&transaction, skip).await;
+        self.flag_retrieved_as_seen(transaction, skip).await;
         if marked.is_empty() {
             return self.signing_off("");
         }
-        match self.remove(&transaction, &marked).await {
+        match self.remove(transaction, &marked).await {
             Ok(()) => {
                 let action = self.server.settings.dele_action;
                 info!(user = %transaction.address, messages = marked.len(), ?action, "deleted at QUIT");

@@ -11,6 +11,7 @@ mod account_changes;
 mod accounts;
 mod content;
 mod durability;
+mod leases;
 mod mailboxes;
 mod messages;
 
@@ -25,6 +26,7 @@ pub use account_changes::*;
 pub use accounts::*;
 pub use content::*;
 pub use durability::*;
+pub use leases::*;
 pub use mailboxes::*;
 pub use messages::*;
 
@@ -106,6 +108,8 @@ macro_rules! conformance_tests {
             identities_are_per_account_and_editable,
             newest_first_lists_by_arrival_then_id,
             delivery_history_is_found_by_queue_address_and_domain,
+            a_lease_has_one_holder_until_released_or_expired,
+            a_free_lease_taken_at_once_by_many_goes_to_one,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

@@ -20,6 +20,8 @@
 //!   node's LISTEN task (`notify.rs`).
 //! - **The queue** is worked by every node: `queue.leased_until` gives one node at a time the message it
 //!   attempts ([`crate::Store::claim_queue_entry`]).
+//! - **What else the nodes share** (`leases`, `login_failures`, `shared_files`, `http01`): named leases, and
+//!   the [`crate::SharedState`] a single SQLite node keeps to itself.
 //! - **Errors.** A lost or refused connection is [`StoreError::Unavailable`]: nothing was written, try later.
 
 mod accounts;
@@ -27,11 +29,16 @@ mod changes;
 mod columns;
 pub(crate) mod content;
 mod history;
+mod http01;
+mod leases;
+mod login_failures;
 mod mailboxes;
 mod messages;
 mod notify;
 mod queue;
 pub(crate) mod schema;
+mod shared_files;
+mod shared_impl;
 pub(crate) mod sql;
 mod store_impl;
 mod threads;

@@ -8,7 +8,8 @@
 //! The tables are SQLite's at its version 9, with PostgreSQL types: every integer `bigint`, identifiers from
 //! sequences (never reused, like SQLite's AUTOINCREMENT), names and addresses in the "C" collation (byte
 //! order, as SQLite sorts them, whatever the database's locale), message content in `blob_chunks`, and the
-//! queue's `leased_until`.
+//! queue's `leased_until`; then (step 2) what only nodes sharing a database need: leases, login failures,
+//! shared files and http-01 answers.
 
 use super::sql::{Tx, exec, value};
 use crate::error::{Result, StoreError};
@@ -262,6 +263,44 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX delivery_history_queue ON delivery_history(queue_id) WHERE queue_id IS NOT NULL;
     CREATE INDEX delivery_history_recipient ON delivery_history(recipient, at);
     CREATE INDEX delivery_history_domain ON delivery_history(recipient_domain, at);
+    "#,
+    // 4: what the nodes share besides the mail (`crate::lease`, `crate::shared`).
+    r#"
+    -- Named leases: the POP3 maildrop lock, one ACME order at a time. A holder's row outlives a crashed node
+    -- only until `until`; the next taker overwrites it.
+    CREATE TABLE leases (
+        name   text COLLATE "C" PRIMARY KEY,
+        holder text NOT NULL,
+        until  bigint NOT NULL
+    );
+
+    -- Failed logins by opaque key (a client network, a digest of an account name): the login throttle of
+    -- every node. Pruned by age and count.
+    CREATE TABLE login_failures (
+        key          text COLLATE "C" PRIMARY KEY,
+        failures     bigint NOT NULL,
+        last_failure bigint NOT NULL
+    );
+    CREATE INDEX login_failures_last ON login_failures(last_failure);
+
+    -- Files every node mirrors into its data directory (DKIM keys, the ACME account, key and certificate).
+    -- `version` comes from one sequence, so a node that remembers versions sees any change.
+    CREATE SEQUENCE shared_file_versions;
+    CREATE TABLE shared_files (
+        directory  text COLLATE "C" NOT NULL,
+        name       text COLLATE "C" NOT NULL,
+        content    bytea NOT NULL,
+        version    bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (directory, name)
+    );
+
+    -- ACME http-01 answers (RFC 8555 §8.3), for whichever node the CA's request reaches.
+    CREATE TABLE acme_http01 (
+        token             text COLLATE "C" PRIMARY KEY,
+        key_authorization text NOT NULL,
+        until             bigint NOT NULL
+    );
     "#,
 ];
 

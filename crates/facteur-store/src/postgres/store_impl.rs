@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use facteur_primitives::{ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
-use super::{PostgresStore, accounts, changes, content, history, mailboxes, messages, queue, tls_policy};
+use super::{PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, tls_policy};
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
@@ -19,6 +19,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage, validate};
+use crate::shared::SharedState;
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 
@@ -49,6 +50,24 @@ impl Store for PostgresStore {
     async fn close(&self) -> Result<()> {
         self.close_now();
         Ok(())
+    }
+
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedState>> {
+        Some(self)
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool> {
+        self.write((name.to_owned(), holder.to_owned()), move |tx, _, (name, holder)| {
+            Box::pin(leases::try_lease(tx, name, holder, now, until))
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.write((name.to_owned(), holder.to_owned()), |tx, _, (name, holder)| {
+            Box::pin(leases::release(tx, name, holder))
+        })
+        .await
     }
 
     async fn add_domain(&self, domain: &str) -> Result<()> {

@@ -38,11 +38,13 @@ use crate::error::{Result, StoreError};
 use crate::flags::FlagChange;
 use crate::history::{DeliveryEvent, HistoryQuery};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid};
+use crate::lease::LocalLeases;
 use crate::mailbox::{Mailbox, SpecialUse};
 use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::shared::SharedState;
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use content::Content;
@@ -80,6 +82,8 @@ pub struct SqliteStore {
     options: SqliteOptions,
     /// Held while the store is open: a migration must not copy a store in use (`lock.rs`).
     _lock: DirLock,
+    /// In memory: one process serves from this store, so nobody else could see them (see `crate::lease`).
+    leases: LocalLeases,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -111,7 +115,15 @@ impl SqliteStore {
         blobrefs::sweep_orphans(&mut conn, &blobs)?;
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         let writer = Writer::start(conn, blobs.clone(), bus.clone())?;
-        Ok(SqliteStore { writer, reads: ReadPool::new(path), blobs, bus, options, _lock: lock })
+        Ok(SqliteStore {
+            writer,
+            reads: ReadPool::new(path),
+            blobs,
+            bus,
+            options,
+            _lock: lock,
+            leases: LocalLeases::default(),
+        })
     }
 
     async fn write<T, F>(&self, op: F) -> Result<T>
@@ -177,6 +189,20 @@ impl Store for SqliteStore {
 
     async fn close(&self) -> Result<()> {
         self.writer.stop().await
+    }
+
+    /// One node: nothing to share.
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedState>> {
+        None
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool> {
+        Ok(self.leases.try_lease(name, holder, now, until))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.leases.release(name, holder);
+        Ok(())
     }
 
     async fn add_domain(&self, domain: &str) -> Result<()> {

@@ -1,23 +1,43 @@
 //! `facteur dkim list|rotate|retire`, and the first keys of a domain (`init`, `domain add`).
 //!
 //! The keys themselves live in `DATA/dkim/` and are `facteur-mailauth`'s [`KeyStore`]: this module only
-//! talks to the operator. A running server sees each change at its next signature.
+//! talks to the operator. A running server sees each change at its next signature. When nodes share a
+//! PostgreSQL database, a change is made to the keys the database holds ([`change_domain_keys`]), and
+//! every node signs with them within [`crate::shared_files::FOLLOW_EVERY`].
+
+use std::sync::Arc;
 
 use facteur_mailauth::{Algorithm, KeyInfo, KeyState, KeyStore, MailAuthError};
+use facteur_store::Store;
 
 use crate::cli::DkimCommand;
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
+use crate::shared_files::{SharedFiles, dkim_directory};
 
 pub async fn run(data_dir: &DataDir, command: DkimCommand) -> Outcome {
     let config = data_dir.load_config()?;
+    let store = data_dir.open_store(&config).await?;
+    let result = run_on(data_dir, &store, command).await;
+    let closed = store.close().await;
+    result?;
+    closed.map_err(store_failure)
+}
+
+async fn run_on(data_dir: &DataDir, store: &Arc<dyn Store>, command: DkimCommand) -> Outcome {
     let keys = data_dir.dkim_keys();
     match command {
-        DkimCommand::List { domain } => list(&keys, domain.as_deref()),
+        DkimCommand::List { domain } => {
+            if let Some(shared) = SharedFiles::new(store, data_dir.root()) {
+                shared.pull_all().await?;
+            }
+            list(&keys, domain.as_deref())
+        }
         DkimCommand::Rotate { domain } => {
             let domain = domain.to_ascii_lowercase();
-            require_local_domain(data_dir, &config, &domain).await?;
-            let created = keys.rotate(&domain).map_err(key_failure)?;
+            require_local_domain(store.as_ref(), &domain).await?;
+            let created =
+                change_domain_keys(data_dir, store, &domain, |keys| keys.rotate(&domain).map_err(key_failure)).await?;
             print_new_keys(&keys, &domain, &created)?;
             println!("The previous key(s) no longer sign but stay published: keep their DNS records for a few days,");
             println!("then `facteur dkim retire {domain} SELECTOR`.");
@@ -25,11 +45,32 @@ pub async fn run(data_dir: &DataDir, command: DkimCommand) -> Outcome {
         }
         DkimCommand::Retire { domain, selector } => {
             let domain = domain.to_ascii_lowercase();
-            keys.retire(&domain, &selector).map_err(key_failure)?;
+            change_domain_keys(data_dir, store, &domain, |keys| keys.retire(&domain, &selector).map_err(key_failure))
+                .await?;
             println!("retired {selector} of {domain}: remove {selector}._domainkey.{domain} from DNS");
             Ok(())
         }
     }
+}
+
+/// Makes `change` to `domain`'s keys. When nodes share a database, on the keys it holds: they are taken
+/// from it first, and shared again after the change, so that every node signs with the same keys.
+pub async fn change_domain_keys<T>(
+    data_dir: &DataDir,
+    store: &Arc<dyn Store>,
+    domain: &str,
+    change: impl FnOnce(&KeyStore) -> Outcome<T>,
+) -> Outcome<T> {
+    let shared = SharedFiles::new(store, data_dir.root());
+    let directory = dkim_directory(domain);
+    if let Some(shared) = &shared {
+        shared.pull(&directory).await?;
+    }
+    let changed = change(&data_dir.dkim_keys())?;
+    if let Some(shared) = &shared {
+        shared.push(&directory).await?;
+    }
+    Ok(changed)
 }
 
 /// Gives `domain` an active RSA key, and an Ed25519 one when `ed25519` (`[mail_auth] ed25519_signature`),
@@ -87,13 +128,30 @@ fn list(keys: &KeyStore, domain: Option<&str>) -> Outcome {
     }
 }
 
-/// Keys are made only for domains we receive mail for: a typo must not become a key directory.
-pub async fn require_local_domain(data_dir: &DataDir, config: &facteur_config::Config, domain: &str) -> Outcome {
+/// For a command that reads `domain`'s keys (`dns-records`): the domain must be ours, and when nodes share a
+/// database, the keys (and the ACME files) are first brought up to date from it.
+pub async fn local_domain_with_current_keys(
+    data_dir: &DataDir,
+    config: &facteur_config::Config,
+    domain: &str,
+) -> Outcome {
     let store = data_dir.open_store(config).await?;
-    let domains = store.list_domains().await;
+    let result: Outcome = async {
+        require_local_domain(store.as_ref(), domain).await?;
+        if let Some(shared) = SharedFiles::new(&store, data_dir.root()) {
+            shared.pull_all().await?;
+        }
+        Ok(())
+    }
+    .await;
     let closed = store.close().await;
-    let domains = domains.map_err(store_failure)?;
-    closed.map_err(store_failure)?;
+    result?;
+    closed.map_err(store_failure)
+}
+
+/// Keys are made only for domains we receive mail for: a typo must not become a key directory.
+async fn require_local_domain(store: &dyn Store, domain: &str) -> Outcome {
+    let domains = store.list_domains().await.map_err(store_failure)?;
     if domains.iter().any(|local| local.eq_ignore_ascii_case(domain)) {
         Ok(())
     } else {

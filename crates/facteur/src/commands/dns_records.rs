@@ -12,14 +12,14 @@ use facteur_mailauth::{
 };
 
 use crate::cli::DnsRecordsArgs;
-use crate::commands::dkim::{key_failure, require_local_domain};
+use crate::commands::dkim::{key_failure, local_domain_with_current_keys};
 use crate::data_dir::DataDir;
 use crate::failure::{Failure, Outcome};
 
 pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
     let config = data_dir.load_config()?;
     let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
-    require_local_domain(data_dir, &config, &domain).await?;
+    local_domain_with_current_keys(data_dir, &config, &domain).await?;
     let dkim = data_dir.dkim_keys().dns_txt(&domain).map_err(key_failure)?;
     let facts = RecordFacts {
         ipv4: args.ipv4.or_else(|| public_address(&config, as_v4)),

@@ -2,7 +2,7 @@
 //! one keeps them, so that adding it back does not break signatures still being verified.
 
 use crate::cli::DomainCommand;
-use crate::commands::dkim::{ensure_domain_keys, print_new_keys};
+use crate::commands::dkim::{change_domain_keys, ensure_domain_keys, print_new_keys};
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::Outcome;
 
@@ -25,13 +25,18 @@ pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
             println!("keys already in DNS; delete that directory and the domain's DNS records if it is gone for good.");
         }),
     };
+    let keys_made = match (&result, &added) {
+        (Ok(()), Some(domain)) => {
+            let ed25519 = config.mail_auth.ed25519_signature;
+            change_domain_keys(data_dir, &store, domain, |keys| ensure_domain_keys(keys, domain, ed25519)).await
+        }
+        _ => Ok(Vec::new()),
+    };
     let closed = store.close().await;
     result.map_err(store_failure)?;
     closed.map_err(store_failure)?;
     if let Some(domain) = added {
-        let keys = data_dir.dkim_keys();
-        let created = ensure_domain_keys(&keys, &domain, config.mail_auth.ed25519_signature)?;
-        print_new_keys(&keys, &domain, &created)?;
+        print_new_keys(&data_dir.dkim_keys(), &domain, &keys_made?)?;
     }
     Ok(())
 }

@@ -3,15 +3,18 @@
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use facteur_config::{CONFIG_FILE, Config, HIGHEST_STANDARD_PORT, StoreBackend};
-use facteur_store::PostgresStore;
+use facteur_store::{PostgresStore, Store};
 
 use crate::cli::InitArgs;
+use crate::commands::dkim::{change_domain_keys, ensure_domain_keys};
 use crate::data_dir::{Contents, DataDir, store_failure, sync_dir, write_synced};
 use crate::failure::{Failure, Outcome, usage};
 use crate::postgres_setup::PostgresSetup;
+use crate::shared_files::SharedFiles;
 
 /// What a new data directory is made for.
 pub struct Setup {
@@ -90,9 +93,9 @@ fn print_store(dir: &str, config: &Config, outcome: &StoreOutcome, domain: &str)
         }
     }
     println!("  DKIM key       {dir}/dkim/{domain} (publish it: `facteur dns-records {domain}`)");
-    if matches!(outcome, StoreOutcome::Joined { .. }) {
-        println!("                 every node should sign with the published key: copy dkim/ from a running node over");
-        println!("                 {dir}/dkim/ before `serve`, or publish this node's key too");
+    if !url.is_empty() {
+        println!("                 kept in the database too: every node signs with the same keys, and serves the");
+        println!("                 same ACME certificate");
     }
 }
 
@@ -162,9 +165,6 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
     let dkim_dir = dir.resolve(Path::new("dkim"));
     std::fs::create_dir_all(&dkim_dir).context("cannot create dkim/")?;
     restrict_permissions(&dkim_dir)?;
-    // Before the store, so an invalid --domain is reported by the store's own check below.
-    let keys = facteur_mailauth::KeyStore::new(&dkim_dir);
-    let dkim_made = crate::commands::dkim::ensure_domain_keys(&keys, &setup.domain, config.mail_auth.ed25519_signature);
     let schema_version = existing_schema(dir, config).await?;
     let store = dir.open_store(config).await?;
     let added = match schema_version {
@@ -175,6 +175,11 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
             Err(error) => Err(error),
         },
         None => store.add_domain(&setup.domain).await.map(|()| true),
+    };
+    // After the domain, so an invalid --domain is reported by the store's own check.
+    let dkim_made = match &added {
+        Ok(_) => first_keys(dir, &store, config, &setup.domain).await,
+        Err(_) => Ok(()),
     };
     let closed = store.close().await;
     let domain_added = added.map_err(|error| match error {
@@ -189,6 +194,17 @@ async fn populate(dir: &DataDir, config: &Config, text: &str, setup: &Setup) -> 
         Some(schema_version) => StoreOutcome::Joined { schema_version, domain_added },
         None => StoreOutcome::Created,
     })
+}
+
+/// The domain's DKIM keys: those the other nodes sign with when nodes share the database (their files, the
+/// ACME certificate included, are taken from it), else new ones.
+async fn first_keys(dir: &DataDir, store: &Arc<dyn Store>, config: &Config, domain: &str) -> Outcome {
+    if let Some(shared) = SharedFiles::new(store, dir.root()) {
+        shared.pull_all().await?;
+    }
+    let ed25519 = config.mail_auth.ed25519_signature;
+    change_domain_keys(dir, store, domain, |keys| ensure_domain_keys(keys, domain, ed25519)).await?;
+    Ok(())
 }
 
 /// The version of the Facteur schema already in a PostgreSQL store (other nodes use it), `None` for a new

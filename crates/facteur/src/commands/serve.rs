@@ -11,6 +11,7 @@ use crate::cli::ServeArgs;
 use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 use crate::handlers::Engines;
+use crate::shared_files::SharedFiles;
 use crate::{certificates, http, logging, quickstart};
 
 /// What the test kit and operators' scripts wait for: every listener is bound.
@@ -45,13 +46,15 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     };
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
+    let shared_files = follow_shared_files(&store, data_dir, &stopping).await?;
     let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
         .map_err(|error| Failure::Runtime(error.into()))?;
     let mut listeners = JoinSet::new();
     http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
     // After the metrics recorder (ACME counts its failures), before the listeners: they start with the stored
     // ACME certificate, if there is one. The CA is never waited for.
-    let acme_tokens = certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), &stopping);
+    let acme_tokens =
+        certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), shared_files, &stopping);
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
     let secure_web = http::secure_router(web.clone(), engines.jmap());
@@ -105,6 +108,20 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     store.close().await.map_err(store_failure)?;
     info!("stopped");
     Ok(())
+}
+
+/// With nodes sharing a database: this node's DKIM keys and ACME files made the database's before anything
+/// signs or serves, then kept in step with it. `None` for a node alone.
+async fn follow_shared_files(
+    store: &Arc<dyn facteur_store::Store>,
+    data_dir: &DataDir,
+    stopping: &facteur_net::ShutdownSignal,
+) -> Outcome<Option<Arc<SharedFiles>>> {
+    let Some(files) = SharedFiles::new(store, data_dir.root()) else { return Ok(None) };
+    files.sync_at_start().await.context("cannot take the files the nodes share (DKIM keys, ACME certificate)")?;
+    let files = Arc::new(files);
+    tokio::spawn(Arc::clone(&files).follow(stopping.clone()));
+    Ok(Some(files))
 }
 
 /// Why a listener could not start, and what to do about a port another program holds.

@@ -125,5 +125,5 @@ fn print_done(data_dir: &DataDir, sqlite_dir: &Path, url: &str) {
         "The SQLite store in {} is no longer used: keep it until you have checked the server on",
         sqlite_dir.display()
     );
-    println!("PostgreSQL, then remove it. DKIM keys stay in {dir}/dkim/.");
+    println!("PostgreSQL, then remove it. {dir}/dkim/ is shared with other nodes when `serve` first starts.");
 }
