@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use facteur_config::Config;
 use facteur_testkit::TestServer;
+
+mod common;
+use common::sink::Sink;
 
 const ALICE: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "alice's long passphrase";
@@ -74,7 +77,7 @@ fn two_nodes_deliver_a_shared_queue_of_1000_messages_each_exactly_once() {
         scope.spawn(|| submit_remote(&nodes[1], (1..MESSAGES).step_by(2)));
     });
 
-    let wrong = sink.copies_not_one(MESSAGES);
+    let wrong = copies_not_one(&sink, MESSAGES);
     let logs = || nodes.iter().map(|node| node.log()).collect::<Vec<_>>().join("\n---- next node ----\n");
     assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\n{}", logs());
     let dequeued: Vec<usize> =
@@ -104,7 +107,7 @@ fn messages_of_a_node_killed_mid_delivery_are_delivered_by_another_once_its_leas
         lease(config);
         config.relay.routes.insert("remote.test".into(), sink_route);
     });
-    let wrong = sink.copies_not_one(MESSAGES);
+    let wrong = copies_not_one(&sink, MESSAGES);
     assert!(wrong.is_empty(), "not delivered exactly once: {wrong:?}\nB's log:\n{}", b.log());
 }
 
@@ -138,7 +141,7 @@ fn a_dkim_key_rotated_through_one_node_signs_mail_sent_through_the_other() {
     let first = active_rsa_selector(a);
     assert_eq!(active_rsa_selector(b), first, "B's own listing");
     submit_remote(b, [0]);
-    let received = sink.received_at_least(1, Duration::from_secs(30));
+    let received = sink.received_at_least(1);
     assert_eq!(dkim_selectors(&received[0]), [first.as_str()], "B signs with A's key:\n{}", b.log());
 
     let rotated = a.cli(&["dkim", "rotate", "example.test"], None);
@@ -149,7 +152,7 @@ fn a_dkim_key_rotated_through_one_node_signs_mail_sent_through_the_other() {
     let deadline = Instant::now() + Duration::from_secs(30);
     for n in 1.. {
         submit_remote(b, [n]);
-        let received = sink.received_at_least(n + 1, Duration::from_secs(30));
+        let received = sink.received_at_least(n + 1);
         let latest = received.iter().find(|m| header(m, "Message-ID").as_deref() == Some(&*message_id(n))).unwrap();
         if dkim_selectors(latest) == [second.as_str()] {
             break;
@@ -338,66 +341,18 @@ impl Drop for IdleClient {
     }
 }
 
-/// `clients/smtp_sink.py`: a plain-text receiver writing each message to a file of its own.
-struct Sink {
-    process: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
-        let mut process = Command::new("python3").arg(script).arg(dir.path()).stdout(Stdio::piped()).spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(process.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        Sink { process, port: line.trim().parse().unwrap(), dir }
-    }
-
-    /// What the sink received, once it has at least `count` messages (or after `timeout`).
-    fn received_at_least(&self, count: usize, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found: Vec<String> = std::fs::read_dir(self.dir.path())
-                .unwrap()
-                .filter_map(Result::ok)
-                .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
-                .filter_map(|entry| {
-                    let mut text = String::new();
-                    std::fs::File::open(entry.path()).ok()?.read_to_string(&mut text).ok()?;
-                    Some(text)
-                })
-                .collect();
-            if found.len() >= count || Instant::now() > deadline {
-                return found;
-            }
-            std::thread::sleep(Duration::from_millis(200));
+/// Once `count` messages (numbered from 0, see [`message_id`]) arrived or 30 s passed, and 2 s more for a
+/// second copy to arrive: each Message-ID not received exactly once, with its count.
+fn copies_not_one(sink: &Sink, count: usize) -> Vec<(String, usize)> {
+    sink.received_at_least(count);
+    std::thread::sleep(Duration::from_secs(2));
+    let mut copies: BTreeMap<String, usize> = (0..count).map(|n| (message_id(n), 0)).collect();
+    for message in sink.received_within(0, Duration::ZERO) {
+        if let Some(id) = header(&message, "Message-ID") {
+            *copies.entry(id).or_default() += 1;
         }
     }
-}
-
-impl Sink {
-    /// Once `count` messages (numbered from 0, see [`message_id`]) arrived or 30 s passed, and 2 s more for a
-    /// second copy to arrive: each Message-ID not received exactly once, with its count.
-    fn copies_not_one(&self, count: usize) -> Vec<(String, usize)> {
-        self.received_at_least(count, Duration::from_secs(30));
-        std::thread::sleep(Duration::from_secs(2));
-        let mut copies: BTreeMap<String, usize> = (0..count).map(|n| (message_id(n), 0)).collect();
-        for message in self.received_at_least(0, Duration::ZERO) {
-            if let Some(id) = header(&message, "Message-ID") {
-                *copies.entry(id).or_default() += 1;
-            }
-        }
-        copies.into_iter().filter(|(_, copies)| *copies != 1).collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
+    copies.into_iter().filter(|(_, copies)| *copies != 1).collect()
 }
 
 /// A listener that accepts connections and never answers: a delivery to it hangs until its timeout.

@@ -28,13 +28,18 @@ impl Sink {
 
     /// What the sink received, once it has at least `count` messages (or after 30 s).
     pub fn received_at_least(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.received_within(count, Duration::from_secs(30))
+    }
+
+    /// What the sink received, once it has at least `count` messages (or after `timeout`), sorted.
+    pub fn received_within(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
         loop {
             let mut found: Vec<String> = std::fs::read_dir(self.dir.path())
                 .unwrap()
                 .filter_map(|entry| entry.ok())
                 .filter(|entry| !entry.file_name().to_string_lossy().ends_with(".tmp"))
-                .map(|entry| std::fs::read_to_string(entry.path()).unwrap())
+                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
                 .collect();
             if found.len() >= count || Instant::now() > deadline {
                 found.sort();
