@@ -14,6 +14,7 @@ use facteur_store::{
 use tracing::{debug, info, warn};
 
 use crate::client::{self, Outcome, Outgoing};
+use crate::domain_label::domain_label;
 use crate::dsn::Action;
 use crate::engine::{DeliveryEngine, is_settled};
 use crate::reply::Verdict;
@@ -395,6 +396,9 @@ fn record(engine: &DeliveryEngine, recipient: &QueueRecipient, outcome: &Outcome
         }
     };
     metrics::counter!(metric::DELIVERIES_TOTAL, metric::labels::RESULT => result).increment(1);
+    let domain = domain_label(recipient.address.rsplit_once('@').map_or("", |(_, domain)| domain));
+    metrics::counter!(metric::DELIVERIES_BY_DOMAIN_TOTAL, metric::labels::DOMAIN => domain, metric::labels::RESULT => result)
+        .increment(1);
     DeliveryAttempt { status, next_attempt, reply: Some(outcome.reply.clone()) }
 }
 

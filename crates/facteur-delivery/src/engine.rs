@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
 
 use facteur_mailauth::{Signer, TokioResolver};
@@ -170,7 +171,10 @@ impl DeliveryEngine {
 
     async fn dispatch_due(self: &Arc<Self>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {
         let now = unix_now();
-        for entry in self.store.queue().await? {
+        let queue = self.store.queue().await?;
+        let waiting = queue.iter().flat_map(|entry| &entry.recipients).filter(|r| !is_settled_status(r.status)).count();
+        metrics::gauge!(metric::QUEUE_SIZE).set(waiting as f64);
+        for entry in queue {
             if is_settled(&entry) {
                 // A crash after the last record but before the dequeue, or a task that settled it since the
                 // queue was read and dequeues it itself.
@@ -238,7 +242,12 @@ async fn drain(tasks: &mut JoinSet<()>) {
 
 /// Every recipient delivered or failed: the message can leave the queue.
 pub(crate) fn is_settled(entry: &QueueEntry) -> bool {
-    entry.recipients.iter().all(|r| matches!(r.status, RecipientStatus::Delivered | RecipientStatus::Failed))
+    entry.recipients.iter().all(|r| is_settled_status(r.status))
+}
+
+/// Delivered or failed for good: nothing more to try for this recipient.
+fn is_settled_status(status: RecipientStatus) -> bool {
+    matches!(status, RecipientStatus::Delivered | RecipientStatus::Failed)
 }
 
 /// A pending recipient whose time has come, or who has expired.

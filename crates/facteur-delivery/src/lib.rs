@@ -17,6 +17,8 @@
 /// DANE for SMTP (RFC 7672): TLSA lookups trusting the resolver's AD bit, certificate matching.
 pub mod dane;
 /// What delivery needs of an envelope, whichever face accepted the message.
+/// The bounded `domain` label of the delivery metrics.
+mod domain_label;
 mod envelope;
 /// MTA-STS (RFC 8461) as a sender reads it: the TXT announcement, the policy file, MX matching.
 pub mod mta_sts;

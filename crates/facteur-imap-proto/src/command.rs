@@ -302,3 +302,47 @@ pub enum CommandBody {
     Sort(SortCommand),
     Thread(ThreadCommand),
 }
+
+impl CommandBody {
+    /// The command's name in upper case, from the grammar's fixed set: what logs and metrics call it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CommandBody::Capability => "CAPABILITY",
+            CommandBody::Noop => "NOOP",
+            CommandBody::Logout => "LOGOUT",
+            CommandBody::Id(_) => "ID",
+            CommandBody::StartTls => "STARTTLS",
+            CommandBody::Authenticate { .. } => "AUTHENTICATE",
+            CommandBody::Login { .. } => "LOGIN",
+            CommandBody::Enable(_) => "ENABLE",
+            CommandBody::Select { .. } => "SELECT",
+            CommandBody::Examine { .. } => "EXAMINE",
+            CommandBody::Create { .. } => "CREATE",
+            CommandBody::Delete(_) => "DELETE",
+            CommandBody::Rename { .. } => "RENAME",
+            CommandBody::Subscribe(_) => "SUBSCRIBE",
+            CommandBody::Unsubscribe(_) => "UNSUBSCRIBE",
+            CommandBody::List(_) => "LIST",
+            CommandBody::Lsub { .. } => "LSUB",
+            CommandBody::Namespace => "NAMESPACE",
+            CommandBody::Status { .. } => "STATUS",
+            CommandBody::Idle => "IDLE",
+            CommandBody::GetQuota(_) => "GETQUOTA",
+            CommandBody::GetQuotaRoot(_) => "GETQUOTAROOT",
+            CommandBody::SetQuota { .. } => "SETQUOTA",
+            CommandBody::Compress(_) => "COMPRESS",
+            CommandBody::Check => "CHECK",
+            CommandBody::Close => "CLOSE",
+            CommandBody::Unselect => "UNSELECT",
+            CommandBody::Expunge => "EXPUNGE",
+            CommandBody::UidExpunge(_) => "UID EXPUNGE",
+            CommandBody::Search(_) => "SEARCH",
+            CommandBody::Fetch(_) => "FETCH",
+            CommandBody::Store(_) => "STORE",
+            CommandBody::Copy { .. } => "COPY",
+            CommandBody::Move { .. } => "MOVE",
+            CommandBody::Sort(_) => "SORT",
+            CommandBody::Thread(_) => "THREAD",
+        }
+    }
+}

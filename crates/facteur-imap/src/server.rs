@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
+use facteur_primitives::metrics as metric;
 use facteur_store::Store;
 
 use crate::recent::RecentClaims;
@@ -38,6 +39,7 @@ impl ImapServer {
 #[async_trait]
 impl ConnectionHandler for ImapServer {
     async fn handle(&self, connection: Connection, shutdown: ShutdownSignal) {
+        metrics::counter!(metric::CONNECTIONS_TOTAL, metric::labels::PROTOCOL => metric::protocols::IMAP).increment(1);
         Session::new(self, connection, shutdown).run().await;
     }
 

@@ -6,6 +6,7 @@ use facteur_imap_proto::{
     Command, CommandBody, CommandError, CommandReader, Event, ResponseCode, StatusKind, StatusResponse, Tag,
 };
 use facteur_net::{Connection, ShutdownSignal};
+use facteur_primitives::metrics::{CommandTimer, protocols};
 use facteur_store::{Change, StoreError};
 use tokio::sync::broadcast::{self, error::TryRecvError};
 use tracing::{debug, warn};
@@ -151,10 +152,18 @@ impl<'a> Session<'a> {
         self.current_tag = Some(tag.clone());
         let allow_expunge = expunges_allowed_after(&body);
         let force = always_catches_up(&body);
+        let timer_is_idle = matches!(body, CommandBody::Idle);
+        let timer = CommandTimer::start(protocols::IMAP, body.name());
         let mut reply = dispatch::dispatch(self, body).await?;
         self.catch_up(allow_expunge, force).await?;
         reply.tag = Some(tag);
         self.answer(reply).await?;
+        // IDLE lasts as long as the client wants: counted, not timed.
+        if timer_is_idle {
+            timer.count();
+        } else {
+            timer.stop();
+        }
         if self.tls_after_reply {
             self.upgrade_to_tls().await?;
         }

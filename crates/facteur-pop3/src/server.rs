@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
+use facteur_primitives::metrics as metric;
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
 
@@ -40,6 +41,7 @@ impl Pop3Server {
 #[async_trait]
 impl ConnectionHandler for Pop3Server {
     async fn handle(&self, connection: Connection, shutdown: ShutdownSignal) {
+        metrics::counter!(metric::CONNECTIONS_TOTAL, metric::labels::PROTOCOL => metric::protocols::POP3).increment(1);
         // A child of the listener's connection span; the user is recorded once logged in.
         let span = info_span!("pop3", user = field::Empty);
         Session::new(self, connection, span.clone()).run(shutdown).instrument(span).await;

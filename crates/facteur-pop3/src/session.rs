@@ -8,6 +8,7 @@ use std::time::Duration;
 
 pub use facteur_net::Ending;
 use facteur_net::{Connection, Line, ShutdownSignal};
+use facteur_primitives::metrics::{CommandTimer, protocols};
 use tracing::{Span, debug};
 
 use crate::command::{self, Command};
@@ -83,6 +84,13 @@ impl<'a> Session<'a> {
             Err(error) => return Ok(Some(self.protocol_error(Response::err(error.to_string())))),
         };
         debug!(command = command.name(), "command");
+        let timer = CommandTimer::start(protocols::POP3, command.name());
+        let handled = self.handle(command).await;
+        timer.stop();
+        handled
+    }
+
+    async fn handle(&mut self, command: Command) -> Handled {
         if command == Command::Capa {
             return Ok(Some(self.capabilities()));
         }

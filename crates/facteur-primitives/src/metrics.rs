@@ -19,6 +19,8 @@ pub mod labels {
     pub const RESULT: &str = "result";
     /// An HTTP status code (`200`, `404`, `413`).
     pub const STATUS: &str = "status";
+    /// A destination domain, one of a bounded set (the first 50 delivered to), else `other`.
+    pub const DOMAIN: &str = "domain";
 }
 
 /// The values of [`labels::PROTOCOL`], one per face a client reaches.
@@ -45,13 +47,15 @@ pub const MESSAGES_ACCEPTED_TOTAL: &str = "facteur_messages_accepted_total";
 pub const MESSAGES_REJECTED_TOTAL: &str = "facteur_messages_rejected_total";
 /// Outbound delivery attempts per recipient, by [`labels::RESULT`].
 pub const DELIVERIES_TOTAL: &str = "facteur_deliveries_total";
+/// Outbound delivery attempts per recipient, by destination [`labels::DOMAIN`] and [`labels::RESULT`].
+pub const DELIVERIES_BY_DOMAIN_TOTAL: &str = "facteur_deliveries_by_domain_total";
 /// Recipients waiting in the outbound queue (a gauge: set, not incremented, after each queue change).
 pub const QUEUE_SIZE: &str = "facteur_queue_recipients";
 /// Failed authentications (wrong password, unknown user, throttled), by [`labels::PROTOCOL`].
 pub const AUTH_FAILURES_TOTAL: &str = "facteur_auth_failures_total";
 /// Commands handled, by [`labels::PROTOCOL`] and [`labels::COMMAND`].
 pub const COMMANDS_TOTAL: &str = "facteur_commands_total";
-/// Time from a command's last byte read to its response flushed, in seconds, by [`labels::PROTOCOL`] and
+/// Time from a command's last byte read to its response written out (queued for the socket), in seconds, by [`labels::PROTOCOL`] and
 /// [`labels::COMMAND`]. A histogram with [`LATENCY_BUCKETS`].
 pub const COMMAND_DURATION_SECONDS: &str = "facteur_command_duration_seconds";
 /// HTTP requests answered by the discovery listener, by [`labels::STATUS`].
@@ -66,6 +70,37 @@ pub const CERTIFICATE_EXPIRY_SECONDS: &str = "facteur_certificate_expiry_timesta
 /// large APPEND or a slow remote lookup (tens of seconds).
 pub const LATENCY_BUCKETS: &[f64] =
     &[0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Counts one command in [`COMMANDS_TOTAL`] and records its handling time in [`COMMAND_DURATION_SECONDS`]:
+/// started when the command is parsed, stopped when its reply is written out. Both label values are the
+/// protocol's and the command grammar's own fixed names, never the client's text.
+#[derive(Debug)]
+pub struct CommandTimer {
+    protocol: &'static str,
+    command: &'static str,
+    started: std::time::Instant,
+}
+
+impl CommandTimer {
+    pub fn start(protocol: &'static str, command: &'static str) -> CommandTimer {
+        CommandTimer { protocol, command, started: std::time::Instant::now() }
+    }
+
+    /// Counts the command and records how long it took.
+    pub fn stop(self) {
+        self.count();
+        let seconds = self.started.elapsed().as_secs_f64();
+        metrics::histogram!(COMMAND_DURATION_SECONDS, labels::PROTOCOL => self.protocol, labels::COMMAND => self.command)
+            .record(seconds);
+    }
+
+    /// Counts the command without a duration: for one that waits on the client (IMAP IDLE), whose length says
+    /// nothing about the server.
+    pub fn count(&self) {
+        metrics::counter!(COMMANDS_TOTAL, labels::PROTOCOL => self.protocol, labels::COMMAND => self.command)
+            .increment(1);
+    }
+}
 
 /// What kind of series a metric is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +135,11 @@ pub const ALL: &[MetricName] = &[
         name: DELIVERIES_TOTAL,
         kind: MetricKind::Counter,
         help: "Outbound delivery attempts per recipient, by result.",
+    },
+    MetricName {
+        name: DELIVERIES_BY_DOMAIN_TOTAL,
+        kind: MetricKind::Counter,
+        help: "Outbound delivery attempts per recipient, by destination domain (the first 50; then other) and result.",
     },
     MetricName { name: QUEUE_SIZE, kind: MetricKind::Gauge, help: "Recipients waiting in the outbound queue." },
     MetricName {

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
 use facteur_delivery::Submission;
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
+use facteur_primitives::metrics as metric;
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
 
@@ -62,6 +63,8 @@ impl SmtpServer {
 #[async_trait]
 impl ConnectionHandler for SmtpServer {
     async fn handle(&self, connection: Connection, shutdown: ShutdownSignal) {
+        let protocol = self.settings.face.metric_label();
+        metrics::counter!(metric::CONNECTIONS_TOTAL, metric::labels::PROTOCOL => protocol).increment(1);
         // A child of the listener's connection span: TLS version and user are recorded when known.
         let span = info_span!("smtp", face = ?self.settings.face, tls = field::Empty, user = field::Empty);
         Session::new(self, connection, span.clone()).run(shutdown).instrument(span).await;

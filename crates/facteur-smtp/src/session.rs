@@ -6,10 +6,12 @@
 //! out, so a client waiting for a reply always has it. Limits (line length, timeouts, error count) wrap
 //! the loop here; handlers do not see them.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 pub use facteur_net::Ending;
 use facteur_net::{Connection, Line, ShutdownSignal};
+use facteur_primitives::metrics::CommandTimer;
 use smtp_proto::Request;
 use tracing::{Span, debug};
 
@@ -97,6 +99,13 @@ impl<'a> Session<'a> {
             Err(error) => return Ok(Some(parse_error_reply(error))),
         };
         debug!(command = request.name(), "command");
+        let timer = CommandTimer::start(self.server.settings.face.metric_label(), request.name());
+        let handled = self.handle(request).await;
+        timer.stop();
+        handled
+    }
+
+    async fn handle(&mut self, request: Request<Cow<'_, str>>) -> Handled {
         match request {
             Request::Ehlo { host } => Ok(Some(self.hello(&host, true))),
             Request::Helo { host } => Ok(Some(self.hello(&host, false))),

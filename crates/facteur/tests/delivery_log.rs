@@ -143,11 +143,22 @@ fn stats_and_metrics_agree_on_seventy_delivered_twenty_deferred_ten_bounced() {
     assert!(stats.stdout.contains("remote.test"), "{}", stats.stdout);
     assert!(stats.stdout.contains("10  550 5.1.1"), "the bounce reason: {}", stats.stdout);
 
-    let deliveries = metric_samples(&a, "facteur_deliveries_total");
-    let count = |result: &str| deliveries.iter().find(|(labels, _)| labels == result).map_or(0.0, |(_, v)| *v);
+    let count = |result| metric(&a, "facteur_deliveries_total", &[("result", result)]);
     let (delivered, deferred, bounced) = (count("delivered"), count("deferred"), count("bounced"));
-    assert_eq!((delivered, deferred, bounced), (70.0, 20.0, 10.0), "{deliveries:?}");
+    assert_eq!((delivered, deferred, bounced), (70.0, 20.0, 10.0));
     assert!((bounced / (delivered + deferred + bounced) - 0.10).abs() < 1e-9);
+    let by_domain =
+        metric(&a, "facteur_deliveries_by_domain_total", &[("domain", "remote.test"), ("result", "bounced")]);
+    assert_eq!(by_domain, 10.0);
+    let queued = wait_for(|| {
+        let queued = metric(&a, "facteur_queue_recipients", &[]);
+        (queued == 20.0).then_some(queued)
+    });
+    assert_eq!(queued, 20.0, "the deferred recipients wait in the queue");
+    assert!(metric(&a, "facteur_connections_total", &[("protocol", "submission")]) >= 1.0);
+    let ehlo = [("protocol", "submission"), ("command", "EHLO")];
+    assert!(metric(&a, "facteur_commands_total", &ehlo) >= 1.0);
+    assert!(metric(&a, "facteur_command_duration_seconds_count", &ehlo) >= 1.0);
 }
 
 /// The `facteur::delivery` lines of a JSON log, parsed.
@@ -158,17 +169,16 @@ fn delivery_lines(log: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Samples of `family` as (its `result` label, value), read by prometheus_client's reference parser.
-fn metric_samples(server: &TestServer, family: &str) -> Vec<(String, f64)> {
+/// Samples of `name` as (their labels, value), read by prometheus_client's reference parser.
+fn metric_samples(server: &TestServer, name: &str) -> Vec<(serde_json::Map<String, Value>, f64)> {
     let url = format!("http://{}/metrics", server.addr("metrics"));
     let exposition = Command::new("curl").args(["--silent", "--fail", &url]).output().unwrap();
     assert!(exposition.status.success(), "{exposition:?}");
-    let parse = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families\n\
-        for f in text_string_to_metric_families(sys.stdin.read()):\n\
-        \x20   for s in f.samples:\n\
-        \x20       if s.name == sys.argv[1]: print(s.labels.get('result', ''), s.value)\n";
+    let parse = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families\n\
+        print(json.dumps([[s.labels, s.value] for f in text_string_to_metric_families(sys.stdin.read())\n\
+        \x20   for s in f.samples if s.name == sys.argv[1]]))\n";
     let mut python = Command::new(python_with_prometheus_client())
-        .args(["-c", parse, family])
+        .args(["-c", parse, name])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -176,11 +186,17 @@ fn metric_samples(server: &TestServer, family: &str) -> Vec<(String, f64)> {
     std::io::Write::write_all(&mut python.stdin.take().unwrap(), &exposition.stdout).unwrap();
     let output = python.wait_with_output().unwrap();
     assert!(output.status.success(), "prometheus_client: {output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|line| line.split_once(' ').map(|(label, value)| (label.to_owned(), value.parse().unwrap())))
-        .collect()
+    let samples: Vec<(serde_json::Map<String, Value>, f64)> = serde_json::from_slice(&output.stdout).unwrap();
+    samples
+}
+
+/// The value of the sample of `name` whose labels include all of `labels`, 0 if there is none.
+fn metric(server: &TestServer, name: &str, labels: &[(&str, &str)]) -> f64 {
+    let samples = metric_samples(server, name);
+    let matching = |sample: &&(serde_json::Map<String, Value>, f64)| {
+        labels.iter().all(|(key, value)| sample.0.get(*key).and_then(Value::as_str) == Some(*value))
+    };
+    samples.iter().find(matching).map_or(0.0, |(_, value)| *value)
 }
 
 /// Debian's python3-prometheus-client is found by /usr/bin/python3 even when another python3 comes first on PATH.
