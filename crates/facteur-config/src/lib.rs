@@ -13,6 +13,8 @@ pub mod edit;
 mod load;
 /// The typed settings and their defaults.
 mod model;
+/// `IP:PORT` settings, with errors that say what is wrong.
+mod socket_addrs;
 /// The commented file `facteur init` writes.
 pub mod template;
 /// Checks that span several keys (duplicate addresses, port ranges).

@@ -136,7 +136,7 @@ mod tests {
         let error = error_text(&text);
         assert!(error.contains("line 6"), "{error}");
         assert!(error.contains("listener.smtp.bind"), "{error}");
-        assert!(error.contains("socket address"), "{error}");
+        assert!(error.contains("port 99999 is out of range"), "{error}");
     }
 
     #[test]

@@ -169,6 +169,7 @@ pub enum AcmeChallenge {
 pub struct ListenerConfig {
     pub protocol: Protocol,
     /// Socket addresses to listen on. Port 0 picks a free port (tests use it; the log says which).
+    #[serde(deserialize_with = "crate::socket_addrs::deserialize")]
     pub bind: Vec<SocketAddr>,
     pub tls: TlsMode,
 }
@@ -322,6 +323,7 @@ impl Default for QueueConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct DnsConfig {
     /// Nameservers to ask instead of the system's (`/etc/resolv.conf`), e.g. `["127.0.0.1:5353"]`.
+    #[serde(deserialize_with = "crate::socket_addrs::deserialize")]
     pub nameservers: Vec<SocketAddr>,
 }
 
@@ -334,6 +336,7 @@ pub struct HttpConfig {
     /// How long senders may cache the MTA-STS policy, in days.
     pub mta_sts_max_age_days: u32,
     /// Addresses serving `/metrics` (Prometheus) and `/healthz`, apart from the public listeners. Empty: not served.
+    #[serde(deserialize_with = "crate::socket_addrs::deserialize")]
     pub metrics_bind: Vec<SocketAddr>,
 }
 

@@ -219,7 +219,7 @@ pub fn dns_records(facts: &RecordFacts) -> String {
         };
         let _ = write!(zone, "; {}\n{line}\n\n", record.comment);
     }
-    for hint in unknown_address_hints(facts) {
+    for hint in address_hints(facts) {
         let _ = write!(zone, "{hint}\n\n");
     }
     if facts.mta_sts == MtaStsPublication::Off {
@@ -358,7 +358,8 @@ pub fn zone_records(facts: &RecordFacts) -> Vec<ZoneRecord> {
 }
 
 /// For an address not known here, a commented line saying what to fill in.
-fn unknown_address_hints(facts: &RecordFacts) -> Vec<String> {
+/// What `dns-records` cannot write as records: the addresses it does not know, and reverse DNS.
+fn address_hints(facts: &RecordFacts) -> Vec<String> {
     let host = format!("{}.", facts.hostname.trim_end_matches('.').to_ascii_lowercase());
     let mut hints = Vec::new();
     if facts.ipv4.is_none() {
@@ -371,7 +372,36 @@ fn unknown_address_hints(facts: &RecordFacts) -> Vec<String> {
             "; The mail host's IPv6 address (unknown here: fill in, or leave out).\n; {host} IN AAAA <IPv6 address>"
         ));
     }
+    hints.push(reverse_dns_hint(facts, &host));
     hints
+}
+
+/// Reverse DNS is not in the domain's zone but in the address owner's: many receivers refuse mail from an
+/// address whose PTR record does not name a host that resolves back to it (forward-confirmed reverse DNS, the
+/// `iprev` check of RFC 8601 §3), so the operator must ask for it.
+fn reverse_dns_hint(facts: &RecordFacts, host: &str) -> String {
+    let mut hint = String::from(
+        "; Reverse DNS: the PTR record of each address above must name the mail host, which must resolve back to\n\
+         ; it; receivers refuse or junk mail otherwise. It lives in the zone of whoever provides the address (ask\n\
+         ; your hosting provider, or set it in their panel), not in this one:",
+    );
+    if let Some(address) = facts.ipv4 {
+        let [a, b, c, d] = address.octets();
+        hint.push_str(&format!("\n; {d}.{c}.{b}.{a}.in-addr.arpa. IN PTR {host}"));
+    }
+    if let Some(address) = facts.ipv6 {
+        let nibbles: Vec<String> = address
+            .octets()
+            .iter()
+            .rev()
+            .flat_map(|byte| [format!("{:x}", byte & 0x0f), format!("{:x}", byte >> 4)])
+            .collect();
+        hint.push_str(&format!("\n; {}.ip6.arpa. IN PTR {host}", nibbles.join(".")));
+    }
+    if facts.ipv4.is_none() && facts.ipv6.is_none() {
+        hint.push_str(&format!("\n; <reversed address>.in-addr.arpa. IN PTR {host}"));
+    }
+    hint
 }
 
 /// SRV records for client discovery. RFC 8314 §5.1: implicit TLS gets the lower (preferred) priority;

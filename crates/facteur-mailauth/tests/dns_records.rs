@@ -55,6 +55,19 @@ fn the_mta_sts_comment_follows_the_mode_served_and_off_publishes_nothing() {
     assert!(off.contains("MTA-STS is off"));
 }
 
+#[test]
+fn reverse_dns_is_explained_with_the_ptr_names_of_the_known_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::new(dir.path());
+    store.generate("example.test", Algorithm::Ed25519).unwrap();
+    let ipv6 = Some("2001:db8::1".parse().unwrap());
+    let zone = dns_records(&RecordFacts { ipv6, ..facts(&store, "mail.example.test") });
+    assert!(zone.contains("; Reverse DNS: the PTR record of each address"), "{zone}");
+    assert!(zone.contains("; 10.2.0.192.in-addr.arpa. IN PTR mail.example.test."), "{zone}");
+    let nibbles = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
+    assert!(zone.contains(&format!("; {nibbles} IN PTR mail.example.test.")), "{zone}");
+}
+
 fn parse_with_dnspython(python: &std::path::Path, zone: &str) -> Vec<String> {
     let mut child = Command::new(python)
         .arg(script("parse_zone.py"))
