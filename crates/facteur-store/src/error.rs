@@ -63,7 +63,7 @@ pub enum StoreError {
     QuotaExceeded { address: String, limit: u64, used: u64, needed: u64 },
     #[error("blob {0} is not stored (store it before referencing it; or its last reference is gone)")]
     BlobMissing(BlobId),
-    #[error("blob store: {action} {path}: {source}")]
+    #[error("{action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),

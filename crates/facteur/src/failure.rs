@@ -24,9 +24,22 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(error) | Failure::Runtime(error) => write!(f, "{error:#}"),
+            Failure::Usage(error) | Failure::Runtime(error) => f.write_str(&with_causes(error)),
         }
     }
+}
+
+/// The error and its causes, `: `-separated like `{:#}`, but without a cause the text before already says
+/// (many errors put their source in their own message: "open PATH: Permission denied" twice is noise).
+fn with_causes(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 impl From<anyhow::Error> for Failure {

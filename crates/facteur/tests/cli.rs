@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::path::Path;
+use std::process::Command;
 
 use facteur_testkit::{CliOutput, TestServer};
 
@@ -396,4 +397,50 @@ fn init_refuses_a_store_url_holding_a_password() {
     assert!(refused.stderr.contains("password_file"), "{}", refused.stderr);
     assert!(!refused.stderr.contains("secret"), "the password is not echoed: {}", refused.stderr);
     assert!(!dir.exists(), "a refused init leaves no data directory");
+}
+
+#[test]
+fn a_store_this_user_cannot_write_is_one_error_naming_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    init(&dir);
+    // Root writes whatever the permissions say: run the command as `nobody` then, in a directory it may read.
+    let as_root =
+        Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    if as_root {
+        for path in walk(tmp.path()) {
+            let mode = if path.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    }
+    let store = dir.join("store");
+    for path in walk(&store) {
+        let mode = if path.is_dir() { 0o555 } else { 0o444 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mut command = if as_root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "nobody", "--"]).arg(env!("CARGO_BIN_EXE_facteur"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_facteur"))
+    };
+    let output = command.arg("--data-dir").arg(&dir).args(["domain", "add", "other.test"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(&store.display().to_string()), "the path is named: {stderr}");
+    assert_eq!(stderr.matches("Permission denied").count(), 1, "said once: {stderr}");
+}
+
+/// `root` and everything under it.
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = vec![root.to_owned()];
+    if root.is_dir() {
+        for entry in std::fs::read_dir(root).unwrap() {
+            found.extend(walk(&entry.unwrap().path()));
+        }
+    }
+    found
 }
