@@ -51,5 +51,9 @@ async fn run(cli: Cli) -> Outcome {
         Command::Dkim(command) => commands::dkim::run(&data_dir, command).await,
         Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
         Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
+        Command::Import(command) => commands::import::run(&data_dir, command).await,
+        Command::Export(args) => commands::export::run(&data_dir, &args).await,
+        Command::Backup(args) => commands::backup::run(&data_dir, &args).await,
+        Command::Restore(args) => commands::restore::run(&data_dir, &args).await,
     }
 }
