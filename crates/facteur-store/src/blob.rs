@@ -89,6 +89,8 @@ pub struct BlobStore {
 #[derive(Debug)]
 struct Inner {
     root: PathBuf,
+    /// The lock file of [`BlobStore::hold_removals`], beside the blob area (which holds only directories).
+    removals_lock: PathBuf,
     random: SystemRandom,
 }
 
@@ -96,7 +98,8 @@ impl BlobStore {
     /// Opens (creating if needed) the blob area `<data_dir>/blobs`.
     pub fn open(data_dir: &Path) -> Result<BlobStore> {
         let root = data_dir.join(BLOBS_DIR);
-        let store = BlobStore { inner: Arc::new(Inner { root, random: SystemRandom::new() }) };
+        let removals_lock = data_dir.join(REMOVALS_LOCK);
+        let store = BlobStore { inner: Arc::new(Inner { root, removals_lock, random: SystemRandom::new() }) };
         create_dir_durably(&store.temp_dir())?;
         Ok(store)
     }
@@ -192,13 +195,13 @@ impl BlobStore {
     }
 
     /// The file whose lock says whether blob files may be removed: shared by backups, exclusive by removals.
-    fn removals_lock_path(&self) -> PathBuf {
-        self.inner.root.join(REMOVALS_LOCK)
+    fn removals_lock_path(&self) -> &Path {
+        &self.inner.removals_lock
     }
 
     fn removals_lock_file(&self) -> Result<File> {
         let path = self.removals_lock_path();
-        File::options().create(true).truncate(false).write(true).open(&path).map_err(StoreError::io("open", path))
+        File::options().create(true).truncate(false).write(true).open(path).map_err(StoreError::io("open", path))
     }
 
     /// Deletes a blob file. Only the database layer calls this, once no row references the blob, holding a
@@ -276,9 +279,8 @@ pub(crate) fn address(root: &Path, id: BlobId) -> PathBuf {
     root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
 }
 
-/// The lock file of [`BlobStore::hold_removals`], beside the blob directories (the sweep only looks into
-/// directories).
-const REMOVALS_LOCK: &str = "removals.lock";
+/// The lock file of [`BlobStore::hold_removals`], in the store's directory beside the blob area.
+const REMOVALS_LOCK: &str = "blob-removals.lock";
 
 /// Blob files are not removed while this lives (an OS file lock: it also ends with the process).
 #[derive(Debug)]

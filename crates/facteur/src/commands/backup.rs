@@ -37,6 +37,11 @@ pub async fn run(data_dir: &DataDir, args: &crate::cli::BackupArgs) -> Outcome {
     }
     let into = &args.dir;
     prepare(into)?;
+    if same_path(data_dir.root(), into) || inside(into, data_dir.root()) {
+        // Empty, as `prepare` left it: nothing of the operator's is removed.
+        let _ = std::fs::remove_dir(into);
+        return Err(usage!("{} is inside the data directory: back up somewhere else", into.display()));
+    }
     let store_dir = data_dir.resolve(&config.store.path);
     let store_copy = into.join(store_in_backup(&config));
     let copied = tokio::task::spawn_blocking(move || facteur_store::sqlite::backup::back_up(&store_dir, &store_copy))
@@ -113,6 +118,14 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Outcome<u64> {
         }
     }
     Ok(copied)
+}
+
+/// Whether `path` is inside `directory` (both as they resolve on disk).
+fn inside(path: &Path, directory: &Path) -> bool {
+    match (path.canonicalize(), directory.canonicalize()) {
+        (Ok(path), Ok(directory)) => path.starts_with(directory),
+        _ => false,
+    }
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

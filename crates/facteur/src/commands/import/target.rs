@@ -103,6 +103,7 @@ impl Folder<'_> {
         let store = &self.destination.store;
         let account = self.destination.account.id;
         let target = DeliveryTarget { account, mailbox: Some(self.mailbox.id), flags, keywords };
+        // On this task: the command has nothing else to run meanwhile (the store writes on its own thread).
         let indexed = facteur_message::index(&message.content);
         let delivered = store
             .deliver_content(
