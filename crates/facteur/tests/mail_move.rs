@@ -293,3 +293,21 @@ fn imap_counts(server: &TestServer) -> (usize, usize, usize) {
         (status, selected, fetched)
     })
 }
+
+#[test]
+fn a_postgresql_store_is_left_to_pg_dump() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let init = facteur_testkit::cli::run(data_dir.path(), &["init", "--domain", "example.test", "--no-acme"], None);
+    assert!(init.success(), "{init:?}");
+    let config_path = data_dir.path().join("facteur.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let config = config
+        .replace("backend = \"sqlite\"", "backend = \"postgres\"")
+        .replace("url = \"\"", "url = \"postgres://facteur@db.example.org:5432/facteur\"");
+    std::fs::write(&config_path, config).unwrap();
+    let into = data_dir.path().join("backup");
+    let refused = facteur_testkit::cli::run(data_dir.path(), &["backup", into.to_str().unwrap()], None);
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    assert!(refused.stderr.contains("pg_dump --format=custom"), "{}", refused.stderr);
+    assert!(!into.exists(), "nothing is written for a PostgreSQL store");
+}
