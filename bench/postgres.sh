@@ -116,16 +116,18 @@ nodes_stop() {
 
 # smtp LABEL SESSIONS PORT…: MESSAGES messages to bench@, shared between the ports (one client per port, at once).
 smtp() {
-    local label=$1 sessions=$2 count i=0 port
+    local label=$1 sessions=$2 count i=0 port clients=()
     shift 2
     count=$#
     for port in "$@"; do
         python3 "$E2E" --port "$port" --messages $((MESSAGES / count)) --size $SIZE --sessions $((sessions / count)) \
             --from sender@remote.test --to bench@example.test --no-wait --label "$label-part$i" \
             --json-out "$WORK/$label.parts" >/dev/null &
+        clients+=($!)
         i=$((i + 1))
     done
-    wait
+    # The clients only: a bare `wait` would also wait for the servers, which run in the background too.
+    wait "${clients[@]}"
     python3 - "$label" "$sessions" "$WORK/$label.parts" "$RESULTS" <<'PY'
 import json, sys
 label, sessions, parts, results = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -147,8 +149,9 @@ imap() {
         imaptest_run "$WORK/$label.a" "$port_a" 'imtest%d@example.test' 100 10 "${extra[@]}"
     else
         imaptest_run "$WORK/$label.a" "$port_a" 'imtest%d@example.test' 50 5 "${extra[@]}" &
+        local first=$!
         imaptest_run "$WORK/$label.b" "$port_b" 'imtestb%d@example.test' 50 5 "${extra[@]}" &
-        wait
+        wait "$first" "$!"
     fi
     python3 - "$label" "$SECS" "$RESULTS" "$WORK/$label".? <<'PY'
 import json, sys

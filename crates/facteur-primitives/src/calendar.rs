@@ -58,14 +58,16 @@ pub fn days_from_civil(date: CivilDate) -> i64 {
     era * DAYS_PER_ERA + day_of_era - EPOCH_SHIFT
 }
 
+/// Day names from 1970-01-01, a Thursday: `WEEKDAYS[days.rem_euclid(7)]`.
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /// RFC 5322 §3.3 date-time in UTC: `Tue, 1 Jul 2025 12:34:56 +0000`.
 pub fn rfc5322_date(unix_seconds: i64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
     let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
     let date = CivilDate::from_days(days);
-    // 1970-01-01 was a Thursday; rem_euclid keeps both indexes in range.
+    // rem_euclid keeps both indexes in range.
     let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
     let month = MONTHS[(date.month - 1) as usize];
     format!(
@@ -76,6 +78,69 @@ pub fn rfc5322_date(unix_seconds: i64) -> String {
         seconds % 3600 / 60,
         seconds % 60
     )
+}
+
+/// The C library's `asctime` form in UTC, as the `From ` line of an mbox carries it (RFC 4155 §2; Python's
+/// `mailbox` writes `time.asctime(time.gmtime(t))`): `Sat Nov  4 01:02:03 2023`, the day padded with a space.
+pub fn asctime(unix_seconds: i64) -> String {
+    let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
+    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
+    let date = CivilDate::from_days(days);
+    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(date.month - 1) as usize];
+    format!(
+        "{weekday} {month} {:>2} {:02}:{:02}:{:02} {}",
+        date.day,
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+        date.year
+    )
+}
+
+/// Reads the `asctime` date that ends `text` (an mbox `From ` line after its sender), as unix seconds:
+/// `Sat Nov  4 01:02:03 2023`, UTC as RFC 4155 §2 says, or with a numeric zone after the time or the year
+/// (`… 01:02:03 +0100 2023`, `… 2023 +0100`), which some writers add. Seconds may be missing (`01:02`). The
+/// weekday is not checked against the date: Python's `mailbox` does not check it either.
+pub fn parse_trailing_asctime(text: &str) -> Option<i64> {
+    let mut tokens: Vec<&str> = text.split_ascii_whitespace().rev().take(6).collect();
+    tokens.reverse();
+    let zone_at = tokens.iter().rposition(|token| parse_zone(token).is_some());
+    let offset = match zone_at {
+        Some(at) if at + 2 >= tokens.len() => parse_zone(tokens.remove(at))?,
+        _ => 0,
+    };
+    let [month, day, time, year] = tokens.get(tokens.len().checked_sub(4)?..)? else { return None };
+    let month = 1 + MONTHS.iter().position(|name| name.eq_ignore_ascii_case(month))?;
+    let day: u32 = day.parse().ok().filter(|day| (1..=31).contains(day))?;
+    let year: i64 = year.parse().ok().filter(|year| (1..=9999).contains(year))?;
+    let small_number = |field: &str| match field.len() {
+        1 | 2 if field.bytes().all(|b| b.is_ascii_digit()) => field.parse::<i64>().ok(),
+        _ => None,
+    };
+    let mut fields = time.split(':').map(small_number);
+    let (hour, minute) = (fields.next()??, fields.next()??);
+    let second = fields.next().unwrap_or(Some(0))?;
+    if fields.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let month = u32::try_from(month).ok()?;
+    let days = days_from_civil(CivilDate { year, month, day });
+    Some(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// A numeric zone, `+hhmm` or `-hhmm`, as seconds east of UTC.
+fn parse_zone(token: &str) -> Option<i64> {
+    let (sign, digits) = match token.as_bytes().first()? {
+        b'+' => (1, &token[1..]),
+        b'-' => (-1, &token[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes): (i64, i64) = (digits[..2].parse().ok()?, digits[2..].parse().ok()?);
+    Some(sign * (hours * 3600 + minutes * 60))
 }
 
 /// Now, in unix seconds; 0 if the system clock is before 1970 (it never is on a machine that can do TLS).
@@ -179,6 +244,32 @@ mod tests {
         assert_eq!(rfc5322_date(1_751_373_296), "Tue, 1 Jul 2025 12:34:56 +0000");
         assert_eq!(rfc5322_date(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 +0000");
         assert_eq!(rfc5322_date(-1), "Wed, 31 Dec 1969 23:59:59 +0000");
+    }
+
+    #[test]
+    fn asctime_is_written_as_python_writes_it_and_read_back() {
+        assert_eq!(asctime(1_699_059_723), "Sat Nov  4 01:02:03 2023");
+        assert_eq!(asctime(1_700_000_000), "Tue Nov 14 22:13:20 2023");
+        for unix in [0, 1_699_059_723, 1_700_000_000, 4_102_444_799] {
+            assert_eq!(parse_trailing_asctime(&format!("MAILER-DAEMON {}", asctime(unix))), Some(unix));
+        }
+    }
+
+    #[test]
+    fn asctime_dates_with_a_zone_or_without_seconds_are_read() {
+        assert_eq!(parse_trailing_asctime("a@b Tue Nov 14 23:13:20 +0100 2023"), Some(1_700_000_000));
+        assert_eq!(parse_trailing_asctime("a@b Tue Nov 14 23:13:20 2023 +0100"), Some(1_700_000_000));
+        assert_eq!(parse_trailing_asctime("a@b Tue Nov 14 22:13 2023"), Some(1_699_999_980));
+        for bad in [
+            "",
+            "a@b",
+            "a@b Tue Nov 14 2023",
+            "a@b Tue Foo 14 22:13:20 2023",
+            "x Tue Nov 32 22:13:20 2023",
+            "x Tue Nov 2 01:-8763980002187134398 2023",
+        ] {
+            assert_eq!(parse_trailing_asctime(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub mod size;
 pub mod thread;
 
 pub use address::{Address, AddressError, Domain, DomainName};
-pub use calendar::{CivilDate, days_from_civil, parse_rfc3339, rfc3339_utc, rfc5322_date, unix_now};
+pub use calendar::{
+    CivilDate, asctime, days_from_civil, parse_rfc3339, parse_trailing_asctime, rfc3339_utc, rfc5322_date, unix_now,
+};
 pub use size::{SizeError, human_size, parse_size};
 pub use thread::ThreadKeys;

@@ -89,22 +89,24 @@ pub struct BlobStore {
 #[derive(Debug)]
 struct Inner {
     root: PathBuf,
+    /// The lock file of [`BlobStore::hold_removals`], beside the blob area (which holds only directories).
+    removals_lock: PathBuf,
     random: SystemRandom,
 }
 
 impl BlobStore {
     /// Opens (creating if needed) the blob area `<data_dir>/blobs`.
     pub fn open(data_dir: &Path) -> Result<BlobStore> {
-        let root = data_dir.join("blobs");
-        let store = BlobStore { inner: Arc::new(Inner { root, random: SystemRandom::new() }) };
+        let root = data_dir.join(BLOBS_DIR);
+        let removals_lock = data_dir.join(REMOVALS_LOCK);
+        let store = BlobStore { inner: Arc::new(Inner { root, removals_lock, random: SystemRandom::new() }) };
         create_dir_durably(&store.temp_dir())?;
         Ok(store)
     }
 
     /// Where the blob `id` lives (whether or not it exists).
     pub fn path(&self, id: BlobId) -> PathBuf {
-        let hex = id.to_string();
-        self.inner.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+        address(&self.inner.root, id)
     }
 
     pub fn contains(&self, id: BlobId) -> bool {
@@ -172,7 +174,38 @@ impl BlobStore {
         }
     }
 
-    /// Deletes a blob file. Only the database layer calls this, once no row references the blob.
+    /// Holds back the removal of blob files, by every process using this directory, until the hold is
+    /// dropped (waiting for a removal under way to finish first): what a backup takes before it snapshots
+    /// the database, so that every file the snapshot references is still there when it copies it.
+    pub fn hold_removals(&self) -> Result<RemovalHold> {
+        let file = self.removals_lock_file()?;
+        file.lock_shared().map_err(StoreError::io("lock", self.removals_lock_path()))?;
+        Ok(RemovalHold { _file: file })
+    }
+
+    /// Leave to remove blob files now: `None` while a backup holds removals back. The files are then left
+    /// as orphans, which the sweep at a later open removes.
+    pub(crate) fn removal_permit(&self) -> Result<Option<RemovalPermit>> {
+        let file = self.removals_lock_file()?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(RemovalPermit { _file: file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(error)) => Err(StoreError::io("lock", self.removals_lock_path())(error)),
+        }
+    }
+
+    /// The file whose lock says whether blob files may be removed: shared by backups, exclusive by removals.
+    fn removals_lock_path(&self) -> &Path {
+        &self.inner.removals_lock
+    }
+
+    fn removals_lock_file(&self) -> Result<File> {
+        let path = self.removals_lock_path();
+        File::options().create(true).truncate(false).write(true).open(path).map_err(StoreError::io("open", path))
+    }
+
+    /// Deletes a blob file. Only the database layer calls this, once no row references the blob, holding a
+    /// [`RemovalPermit`].
     pub(crate) fn remove(&self, id: BlobId) -> Result<()> {
         let path = self.path(id);
         match fs::remove_file(&path) {
@@ -235,6 +268,30 @@ impl BlobStore {
         fs::rename(temp_path, &path).map_err(StoreError::io("rename into", &path))?;
         sync_dir(dir)
     }
+}
+
+/// The blob area inside a store's directory.
+pub(crate) const BLOBS_DIR: &str = "blobs";
+
+/// Where blob `id` lives under a blob area `root`: `ab/cd/abcd…`, so that no directory grows too large.
+pub(crate) fn address(root: &Path, id: BlobId) -> PathBuf {
+    let hex = id.to_string();
+    root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+}
+
+/// The lock file of [`BlobStore::hold_removals`], in the store's directory beside the blob area.
+const REMOVALS_LOCK: &str = "blob-removals.lock";
+
+/// Blob files are not removed while this lives (an OS file lock: it also ends with the process).
+#[derive(Debug)]
+pub struct RemovalHold {
+    _file: File,
+}
+
+/// No backup holds removals back while this lives.
+#[derive(Debug)]
+pub(crate) struct RemovalPermit {
+    _file: File,
 }
 
 /// Streams one blob to a temporary file; [`BlobWriter::finish`] gives it its address. Dropping it unfinished
@@ -304,7 +361,7 @@ impl Drop for BlobWriter {
 
 /// Creates `dir` and any missing parents, fsyncing each parent whose entries changed so the new directory
 /// survives a crash.
-fn create_dir_durably(dir: &Path) -> Result<()> {
+pub(crate) fn create_dir_durably(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -318,7 +375,7 @@ fn create_dir_durably(dir: &Path) -> Result<()> {
     dir.parent().map_or(Ok(()), sync_dir)
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(StoreError::io("fsync", dir))
 }
 

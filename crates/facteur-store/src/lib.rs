@@ -54,7 +54,7 @@ pub mod store;
 pub mod tls_policy;
 
 pub use account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation};
-pub use blob::{BlobId, BlobStore, BlobWriter};
+pub use blob::{BlobId, BlobStore, BlobWriter, RemovalHold};
 pub use change::Change;
 pub use error::{Entity, Result, StoreError};
 pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};

@@ -169,3 +169,37 @@ async fn one_node_shares_nothing() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
     assert!(store.shared().is_none(), "login failures, DKIM keys and certificates stay with the one node");
 }
+
+#[tokio::test]
+async fn a_backup_holds_blob_removals_back_and_copies_what_its_snapshot_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let alice = store.create_account("alice@example.com", "h").await.unwrap();
+    let large = deliver_content(&store, &vec![b'l'; DEFAULT_INLINE_MAX + 1], alice).await;
+    deliver_content(&store, b"small", alice).await;
+    let inbox = store.mailbox_by_name(alice, "INBOX").await.unwrap().unwrap().id;
+
+    // While a backup holds removals back, an expunge leaves the large message's file in place...
+    let hold = store.blobs().hold_removals().unwrap();
+    store.expunge(inbox, &[facteur_store::Uid::MIN]).await.unwrap();
+    assert!(store.blobs().contains(large), "a file went while a backup held removals back");
+    drop(hold);
+    // ...as an orphan, which the store no longer references.
+    assert!(matches!(store.read_blob(large).await, Err(StoreError::BlobMissing(_))));
+
+    let with_file = deliver_content(&store, &vec![b'm'; DEFAULT_INLINE_MAX + 1], alice).await;
+    let backup = tempfile::tempdir().unwrap();
+    let copied = facteur_store::sqlite::backup::back_up(dir.path(), &backup.path().join("store")).unwrap();
+    assert_eq!((copied.blob_files, copied.blob_bytes), (1, DEFAULT_INLINE_MAX as u64 + 1));
+    assert!(facteur_store::sqlite::backup::back_up(dir.path(), &backup.path().join("store")).is_err());
+
+    let restored = tempfile::tempdir().unwrap();
+    let put_back = facteur_store::sqlite::backup::restore(&backup.path().join("store"), restored.path()).unwrap();
+    assert_eq!(put_back, copied);
+    let again = SqliteStore::open(restored.path()).await.unwrap();
+    let messages = again.messages(inbox).await.unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(again.read_blob(with_file).await.unwrap().len(), DEFAULT_INLINE_MAX + 1);
+    assert_eq!(again.read_blob(messages[0].blob).await.unwrap(), b"small");
+}

@@ -117,6 +117,13 @@ impl TestServer {
         TestServer::builder().start()
     }
 
+    /// Starts `facteur serve` on a data directory made otherwise (`facteur restore` of a test server's
+    /// backup), with the configuration it holds: a test server's own, listeners on free loopback ports.
+    pub fn start_in(data_dir: TempDir) -> TestServer {
+        let config = facteur_config::load(&data_dir.path().join(CONFIG_FILE)).expect("the data directory's config");
+        TestServer::spawn(data_dir, config)
+    }
+
     fn spawn(data_dir: TempDir, config: Config) -> TestServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let (child, lines) = spawn_serve(data_dir.path(), Arc::clone(&log));

@@ -65,6 +65,18 @@ pub enum Command {
     /// Delivery indicators over the last 24 hours and 7 days: delivered, deferred and bounced recipients and
     /// their rates, per destination domain and per sender, and the most common bounce reasons.
     Stats(StatsArgs),
+    /// Copy mail into an account from Maildir folders, mbox files or another IMAP server, keeping folders,
+    /// flags and dates. Run it again and it copies only what is not there yet. Safe while the server runs.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write an account's mail to Maildir folders or mbox files, with folders, flags and dates. Safe while
+    /// the server runs.
+    Export(ExportArgs),
+    /// Copy a consistent snapshot of the data directory into DIR while the server runs: the store (accounts,
+    /// mailboxes, messages, queue), DKIM keys, TLS and ACME files, the configuration.
+    Backup(BackupArgs),
+    /// Bring a backup made by `facteur backup` into the data directory, which must be empty or absent.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +127,101 @@ pub struct MigrateArgs {
     /// ca_file; the public CAs are always trusted).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Maildir tree as mbsync or Dovecot writes it: the root's own messages (if any) go to INBOX, and
+    /// folders are read in Maildir++ (`.Sub.Folder`) and nested (mbsync's `SubFolders Verbatim` or
+    /// `Legacy`) layouts. Flags come from the file names (and `dovecot-keywords`), dates from the files'
+    /// modification times.
+    Maildir {
+        /// The Maildir root (with cur/ and new/ for INBOX, or one directory per folder).
+        path: PathBuf,
+        #[command(flatten)]
+        account: ImportAccount,
+    },
+    /// An mbox file (one folder, named after the file) or a directory of them (one folder per file,
+    /// subdirectories or Thunderbird's `NAME.sbd` for subfolders), as Python's mailbox module or mutt write
+    /// them. Flags come from `Status:` and `X-Status:`, dates from the `From ` lines.
+    Mbox {
+        /// An mbox file, or a directory of mbox files.
+        path: PathBuf,
+        #[command(flatten)]
+        account: ImportAccount,
+    },
+    /// Every folder of an account on another IMAP server, with flags and arrival dates, over verified TLS.
+    /// What was copied is remembered (per folder: UIDVALIDITY and the last UID, in DATA/import/), so that
+    /// running it again copies only new messages.
+    Imap(ImapImportArgs),
+}
+
+/// The account imported mail goes to.
+#[derive(Debug, Args)]
+pub struct ImportAccount {
+    /// The Facteur account to copy the mail into, e.g. alice@example.com.
+    #[arg(long, value_name = "ADDRESS")]
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImapImportArgs {
+    /// The server to copy from: imaps://HOST or imaps://HOST:PORT (implicit TLS; 993 by default).
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The user name to log in with on that server.
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// A file whose first line is that user's password. Without it, the password is asked at the terminal
+    /// (or read from the first line of standard input).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// A PEM file of the CA (or the self-signed certificate) of a server whose certificate the public CAs do
+    /// not vouch for. The certificate is always verified.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub account: ImportAccount,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("format").required(true).args(["maildir", "mbox"])))]
+pub struct ExportArgs {
+    /// The account whose mail to write, e.g. alice@example.com.
+    pub address: String,
+    /// Write Maildir folders into DIR (created; it must be empty if it exists). Files get the flag letters
+    /// mbsync and Dovecot read, keywords a `dovecot-keywords` file, and the arrival date as modification time.
+    #[arg(long, value_name = "DIR")]
+    pub maildir: Option<PathBuf>,
+    /// Write one mbox file per folder into DIR (created; it must be empty if it exists), subfolders in
+    /// `NAME.sbd` directories, flags in `Status:` and `X-Status:`, the arrival date in each `From ` line.
+    #[arg(long, value_name = "DIR")]
+    pub mbox: Option<PathBuf>,
+    /// With --maildir: `verbatim` (one directory per level, INBOX in DIR/INBOX: mbsync's `SubFolders
+    /// Verbatim`, Dovecot's `LAYOUT=fs`) or `maildir++` (INBOX in DIR itself, folders as DIR/.Sub.Folder:
+    /// Dovecot's default).
+    #[arg(long, value_enum, default_value = "verbatim", requires = "maildir")]
+    pub layout: MaildirLayout,
+}
+
+/// How an exported Maildir tree is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MaildirLayout {
+    Verbatim,
+    #[value(name = "maildir++")]
+    MaildirPlusPlus,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup: a directory that does not exist yet or is empty.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A directory written by `facteur backup`.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -57,5 +57,9 @@ async fn run(cli: Cli) -> Outcome {
         Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
         Command::Trace(args) => commands::trace::run(&data_dir, &args).await,
         Command::Stats(args) => commands::stats::run(&data_dir, &args).await,
+        Command::Import(command) => commands::import::run(&data_dir, command).await,
+        Command::Export(args) => commands::export::run(&data_dir, &args).await,
+        Command::Backup(args) => commands::backup::run(&data_dir, &args).await,
+        Command::Restore(args) => commands::restore::run(&data_dir, &args).await,
     }
 }

@@ -102,7 +102,17 @@ pub(crate) fn sweep_orphans(conn: &mut Connection, blobs: &BlobStore) -> Result<
 }
 
 /// Deletes the files among `ids` that no row references, under the write lock. Returns how many.
+///
+/// Not while a backup runs (`BlobStore::hold_removals`): its database snapshot may be older than the write
+/// that released a blob, and still reference it. The files are kept, orphans for the next open's sweep.
 fn remove_unreferenced(conn: &mut Connection, blobs: &BlobStore, ids: &[BlobId]) -> Result<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let Some(_permit) = blobs.removal_permit()? else {
+        tracing::info!(files = ids.len(), "a backup is running: released blob files are kept until a later sweep");
+        return Ok(0);
+    };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut removed = 0;
     for &id in ids {

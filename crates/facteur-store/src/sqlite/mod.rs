@@ -7,6 +7,8 @@
 //! and the blob sweep never removes a young file.
 
 mod accounts;
+/// A consistent copy of the store while it is in use (`facteur backup`), and putting one back.
+pub mod backup;
 mod blobrefs;
 mod cached;
 mod changes;
