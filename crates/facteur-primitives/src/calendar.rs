@@ -143,7 +143,6 @@ fn parse_zone(token: &str) -> Option<i64> {
     Some(sign * (hours * 3600 + minutes * 60))
 }
 
-/// Now, in unix seconds; 0 if the system clock is before 1970 (it never is on a machine that can do TLS).
 /// RFC 3339 in UTC with a `Z` (RFC 8620 §1.4 `UTCDate`): `2023-11-14T22:13:20Z`.
 pub fn rfc3339_utc(unix_seconds: i64) -> String {
     let date = CivilDate::from_unix(unix_seconds);
@@ -197,6 +196,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// Now, in unix seconds; 0 if the system clock is before 1970 (it never is on a machine that can do TLS).
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(0))
 }
