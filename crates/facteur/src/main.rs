@@ -10,6 +10,7 @@ mod failure;
 mod handlers;
 mod http;
 mod logging;
+mod password_input;
 mod postgres_setup;
 mod quickstart;
 mod shared_files;

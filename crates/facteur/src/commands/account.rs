@@ -1,18 +1,14 @@
 //! `facteur account add|list|passwd|remove|quota`. Passwords never appear on the command line: they are read from
 //! standard input (`--password-stdin`) or generated and shown once.
 
-use std::io::{BufRead, Read};
-
 use anyhow::Context;
 use facteur_store::{Store, StoreError};
 
 use crate::cli::AccountCommand;
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::{Outcome, usage};
+use crate::password_input::MAX_PASSWORD_LEN;
 use facteur_primitives::human_size;
-
-/// Longer passwords are refused: argon2 would accept them, but they are a denial-of-service lever.
-const MAX_PASSWORD_LEN: usize = 1024;
 
 pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
     let config = data_dir.load_config()?;
@@ -104,20 +100,14 @@ fn typed_twice(address: &str) -> Outcome<String> {
 
 /// The first line of standard input, without its line ending.
 fn read_password_line() -> Outcome<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_PASSWORD_LEN as u64 + 2)
-        .read_line(&mut line)
-        .map_err(|error| usage!("cannot read the password from standard input: {error}"))?;
-    let password = line.trim_end_matches(['\n', '\r']);
+    let password = crate::password_input::stdin_line()?;
     if password.is_empty() {
         return Err(usage!("--password-stdin: standard input held no password (expected one line)"));
     }
     if password.len() > MAX_PASSWORD_LEN {
         return Err(usage!("--password-stdin: the password is longer than {MAX_PASSWORD_LEN} bytes"));
     }
-    Ok(password.to_owned())
+    Ok(password)
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ use super::target::{Destination, Folder, ImportedMessage};
 use crate::cli::ImapImportArgs;
 use crate::data_dir::DataDir;
 use crate::failure::{Failure, Outcome, usage};
+use crate::password_input::MAX_PASSWORD_LEN;
 
 type Session = async_imap::Session<TlsStream<TcpStream>>;
 
@@ -47,9 +48,6 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
 /// At most this many messages, and about this many bytes, per FETCH.
 const BATCH_MESSAGES: usize = 200;
 const BATCH_BYTES: u64 = 32 << 20;
-/// Longest password read from a file or standard input.
-const MAX_PASSWORD_LEN: usize = 1024;
-
 /// Where to copy from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ImapsServer {
@@ -116,7 +114,7 @@ fn parse_url(url: &str) -> Result<ImapsServer, String> {
 /// The source account's password: the first line of --password-file, else asked at the terminal, else the
 /// first line of standard input.
 fn password(args: &ImapImportArgs) -> Outcome<String> {
-    use std::io::{BufRead, IsTerminal, Read};
+    use std::io::IsTerminal;
     let line = match &args.password_file {
         Some(path) => {
             let text =
@@ -125,15 +123,7 @@ fn password(args: &ImapImportArgs) -> Outcome<String> {
         }
         None if std::io::stdin().is_terminal() => rpassword::prompt_password(format!("Password of {}: ", args.user))
             .map_err(|error| usage!("cannot read the password: {error}"))?,
-        None => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .take(MAX_PASSWORD_LEN as u64 + 2)
-                .read_line(&mut line)
-                .map_err(|error| usage!("cannot read the password from standard input: {error}"))?;
-            line.trim_end_matches(['\n', '\r']).to_owned()
-        }
+        None => crate::password_input::stdin_line()?,
     };
     if line.is_empty() || line.len() > MAX_PASSWORD_LEN {
         return Err(usage!("the password of {} must be 1 to {MAX_PASSWORD_LEN} bytes long", args.user));

@@ -1,0 +1,20 @@
+//! Reading a password from standard input, for the commands that take one (`account add|passwd`,
+//! `import imap`): one bounded line, so that a file piped in by mistake is not read whole.
+
+use std::io::{BufRead, Read};
+
+use crate::failure::{Outcome, usage};
+
+/// The longest password accepted: argon2 would take longer ones, but they are a denial-of-service lever.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// The first line of standard input, without its line ending (read no further than a password may be long).
+pub fn stdin_line() -> Outcome<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_PASSWORD_LEN as u64 + 2)
+        .read_line(&mut line)
+        .map_err(|error| usage!("cannot read the password from standard input: {error}"))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
