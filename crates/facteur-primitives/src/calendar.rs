@@ -62,40 +62,44 @@ pub fn days_from_civil(date: CivilDate) -> i64 {
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+/// A moment in UTC, taken apart as the textual date formats below name it.
+struct Moment {
+    date: CivilDate,
+    weekday: &'static str,
+    month: &'static str,
+    hour: i64,
+    minute: i64,
+    second: i64,
+}
+
+impl Moment {
+    fn at(unix_seconds: i64) -> Moment {
+        let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
+        let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
+        let date = CivilDate::from_days(days);
+        Moment {
+            // rem_euclid keeps both indexes in range.
+            weekday: WEEKDAYS[days.rem_euclid(7) as usize],
+            month: MONTHS[(date.month - 1) as usize],
+            date,
+            hour: seconds / 3600,
+            minute: seconds % 3600 / 60,
+            second: seconds % 60,
+        }
+    }
+}
+
 /// RFC 5322 §3.3 date-time in UTC: `Tue, 1 Jul 2025 12:34:56 +0000`.
 pub fn rfc5322_date(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
-    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
-    let date = CivilDate::from_days(days);
-    // rem_euclid keeps both indexes in range.
-    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
-    let month = MONTHS[(date.month - 1) as usize];
-    format!(
-        "{weekday}, {} {month} {} {:02}:{:02}:{:02} +0000",
-        date.day,
-        date.year,
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
+    let Moment { date, weekday, month, hour, minute, second } = Moment::at(unix_seconds);
+    format!("{weekday}, {} {month} {} {hour:02}:{minute:02}:{second:02} +0000", date.day, date.year)
 }
 
 /// The C library's `asctime` form in UTC, as the `From ` line of an mbox carries it (RFC 4155 §2; Python's
 /// `mailbox` writes `time.asctime(time.gmtime(t))`): `Sat Nov  4 01:02:03 2023`, the day padded with a space.
 pub fn asctime(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
-    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
-    let date = CivilDate::from_days(days);
-    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
-    let month = MONTHS[(date.month - 1) as usize];
-    format!(
-        "{weekday} {month} {:>2} {:02}:{:02}:{:02} {}",
-        date.day,
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60,
-        date.year
-    )
+    let Moment { date, weekday, month, hour, minute, second } = Moment::at(unix_seconds);
+    format!("{weekday} {month} {:>2} {hour:02}:{minute:02}:{second:02} {}", date.day, date.year)
 }
 
 /// Reads the `asctime` date that ends `text` (an mbox `From ` line after its sender), as unix seconds:
@@ -145,17 +149,8 @@ fn parse_zone(token: &str) -> Option<i64> {
 
 /// RFC 3339 in UTC with a `Z` (RFC 8620 §1.4 `UTCDate`): `2023-11-14T22:13:20Z`.
 pub fn rfc3339_utc(unix_seconds: i64) -> String {
-    let date = CivilDate::from_unix(unix_seconds);
-    let seconds = unix_seconds.rem_euclid(SECONDS_PER_DAY);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        date.year,
-        date.month,
-        date.day,
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
+    let Moment { date, hour, minute, second, .. } = Moment::at(unix_seconds);
+    format!("{:04}-{:02}-{:02}T{hour:02}:{minute:02}:{second:02}Z", date.year, date.month, date.day)
 }
 
 /// Reads an RFC 3339 date-time (`2023-11-14T22:13:20Z`, `…+02:00`, fractions ignored) as unix seconds.
