@@ -75,6 +75,7 @@ mod tests {
             address: "alice@example.com".into(),
             password_hash: String::new(),
             scram_sha256: None,
+            admin: false,
             quota_bytes: None,
             used_bytes: 0,
         }

@@ -18,6 +18,9 @@ pub struct Account {
     pub quota_bytes: Option<u64>,
     /// Sum of the sizes of the account's messages, kept in the same transactions that change them.
     pub used_bytes: u64,
+    /// May use the admin page (accounts, domains, the queue, the delivery indicators). Set with
+    /// `facteur account add --admin` or `facteur account admin ADDRESS on|off`.
+    pub admin: bool,
 }
 
 /// An alias: `local@domain`, or the catch-all `@domain`, forwarding to one or more addresses.

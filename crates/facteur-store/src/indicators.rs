@@ -54,23 +54,15 @@ impl FateCounts {
 
 /// The indicators of `events` at or after `since` (events in any order).
 pub fn indicators(events: &[DeliveryEvent], since: i64) -> Indicators {
-    let mut latest: BTreeMap<(i64, &str), &DeliveryEvent> = BTreeMap::new();
     let mut result = Indicators::default();
-    for event in events.iter().filter(|event| event.at >= since) {
-        match (event.direction, event.queue_id) {
-            (Direction::Outbound, Some(queue)) => {
-                let slot = latest.entry((queue.0, event.recipient.as_str())).or_insert(event);
-                if event.at >= slot.at {
-                    *slot = event;
-                }
-            }
-            (Direction::Outbound, None) => {}
-            (Direction::Inbound, _) if event.fate == Fate::Accepted => result.inbound_accepted += 1,
-            (Direction::Inbound, _) => result.inbound_refused += 1,
+    for event in events.iter().filter(|event| event.at >= since && event.direction == Direction::Inbound) {
+        match event.fate {
+            Fate::Accepted => result.inbound_accepted += 1,
+            _ => result.inbound_refused += 1,
         }
     }
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-    for event in latest.values() {
+    for event in latest_outbound(events, since) {
         result.outbound.count(event.fate);
         result.by_domain.entry(event.recipient_domain()).or_default().count(event.fate);
         result.by_sender.entry(event.sender.to_lowercase()).or_default().count(event.fate);
@@ -82,6 +74,33 @@ pub fn indicators(events: &[DeliveryEvent], since: i64) -> Indicators {
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     result.bounce_reasons = reasons;
     result
+}
+
+/// The outbound counts of `buckets` consecutive spans of `bucket_secs` seconds from `since`, for a chart:
+/// each recipient counts once, by its latest event, in the span that event falls in.
+pub fn timeline(events: &[DeliveryEvent], since: i64, bucket_secs: i64, buckets: usize) -> Vec<FateCounts> {
+    let mut counts = vec![FateCounts::default(); buckets];
+    for event in latest_outbound(events, since) {
+        let index = usize::try_from((event.at - since) / bucket_secs.max(1)).unwrap_or(usize::MAX);
+        if let Some(slot) = counts.get_mut(index) {
+            slot.count(event.fate);
+        }
+    }
+    counts
+}
+
+/// The latest outbound event of each recipient of each queued message, from `since` on: the one rule by
+/// which a recipient deferred twice and then delivered counts as one delivery.
+fn latest_outbound(events: &[DeliveryEvent], since: i64) -> impl Iterator<Item = &DeliveryEvent> {
+    let mut latest: BTreeMap<(i64, &str), &DeliveryEvent> = BTreeMap::new();
+    for event in events.iter().filter(|event| event.at >= since && event.direction == Direction::Outbound) {
+        let Some(queue) = event.queue_id else { continue };
+        let slot = latest.entry((queue.0, event.recipient.as_str())).or_insert(event);
+        if event.at >= slot.at {
+            *slot = event;
+        }
+    }
+    latest.into_values()
 }
 
 /// A bounce's reason class: its reply code and enhanced status ("550 5.1.1"), or the status alone when no
@@ -138,5 +157,20 @@ mod tests {
 
         let recent = indicators(&events, 16);
         assert_eq!(recent.outbound, FateCounts { delivered: 1, deferred: 0, bounced: 3 }, "carol's deferral is older");
+    }
+
+    #[test]
+    fn the_timeline_puts_each_recipient_in_the_span_of_its_latest_event() {
+        let events = [
+            out(10, 1, "bob@b.test", Fate::Deferred, "451 4.3.0 later"),
+            out(25, 1, "bob@b.test", Fate::Delivered, "250 2.0.0 OK"),
+            out(15, 1, "carol@c.test", Fate::Deferred, "421 4.4.2 timeout"),
+            out(31, 2, "bob@b.test", Fate::Bounced, "550 5.1.1 no such user"),
+            out(99, 3, "dan@b.test", Fate::Bounced, "550 5.1.1 beyond the last span"),
+        ];
+        let spans = timeline(&events, 10, 10, 3);
+        assert_eq!(spans[0], FateCounts { delivered: 0, deferred: 1, bounced: 0 }, "carol, still deferred");
+        assert_eq!(spans[1], FateCounts { delivered: 1, deferred: 0, bounced: 0 }, "bob, delivered at 25");
+        assert_eq!(spans[2], FateCounts { delivered: 0, deferred: 0, bounced: 1 });
     }
 }

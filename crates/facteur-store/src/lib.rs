@@ -60,7 +60,7 @@ pub use error::{Entity, Result, StoreError};
 pub use flags::{FlagChange, FlagOp, Keywords, SystemFlags};
 pub use history::{DeliveryEvent, Direction, Fate, HistoryQuery};
 pub use ids::{AccountId, EmailId, MailboxId, ModSeq, QueueId, ThreadId, Uid, UidValidity};
-pub use indicators::{FateCounts, Indicators, indicators};
+pub use indicators::{FateCounts, Indicators, indicators, timeline};
 pub use mailbox::{INBOX, Mailbox, SpecialUse};
 pub use message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, DestroyedEmail, EmailMeta, FlagsStored, MailboxChanges,

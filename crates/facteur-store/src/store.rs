@@ -78,6 +78,8 @@ pub trait Store: Send + Sync {
     async fn set_scram_verifier(&self, account: AccountId, password_hash: &str, verifier: &str) -> Result<bool>;
     /// `None` removes the limit.
     async fn set_quota(&self, address: &str, quota_bytes: Option<u64>) -> Result<()>;
+    /// Marks the account as an administrator (`true`) or not.
+    async fn set_admin(&self, address: &str, admin: bool) -> Result<()>;
     /// Removes the account, its mailboxes and messages (releasing their blobs) and its place in alias targets.
     async fn remove_account(&self, address: &str) -> Result<()>;
 

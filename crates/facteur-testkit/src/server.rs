@@ -30,7 +30,8 @@ type DataDirEdit = Box<dyn FnOnce(&Path)>;
 /// Prepares a server: accounts to create and configuration changes to make before it starts.
 #[derive(Default)]
 pub struct TestServerBuilder {
-    accounts: Vec<(String, String)>,
+    /// Address, password, and whether it is an administrator.
+    accounts: Vec<(String, String, bool)>,
     /// `init --store URL`: a PostgreSQL store, shared with every other server given the same URL.
     store: Option<String>,
     edits: Vec<ConfigEdit>,
@@ -40,7 +41,13 @@ pub struct TestServerBuilder {
 impl TestServerBuilder {
     /// Creates `address` (in [`DOMAIN`]) with `password` before the server starts.
     pub fn account(mut self, address: &str, password: &str) -> Self {
-        self.accounts.push((address.to_owned(), password.to_owned()));
+        self.accounts.push((address.to_owned(), password.to_owned(), false));
+        self
+    }
+
+    /// Creates `address` as an administrator (`account add --admin`): it may use the admin page.
+    pub fn admin(mut self, address: &str, password: &str) -> Self {
+        self.accounts.push((address.to_owned(), password.to_owned(), true));
         self
     }
 
@@ -86,8 +93,12 @@ impl TestServerBuilder {
         }
         std::fs::write(data_dir.path().join(CONFIG_FILE), facteur_config::template::render(&config))
             .expect("write test config");
-        for (address, password) in &self.accounts {
-            let added = cli::run(data_dir.path(), &["account", "add", address, "--password-stdin"], Some(password));
+        for (address, password, admin) in &self.accounts {
+            let mut add = vec!["account", "add", address, "--password-stdin"];
+            if *admin {
+                add.push("--admin");
+            }
+            let added = cli::run(data_dir.path(), &add, Some(password));
             assert!(added.success(), "account add {address} failed: {added:?}");
         }
         for edit in self.files {

@@ -28,7 +28,7 @@ macro_rules! asset {
 
 /// Every file the app is made of. A module the app imports but this list lacks is a 404 at once in the
 /// route tests, which load each import of each module.
-static ASSETS: [Asset; 18] = [
+static ASSETS: [Asset; 26] = [
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
@@ -47,6 +47,14 @@ static ASSETS: [Asset; 18] = [
     asset!("dom.js", "text/javascript; charset=utf-8"),
     asset!("format.js", "text/javascript; charset=utf-8"),
     asset!("state.js", "text/javascript; charset=utf-8"),
+    asset!("admin.html", "text/html; charset=utf-8"),
+    asset!("admin.css", "text/css; charset=utf-8"),
+    asset!("admin.js", "text/javascript; charset=utf-8"),
+    asset!("admin-api.js", "text/javascript; charset=utf-8"),
+    asset!("admin-table.js", "text/javascript; charset=utf-8"),
+    asset!("admin-indicators.js", "text/javascript; charset=utf-8"),
+    asset!("admin-queue.js", "text/javascript; charset=utf-8"),
+    asset!("admin-manage.js", "text/javascript; charset=utf-8"),
 ];
 
 /// Each file's ETag, computed once.
@@ -60,15 +68,16 @@ fn etag(asset: &Asset) -> HeaderValue {
 
 /// `GET /`: the app shell.
 pub async fn app_shell(headers: HeaderMap) -> Response {
-    serve_named("index.html", &headers)
+    named("index.html", &headers)
 }
 
 /// `GET /assets/{file}`.
 pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    serve_named(&file, &headers)
+    named(&file, &headers)
 }
 
-fn serve_named(name: &str, request: &HeaderMap) -> Response {
+/// The file `name`, or 304 when the browser's copy is current.
+pub(crate) fn named(name: &str, request: &HeaderMap) -> Response {
     let Some(index) = ASSETS.iter().position(|asset| asset.name == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };

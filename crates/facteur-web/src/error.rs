@@ -22,18 +22,50 @@ pub enum WebError {
     NotFound,
     #[error("the account store cannot be read; try again")]
     Unavailable,
+    #[error("this account is not an administrator")]
+    NotAdmin,
+    /// An admin operation refused as asked; the message says what to change.
+    #[error("{0}")]
+    Refused(String),
+    /// What the admin page named does not exist.
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotLoggedIn | WebError::Credentials => StatusCode::UNAUTHORIZED,
-            WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Csrf | WebError::NotAdmin => StatusCode::FORBIDDEN,
+            WebError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Missing(_) => StatusCode::NOT_FOUND,
             WebError::BadRequest => StatusCode::BAD_REQUEST,
             WebError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
+    }
+}
+
+impl From<facteur_admin::AdminError> for WebError {
+    fn from(error: facteur_admin::AdminError) -> Self {
+        use facteur_store::StoreError;
+        match error {
+            facteur_admin::AdminError::Store(error @ (StoreError::NotFound(..) | StoreError::NoSuchQueueEntry(..))) => {
+                WebError::Missing(error.to_string())
+            }
+            refusal if refusal.is_refusal() => WebError::Refused(refusal.to_string()),
+            failure => {
+                tracing::warn!(error = %failure, "an admin operation failed");
+                WebError::Unavailable
+            }
+        }
+    }
+}
+
+impl From<facteur_store::StoreError> for WebError {
+    fn from(error: facteur_store::StoreError) -> Self {
+        facteur_admin::AdminError::Store(error).into()
     }
 }
 

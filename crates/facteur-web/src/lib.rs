@@ -8,6 +8,8 @@
 //! Deliberately not here: any JMAP method (the page calls `facteur-jmap`'s endpoints), any build step for
 //! the front end (no Node, nothing compiled: see README.md), any inline script (the app's CSP forbids it).
 
+/// The admin page's endpoints.
+mod admin;
 /// The app's embedded files.
 mod assets;
 /// A second, independent reading of sanitised HTML; public for the fuzz target.
@@ -22,6 +24,8 @@ mod error;
 mod headers;
 /// A message's HTML as a sandboxed document.
 mod message;
+/// What the endpoints read: JSON only.
+mod request;
 /// Paths, limits, headers.
 mod routes;
 /// The HTML sanitiser, a pure function.
@@ -29,6 +33,7 @@ pub mod sanitize;
 /// Login, session, logout.
 mod session;
 
+pub use admin::{AdminSettings, admin_router};
 pub use error::WebError;
 pub use headers::{APP_CSP, MESSAGE_CSP, MESSAGE_CSP_REMOTE_IMAGES};
 pub use routes::{MAX_REQUEST_BODY, router};

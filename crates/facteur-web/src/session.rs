@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use facteur_jmap::web_session::csrf_matches;
@@ -17,6 +16,7 @@ use tracing::debug;
 use crate::cookie;
 use crate::error::WebError;
 use crate::headers::json;
+use crate::request::read_json;
 
 /// The login form's JSON. No `Debug`: it holds a password.
 #[derive(Deserialize)]
@@ -47,19 +47,14 @@ fn session_info(session: &WebSession) -> Response {
 /// `POST /webmail/login`: the password goes through the one login flow (throttled, logged, counted), with
 /// the client's address for the throttle.
 ///
-/// Only `Content-Type: application/json` is read: another site can make a browser send a form or a
-/// `text/plain` body without asking, but not JSON, so no page elsewhere can log a visitor in to an account
-/// of its choosing.
+/// Only JSON is read (`request.rs`): no page elsewhere can log a visitor in to an account of its choosing.
 pub async fn login(
     State(jmap): State<Jmap>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    if !is_json(&headers) {
-        return Err(WebError::NotJson);
-    }
-    let form: LoginForm = serde_json::from_slice(&body).map_err(|_| WebError::BadRequest)?;
+    let form: LoginForm = read_json(&headers, &body)?;
     let session =
         jmap.web_sessions().open(&form.username, &form.password, peer.ip()).await.map_err(|refused| match refused {
             LoginRefused::Credentials => WebError::Credentials,
@@ -88,9 +83,4 @@ pub async fn logout(State(jmap): State<Jmap>, headers: HeaderMap) -> Result<Resp
     jmap.web_sessions().close(&token);
     debug!(account = session.account.0, "webmail session closed");
     Ok((StatusCode::NO_CONTENT, [cookie::cleared()]).into_response())
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    let content_type = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    content_type.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }

@@ -24,16 +24,18 @@ async fn the_app_shell_is_served_under_the_strict_csp() {
 #[tokio::test]
 async fn no_file_has_inline_script_or_inline_handlers() {
     let web = Web::start().await;
-    let html = web.get("/", &[]).await.text().to_lowercase();
-    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
-    assert!(!scripts.is_empty());
-    for script in scripts {
-        let (tag, rest) = script.split_once('>').unwrap();
-        assert!(tag.contains(" src="), "inline script: <script{tag}>");
-        assert!(rest.trim_start().starts_with("</script>"), "a script with a src has no body");
-    }
-    for attribute in [" onclick=", " onload=", " onerror=", " onsubmit=", " style=", "javascript:"] {
-        assert!(!html.contains(attribute), "{attribute} in index.html");
+    for page in ["/", "/admin"] {
+        let html = web.get(page, &[]).await.text().to_lowercase();
+        let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty());
+        for script in scripts {
+            let (tag, rest) = script.split_once('>').unwrap();
+            assert!(tag.contains(" src="), "inline script in {page}: <script{tag}>");
+            assert!(rest.trim_start().starts_with("</script>"), "a script with a src has no body");
+        }
+        for attribute in [" onclick=", " onload=", " onerror=", " onsubmit=", " style=", "javascript:"] {
+            assert!(!html.contains(attribute), "{attribute} in {page}");
+        }
     }
 }
 
@@ -67,10 +69,12 @@ async fn assets_are_served_with_their_types_and_revalidated_by_etag() {
 #[tokio::test]
 async fn every_import_and_every_file_the_page_names_is_served() {
     let web = Web::start().await;
-    let mut wanted = vec!["/assets/app.js".to_owned()];
-    let shell = web.get("/", &[]).await.text();
-    for quoted in shell.split('"').filter(|part| part.starts_with("/assets/")) {
-        wanted.push(quoted.to_owned());
+    let mut wanted = vec!["/assets/app.js".to_owned(), "/assets/admin.js".to_owned()];
+    for page in ["/", "/admin"] {
+        let shell = web.get(page, &[]).await.text();
+        for quoted in shell.split('"').filter(|part| part.starts_with("/assets/")) {
+            wanted.push(quoted.to_owned());
+        }
     }
     let mut seen = Vec::new();
     while let Some(path) = wanted.pop() {
@@ -89,5 +93,5 @@ async fn every_import_and_every_file_the_page_names_is_served() {
         }
         seen.push(path);
     }
-    assert!(seen.len() > 10, "{seen:?}");
+    assert!(seen.len() > 20, "{seen:?}");
 }

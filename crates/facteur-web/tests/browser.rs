@@ -50,13 +50,19 @@ fn artefacts() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/webmail-artefacts"))
 }
 
-/// Runs the script with `args`; fails the test with its output if a scenario failed.
+/// Runs the webmail script's `phase` with `args`; fails the test with its output if a scenario failed.
 fn run_script(python: &str, phase: &str, args: &[String]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/webmail_test.py");
+    let phase_args = ["--phase".to_owned(), phase.to_owned()];
+    run_named_script(python, "webmail_test.py", phase, &[&phase_args[..], args].concat());
+}
+
+/// Runs `tests/browser/SCRIPT` with `args`, its screenshots under `artefacts/NAME`.
+fn run_named_script(python: &str, script: &str, name: &str, args: &[String]) {
+    let (phase, script_name) = (name, script);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser").join(script_name);
     let artefacts = artefacts().join(phase);
     let output = Command::new(python)
         .arg(&script)
-        .args(["--phase", phase])
         .args(args)
         .env("FACTEUR_ARTEFACTS", &artefacts)
         .output()
@@ -65,7 +71,7 @@ fn run_script(python: &str, phase: &str, args: &[String]) {
     eprintln!("{said}");
     assert!(
         output.status.success(),
-        "webmail_test.py --phase {phase} failed (screenshots in {}):\n{said}",
+        "{script_name} ({phase}) failed (screenshots in {}):\n{said}",
         artefacts.display()
     );
 }
@@ -129,4 +135,38 @@ fn the_webmail_works_end_to_end_against_the_real_binary() {
     .flat_map(|(name, value)| [name.to_owned(), value])
     .collect();
     run_script(&python, "full", &args);
+}
+
+const BINARY_ADMIN: &str = "root@example.test";
+
+#[test]
+fn the_admin_page_works_against_the_real_binary() {
+    let Some(python) = python() else { return };
+    if !binary_built() {
+        eprintln!("NOTICE: the facteur binary is not built (cargo build -p facteur); admin browser test skipped");
+        return;
+    }
+    // Mail to remote.test goes to a port nobody listens on: it is deferred and waits in the queue.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = TestServer::builder()
+        .admin(BINARY_ADMIN, BINARY_PASSWORD)
+        .account(BINARY_ALICE, BINARY_PASSWORD)
+        .configure(move |config| {
+            config.relay.routes.insert("remote.test".into(), format!("127.0.0.1:{closed_port}"));
+        })
+        .start();
+    let certificate = server.certificate();
+    let args: Vec<String> = [
+        ("--url", format!("https://127.0.0.1:{}", server.addr("https").port())),
+        ("--admin", BINARY_ADMIN.to_owned()),
+        ("--user", BINARY_ALICE.to_owned()),
+        ("--password", BINARY_PASSWORD.to_owned()),
+        ("--submissions-port", server.addr("submissions").port().to_string()),
+        ("--imaps-port", server.addr("imaps").port().to_string()),
+        ("--cafile", certificate.to_str().unwrap().to_owned()),
+    ]
+    .into_iter()
+    .flat_map(|(name, value)| [name.to_owned(), value])
+    .collect();
+    run_named_script(&python, "admin_test.py", "admin", &args);
 }

@@ -317,6 +317,18 @@ pub enum AccountCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Mark the account as an administrator: it may use the admin page (https://HOST/admin).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Mark an account as an administrator (on) or not (off): administrators use the admin page
+    /// (https://HOST/admin) for accounts, domains, aliases, the queue and the delivery indicators.
+    Admin {
+        /// The account's address, e.g. alice@example.com.
+        address: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
     /// List accounts with their storage use.
     List,

@@ -55,3 +55,12 @@ macro_rules! usage {
 pub(crate) use usage;
 
 pub type Outcome<T = ()> = Result<T, Failure>;
+
+/// An admin operation's refusal is a usage error (exit 2), its failure a runtime one.
+pub fn admin_failure(error: facteur_admin::AdminError) -> Failure {
+    match error {
+        facteur_admin::AdminError::Store(error) => crate::data_dir::store_failure(error),
+        refusal if refusal.is_refusal() => Failure::Usage(refusal.into()),
+        failure => Failure::Runtime(failure.into()),
+    }
+}

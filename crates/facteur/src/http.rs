@@ -13,6 +13,9 @@ use facteur_store::Store;
 use tokio::task::JoinSet;
 use tracing::info;
 
+use crate::admin_site::ServerDomains;
+use crate::data_dir::DataDir;
+
 /// What the discovery documents publish, from the configuration.
 pub fn discovery(config: &Config) -> Discovery {
     let port = |protocol, tls| first_port(config, protocol, tls);
@@ -95,10 +98,20 @@ pub fn webmail_url(config: &Config) -> Option<String> {
     Some(if port == 443 { format!("https://{host}/") } else { format!("https://{host}:{port}/") })
 }
 
-/// The router of the implicit-TLS `http` listeners: discovery, JMAP and the webmail (none sets a fallback, so
-/// they merge; each keeps its own limits and headers).
-pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap) -> Router {
-    discovery.merge(jmap.router()).merge(facteur_web::router(jmap))
+/// The router of the implicit-TLS `http` listeners: discovery, JMAP, the webmail and the admin page (none sets
+/// a fallback, so they merge; each keeps its own limits and headers).
+pub fn secure_router(discovery: Router, jmap: facteur_jmap::Jmap, admin: facteur_web::AdminSettings) -> Router {
+    let admin = facteur_web::admin_router(jmap.clone(), admin);
+    discovery.merge(jmap.router()).merge(facteur_web::router(jmap)).merge(admin)
+}
+
+/// What the admin page works with: the store, the domain set-up (DKIM keys, DNS check), the password rule.
+pub fn admin_settings(data_dir: &DataDir, config: &Config, store: Arc<dyn Store>) -> facteur_web::AdminSettings {
+    facteur_web::AdminSettings {
+        domains: Arc::new(ServerDomains::new(data_dir, config, Arc::clone(&store))),
+        store,
+        min_password_length: config.auth.min_password_length,
+    }
 }
 
 /// The router of the plain `http` listeners: discovery, ACME's http-01 answers when ACME is on, and `/`

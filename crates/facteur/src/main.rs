@@ -2,6 +2,7 @@
 //! Everything of substance lives in the library crates; this one wires them together.
 
 mod acme_peers;
+mod admin_site;
 mod certificates;
 mod cli;
 mod commands;

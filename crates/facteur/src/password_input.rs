@@ -5,8 +5,7 @@ use std::io::{BufRead, Read};
 
 use crate::failure::{Outcome, usage};
 
-/// The longest password accepted: argon2 would take longer ones, but they are a denial-of-service lever.
-pub const MAX_PASSWORD_LEN: usize = 1024;
+pub use facteur_admin::MAX_PASSWORD_LEN;
 
 /// The first line of standard input, without its line ending (read no further than a password may be long).
 pub fn stdin_line() -> Outcome<String> {

@@ -44,6 +44,8 @@ pub async fn create(data_dir: &DataDir, port_base: u16) -> Outcome<Quickstart> {
     let store = data_dir.open_store(&config).await?;
     let created = async {
         stored.create_account(store.as_ref(), FIRST_ACCOUNT).await?;
+        // The person trying the server is its administrator: the admin page is theirs.
+        store.set_admin(FIRST_ACCOUNT, true).await?;
         store.add_alias(&format!("postmaster@{DOMAIN}"), &[FIRST_ACCOUNT.to_owned()]).await
     }
     .await;

@@ -58,6 +58,18 @@ pub async fn password_and_quota_can_be_changed(backend: &dyn Backend) {
     assert!(matches!(err, StoreError::NotFound(Entity::Account, _)));
 }
 
+pub async fn accounts_are_marked_admin_on_request(backend: &dyn Backend) {
+    let (store, alice) = with_alice(backend).await;
+    assert!(!store.account(alice).await.unwrap().unwrap().admin, "a new account is not an administrator");
+    store.set_admin("Alice@example.com", true).await.unwrap();
+    assert!(store.account(alice).await.unwrap().unwrap().admin);
+    assert!(store.list_accounts().await.unwrap()[0].admin);
+    store.set_admin("alice@example.com", false).await.unwrap();
+    assert!(!store.account_by_address("alice@example.com").await.unwrap().unwrap().admin);
+    let err = store.set_admin("nobody@example.com", true).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(Entity::Account, _)));
+}
+
 pub async fn scram_verifier_is_kept_for_its_password_only(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     let verifier = |store: Arc<dyn crate::Store>| async move {

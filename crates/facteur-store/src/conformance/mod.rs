@@ -61,6 +61,7 @@ macro_rules! conformance_tests {
             accounts_need_a_local_domain,
             domain_in_use_cannot_be_removed,
             password_and_quota_can_be_changed,
+            accounts_are_marked_admin_on_request,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

@@ -81,6 +81,7 @@ pub(crate) const TABLES: &[Table] = &[
             column("used_bytes", Int),
             column("last_uidvalidity", Int),
             column("highestmodseq", Int),
+            column("admin", Bool),
         ],
         1,
     )),

@@ -51,7 +51,7 @@ pub(crate) async fn is_local_domain(tx: &Tx<'_>, domain: &str) -> Result<bool> {
 
 // ---- Accounts ----
 
-const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes, scram_sha256";
+const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes, scram_sha256, admin";
 
 fn account_from_row(row: &Row) -> Result<Account> {
     Ok(Account {
@@ -61,6 +61,7 @@ fn account_from_row(row: &Row) -> Result<Account> {
         quota_bytes: row.try_get::<_, Option<i64>>(3)?.map(to_u64),
         used_bytes: to_u64(row.try_get(4)?),
         scram_sha256: row.try_get(5)?,
+        admin: row.try_get(6)?,
     })
 }
 
@@ -150,6 +151,13 @@ pub(crate) async fn set_quota(tx: &Tx<'_>, address: &str, quota_bytes: Option<u6
     let (id, _) = existing_account(tx, address).await?;
     let quota = quota_bytes.map(to_i64).transpose()?;
     exec(tx, "UPDATE accounts SET quota_bytes = $2 WHERE id = $1", &[&id.0, &quota]).await?;
+    Ok(())
+}
+
+pub(crate) async fn set_admin(tx: &Tx<'_>, address: &str, admin: bool) -> Result<()> {
+    let (id, address) = existing_account(tx, address).await?;
+    exec(tx, "UPDATE accounts SET admin = $2 WHERE id = $1", &[&id.0, &admin]).await?;
+    tracing::info!(%address, admin, "account's admin mark changed");
     Ok(())
 }
 

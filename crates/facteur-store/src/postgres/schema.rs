@@ -302,6 +302,10 @@ const MIGRATIONS: &[&str] = &[
         until             bigint NOT NULL
     );
     "#,
+    // 5: accounts marked admin use the admin page (issue 16).
+    r#"
+    ALTER TABLE accounts ADD COLUMN admin boolean NOT NULL DEFAULT false;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -122,6 +122,10 @@ impl Store for PostgresStore {
             .await
     }
 
+    async fn set_admin(&self, address: &str, admin: bool) -> Result<()> {
+        self.write(address.to_owned(), move |tx, _, address| Box::pin(accounts::set_admin(tx, address, admin))).await
+    }
+
     async fn remove_account(&self, address: &str) -> Result<()> {
         self.write(address.to_owned(), |tx, fx, address| Box::pin(accounts::remove_account(tx, fx, address))).await
     }

@@ -58,7 +58,7 @@ pub(crate) fn is_local_domain(conn: &Connection, domain: &str) -> Result<bool> {
 
 // ---- Accounts ----
 
-const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes, scram_sha256";
+const ACCOUNT_COLUMNS: &str = "id, address, password_hash, quota_bytes, used_bytes, scram_sha256, admin";
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -68,6 +68,7 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         quota_bytes: row.get::<_, Option<i64>>(3)?.map(to_u64),
         used_bytes: to_u64(row.get(4)?),
         scram_sha256: row.get(5)?,
+        admin: row.get(6)?,
     })
 }
 
@@ -162,6 +163,13 @@ pub(crate) fn set_quota(conn: &Connection, address: &str, quota_bytes: Option<u6
     let (id, _) = existing_account(conn, address)?;
     let quota = quota_bytes.map(to_i64).transpose()?;
     conn.execute_cached("UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1", params![id, quota])?;
+    Ok(())
+}
+
+pub(crate) fn set_admin(conn: &Connection, address: &str, admin: bool) -> Result<()> {
+    let (id, address) = existing_account(conn, address)?;
+    conn.execute_cached("UPDATE accounts SET admin = ?2 WHERE id = ?1", params![id, admin])?;
+    tracing::info!(%address, admin, "account's admin mark changed");
     Ok(())
 }
 

@@ -259,6 +259,11 @@ impl Store for SqliteStore {
         self.write(move |conn, _| accounts::set_quota(conn, &address, quota_bytes)).await
     }
 
+    async fn set_admin(&self, address: &str, admin: bool) -> Result<()> {
+        let address = address.to_owned();
+        self.write(move |conn, _| accounts::set_admin(conn, &address, admin)).await
+    }
+
     async fn remove_account(&self, address: &str) -> Result<()> {
         let address = address.to_owned();
         self.write(move |conn, effects| accounts::remove_account(conn, effects, &address)).await

@@ -291,6 +291,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX delivery_history_recipient ON delivery_history(recipient, at);
     CREATE INDEX delivery_history_domain ON delivery_history(recipient_domain, at);
     "#,
+    // 13: accounts marked admin use the admin page (issue 16).
+    r#"
+    ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -60,7 +60,8 @@ impl Web {
     pub async fn start() -> Web {
         let fixture = Fixture::new().await;
         let jmap = jmap_on(&fixture);
-        let router = facteur_web::router(jmap.clone());
+        let router =
+            facteur_web::router(jmap.clone()).merge(facteur_web::admin_router(jmap.clone(), admin_settings(&fixture)));
         Web { fixture, jmap, router }
     }
 
@@ -86,6 +87,30 @@ impl Web {
     pub async fn login(&self, username: &str, password: &str) -> Answer {
         let body = serde_json::json!({ "username": username, "password": password }).to_string();
         self.send("POST", "/webmail/login", &[("content-type", "application/json")], &body).await
+    }
+}
+
+/// The admin page's settings over the fixture's store. Domains are only rows here: DKIM keys and the DNS
+/// check are the binary's, tested against it (`crates/facteur/tests/admin_page.rs`).
+pub fn admin_settings(fixture: &Fixture) -> facteur_web::AdminSettings {
+    facteur_web::AdminSettings {
+        store: Arc::clone(&fixture.store),
+        domains: Arc::new(StoreDomains(Arc::clone(&fixture.store))),
+        min_password_length: 8,
+    }
+}
+
+struct StoreDomains(Arc<dyn facteur_store::Store>);
+
+#[async_trait::async_trait]
+impl facteur_admin::DomainSetup for StoreDomains {
+    async fn add_domain(&self, domain: &str) -> Result<Vec<String>, facteur_admin::AdminError> {
+        self.0.add_domain(domain).await?;
+        Ok(Vec::new())
+    }
+
+    async fn check_dns(&self, _domain: &str) -> Result<Vec<facteur_mailauth::Checked>, facteur_admin::AdminError> {
+        Ok(Vec::new())
     }
 }
 

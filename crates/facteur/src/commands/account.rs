@@ -1,12 +1,11 @@
 //! `facteur account add|list|passwd|remove|quota`. Passwords never appear on the command line: they are read from
 //! standard input (`--password-stdin`) or generated and shown once.
 
-use anyhow::Context;
 use facteur_store::{Store, StoreError};
 
 use crate::cli::AccountCommand;
 use crate::data_dir::{DataDir, store_failure};
-use crate::failure::{Outcome, usage};
+use crate::failure::{Outcome, admin_failure, usage};
 use crate::password_input::MAX_PASSWORD_LEN;
 use facteur_primitives::human_size;
 
@@ -14,28 +13,42 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
     let config = data_dir.load_config()?;
     let store = data_dir.open_store(&config).await?;
     let result = match command {
-        AccountCommand::Add { address, password_stdin } => {
+        AccountCommand::Add { address, password_stdin, admin } => {
             let (password, generated) = match password_stdin {
-                true => (new_password(&address, &config)?, false),
+                true => (new_password(&address)?, false),
                 false => (facteur_auth::generate_password(), true),
             };
-            let added = stored(&password)?.create_account(store.as_ref(), &address).await;
-            if added.is_ok() {
-                println!("added account {address} with folders INBOX, Drafts, Sent, Archive, Junk, Trash");
-                if generated {
-                    println!("password: {password}");
-                    println!("(shown once; change it with `facteur account passwd {address} --password-stdin`)");
-                }
+            let minimum = config.auth.min_password_length;
+            let added = facteur_admin::add_account(store.as_ref(), &address, &password, minimum, admin).await;
+            closing_on_error(&store, added).await?;
+            println!("added account {address} with folders INBOX, Drafts, Sent, Archive, Junk, Trash");
+            if admin {
+                println!("{address} is an administrator: it may use the admin page");
             }
-            added.map(drop)
+            if generated {
+                println!("password: {password}");
+                println!("(shown once; change it with `facteur account passwd {address} --password-stdin`)");
+            }
+            Ok(())
+        }
+        AccountCommand::Admin { address, state } => {
+            let admin = state == "on";
+            store.set_admin(&address, admin).await.map(|()| match admin {
+                true => println!("{address} is an administrator: it may use the admin page"),
+                false => println!("{address} is no longer an administrator"),
+            })
         }
         AccountCommand::List => list(store.as_ref()).await,
         AccountCommand::Passwd { address, password_stdin: _ } => {
-            let stored = stored(&new_password(&address, &config)?)?;
-            stored.replace(store.as_ref(), &address).await.map(|()| println!("changed the password of {address}"))
+            let password = new_password(&address)?;
+            let minimum = config.auth.min_password_length;
+            let changed = facteur_admin::change_password(store.as_ref(), &address, &password, minimum).await;
+            closing_on_error(&store, changed).await?;
+            println!("changed the password of {address}");
+            Ok(())
         }
         AccountCommand::Quota { address, limit } => {
-            let limit = parse_quota(&limit)?;
+            let limit = facteur_admin::parse_quota(&limit).map_err(admin_failure)?;
             let shown = limit.map_or_else(|| "unlimited".to_owned(), human_size);
             store.set_quota(&address, limit).await.map(|()| println!("quota of {address}: {shown}"))
         }
@@ -48,40 +61,35 @@ pub async fn run(data_dir: &DataDir, command: AccountCommand) -> Outcome {
     closed.map_err(store_failure)
 }
 
-/// One line per account: address, message count over all its mailboxes, bytes used, quota.
+/// One line per account: address, message count over all its mailboxes, bytes used, quota, and whether it is
+/// an administrator.
 async fn list(store: &dyn Store) -> Result<(), StoreError> {
     println!("{:<40} {:>9} {:>12} {:>12}", "ADDRESS", "MESSAGES", "USED", "QUOTA");
-    for account in store.list_accounts().await? {
-        let messages: u64 =
-            store.list_mailboxes(account.id).await?.iter().map(|mailbox| u64::from(mailbox.exists)).sum();
+    for account in facteur_admin::account_summaries(store).await? {
         let quota = account.quota_bytes.map_or_else(|| "unlimited".to_owned(), human_size);
-        println!("{:<40} {messages:>9} {:>12} {quota:>12}", account.address, human_size(account.used_bytes));
+        let admin = if account.admin { "  admin" } else { "" };
+        let (address, messages, used) = (&account.address, account.messages, human_size(account.used_bytes));
+        println!("{address:<40} {messages:>9} {used:>12} {quota:>12}{admin}");
     }
     Ok(())
 }
 
-/// `unlimited`, or a size as `facteur_primitives::parse_size` reads it (`500M`, `1.5G`, bytes).
-fn parse_quota(text: &str) -> Outcome<Option<u64>> {
-    if text.eq_ignore_ascii_case("unlimited") {
-        return Ok(None);
+/// The operation's refusal, once the store is closed (it must be, whatever happens).
+async fn closing_on_error<T>(
+    store: &std::sync::Arc<dyn Store>,
+    result: Result<T, facteur_admin::AdminError>,
+) -> Outcome<T> {
+    if result.is_err() {
+        store.close().await.map_err(store_failure)?;
     }
-    let bytes = facteur_primitives::parse_size(text).map_err(|error| usage!("quota: {error}, or \"unlimited\""))?;
-    Ok(Some(bytes))
-}
-
-/// The password's argon2id hash and SCRAM verifier.
-fn stored(password: &str) -> Outcome<facteur_auth::StoredPassword> {
-    Ok(facteur_auth::StoredPassword::new(password).context("cannot hash the password")?)
+    result.map_err(admin_failure)
 }
 
 /// The password a person chose for `address`: typed twice without echo at a terminal, else the first line of
-/// standard input; refused if it breaks `[auth]`'s rule (`facteur_auth::check_new_password`).
-fn new_password(address: &str, config: &facteur_config::Config) -> Outcome<String> {
+/// standard input. `facteur_admin` holds it to `[auth]`'s rule.
+fn new_password(address: &str) -> Outcome<String> {
     use std::io::IsTerminal;
-    let password = if std::io::stdin().is_terminal() { typed_twice(address)? } else { read_password_line()? };
-    facteur_auth::check_new_password(&password, address, config.auth.min_password_length)
-        .map_err(|weak| usage!("{weak}; nothing was changed"))?;
-    Ok(password)
+    if std::io::stdin().is_terminal() { typed_twice(address) } else { read_password_line() }
 }
 
 /// Asks at the terminal, twice, echoing nothing: a typo is caught here rather than locking the person out.
@@ -108,23 +116,4 @@ fn read_password_line() -> Outcome<String> {
         return Err(usage!("--password-stdin: the password is longer than {MAX_PASSWORD_LEN} bytes"));
     }
     Ok(password)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_quota;
-
-    #[test]
-    fn quotas_are_bytes_with_binary_units_or_unlimited() {
-        assert_eq!(parse_quota("unlimited").ok(), Some(None));
-        assert_eq!(parse_quota("1000").ok(), Some(Some(1000)));
-        assert_eq!(parse_quota("4k").ok(), Some(Some(4096)));
-        assert_eq!(parse_quota("500M").ok(), Some(Some(500 << 20)));
-        assert_eq!(parse_quota("2G").ok(), Some(Some(2 << 30)));
-        assert_eq!(parse_quota("1.5G").ok(), Some(Some(3 << 29)));
-        assert_eq!(parse_quota("500MB").ok(), Some(Some(500 << 20)));
-        for bad in ["", "M", "5Q", "-1", "1.5.5G", "99999999999G"] {
-            assert!(parse_quota(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
 }

@@ -89,15 +89,23 @@ pub fn ensure_domain_keys(keys: &KeyStore, domain: &str, ed25519: bool) -> Outco
 
 /// Prints each new key with the TXT record that publishes it.
 pub fn print_new_keys(keys: &KeyStore, domain: &str, created: &[KeyInfo]) -> Outcome {
-    let records = keys.dns_txt(domain).map_err(key_failure)?;
-    for key in created {
+    for (key, record) in created.iter().zip(new_key_records(keys, domain, created)?) {
         println!("new DKIM key {} ({}) for {domain}; publish:", key.selector, key.algorithm.key_type());
-        if let Some((_, value)) = records.iter().find(|(selector, _)| *selector == key.selector) {
-            // In zone-file syntax: a 2048-bit key is longer than one TXT string may be (255 bytes).
-            println!("  {}._domainkey.{domain}. IN TXT {}", key.selector, facteur_mailauth::txt_strings(value));
-        }
+        println!("  {record}");
     }
     Ok(())
+}
+
+/// The zone-file line that publishes each new key, in the order of `created`.
+pub fn new_key_records(keys: &KeyStore, domain: &str, created: &[KeyInfo]) -> Outcome<Vec<String>> {
+    let records = keys.dns_txt(domain).map_err(key_failure)?;
+    let record = |key: &KeyInfo| {
+        let (_, value) = records.iter().find(|(selector, _)| *selector == key.selector)?;
+        // In zone-file syntax: a 2048-bit key is longer than one TXT string may be (255 bytes).
+        Some(format!("{}._domainkey.{domain}. IN TXT {}", key.selector, facteur_mailauth::txt_strings(value)))
+    };
+    let missing = |key: &KeyInfo| format!("; {} has no record yet: see `facteur dns-records {domain}`", key.selector);
+    Ok(created.iter().map(|key| record(key).unwrap_or_else(|| missing(key))).collect())
 }
 
 fn list(keys: &KeyStore, domain: Option<&str>) -> Outcome {
@@ -136,17 +144,19 @@ pub async fn local_domain_with_current_keys(
     domain: &str,
 ) -> Outcome {
     let store = data_dir.open_store(config).await?;
-    let result: Outcome = async {
-        require_local_domain(store.as_ref(), domain).await?;
-        if let Some(shared) = SharedFiles::new(&store, data_dir.root()) {
-            shared.pull_all().await?;
-        }
-        Ok(())
-    }
-    .await;
+    let result = current_keys_of_local_domain(data_dir, &store, domain).await;
     let closed = store.close().await;
     result?;
     closed.map_err(store_failure)
+}
+
+/// The same on an open store (the server's, for the admin page).
+pub async fn current_keys_of_local_domain(data_dir: &DataDir, store: &Arc<dyn Store>, domain: &str) -> Outcome {
+    require_local_domain(store.as_ref(), domain).await?;
+    if let Some(shared) = SharedFiles::new(store, data_dir.root()) {
+        shared.pull_all().await?;
+    }
+    Ok(())
 }
 
 /// Keys are made only for domains we receive mail for: a typo must not become a key directory.

@@ -2,8 +2,10 @@
 //! (host name, listeners) and the DKIM keys. The text itself is `facteur-mailauth`'s [`dns_records`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use facteur_config::{Config, Protocol, TlsMode};
+use facteur_store::Store;
 use std::time::Duration;
 
 use facteur_mailauth::{
@@ -12,7 +14,7 @@ use facteur_mailauth::{
 };
 
 use crate::cli::DnsRecordsArgs;
-use crate::commands::dkim::{key_failure, local_domain_with_current_keys};
+use crate::commands::dkim::{current_keys_of_local_domain, key_failure, local_domain_with_current_keys};
 use crate::data_dir::DataDir;
 use crate::failure::{Failure, Outcome};
 
@@ -20,29 +22,55 @@ pub async fn run(data_dir: &DataDir, args: &DnsRecordsArgs) -> Outcome {
     let config = data_dir.load_config()?;
     let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
     local_domain_with_current_keys(data_dir, &config, &domain).await?;
+    let facts = record_facts(data_dir, &config, domain, args.ipv4, args.ipv6)?;
+    if args.check {
+        return report(&facts.domain, &checked_records(&config, &facts).await?);
+    }
+    print!("{}", dns_records(&facts));
+    Ok(())
+}
+
+/// The admin page's DNS check of `domain`, on the server's open store: the same records and lookups as
+/// `dns-records --check`.
+pub async fn check_for_admin_page(
+    data_dir: &DataDir,
+    config: &Config,
+    store: &Arc<dyn Store>,
+    domain: &str,
+) -> Outcome<Vec<Checked>> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    current_keys_of_local_domain(data_dir, store, &domain).await?;
+    let facts = record_facts(data_dir, config, domain, None, None)?;
+    checked_records(config, &facts).await
+}
+
+/// What the records say, from the configuration, the DKIM keys and the certificate; the addresses given
+/// on the command line, else the listeners' public ones.
+fn record_facts(
+    data_dir: &DataDir,
+    config: &Config,
+    domain: String,
+    ipv4: Option<Ipv4Addr>,
+    ipv6: Option<Ipv6Addr>,
+) -> Outcome<RecordFacts> {
     let dkim = data_dir.dkim_keys().dns_txt(&domain).map_err(key_failure)?;
-    let facts = RecordFacts {
-        ipv4: args.ipv4.or_else(|| public_address(&config, as_v4)),
-        ipv6: args.ipv6.or_else(|| public_address(&config, as_v6)),
+    Ok(RecordFacts {
+        ipv4: ipv4.or_else(|| public_address(config, as_v4)),
+        ipv6: ipv6.or_else(|| public_address(config, as_v6)),
         domain,
         hostname: config.server.hostname.clone(),
         dkim,
-        ports: service_ports(&config),
-        mta_sts_id: mta_sts_id(&config),
-        tlsa_sha256: facteur_net::tls::public_key_sha256(&crate::certificates::served_certificate(&config, data_dir))
+        ports: service_ports(config),
+        mta_sts_id: mta_sts_id(config),
+        tlsa_sha256: facteur_net::tls::public_key_sha256(&crate::certificates::served_certificate(config, data_dir))
             .ok(),
-        caa: caa_issuer(&config, data_dir),
+        caa: caa_issuer(config, data_dir),
         mta_sts: match config.http.mta_sts_mode.as_str() {
             "enforce" => MtaStsPublication::Enforce,
             "testing" => MtaStsPublication::Testing,
             _ => MtaStsPublication::Off,
         },
-    };
-    if args.check {
-        return check(&config, &facts).await;
-    }
-    print!("{}", dns_records(&facts));
-    Ok(())
+    })
 }
 
 /// With `[acme]` on at a known CA: the CAA record naming it, with the account once it exists.
@@ -60,18 +88,22 @@ fn caa_issuer(config: &Config, data_dir: &DataDir) -> Option<CaaIssuer> {
     Some(CaaIssuer { issuer: issuer.to_owned(), account_uri, validation_method: validation_method.to_owned() })
 }
 
-/// `--check`: one line per record, right or what to do about it; exit 1 unless all are right.
-async fn check(config: &Config, facts: &RecordFacts) -> Outcome {
+/// Looks each record up: right, missing, wrong or unknown.
+async fn checked_records(config: &Config, facts: &RecordFacts) -> Outcome<Vec<Checked>> {
     let resolver = dns_resolver(&config.dns.nameservers, Duration::from_secs(5))
         .map_err(|error| Failure::Runtime(anyhow::anyhow!("cannot set up DNS lookups: {error}")))?;
     let host = facts.hostname.trim_end_matches('.').to_ascii_lowercase();
-    let checked = check_records(&resolver, &zone_records(facts), &host).await;
+    Ok(check_records(&resolver, &zone_records(facts), &host).await)
+}
+
+/// `--check`: one line per record, right or what to do about it; exit 1 unless all are right.
+fn report(domain: &str, checked: &[Checked]) -> Outcome {
     let mut wrong = 0;
-    for Checked { expected, verdict } in &checked {
+    for Checked { expected, verdict } in checked {
         let line = match verdict {
             RecordVerdict::Right => format!("right    {expected}"),
             RecordVerdict::Missing => {
-                format!("MISSING  {expected}\n         publish it (`facteur dns-records {}` prints it)", facts.domain)
+                format!("MISSING  {expected}\n         publish it (`facteur dns-records {domain}` prints it)")
             }
             RecordVerdict::Wrong { found } => {
                 format!("WRONG    {expected}\n         found {}; publish the value above instead", found.join(" | "))

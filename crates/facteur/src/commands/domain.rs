@@ -2,19 +2,31 @@
 //! one keeps them, so that adding it back does not break signatures still being verified.
 
 use crate::cli::DomainCommand;
-use crate::commands::dkim::{change_domain_keys, ensure_domain_keys, print_new_keys};
+use std::sync::Arc;
+
+use facteur_config::Config;
+use facteur_store::Store;
+
+use crate::commands::dkim::{change_domain_keys, ensure_domain_keys, new_key_records};
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::Outcome;
 
 pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
     let config = data_dir.load_config()?;
     let store = data_dir.open_store(&config).await?;
-    let mut added = None;
     let result = match command {
-        DomainCommand::Add { domain } => store.add_domain(&domain).await.map(|()| {
+        DomainCommand::Add { domain } => {
+            let added = add(data_dir, &config, &store, &domain).await;
+            let closed = store.close().await;
+            let records = added?;
+            closed.map_err(store_failure)?;
             println!("added domain {domain}");
-            added = Some(domain.to_ascii_lowercase());
-        }),
+            for record in records {
+                println!("new DKIM key for {domain}; publish:");
+                println!("  {record}");
+            }
+            return Ok(());
+        }
         DomainCommand::List => store.list_domains().await.map(|domains| domains.iter().for_each(|d| println!("{d}"))),
         DomainCommand::Remove { domain } => store.remove_domain(&domain).await.map(|()| {
             println!("removed domain {domain}");
@@ -25,18 +37,17 @@ pub async fn run(data_dir: &DataDir, command: DomainCommand) -> Outcome {
             println!("keys already in DNS; delete that directory and the domain's DNS records if it is gone for good.");
         }),
     };
-    let keys_made = match (&result, &added) {
-        (Ok(()), Some(domain)) => {
-            let ed25519 = config.mail_auth.ed25519_signature;
-            change_domain_keys(data_dir, &store, domain, |keys| ensure_domain_keys(keys, domain, ed25519)).await
-        }
-        _ => Ok(Vec::new()),
-    };
     let closed = store.close().await;
     result.map_err(store_failure)?;
-    closed.map_err(store_failure)?;
-    if let Some(domain) = added {
-        print_new_keys(&data_dir.dkim_keys(), &domain, &keys_made?)?;
-    }
-    Ok(())
+    closed.map_err(store_failure)
+}
+
+/// Adds `domain` and makes its DKIM keys (`[mail_auth]`); answers the zone-file lines of the new keys. The
+/// command line's `domain add` and the admin page's both run this.
+pub async fn add(data_dir: &DataDir, config: &Config, store: &Arc<dyn Store>, domain: &str) -> Outcome<Vec<String>> {
+    store.add_domain(domain).await.map_err(store_failure)?;
+    let domain = domain.to_ascii_lowercase();
+    let ed25519 = config.mail_auth.ed25519_signature;
+    let made = change_domain_keys(data_dir, store, &domain, |keys| ensure_domain_keys(keys, &domain, ed25519)).await?;
+    new_key_records(&data_dir.dkim_keys(), &domain, &made)
 }

@@ -7,15 +7,13 @@
 use facteur_primitives::unix_now;
 use std::sync::Arc;
 
+use facteur_admin::{header_fields, is_waiting};
 use facteur_delivery::explain_reply;
 use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
 
 use crate::cli::{QueueCommand, QueueTarget};
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
-
-/// Header fields `queue show` prints, in this order.
-const SHOWN_FIELDS: [&str; 5] = ["From", "To", "Cc", "Subject", "Date"];
 
 pub async fn run(data_dir: &DataDir, command: QueueCommand) -> Outcome {
     let config = data_dir.load_config()?;
@@ -122,10 +120,6 @@ fn print_recipient(recipient: &QueueRecipient, now: i64) {
     }
 }
 
-fn is_waiting(status: RecipientStatus) -> bool {
-    matches!(status, RecipientStatus::Pending | RecipientStatus::Held)
-}
-
 /// `in 4m`, `3h 2m ago`: times relative to now, which is what an operator looking at a queue wants.
 fn relative(at: i64, now: i64) -> String {
     let span = human_span(at.abs_diff(now));
@@ -140,24 +134,6 @@ fn human_span(seconds: u64) -> String {
         (0, h, m) => format!("{h}h {m}m"),
         (d, h, _) => format!("{d}d {h}h"),
     }
-}
-
-/// The [`SHOWN_FIELDS`] of the header section, unfolded, non-UTF-8 bytes replaced, each cut at 200 characters.
-fn header_fields(content: &[u8]) -> Vec<(&'static str, String)> {
-    let header_end = content.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(content.len());
-    let header = String::from_utf8_lossy(&content[..header_end]);
-    let unfolded = header.replace("\r\n ", " ").replace("\r\n\t", " ");
-    let mut found = Vec::new();
-    for name in SHOWN_FIELDS {
-        for line in unfolded.split("\r\n") {
-            if let Some((field, value)) = line.split_once(':')
-                && field.trim().eq_ignore_ascii_case(name)
-            {
-                found.push((name, value.trim().chars().take(200).collect()));
-            }
-        }
-    }
-    found
 }
 
 fn queue_failure(error: StoreError) -> Failure {
@@ -181,12 +157,5 @@ mod tests {
         assert_eq!(relative(1_000 + 270, 1_000), "in 4m");
         assert_eq!(relative(1_000, 1_000 + 3 * 3600 + 120), "3h 2m ago");
         assert_eq!(relative(1_000 + 5 * 86_400 + 7200, 1_000), "in 5d 2h");
-    }
-
-    #[test]
-    fn shown_fields_are_unfolded_and_stop_at_the_body() {
-        let message = b"Subject: a long\r\n subject\r\nFrom: a@b\r\nX-Other: no\r\n\r\nTo: not@header\r\n";
-        let fields = header_fields(message);
-        assert_eq!(fields, [("From", "a@b".to_owned()), ("Subject", "a long subject".to_owned())]);
     }
 }

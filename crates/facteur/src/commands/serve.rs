@@ -57,7 +57,8 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
         certificates::start_acme(&config, data_dir, &certificates, Arc::clone(&store), shared_files, &stopping);
     let web = http::router(&config, Arc::clone(&store)).map_err(|error| usage!("config: [http]: {error:#}"))?;
     // JMAP and the webmail only where passwords travel encrypted: the implicit-TLS http listeners.
-    let secure_web = http::secure_router(web.clone(), engines.jmap());
+    let admin = http::admin_settings(data_dir, &config, Arc::clone(&store));
+    let secure_web = http::secure_router(web.clone(), engines.jmap(), admin);
     let web = http::plain_router(web, &config, acme_tokens);
     for (name, listener) in &config.listeners {
         let Some(handler) = engines.handler(listener.protocol) else {

@@ -3,11 +3,11 @@
 //! for mail refused at the door alike.
 
 use facteur_primitives::unix_now;
-use facteur_store::{DeliveryEvent, Direction, HistoryQuery, QueueId};
+use facteur_store::{DeliveryEvent, Direction, HistoryQuery};
 
 use crate::cli::TraceArgs;
 use crate::data_dir::{DataDir, store_failure};
-use crate::failure::{Outcome, usage};
+use crate::failure::{Outcome, admin_failure};
 
 /// Most events printed: the newest ones.
 const SHOWN: usize = 1_000;
@@ -32,37 +32,8 @@ pub async fn run(data_dir: &DataDir, args: &TraceArgs) -> Outcome {
 }
 
 fn query(args: &TraceArgs, now: i64) -> Outcome<HistoryQuery> {
-    let since = match &args.since {
-        Some(age) => now.saturating_sub(parse_age(age).ok_or_else(|| {
-            usage!("--since {age:?}: expected a number of minutes, hours, days or weeks (30m, 12h, 1d, 2w)")
-        })?),
-        None => 0,
-    };
-    let mut query = HistoryQuery { since, limit: SHOWN, domain: args.domain.clone(), ..HistoryQuery::default() };
-    match args.target.as_deref() {
-        Some(target) if target.contains('@') => query.address = Some(target.to_owned()),
-        Some(target) => {
-            let id =
-                target.parse().map_err(|_| usage!("{target:?} is neither a queue id (a number) nor an address"))?;
-            query.queue_id = Some(QueueId(id));
-        }
-        None => {}
-    }
-    Ok(query)
-}
-
-/// `30m`, `12h`, `1d`, `2w` in seconds.
-fn parse_age(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let unit = match text.chars().last()? {
-        'm' => 60,
-        'h' => 3_600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => return None,
-    };
-    let count: i64 = text[..text.len() - 1].parse().ok()?;
-    (count >= 0).then(|| count.saturating_mul(unit))
+    facteur_admin::trace_query(args.target.as_deref(), args.domain.as_deref(), args.since.as_deref(), now, SHOWN)
+        .map_err(admin_failure)
 }
 
 /// One event as a line a person reads: when, which way, what happened, to whom, via what, and the reply.
@@ -104,20 +75,5 @@ fn human_age(secs: i64) -> String {
         secs if secs < 2 * 3_600 => format!("{}m", secs / 60),
         secs if secs < 2 * 86_400 => format!("{}h", secs / 3_600),
         secs => format!("{}d", secs / 86_400),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_are_minutes_hours_days_or_weeks() {
-        assert_eq!(parse_age("30m"), Some(1_800));
-        assert_eq!(parse_age("1d"), Some(86_400));
-        assert_eq!(parse_age("2w"), Some(14 * 86_400));
-        assert_eq!(parse_age("1y"), None);
-        assert_eq!(parse_age("d"), None);
-        assert_eq!(parse_age("-1h"), None);
     }
 }
