@@ -5,6 +5,9 @@
 //! message's HTML into a document safe to show. Everything else (mailboxes, messages, sending) is JMAP,
 //! called by the page.
 //!
+//! It also serves the admin page (`/admin`, [`admin_router`]) on the same stack, for accounts marked admin:
+//! its endpoints call `facteur-admin`'s operations, the command line's own.
+//!
 //! Deliberately not here: any JMAP method (the page calls `facteur-jmap`'s endpoints), any build step for
 //! the front end (no Node, nothing compiled: see README.md), any inline script (the app's CSP forbids it).
 

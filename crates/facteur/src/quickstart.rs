@@ -76,6 +76,7 @@ impl Quickstart {
         println!("  password   {}   (shown only now)", self.password);
         if let Some(url) = crate::http::webmail_url(config) {
             println!("Read and send mail in a browser at {url} (webmail, same user name and password).");
+            println!("Manage accounts, the queue and deliveries at {url}admin ({} is an administrator).", self.address);
         }
         println!("The certificate is self-signed for {HOSTNAME}: your mail client will ask you to accept it.");
         println!("Add people with `facteur --data-dir {dir} account add NAME@{DOMAIN} --password-stdin`;");

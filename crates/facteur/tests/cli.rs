@@ -106,6 +106,22 @@ fn accounts_are_added_listed_changed_and_removed() {
             .success()
     );
 
+    let admin = facteur(
+        &dir,
+        &["account", "add", "root@example.test", "--admin", "--password-stdin"],
+        Some("a root passphrase\n"),
+    );
+    assert!(admin.success() && admin.stdout.contains("administrator"), "{admin:?}");
+    let marked = |list: &str, who: &str| list.lines().any(|line| line.starts_with(who) && line.ends_with(" admin"));
+    let list = facteur(&dir, &["account", "list"], None).stdout;
+    assert!(marked(&list, "root@") && !marked(&list, "alice@"), "{list}");
+    assert!(facteur(&dir, &["account", "admin", "alice@example.test", "on"], None).success());
+    assert!(facteur(&dir, &["account", "admin", "root@example.test", "off"], None).success());
+    let list = facteur(&dir, &["account", "list"], None).stdout;
+    assert!(marked(&list, "alice@") && !marked(&list, "root@"), "{list}");
+    assert_eq!(facteur(&dir, &["account", "admin", "alice@example.test", "maybe"], None).code, Some(2));
+    assert_eq!(facteur(&dir, &["account", "admin", "nobody@example.test", "on"], None).code, Some(2));
+
     assert!(facteur(&dir, &["account", "remove", "bob@example.test"], None).success());
     let list = facteur(&dir, &["account", "list"], None);
     assert!(!list.stdout.contains("bob@example.test"), "{}", list.stdout);

@@ -219,7 +219,9 @@ fn serve_on_an_empty_data_dir_starts_a_quickstart_and_says_how_to_log_in() {
     assert!(printed.contains(&format!("127.0.0.1:{}", base + 993)), "{printed}");
     assert!(printed.contains("admin@example.test"), "{printed}");
     let accounts = facteur_testkit::cli::run(&dir, &["account", "list"], None);
-    assert!(accounts.stdout.contains("admin@example.test"), "{}", accounts.stdout);
+    let first = accounts.stdout.lines().find(|line| line.starts_with("admin@example.test"));
+    assert!(first.is_some_and(|line| line.ends_with(" admin")), "the first account administers: {}", accounts.stdout);
+    assert!(rest.contains("/admin"), "the admin page is named: {rest}");
     let aliases = facteur_testkit::cli::run(&dir, &["alias", "list"], None);
     assert!(aliases.stdout.contains("postmaster@example.test -> admin@example.test"), "{}", aliases.stdout);
     // Loopback only, often without DNS: inbound checks would answer 451 to everything.
