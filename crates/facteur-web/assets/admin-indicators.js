@@ -24,6 +24,7 @@ function chart(container, spans, label) {
   const top = 10;
   const most = Math.max(1, ...spans.map((span) => span.delivered + span.deferred + span.bounced));
   const slot = width / spans.length;
+  const length = spans.length > 1 ? spans[1].start - spans[0].start : 0;
   const scale = (height - bottom - top) / most;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, preserveAspectRatio: 'none' });
   root.append(svg('text', { x: 4, y: top + 2 }, `${most}`));
@@ -40,7 +41,10 @@ function chart(container, spans, label) {
       group.append(rect);
     }
     root.append(group);
-    if (spans.length <= 8 || index % 4 === 0) root.append(svg('text', { x: index * slot + 2, y: height - 5 }, label === 'hourly' ? new Date(span.start * 1000).getHours() + 'h' : new Date(span.start * 1000).toLocaleDateString()));
+    // Each span is labelled by its end: the last one ends now (this hour, today).
+    const end = new Date((span.start + length) * 1000);
+    const text = label === 'hourly' ? `${end.getHours()}h` : end.toLocaleDateString();
+    if (spans.length <= 8 || index % 4 === 3) root.append(svg('text', { x: index * slot + 2, y: height - 5 }, text));
   });
   clear(container).append(root);
 }

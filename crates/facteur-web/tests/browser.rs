@@ -153,6 +153,8 @@ fn the_admin_page_works_against_the_real_binary() {
         .account(BINARY_ALICE, BINARY_PASSWORD)
         .configure(move |config| {
             config.relay.routes.insert("remote.test".into(), format!("127.0.0.1:{closed_port}"));
+            // No DNS server here: the page's DNS check gets an answer at once (every lookup fails), not a wait.
+            config.dns.nameservers = vec![std::net::SocketAddr::from(([127, 0, 0, 1], closed_port))];
         })
         .start();
     let certificate = server.certificate();

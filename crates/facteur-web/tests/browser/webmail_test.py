@@ -514,9 +514,13 @@ def main():
         print(f"FAIL: {args.url} does not serve the webmail")
         return 1
     scenarios = (SHELL if args.phase == "shell" else FULL) + [wrong_passwords_are_throttled]
-    if args.only:
-        scenarios = [s for s in scenarios if args.only in s.__name__]
-    web = Webmail(args)
+    return run(Webmail(args), scenarios, args.only)
+
+
+def run(web, scenarios, only=None):
+    """Runs each scenario (those whose name contains `only`, if given), reports each, closes the browser; the exit
+    code: 1 if any failed."""
+    scenarios = [s for s in scenarios if not only or only in s.__name__]
     passed, failed = 0, 0
     try:
         for scenario in scenarios:
