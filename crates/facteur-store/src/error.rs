@@ -14,6 +14,7 @@ pub enum Entity {
     Account,
     Alias,
     Mailbox,
+    SieveScript,
 }
 
 impl fmt::Display for Entity {
@@ -23,6 +24,7 @@ impl fmt::Display for Entity {
             Entity::Account => "account",
             Entity::Alias => "alias",
             Entity::Mailbox => "mailbox",
+            Entity::SieveScript => "Sieve script",
         })
     }
 }
@@ -61,6 +63,12 @@ pub enum StoreError {
     RenameIntoItself(String),
     #[error("account {address} is over quota: {used} + {needed} bytes > {limit} bytes")]
     QuotaExceeded { address: String, limit: u64, used: u64, needed: u64 },
+    /// RFC 5804 §2.6: the script is over the account's limits; nothing was written.
+    #[error("the account may keep {max_scripts} Sieve scripts of at most {max_script_bytes} bytes each")]
+    SieveQuota { max_scripts: usize, max_script_bytes: u64 },
+    /// RFC 5804 §2.10: the active script cannot be deleted; another must be activated first (or none).
+    #[error("the Sieve script {0:?} is active: deactivate it first")]
+    SieveScriptActive(String),
     #[error("blob {0} is not stored (store it before referencing it; or its last reference is gone)")]
     BlobMissing(BlobId),
     #[error("{action} {path}: {source}")]

@@ -46,6 +46,8 @@ pub mod postgres;
 pub mod queue;
 /// State several nodes share besides the mail: login failures, mirrored files, http-01 answers.
 pub mod shared;
+/// Sieve scripts as ManageSieve sees them.
+pub mod sieve;
 /// The SQLite backend (all SQL lives here).
 pub mod sqlite;
 /// The `Store` trait.
@@ -72,6 +74,7 @@ pub use queue::{
     RecipientStatus, Ret,
 };
 pub use shared::{SharedFile, SharedFileVersion, SharedState};
+pub use sieve::{SieveLimits, SieveScriptInfo};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;
 pub use tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};

@@ -18,6 +18,7 @@ use crate::message::{
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
+use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use facteur_primitives::ThreadKeys;
 
@@ -89,6 +90,22 @@ pub trait Store: Send + Sync {
     /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
     /// in one write, so two deliveries at once answer once (RFC 3834 §2).
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;
+
+    /// The account's Sieve scripts, by name (RFC 5804 LISTSCRIPTS).
+    async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>>;
+    /// One script's text, if the account has it.
+    async fn sieve_script(&self, account: AccountId, name: &str) -> Result<Option<String>>;
+    /// The active script's name and text, if one is active: what delivery runs.
+    async fn active_sieve_script(&self, account: AccountId) -> Result<Option<(String, String)>>;
+    /// Stores `content` as `name`, replacing a script of that name (it stays active if it was), within
+    /// `limits` (`SieveQuota` otherwise, nothing written).
+    async fn put_sieve_script(&self, account: AccountId, name: &str, content: &str, limits: SieveLimits) -> Result<()>;
+    /// Renames a script, keeping it active if it was (`NotFound`, or `AlreadyExists` for the new name).
+    async fn rename_sieve_script(&self, account: AccountId, name: &str, new_name: &str) -> Result<()>;
+    /// Deletes a script that is not active (`SieveScriptActive` otherwise, RFC 5804 §2.10).
+    async fn delete_sieve_script(&self, account: AccountId, name: &str) -> Result<()>;
+    /// Makes `name` the one active script, or none with `None` (`NotFound` for an unknown name).
+    async fn activate_sieve_script(&self, account: AccountId, name: Option<&str>) -> Result<()>;
 
     /// The account's sending identities, oldest first.
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>>;

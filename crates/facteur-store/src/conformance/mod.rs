@@ -14,6 +14,7 @@ mod durability;
 mod leases;
 mod mailboxes;
 mod messages;
+mod sieve;
 
 use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use durability::*;
 pub use leases::*;
 pub use mailboxes::*;
 pub use messages::*;
+pub use sieve::*;
 
 /// Opens the store under test.
 #[async_trait]
@@ -62,6 +64,8 @@ macro_rules! conformance_tests {
             domain_in_use_cannot_be_removed,
             password_and_quota_can_be_changed,
             accounts_are_marked_admin_on_request,
+            sieve_scripts_are_kept_listed_and_activated,
+            sieve_limits_rename_and_delete_follow_rfc_5804,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

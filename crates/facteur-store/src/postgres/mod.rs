@@ -39,6 +39,7 @@ mod queue;
 pub(crate) mod schema;
 mod shared_files;
 mod shared_impl;
+mod sieve;
 pub(crate) mod sql;
 mod store_impl;
 mod threads;

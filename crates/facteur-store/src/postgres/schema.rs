@@ -306,6 +306,17 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE accounts ADD COLUMN admin boolean NOT NULL DEFAULT false;
     "#,
+    // 6: Sieve scripts (issue 17, `crate::sieve`): named per account, at most one active.
+    r#"
+    CREATE TABLE sieve_scripts (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name    text COLLATE "C" NOT NULL,
+        content text NOT NULL,
+        active  boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (account, name)
+    );
+    CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account) WHERE active;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use facteur_primitives::{ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
-use super::{PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, tls_policy};
+use super::{
+    PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sieve, tls_policy,
+};
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
 use crate::change::Change;
@@ -20,6 +22,7 @@ use crate::message::{
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage, validate};
 use crate::shared::SharedState;
+use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 
@@ -143,6 +146,37 @@ impl Store for PostgresStore {
             Box::pin(accounts::claim_vacation_reply(tx, account, sender, now, period_secs))
         })
         .await
+    }
+
+    async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>> {
+        self.read(account, |tx, &account| Box::pin(sieve::list(tx, account))).await
+    }
+
+    async fn sieve_script(&self, account: AccountId, name: &str) -> Result<Option<String>> {
+        self.read(name.to_owned(), move |tx, name| Box::pin(sieve::get(tx, account, name))).await
+    }
+
+    async fn active_sieve_script(&self, account: AccountId) -> Result<Option<(String, String)>> {
+        self.read(account, |tx, &account| Box::pin(sieve::active(tx, account))).await
+    }
+
+    async fn put_sieve_script(&self, account: AccountId, name: &str, content: &str, limits: SieveLimits) -> Result<()> {
+        let args = (name.to_owned(), content.to_owned());
+        self.write(args, move |tx, _, (name, content)| Box::pin(sieve::put(tx, account, name, content, limits))).await
+    }
+
+    async fn rename_sieve_script(&self, account: AccountId, name: &str, new_name: &str) -> Result<()> {
+        let args = (name.to_owned(), new_name.to_owned());
+        self.write(args, move |tx, _, (name, new_name)| Box::pin(sieve::rename(tx, account, name, new_name))).await
+    }
+
+    async fn delete_sieve_script(&self, account: AccountId, name: &str) -> Result<()> {
+        self.write(name.to_owned(), move |tx, _, name| Box::pin(sieve::delete(tx, account, name))).await
+    }
+
+    async fn activate_sieve_script(&self, account: AccountId, name: Option<&str>) -> Result<()> {
+        let name = name.map(str::to_owned);
+        self.write(name, move |tx, _, name| Box::pin(sieve::activate(tx, account, name.as_deref()))).await
     }
 
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {

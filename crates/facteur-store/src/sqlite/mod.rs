@@ -21,6 +21,7 @@ mod messages;
 mod queue;
 mod reader;
 pub(crate) mod schema;
+mod sieve;
 mod threads;
 mod tls_policy;
 mod writer;
@@ -47,6 +48,7 @@ use crate::message::{
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
+use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use content::Content;
@@ -280,6 +282,39 @@ impl Store for SqliteStore {
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
         let sender = sender.to_owned();
         self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await
+    }
+
+    async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>> {
+        self.read(move |conn| sieve::list(conn, account)).await
+    }
+
+    async fn sieve_script(&self, account: AccountId, name: &str) -> Result<Option<String>> {
+        let name = name.to_owned();
+        self.read(move |conn| sieve::get(conn, account, &name)).await
+    }
+
+    async fn active_sieve_script(&self, account: AccountId) -> Result<Option<(String, String)>> {
+        self.read(move |conn| sieve::active(conn, account)).await
+    }
+
+    async fn put_sieve_script(&self, account: AccountId, name: &str, content: &str, limits: SieveLimits) -> Result<()> {
+        let (name, content) = (name.to_owned(), content.to_owned());
+        self.write(move |conn, _| sieve::put(conn, account, &name, &content, limits)).await
+    }
+
+    async fn rename_sieve_script(&self, account: AccountId, name: &str, new_name: &str) -> Result<()> {
+        let (name, new_name) = (name.to_owned(), new_name.to_owned());
+        self.write(move |conn, _| sieve::rename(conn, account, &name, &new_name)).await
+    }
+
+    async fn delete_sieve_script(&self, account: AccountId, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |conn, _| sieve::delete(conn, account, &name)).await
+    }
+
+    async fn activate_sieve_script(&self, account: AccountId, name: Option<&str>) -> Result<()> {
+        let name = name.map(str::to_owned);
+        self.write(move |conn, _| sieve::activate(conn, account, name.as_deref())).await
     }
 
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {

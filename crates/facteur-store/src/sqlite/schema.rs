@@ -295,6 +295,17 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 14: Sieve scripts (issue 17, `crate::sieve`): named per account, at most one active.
+    r#"
+    CREATE TABLE sieve_scripts (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name    TEXT NOT NULL,
+        content TEXT NOT NULL,
+        active  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, name)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account) WHERE active = 1;
+    "#,
 ];
 
 /// The schema version this program writes.
