@@ -143,7 +143,8 @@ pub enum ImportCommand {
     },
     /// An mbox file (one folder, named after the file) or a directory of them (one folder per file,
     /// subdirectories or Thunderbird's `NAME.sbd` for subfolders), as Python's mailbox module or mutt write
-    /// them. Flags come from `Status:` and `X-Status:`, dates from the `From ` lines.
+    /// them. Flags come from `Status:` and `X-Status:`, keywords from `X-Keywords:` (Dovecot's, mutt's), dates
+    /// from the `From ` lines.
     Mbox {
         /// An mbox file, or a directory of mbox files.
         path: PathBuf,
@@ -194,7 +195,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
     /// Write one mbox file per folder into DIR (created; it must be empty if it exists), subfolders in
-    /// `NAME.sbd` directories, flags in `Status:` and `X-Status:`, the arrival date in each `From ` line.
+    /// `NAME.sbd` directories, flags in `Status:` and `X-Status:`, keywords in `X-Keywords:`, the arrival date
+    /// in each `From ` line.
     #[arg(long, value_name = "DIR")]
     pub mbox: Option<PathBuf>,
     /// With --maildir: `verbatim` (one directory per level, INBOX in DIR/INBOX: mbsync's `SubFolders
