@@ -167,7 +167,9 @@ pub struct ImportAccount {
 
 #[derive(Debug, Args)]
 pub struct ImapImportArgs {
-    /// The server to copy from: imaps://HOST or imaps://HOST:PORT (implicit TLS; 993 by default).
+    /// The server to copy from: imaps://HOST[:PORT] (TLS from the first byte; port 993 by default) or
+    /// imap://HOST[:PORT] (STARTTLS, required: the server must offer it, and TLS is up before the password
+    /// is sent; port 143 by default).
     #[arg(long, value_name = "URL")]
     pub from: String,
     /// The user name to log in with on that server.
