@@ -143,7 +143,8 @@ pub enum ImportCommand {
     },
     /// An mbox file (one folder, named after the file) or a directory of them (one folder per file,
     /// subdirectories or Thunderbird's `NAME.sbd` for subfolders), as Python's mailbox module or mutt write
-    /// them. Flags come from `Status:` and `X-Status:`, dates from the `From ` lines.
+    /// them. Flags come from `Status:` and `X-Status:`, keywords from `X-Keywords:` (Dovecot's, mutt's), dates
+    /// from the `From ` lines.
     Mbox {
         /// An mbox file, or a directory of mbox files.
         path: PathBuf,
@@ -166,7 +167,9 @@ pub struct ImportAccount {
 
 #[derive(Debug, Args)]
 pub struct ImapImportArgs {
-    /// The server to copy from: imaps://HOST or imaps://HOST:PORT (implicit TLS; 993 by default).
+    /// The server to copy from: imaps://HOST[:PORT] (TLS from the first byte; port 993 by default) or
+    /// imap://HOST[:PORT] (STARTTLS, required: the server must offer it, and TLS is up before the password
+    /// is sent; port 143 by default).
     #[arg(long, value_name = "URL")]
     pub from: String,
     /// The user name to log in with on that server.
@@ -194,7 +197,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
     /// Write one mbox file per folder into DIR (created; it must be empty if it exists), subfolders in
-    /// `NAME.sbd` directories, flags in `Status:` and `X-Status:`, the arrival date in each `From ` line.
+    /// `NAME.sbd` directories, flags in `Status:` and `X-Status:`, keywords in `X-Keywords:`, the arrival date
+    /// in each `From ` line.
     #[arg(long, value_name = "DIR")]
     pub mbox: Option<PathBuf>,
     /// With --maildir: `verbatim` (one directory per level, INBOX in DIR/INBOX: mbsync's `SubFolders

@@ -89,6 +89,8 @@ fn mboxes_made_by_python_come_back_byte_for_byte_with_their_flags_and_dates() {
     let flagged = destination.messages(ALICE, "INBOX");
     assert_eq!(flagged.len(), 6);
     assert!(flagged[2].flags.contains(facteur_store::SystemFlags::FLAGGED | facteur_store::SystemFlags::ANSWERED));
+    let keywords = &mail_of(&destination, ALICE)["INBOX"][2].2;
+    assert_eq!(keywords, &BTreeSet::from(["$Forwarded".to_owned(), "project-x".to_owned()]), "from X-Keywords");
 
     cli(&destination, &["export", ALICE, "--mbox", exported.to_str().unwrap()]);
     python(&["compare_mboxes", original.to_str().unwrap(), exported.to_str().unwrap()]);

@@ -5,8 +5,9 @@
 //! What must hold, besides never panicking:
 //! - every message cut from an mbox, written into a new one and cut again, is the same message (with a line
 //!   ending added if its last line had none, as every writer adds one), and so is the whole file's list;
-//! - a message's status fields rewritten for some flags read back as those flags; rewritten for the flags
-//!   they already say, the message is untouched (an mbox exported unchanged comes back byte for byte);
+//! - a message's status and `X-Keywords:` fields rewritten for some flags read back as those flags (and the
+//!   keywords that can be written); rewritten for the flags they already say, the message is untouched (an
+//!   mbox exported unchanged comes back byte for byte);
 //! - a Maildir name written for the flags a name and keyword table gave reads back as the same flags (less
 //!   keywords beyond the table's 26 letters), and a keyword table written out reads back the same;
 //! - a folder directory written for a name reads back as that name;
@@ -65,8 +66,21 @@ fn status_fields(content: &[u8], choice: u8) {
     assert_eq!(&*mbox::with_flags(content, &said), content, "unchanged flags changed the message");
     let mut wanted = Flags::default();
     wanted.system.extend(SYSTEM_FLAGS.iter().enumerate().filter(|(bit, _)| choice & (1 << bit) != 0).map(|(_, f)| *f));
+    // The top bits change the keywords: one added, the ones read kept or dropped, one no field can carry.
+    if choice & 0x20 != 0 {
+        wanted.keywords.clone_from(&said.keywords);
+    }
+    if choice & 0x40 != 0 {
+        wanted.keywords.insert("$Forwarded".to_owned());
+    }
+    if choice & 0x80 != 0 {
+        wanted.keywords.insert("a,b".to_owned());
+    }
     let rewritten = mbox::with_flags(content, &wanted);
-    assert_eq!(mbox::header_flags(&rewritten).system, wanted.system, "rewritten fields say other flags");
+    let read_back = mbox::header_flags(&rewritten);
+    assert_eq!(read_back.system, wanted.system, "rewritten fields say other flags");
+    wanted.keywords.retain(|keyword| mbox::writable_keyword(keyword));
+    assert_eq!(read_back.keywords, wanted.keywords, "a rewritten X-Keywords says other keywords");
 }
 
 fn maildir_names(data: &[u8]) {

@@ -10,13 +10,13 @@
 
 /// Cutting an mbox into messages, line by line.
 pub mod split;
-/// `Status:` and `X-Status:`: where an mbox keeps each message's flags.
+/// `Status:`, `X-Status:` and `X-Keywords:`: where an mbox keeps each message's flags and keywords.
 pub mod status;
 /// Writing messages into an mbox.
 pub mod write;
 
 pub use split::{MboxMessage, MboxSplitter, split};
-pub use status::{header_flags, with_flags};
+pub use status::{header_flags, with_flags, writable_keyword};
 pub use write::{from_line, write_message};
 
 /// Whether `line` is a quoted or unquoted `From ` line: `From `, `>From `, `>>From `…

@@ -1,15 +1,19 @@
 //! Flags in an mbox: the `Status:` and `X-Status:` header fields of each message, as Python's
-//! `mailbox.mboxMessage` (and mutt, and Dovecot's mbox) keep them. The letters, from either field:
-//! R read (`\Seen`), A answered (`\Answered`), F flagged (`\Flagged`), D deleted (`\Deleted`), T draft
-//! (`\Draft`, mutt's letter: Python has none), and O "old", which is no IMAP flag (the message was there at
-//! the last check) and is kept as it is.
+//! `mailbox.mboxMessage` (and mutt, and Dovecot's mbox) keep them, and keywords in `X-Keywords:`, as Dovecot
+//! (and mutt) keep them. The letters, from either status field: R read (`\Seen`), A answered (`\Answered`),
+//! F flagged (`\Flagged`), D deleted (`\Deleted`), T draft (`\Draft`, mutt's letter: Python has none), and
+//! O "old", which is no IMAP flag (the message was there at the last check) and is kept as it is.
+//! `X-Keywords:` lists IMAP keywords (`$Forwarded`, a user's tags) separated by spaces (Dovecot) or commas
+//! (mutt's `a, b`); both are read, and spaces written.
 //!
-//! The fields stay in the message: exported unchanged, a message comes back byte for byte. When its flags
-//! changed meanwhile, the fields are rewritten as `mboxMessage.set_flags` writes them: `Status:` R and O,
-//! `X-Status:` D, F, A, then other letters sorted; replaced where they are, added at the end of the header
-//! if absent.
+//! The fields stay in the message: exported unchanged, a message comes back byte for byte. When its system
+//! flags changed meanwhile, the status fields are rewritten as `mboxMessage.set_flags` writes them:
+//! `Status:` R and O, `X-Status:` D, F, A, then other letters sorted; replaced where they are, added at the
+//! end of the header if absent. When its keywords changed, `X-Keywords:` is rewritten the same way; a
+//! message without keywords never gets one, so a file without keywords comes back as it was.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::flags::{Flags, SystemFlag};
@@ -26,31 +30,82 @@ const LETTERS: [(char, SystemFlag); 5] = [
 /// "Old": a message seen in the mailbox before, not new to it.
 const OLD: char = 'O';
 
-/// The flags the message's `Status:` and `X-Status:` fields say (the first of each; no fields, no flags).
-pub fn header_flags(message: &[u8]) -> Flags {
-    let fields = StatusFields::find(message);
-    let letters = fields.letters(message);
-    let mut flags = Flags::default();
-    flags.system.extend(LETTERS.iter().filter(|(letter, _)| letters.contains(*letter)).map(|(_, flag)| *flag));
-    flags
+/// The header fields that carry flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldName {
+    Status,
+    XStatus,
+    XKeywords,
 }
 
-/// The message with its status fields saying the system flags of `flags` (keywords have no letters).
+impl FieldName {
+    const ALL: [FieldName; 3] = [FieldName::Status, FieldName::XStatus, FieldName::XKeywords];
+
+    /// The name as writers spell it, for a field added.
+    fn spelling(self) -> &'static str {
+        match self {
+            FieldName::Status => "Status",
+            FieldName::XStatus => "X-Status",
+            FieldName::XKeywords => "X-Keywords",
+        }
+    }
+
+    /// The field a header line's name is, in any case (RFC 5322 §1.2.2).
+    fn of(name: &[u8]) -> Option<FieldName> {
+        FieldName::ALL.into_iter().find(|field| name.eq_ignore_ascii_case(field.spelling().as_bytes()))
+    }
+}
+
+/// The flags the message's `Status:`, `X-Status:` and `X-Keywords:` fields say (the first of each; no
+/// fields, no flags).
+pub fn header_flags(message: &[u8]) -> Flags {
+    let fields = HeaderFields::find(message);
+    Flags { system: system_flags(&fields.letters(message)), keywords: fields.keywords(message) }
+}
+
+/// The message with its fields saying `flags`: the status fields rewritten if the system flags differ,
+/// `X-Keywords:` if the keywords do (only those [`writable_keyword`] allows are written).
 pub fn with_flags<'a>(message: &'a [u8], flags: &Flags) -> Cow<'a, [u8]> {
-    if header_flags(message).system == flags.system {
-        return Cow::Borrowed(message);
-    }
-    let fields = StatusFields::find(message);
+    let fields = HeaderFields::find(message);
+    let mut edits: Vec<(FieldName, String)> = Vec::new();
     let current = fields.letters(message);
-    let mut letters: Vec<char> = current.chars().filter(|c| !LETTERS.iter().any(|(letter, _)| letter == c)).collect();
-    letters.extend(LETTERS.iter().filter(|(_, flag)| flags.has(*flag)).map(|(letter, _)| *letter));
-    let is_new_field = fields.status.is_none() && fields.x_status.is_none();
-    if is_new_field && !letters.contains(&OLD) {
-        // It was in a mailbox, so it is old in mbox terms; mutt would show it as new otherwise.
-        letters.push(OLD);
+    if system_flags(&current) != flags.system {
+        let mut letters: Vec<char> =
+            current.chars().filter(|c| !LETTERS.iter().any(|(letter, _)| letter == c)).collect();
+        letters.extend(LETTERS.iter().filter(|(_, flag)| flags.has(*flag)).map(|(letter, _)| *letter));
+        let is_new_field = fields.status.is_none() && fields.x_status.is_none();
+        if is_new_field && !letters.contains(&OLD) {
+            // It was in a mailbox, so it is old in mbox terms; mutt would show it as new otherwise.
+            letters.push(OLD);
+        }
+        let (status, x_status) = python_order(&letters);
+        edits.extend([(FieldName::Status, status), (FieldName::XStatus, x_status)]);
     }
-    let (status, x_status) = python_order(&letters);
-    Cow::Owned(fields.rewrite(message, &status, &x_status))
+    let keywords: Vec<&str> = flags.keywords.iter().map(String::as_str).filter(|k| writable_keyword(k)).collect();
+    if !keywords.iter().copied().eq(fields.keywords(message).iter().map(String::as_str)) {
+        edits.push((FieldName::XKeywords, keywords.join(" ")));
+    }
+    match edits.is_empty() {
+        true => Cow::Borrowed(message),
+        false => Cow::Owned(fields.rewrite(message, &edits)),
+    }
+}
+
+/// Whether `keyword` can be written in `X-Keywords:` and read back as itself: not empty, and without a
+/// separator (space, comma) or line ending. IMAP atoms may hold commas (RFC 9051 §9), so a few store
+/// keywords cannot be.
+pub fn writable_keyword(keyword: &str) -> bool {
+    !keyword.is_empty() && !keyword.chars().any(is_keyword_separator)
+}
+
+/// What separates keywords in `X-Keywords:`: blanks and line endings (the field may be folded), commas.
+fn is_keyword_separator(c: char) -> bool {
+    c.is_ascii_whitespace() || c == ','
+}
+
+/// The system flags status letters stand for.
+fn system_flags(letters: &str) -> BTreeSet<SystemFlag> {
+    LETTERS.iter().filter(|(letter, _)| letters.contains(*letter)).map(|(_, flag)| *flag).collect()
 }
 
 /// `Status:` and `X-Status:` values as `mboxMessage.set_flags` splits the letters.
@@ -64,11 +119,12 @@ fn python_order(letters: &[char]) -> (String, String) {
     (status, x_status)
 }
 
-/// Where the header's status fields are, each a whole field with its continuation lines and line ending.
+/// Where the header's flag fields are, each a whole field with its continuation lines and line ending.
 #[derive(Debug, Default)]
-struct StatusFields {
+struct HeaderFields {
     status: Option<Field>,
     x_status: Option<Field>,
+    x_keywords: Option<Field>,
     /// Where the header ends (where the blank line starts, or the end of the message without one).
     header_end: usize,
     /// The line ending the header uses, for fields written into it.
@@ -77,6 +133,7 @@ struct StatusFields {
 
 #[derive(Debug, Clone)]
 struct Field {
+    kind: FieldName,
     /// The whole field, from its name to its final line ending.
     span: Range<usize>,
     /// Its name as written (`Status`, `status`…).
@@ -84,9 +141,9 @@ struct Field {
     value: Range<usize>,
 }
 
-impl StatusFields {
-    fn find(message: &[u8]) -> StatusFields {
-        let mut found = StatusFields { line_ending: b"\n", header_end: message.len(), ..StatusFields::default() };
+impl HeaderFields {
+    fn find(message: &[u8]) -> HeaderFields {
+        let mut found = HeaderFields { line_ending: b"\n", header_end: message.len(), ..HeaderFields::default() };
         let mut at = 0;
         let mut open: Option<Field> = None;
         while at < message.len() {
@@ -115,20 +172,34 @@ impl StatusFields {
         found
     }
 
+    fn slot(&self, kind: FieldName) -> &Option<Field> {
+        match kind {
+            FieldName::Status => &self.status,
+            FieldName::XStatus => &self.x_status,
+            FieldName::XKeywords => &self.x_keywords,
+        }
+    }
+
     /// Keeps `field` if it is the first of its name.
     fn close(&mut self, field: Option<Field>) {
         let Some(field) = field else { return };
-        // The name was checked to be one of the two when the field was opened.
-        let slot = if field.name.len() == "status".len() { &mut self.status } else { &mut self.x_status };
+        let slot = match field.kind {
+            FieldName::Status => &mut self.status,
+            FieldName::XStatus => &mut self.x_status,
+            FieldName::XKeywords => &mut self.x_keywords,
+        };
         if slot.is_none() {
             *slot = Some(field);
         }
     }
 
-    /// The letters of both fields (what Python's `get_flags` returns).
+    fn value<'m>(&self, kind: FieldName, message: &'m [u8]) -> &'m [u8] {
+        self.slot(kind).as_ref().map(|field| &message[field.value.clone()]).unwrap_or_default()
+    }
+
+    /// The letters of both status fields (what Python's `get_flags` returns).
     fn letters(&self, message: &[u8]) -> String {
-        let value = |field: &Option<Field>| field.as_ref().map(|f| &message[f.value.clone()]).unwrap_or_default();
-        [value(&self.status), value(&self.x_status)]
+        [self.value(FieldName::Status, message), self.value(FieldName::XStatus, message)]
             .iter()
             .flat_map(|v| v.iter())
             .filter(|b| b.is_ascii_alphabetic())
@@ -136,13 +207,20 @@ impl StatusFields {
             .collect()
     }
 
-    /// The message with the fields set to these values: replaced in place, or added at the end of the header.
-    fn rewrite(&self, message: &[u8], status: &str, x_status: &str) -> Vec<u8> {
+    /// The keywords `X-Keywords:` lists.
+    fn keywords(&self, message: &[u8]) -> BTreeSet<String> {
+        let value = String::from_utf8_lossy(self.value(FieldName::XKeywords, message));
+        value.split(is_keyword_separator).filter(|keyword| !keyword.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// The message with these fields set to these values: replaced in place, or added at the end of the
+    /// header (in the order given).
+    fn rewrite(&self, message: &[u8], values: &[(FieldName, String)]) -> Vec<u8> {
         let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-        for (field, default_name, value) in [(&self.status, "Status", status), (&self.x_status, "X-Status", x_status)] {
-            let (span, name) = match field {
+        for (kind, value) in values {
+            let (span, name) = match self.slot(*kind) {
                 Some(field) => (field.span.clone(), &message[field.name.clone()]),
-                None => (self.header_end..self.header_end, default_name.as_bytes()),
+                None => (self.header_end..self.header_end, kind.spelling().as_bytes()),
             };
             let mut text = name.to_vec();
             text.extend_from_slice(b": ");
@@ -150,8 +228,9 @@ impl StatusFields {
             text.extend_from_slice(self.line_ending);
             edits.push((span, text));
         }
+        // Stable: fields added at the same place keep their order.
         edits.sort_by_key(|(span, _)| span.start);
-        let mut out = Vec::with_capacity(message.len() + 32);
+        let mut out = Vec::with_capacity(message.len() + 64);
         let mut at = 0;
         for (span, text) in edits {
             out.extend_from_slice(&message[at..span.start]);
@@ -168,15 +247,17 @@ impl StatusFields {
 }
 
 impl Field {
-    /// The field this header line opens, if it is `Status:` or `X-Status:` (any case).
+    /// The field this header line opens, if it is one of [`FieldName`] (any case).
     fn starting(line: &[u8], at: usize) -> Option<Field> {
         let colon = line.iter().position(|&b| b == b':')?;
-        let name = &line[..colon];
-        let trimmed = name.trim_ascii_end();
-        if !trimmed.eq_ignore_ascii_case(b"status") && !trimmed.eq_ignore_ascii_case(b"x-status") {
-            return None;
-        }
-        Some(Field { span: at..at + line.len(), name: at..at + trimmed.len(), value: at + colon + 1..at + line.len() })
+        let trimmed = line[..colon].trim_ascii_end();
+        let kind = FieldName::of(trimmed)?;
+        Some(Field {
+            kind,
+            span: at..at + line.len(),
+            name: at..at + trimmed.len(),
+            value: at + colon + 1..at + line.len(),
+        })
     }
 }
 
@@ -186,6 +267,10 @@ mod tests {
 
     fn flags(system: &[SystemFlag]) -> Flags {
         Flags { system: system.iter().copied().collect(), keywords: Default::default() }
+    }
+
+    fn with_keywords(system: &[SystemFlag], keywords: &[&str]) -> Flags {
+        Flags { keywords: keywords.iter().map(|k| (*k).to_owned()).collect(), ..flags(system) }
     }
 
     #[test]
@@ -231,5 +316,57 @@ mod tests {
         let message = b"Status: R\n O\nSubject: x\n\n";
         let changed = with_flags(message, &Flags::default());
         assert_eq!(&*changed, b"Status: O\nSubject: x\nX-Status: \n\n");
+    }
+
+    #[test]
+    fn keywords_are_read_separated_by_spaces_as_dovecot_writes_them_or_by_commas() {
+        let dovecot = b"Subject: x\nStatus: RO\nX-Keywords: $Forwarded  work\nX-UID: 3\n\nbody\n";
+        assert_eq!(header_flags(dovecot), with_keywords(&[SystemFlag::Seen], &["$Forwarded", "work"]));
+        let commas = b"x-keywords: a, b,c\r\n\td\r\nX-Keywords: ignored\r\n\r\n";
+        assert_eq!(header_flags(commas).keywords, with_keywords(&[], &["a", "b", "c", "d"]).keywords);
+        assert_eq!(header_flags(b"X-Keywords: \n\nX-Keywords: body\n"), Flags::default());
+    }
+
+    #[test]
+    fn unchanged_keywords_leave_the_message_untouched() {
+        let message = b"Subject: x\nX-Keywords: b,  a\n\nbody\n";
+        assert!(matches!(with_flags(message, &with_keywords(&[], &["a", "b"])), Cow::Borrowed(_)));
+        // Keywords that cannot be written are not compared: there is nothing else to write.
+        assert!(matches!(with_flags(message, &with_keywords(&[], &["a", "b", "c,d"])), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn changed_keywords_are_written_where_the_field_is_with_spaces() {
+        let message = b"Subject: x\r\nX-Keywords: a,b\r\nTo: y\r\n\r\nbody\r\n";
+        let changed = with_flags(message, &with_keywords(&[], &["$Forwarded", "b", "two words"]));
+        assert_eq!(&*changed, b"Subject: x\r\nX-Keywords: $Forwarded b\r\nTo: y\r\n\r\nbody\r\n");
+        let emptied = with_flags(message, &Flags::default());
+        assert_eq!(&*emptied, b"Subject: x\r\nX-Keywords: \r\nTo: y\r\n\r\nbody\r\n");
+    }
+
+    #[test]
+    fn an_absent_keywords_field_is_added_after_the_status_fields_only_for_keywords() {
+        let changed = with_flags(b"Subject: x\n\nbody\n", &with_keywords(&[SystemFlag::Seen], &["$Junk"]));
+        assert_eq!(&*changed, b"Subject: x\nStatus: RO\nX-Status: \nX-Keywords: $Junk\n\nbody\n");
+        assert_eq!(header_flags(&changed), with_keywords(&[SystemFlag::Seen], &["$Junk"]));
+        let only_keywords = with_flags(b"Status: RO\n\n", &with_keywords(&[SystemFlag::Seen], &["x"]));
+        assert_eq!(&*only_keywords, b"Status: RO\nX-Keywords: x\n\n");
+        let no_keywords = with_flags(b"Subject: x\n\nbody\n", &flags(&[SystemFlag::Seen]));
+        assert!(!no_keywords.windows(10).any(|w| w.eq_ignore_ascii_case(b"x-keywords")));
+    }
+
+    #[test]
+    fn changed_system_flags_leave_the_keywords_field_as_it_is() {
+        let message = b"X-Keywords: b, a\nStatus: RO\n\n";
+        let changed = with_flags(message, &with_keywords(&[SystemFlag::Flagged], &["a", "b"]));
+        assert_eq!(&*changed, b"X-Keywords: b, a\nStatus: O\nX-Status: F\n\n");
+    }
+
+    #[test]
+    fn only_keywords_that_read_back_are_writable() {
+        assert!(writable_keyword("$Forwarded") && writable_keyword("Étiquette"));
+        for unwritable in ["", "a b", "a,b", "a\r\nStatus: D", "tab\t"] {
+            assert!(!writable_keyword(unwritable), "{unwritable:?}");
+        }
     }
 }

@@ -5,7 +5,8 @@ mboxes, and both sides of an import-then-export round trip are compared here, no
     mail_move.py populate --imaps-port P --cafile F --user U --password W   messages with flags and dates
     mail_move.py mbsync DIR --imaps-port P --cafile F --user U --password W   the account into a Maildir
     mail_move.py compare_maildirs A B     same folders, messages (bytes), flags and modification times
-    mail_move.py write_mboxes DIR         mboxes written by mailbox.mbox, flags set with mboxMessage
+    mail_move.py write_mboxes DIR         mboxes written by mailbox.mbox, flags set with mboxMessage, a
+                                          Dovecot X-Keywords field
     mail_move.py compare_mboxes A B       what mailbox.mbox reads from both is the same
 """
 import argparse
@@ -179,6 +180,9 @@ def write_mboxes(args):
             raw = (f"From: Bob <bob@example.org>\nTo: alice@example.test\nSubject: {folder} {n}\n"
                    f"Message-ID: <mbox{n}@example.org>\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\n"
                    f"Message {n}.\n").encode() + "Ça va ?\n".encode() + body
+            if folder == "INBOX" and flags == "OFA":
+                # Keywords as Dovecot's mbox keeps them.
+                raw = raw.replace(b"\n\n", b"\nX-Keywords: $Forwarded project-x\n\n", 1)
             msg = mailbox.mboxMessage(raw)
             if flags:
                 msg.set_flags(flags)

@@ -1,11 +1,13 @@
 //! Writing mbox files as Python's `mailbox` module reads them: one file per folder, named after it, with
 //! subfolders in a `NAME.sbd` directory beside the file (Thunderbird's way, which also lets a folder have
-//! both messages and subfolders); LF line endings, mboxrd quoting, and the flags in `Status:` and
-//! `X-Status:` (left byte for byte as they are when they already say the message's flags).
+//! both messages and subfolders); LF line endings, mboxrd quoting, the flags in `Status:` and `X-Status:`
+//! and the keywords in `X-Keywords:`, as Dovecot writes them (each left byte for byte as it is when it
+//! already says the message's flags or keywords).
 //!
 //! The `From ` line carries the envelope sender, taken from the `Return-Path:` field delivery added
 //! (`MAILER-DAEMON` without one, as Python writes), and the arrival date.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,17 +15,20 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use facteur_mailbox_formats::line_endings::to_lf;
 use facteur_mailbox_formats::mbox;
+use tracing::warn;
 
 use super::{ExportedMessage, Format};
 
 pub struct MboxExport {
     root: PathBuf,
     file: Option<(PathBuf, BufWriter<File>)>,
+    /// Keywords of the open folder that `X-Keywords:` cannot carry (with a comma: IMAP allows it).
+    left_out: BTreeSet<String>,
 }
 
 impl MboxExport {
     pub fn new(root: &Path) -> MboxExport {
-        MboxExport { root: root.to_owned(), file: None }
+        MboxExport { root: root.to_owned(), file: None, left_out: BTreeSet::new() }
     }
 }
 
@@ -40,6 +45,8 @@ impl Format for MboxExport {
 
     fn write(&mut self, message: &ExportedMessage) -> anyhow::Result<()> {
         let (path, file) = self.file.as_mut().context("no folder is open")?;
+        let unwritable = message.flags.keywords.iter().filter(|keyword| !mbox::writable_keyword(keyword));
+        self.left_out.extend(unwritable.cloned());
         let content = to_lf(&mbox::with_flags(&message.content, &message.flags));
         let from_line = mbox::from_line(&return_path(&content), message.internal_date);
         let mut framed = Vec::with_capacity(content.len() + 100);
@@ -49,6 +56,10 @@ impl Format for MboxExport {
 
     fn close_folder(&mut self) -> anyhow::Result<()> {
         let Some((path, file)) = self.file.take() else { return Ok(()) };
+        if !self.left_out.is_empty() {
+            let left_out = std::mem::take(&mut self.left_out);
+            warn!(file = %path.display(), ?left_out, "keywords with a comma: X-Keywords cannot carry them, not written");
+        }
         let file = file.into_inner().map_err(|error| error.into_error()).context("cannot write")?;
         file.sync_all().with_context(|| format!("cannot write {}", path.display()))
     }

@@ -1,5 +1,6 @@
 //! Copying a whole account from another IMAP server, as imapsync does: every folder LIST shows, each message
-//! with its flags and INTERNALDATE, over TLS whose certificate is verified.
+//! with its flags and INTERNALDATE, over TLS whose certificate is verified (implicit, or STARTTLS: reaching
+//! the server and logging in is [`super::imap_connect`]'s).
 //!
 //! The client is `async-imap` (maintained for Delta Chat, with its own parser, imap-proto; already what our
 //! tests use as an independent client) over our rustls with ring. Folders are only EXAMINEd and messages
@@ -24,12 +25,9 @@ use facteur_primitives::unix_now;
 use facteur_store::SpecialUse;
 use futures_util::TryStreamExt;
 use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
 use super::Totals;
+use super::imap_connect::{CONNECT_TIMEOUT, Session, SourceServer};
 use super::imap_state::CopyState;
 use super::target::{Destination, Folder, ImportedMessage};
 use crate::cli::ImapImportArgs;
@@ -37,23 +35,11 @@ use crate::data_dir::DataDir;
 use crate::failure::{Failure, Outcome, usage};
 use crate::password_input::MAX_PASSWORD_LEN;
 
-type Session = async_imap::Session<TlsStream<TcpStream>>;
-
-/// The port of IMAP over implicit TLS (RFC 8314 §7).
-const IMAPS_PORT: u16 = 993;
-/// Connecting, the TLS handshake and logging in.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Any one command, a batch of messages included: a server that says nothing for this long is given up on.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
 /// At most this many messages, and about this many bytes, per FETCH.
 const BATCH_MESSAGES: usize = 200;
 const BATCH_BYTES: u64 = 32 << 20;
-/// Where to copy from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ImapsServer {
-    host: String,
-    port: u16,
-}
 
 /// A folder of the source, as LIST showed it.
 #[derive(Debug)]
@@ -66,10 +52,11 @@ struct SourceFolder {
 }
 
 pub(super) async fn import(data_dir: &DataDir, args: &ImapImportArgs, destination: &Destination) -> Outcome<Totals> {
-    let server = parse_url(&args.from).map_err(|why| usage!("--from {:?}: {why}", args.from))?;
+    let server = SourceServer::parse(&args.from).map_err(|why| usage!("--from {:?}: {why}", args.from))?;
     let password = password(args)?;
     let tls = client_config(args.ca_file.as_deref())?;
-    let mut session = log_in(&server, &args.user, &password, tls).await?;
+    let mut session = server.log_in(&args.user, &password, tls).await?;
+    // The state is per host and port, as earlier versions named it (imap:// and imaps:// differ in port).
     let source = format!("{}:{}", server.host, server.port);
     let mut state = CopyState::load(data_dir.root(), &source, &args.user, &args.account.account)
         .context("cannot read what earlier imports copied")?;
@@ -83,32 +70,6 @@ pub(super) async fn import(data_dir: &DataDir, args: &ImapImportArgs, destinatio
     let _ = within(CONNECT_TIMEOUT, session.logout()).await;
     println!("what was copied is recorded in {}", state.path().display());
     Ok(totals)
-}
-
-/// `imaps://HOST`, `imaps://HOST:PORT`, `imaps://[IPv6]:PORT`, with or without a final `/`.
-fn parse_url(url: &str) -> Result<ImapsServer, String> {
-    let Some(rest) = url.strip_prefix("imaps://") else {
-        return Err("expected imaps://HOST[:PORT]: IMAP over TLS from the first byte (RFC 8314)".to_owned());
-    };
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (host, port) = match rest.strip_prefix('[') {
-        Some(bracketed) => {
-            let (host, after) = bracketed.split_once(']').ok_or("an IPv6 address needs its closing ]")?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match rest.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (rest, None),
-        },
-    };
-    if host.is_empty() || host.contains(['/', '@', ' ']) {
-        return Err("no host name".to_owned());
-    }
-    let port = match port {
-        Some(port) => port.parse().map_err(|_| format!("{port:?} is not a port number"))?,
-        None => IMAPS_PORT,
-    };
-    Ok(ImapsServer { host: host.to_owned(), port })
 }
 
 /// The source account's password: the first line of --password-file, else asked at the terminal, else the
@@ -141,31 +102,6 @@ fn client_config(ca_file: Option<&Path>) -> Outcome<Arc<ClientConfig>> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
-}
-
-async fn log_in(server: &ImapsServer, user: &str, password: &str, tls: Arc<ClientConfig>) -> Outcome<Session> {
-    let name = ServerName::try_from(server.host.clone())
-        .map_err(|_| usage!("--from: {:?} is not a host name or address", server.host))?;
-    let address = (server.host.as_str(), server.port);
-    let connected = within(CONNECT_TIMEOUT, async {
-        let tcp = TcpStream::connect(address).await?;
-        TlsConnector::from(tls).connect(name, tcp).await
-    })
-    .await?
-    .with_context(|| {
-        format!(
-            "cannot connect to {}:{} over TLS (a certificate the public CAs do not vouch for needs its CA \
-             given with --ca-file)",
-            server.host, server.port
-        )
-    })?;
-    let mut client = async_imap::Client::new(connected);
-    within(CONNECT_TIMEOUT, client.read_response())
-        .await?
-        .ok_or_else(|| anyhow!("{} closed the connection before its greeting", server.host))?
-        .context("reading the greeting")?;
-    let login = within(CONNECT_TIMEOUT, client.login(user, password)).await?;
-    login.map_err(|(error, _)| usage!("cannot log in to {} as {user}: {error}", server.host))
 }
 
 /// The folders worth copying, as LIST "" "*" shows them.
@@ -308,7 +244,7 @@ fn imported(message: &Fetch) -> Option<ImportedMessage> {
 }
 
 /// `future`, or a failure once `limit` has passed.
-async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Outcome<T> {
+pub(super) async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Outcome<T> {
     tokio::time::timeout(limit, future)
         .await
         .map_err(|_| Failure::Runtime(anyhow!("the server did not answer within {} s", limit.as_secs())))
@@ -317,17 +253,6 @@ async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Outcome<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn imaps_urls_name_a_host_and_port() {
-        let server = |host: &str, port| Ok(ImapsServer { host: host.to_owned(), port });
-        assert_eq!(parse_url("imaps://imap.example.org"), server("imap.example.org", 993));
-        assert_eq!(parse_url("imaps://127.0.0.1:10993/"), server("127.0.0.1", 10993));
-        assert_eq!(parse_url("imaps://[::1]:1993"), server("::1", 1993));
-        for bad in ["imap://example.org", "imaps://", "imaps://host:port", "imaps://user@host", "example.org"] {
-            assert!(parse_url(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn batches_are_bounded_in_count_and_bytes() {

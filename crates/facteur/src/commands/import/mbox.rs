@@ -6,7 +6,8 @@
 //! files and Thunderbird's `.msf` summaries.
 //!
 //! Each message keeps its bytes (with CRLF line endings); flags come from its `Status:` and `X-Status:`
-//! fields, INTERNALDATE from its `From ` line, else its `Date:` field, else now.
+//! fields, keywords from `X-Keywords:` (Dovecot's, mutt's), INTERNALDATE from its `From ` line, else its
+//! `Date:` field, else now.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};

@@ -5,6 +5,8 @@
 
 /// From another IMAP server (`async-imap` over our verified rustls).
 mod imap;
+/// Reaching that server: implicit TLS or STARTTLS, then LOGIN.
+mod imap_connect;
 /// What an IMAP import copied so far, per folder: UIDVALIDITY and the last UID.
 mod imap_state;
 /// From a Maildir tree.
