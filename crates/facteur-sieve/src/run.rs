@@ -211,6 +211,8 @@ impl<'a> Run<'a> {
         let case_insensitive = matcher.comparator != crate::matching::Comparator::Octet;
         let cache_key = (key.to_owned(), case_insensitive);
         if !self.regexes.contains_key(&cache_key) {
+            // Building an expression costs more than matching one: count it so, against the budget.
+            self.steps(100)?;
             let regex = crate::commands::regex::build(key, case_insensitive, self.limits.max_regex_bytes)
                 .map_err(|message| RuntimeError::at(at, message))?;
             self.regexes.insert(cache_key.clone(), regex);

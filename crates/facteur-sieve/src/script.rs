@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::capability::Capability;
 use crate::commands::{Command, editheader, execute_block};
 use crate::envelope::Envelope;
-use crate::environment::Environment;
+use crate::environment::{Environment, IncludeLocation};
 use crate::error::{CompileError, Position, RuntimeError};
 use crate::limits::Limits;
 use crate::message::Message;
@@ -52,6 +52,19 @@ impl Script {
     /// The extensions the script requires.
     pub fn capabilities(&self) -> impl Iterator<Item = Capability> + '_ {
         self.capabilities.iter().copied()
+    }
+
+    /// The scripts this one includes (RFC 6609), wherever they are in it: as (location, name, `:optional`).
+    /// Compiling reads no other script; ManageSieve can check with this that they exist when one is stored.
+    pub fn includes(&self) -> Vec<(IncludeLocation, String, bool)> {
+        let mut found = Vec::new();
+        crate::commands::visit(&self.commands, &mut |command| {
+            if let Command::Include(include) = command {
+                let (location, name, optional) = include.target();
+                found.push((location, name.to_owned(), optional));
+            }
+        });
+        found
     }
 
     /// Runs the script for one delivery of `message`. On `Err`, nothing the script did counts: the caller

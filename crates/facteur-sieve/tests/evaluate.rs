@@ -127,6 +127,16 @@ fn include_loops_and_depth_are_runtime_errors() {
 }
 
 #[test]
+fn included_scripts_are_listed_for_managesieve() {
+    let source = "require \"include\";\nif true { include :global :optional \"spam\"; } else { include \"lists\"; }";
+    let script = compile(source, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        script.includes(),
+        [(IncludeLocation::Global, "spam".to_owned(), true), (IncludeLocation::Personal, "lists".to_owned(), false)]
+    );
+}
+
+#[test]
 fn editheader_changes_come_back_as_a_header_block() {
     let source = "require \"editheader\";\naddheader \"X-Sieve\" \"filtered\";\ndeleteheader \"subject\";";
     let outcome = run(source, &mut Owner::default(), "x@y.z").unwrap_or_default();

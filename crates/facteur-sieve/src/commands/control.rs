@@ -56,6 +56,11 @@ fn conditional(v: &mut Validator, node: &CommandNode) -> Result<(Test, Vec<Comma
 }
 
 impl If {
+    /// Every block of the `if`, its `elsif`s and its `else`.
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = &[Command]> {
+        self.branches.iter().map(|(_, block)| block.as_slice()).chain(self.otherwise.as_deref())
+    }
+
     pub(crate) fn execute(&self, run: &mut Run, scope: &mut Scope) -> Result<Flow, RuntimeError> {
         for (test, block) in &self.branches {
             if evaluate(run, scope, test)? {

@@ -195,7 +195,7 @@ const MJD_OF_UNIX_EPOCH: i64 = 40_587;
 
 /// RFC 5260 §4.2: each part as the RFC spells it.
 fn format_part(part: DatePart, unix: i64, offset_minutes: i32) -> String {
-    let local = unix + i64::from(offset_minutes) * 60;
+    let local = unix.saturating_add(i64::from(offset_minutes) * 60);
     let days = local.div_euclid(86_400);
     let seconds = local.rem_euclid(86_400);
     let date = CivilDate::from_days(days);

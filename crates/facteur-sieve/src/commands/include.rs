@@ -93,6 +93,13 @@ fn validate_global(v: &mut Validator, node: &CommandNode) -> Result<Command, Com
     Ok(Command::Global(Global { names: names.iter().map(|n| n.to_ascii_lowercase()).collect() }))
 }
 
+impl Include {
+    /// Where the script lives, its name, and whether it may be missing.
+    pub(crate) fn target(&self) -> (IncludeLocation, &str, bool) {
+        (self.location, &self.name, self.optional)
+    }
+}
+
 impl Global {
     pub(crate) fn execute(&self, scope: &mut Scope) {
         scope.globals.extend(self.names.iter().cloned());

@@ -89,6 +89,24 @@ pub(crate) fn validate_test(v: &mut Validator, node: &TestNode) -> Result<Test, 
     }
 }
 
+/// Calls `f` on every command, blocks included, without recursion (nesting is bounded, but a walk need not
+/// rely on it).
+pub(crate) fn visit<'a>(commands: &'a [Command], f: &mut dyn FnMut(&'a Command)) {
+    // A stack of positions in open blocks, so that commands come in the order they are written.
+    let mut stack: Vec<std::slice::Iter<'a, Command>> = vec![commands.iter()];
+    while let Some(position) = stack.last_mut() {
+        let Some(command) = position.next() else {
+            stack.pop();
+            continue;
+        };
+        f(command);
+        if let Command::If(branches) = command {
+            let blocks: Vec<&'a [Command]> = branches.blocks().collect();
+            stack.extend(blocks.into_iter().rev().map(<[Command]>::iter));
+        }
+    }
+}
+
 /// Runs commands in order until one stops the block.
 pub(crate) fn execute_block(run: &mut Run, scope: &mut Scope, commands: &[Command]) -> Result<Flow, RuntimeError> {
     for command in commands {
