@@ -306,8 +306,8 @@ fn parse_actions(output: &str) -> Normalised {
             } else if trimmed == "* discard" {
                 lines.push("discard".into());
             } else if let Some(reason) = trimmed.strip_prefix("* reject message with reason: ") {
-                // Line breaks in the reason are printed as `?`.
-                lines.push(format!("reject {}", reason.trim_end().trim_end_matches('?')));
+                // The reason's line breaks (CRLF) are printed as `??`.
+                lines.push(format!("reject {}", reason.trim_end().replace("??", "\n").trim_end()));
             } else if trimmed.starts_with("* send vacation message") {
                 lines.push("vacation".into());
             } else if trimmed.starts_with("* track duplicate") {

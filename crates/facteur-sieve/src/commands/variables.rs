@@ -37,10 +37,12 @@ impl Modifier {
 
     fn apply(self, value: String) -> String {
         match self {
-            Modifier::Lower => value.to_lowercase(),
-            Modifier::Upper => value.to_uppercase(),
-            Modifier::LowerFirst => first_char(&value, char::to_lowercase),
-            Modifier::UpperFirst => first_char(&value, char::to_uppercase),
+            // ASCII letters only, as Pigeonhole does (RFC 5229 §4.1.1 leaves the rest to the implementation):
+            // a script's result must not depend on which server runs it.
+            Modifier::Lower => value.to_ascii_lowercase(),
+            Modifier::Upper => value.to_ascii_uppercase(),
+            Modifier::LowerFirst => first_char(&value, char::to_ascii_lowercase),
+            Modifier::UpperFirst => first_char(&value, char::to_ascii_uppercase),
             Modifier::QuoteWildcard => quote_wildcard(&value),
             Modifier::QuoteRegex => super::regex::quote(&value),
             // §4.1.5: the length in characters.
@@ -49,10 +51,10 @@ impl Modifier {
     }
 }
 
-fn first_char<I: Iterator<Item = char>>(value: &str, change: fn(char) -> I) -> String {
+fn first_char(value: &str, change: fn(&char) -> char) -> String {
     let mut chars = value.chars();
     match chars.next() {
-        Some(first) => change(first).chain(chars).collect(),
+        Some(first) => std::iter::once(change(&first)).chain(chars).collect(),
         None => String::new(),
     }
 }
@@ -155,7 +157,8 @@ mod tests {
 
     #[test]
     fn modifiers_transform() {
-        assert_eq!(Modifier::UpperFirst.apply("élan".into()), "Élan");
+        assert_eq!(Modifier::UpperFirst.apply("élan".into()), "élan", "ASCII letters only");
+        assert_eq!(Modifier::Upper.apply("crème".into()), "CRèME");
         assert_eq!(Modifier::LowerFirst.apply("ABC".into()), "aBC");
         assert_eq!(Modifier::Length.apply("café".into()), "4");
         assert_eq!(Modifier::QuoteWildcard.apply("a*b?c\\".into()), "a\\*b\\?c\\\\");
