@@ -123,14 +123,19 @@ fn refuse(present: bool, command: &str, what: &str, at: Position) -> Result<(), 
 
 /// RFC 5228 §4.2: the address must be a valid one; `Name <addr>` is taken for its address.
 fn redirect_address(value: &str) -> Result<String, String> {
-    let trimmed = value.trim();
-    let address = match (trimmed.rfind('<'), trimmed.ends_with('>')) {
-        (Some(open), true) => &trimmed[open + 1..trimmed.len() - 1],
-        _ => trimmed,
-    };
+    let address = bare_address(value);
     facteur_primitives::Address::parse(address)
         .map_err(|error| format!("redirect: {value:?} is not a valid address: {error}"))?;
     Ok(address.to_owned())
+}
+
+/// `Name <a@b>` → `a@b`; anything else trimmed. Scripts write addresses either way (redirect, vacation).
+pub(crate) fn bare_address(value: &str) -> &str {
+    let trimmed = value.trim();
+    match (trimmed.rfind('<'), trimmed.ends_with('>')) {
+        (Some(open), true) => &trimmed[open + 1..trimmed.len() - 1],
+        _ => trimmed,
+    }
 }
 
 impl Keep {

@@ -113,12 +113,7 @@ pub(crate) fn validate_hasflag(v: &mut Validator, node: &TestNode) -> Result<Tes
     v.need(Capability::Imap4Flags, node.position, "hasflag")?;
     no_subtests(node)?;
     let mut args = Args::new(&node.name, node.position, &node.arguments);
-    let mut options = MatchOptions::default();
-    while let Some((tag, at)) = args.tag() {
-        if !options.take(v, &mut args, tag, at, Allow::default())? {
-            return Err(args.unknown_tag(tag, at));
-        }
-    }
+    let options = MatchOptions::read(v, &mut args, Allow::default())?;
     let (first, first_at) = args.string_list("the flags")?;
     let (variables, flags) = if args.has_more() {
         v.need(Capability::Variables, first_at, "hasflag with variables")?;

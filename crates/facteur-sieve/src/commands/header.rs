@@ -64,12 +64,7 @@ pub(crate) fn validate(v: &mut Validator, node: &TestNode) -> Result<Test, Compi
         v.need(Capability::Envelope, node.position, "envelope")?;
     }
     let allow = Allow { address_part: node.name != "header", index: node.name != "envelope" };
-    let mut options = MatchOptions::default();
-    while let Some((tag, at)) = args.tag() {
-        if !options.take(v, &mut args, tag, at, allow)? {
-            return Err(args.unknown_tag(tag, at));
-        }
-    }
+    let options = MatchOptions::read(v, &mut args, allow)?;
     let (names, names_at) = args.string_list("the header names")?;
     let (keys, keys_at) = args.string_list("the keys")?;
     args.done()?;

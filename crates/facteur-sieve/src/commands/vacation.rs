@@ -3,6 +3,7 @@
 //! reply per period (§4.2).
 
 use super::Command;
+use super::actions::bare_address;
 use crate::capability::Capability;
 use crate::environment::{TrackingKey, TrackingKind};
 use crate::error::{CompileError, Position, RuntimeError};
@@ -82,18 +83,9 @@ fn string(v: &Validator, args: &mut Args, what: &str) -> Result<Text, CompileErr
 /// RFC 5230 §4.3: `:from` must be an address (a display name may come with it).
 fn check_from(value: &str) -> Result<(), String> {
     let address = bare_address(value);
-    facteur_primitives::Address::parse(&address)
+    facteur_primitives::Address::parse(address)
         .map(|_| ())
         .map_err(|error| format!("vacation: :from {value:?} is not an address: {error}"))
-}
-
-/// `Name <a@b>` → `a@b`.
-fn bare_address(value: &str) -> String {
-    let trimmed = value.trim();
-    match (trimmed.rfind('<'), trimmed.ends_with('>')) {
-        (Some(open), true) => trimmed[open + 1..trimmed.len() - 1].to_owned(),
-        _ => trimmed.to_owned(),
-    }
 }
 
 impl Vacation {
@@ -151,7 +143,7 @@ impl Vacation {
     fn own_addresses(&self, run: &Run, scope: &Scope) -> Vec<String> {
         let mut own = vec![run.envelope.to.clone()];
         own.extend(run.env.own_addresses());
-        own.extend(run.expand_all(scope, &self.addresses).iter().map(|a| bare_address(a)));
+        own.extend(run.expand_all(scope, &self.addresses).iter().map(|a| bare_address(a).to_owned()));
         own.retain(|address| !address.is_empty());
         own
     }

@@ -115,12 +115,7 @@ pub(crate) fn validate_string(v: &mut Validator, node: &TestNode) -> Result<Test
     v.need(Capability::Variables, node.position, "string")?;
     no_subtests(node)?;
     let mut args = Args::new(&node.name, node.position, &node.arguments);
-    let mut options = MatchOptions::default();
-    while let Some((tag, at)) = args.tag() {
-        if !options.take(v, &mut args, tag, at, Allow::default())? {
-            return Err(args.unknown_tag(tag, at));
-        }
-    }
+    let options = MatchOptions::read(v, &mut args, Allow::default())?;
     let (sources, sources_at) = args.string_list("the source strings")?;
     let (keys, keys_at) = args.string_list("the keys")?;
     args.done()?;

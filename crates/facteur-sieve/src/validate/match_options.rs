@@ -43,6 +43,17 @@ pub(crate) struct MatchOptions {
 }
 
 impl MatchOptions {
+    /// Reads every tag of a test that takes no tag of its own.
+    pub(crate) fn read(v: &Validator, args: &mut Args, allow: Allow) -> Result<MatchOptions, CompileError> {
+        let mut options = MatchOptions::default();
+        while let Some((tag, at)) = args.tag() {
+            if !options.take(v, args, tag, at, allow)? {
+                return Err(args.unknown_tag(tag, at));
+            }
+        }
+        Ok(options)
+    }
+
     /// Takes `tag` (and its parameter) if it is one of these options; `Ok(false)` when it is not.
     pub(crate) fn take(
         &mut self,
