@@ -202,6 +202,13 @@ fn a_summary_from_ingest_can_be_reused() {
 }
 
 #[test]
+fn scripts_can_be_shared_between_delivery_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<facteur_sieve::Script>();
+    shareable::<Outcome>();
+}
+
+#[test]
 fn every_capability_is_listed_for_managesieve() {
     let list = Capability::managesieve_list();
     for name in ["fileinto", "vacation-seconds", "editheader", "regex", "comparator-i;ascii-numeric"] {
