@@ -40,8 +40,6 @@ mod server;
 mod session;
 /// Operator settings.
 mod settings;
-/// Well-known names of special folders ("Sent Items", "Corbeille", …), resolved to one mailbox per role.
-pub mod special_folders;
 /// The session states.
 mod state;
 /// Decoded message summaries, cached per blob.

@@ -48,6 +48,9 @@ pub mod queue;
 pub mod shared;
 /// Sieve scripts as ManageSieve sees them.
 pub mod sieve;
+/// Well-known names of special folders ("Sent Items", "Corbeille", …), resolved to one mailbox per role: by
+/// IMAP, by Sieve's fileinto at delivery, and for imported mail.
+pub mod special_folders;
 /// The SQLite backend (all SQL lives here).
 pub mod sqlite;
 /// The `Store` trait.

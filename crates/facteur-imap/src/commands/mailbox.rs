@@ -11,8 +11,8 @@ use tracing::info;
 
 use crate::commands::{resolve_mailbox, store_failure};
 use crate::session::Session;
-use crate::special_folders::role_of_name;
 use crate::state::State;
+use facteur_store::special_folders::role_of_name;
 
 impl Session<'_> {
     pub(crate) async fn create(&mut self, mailbox: &MailboxName, special_use: &[MailboxAttr]) -> StatusResponse {

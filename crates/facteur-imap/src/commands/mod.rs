@@ -40,7 +40,7 @@ use facteur_imap_proto::{MailboxName, ResponseCode, StatusResponse};
 use facteur_store::{AccountId, Mailbox, Store, StoreError};
 use tracing::warn;
 
-use crate::special_folders::role_of_name;
+use facteur_store::special_folders::role_of_name;
 
 /// The mailbox a client names, through the special-folder table when no mailbox has that exact name, so
 /// "Sent Items" lands in the account's \Sent mailbox. Only for commands that use a mailbox (SELECT, STATUS,

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use facteur_imap::special_folders::role_of_name;
 use facteur_mailbox_formats::Flags;
+use facteur_store::special_folders::role_of_name;
 use facteur_store::{Account, BlobId, DeliveryTarget, Mailbox, SpecialUse, Store, StoreError};
 use tracing::warn;
 

@@ -10,7 +10,7 @@
 //! lower case), with the hierarchy prefix `INBOX/` some clients put in front ignored. A mailbox that really
 //! exists under one of these names always wins: the table only fills the gaps.
 
-use facteur_store::SpecialUse;
+use crate::mailbox::SpecialUse;
 
 /// Spellings clients use for each role, in the languages we have met. Extend freely.
 pub const WELL_KNOWN_NAMES: &[(SpecialUse, &[&str])] = &[
