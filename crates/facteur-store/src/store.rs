@@ -106,6 +106,12 @@ pub trait Store: Send + Sync {
     async fn delete_sieve_script(&self, account: AccountId, name: &str) -> Result<()>;
     /// Makes `name` the one active script, or none with `None` (`NotFound` for an unknown name).
     async fn activate_sieve_script(&self, account: AccountId, name: Option<&str>) -> Result<()>;
+    /// Whether Sieve recorded `key` for the account and the record lasts past `now` (RFC 7352 duplicate ids,
+    /// RFC 5230 §4.2 vacation replies; the key is opaque to the store).
+    async fn sieve_tracked(&self, account: AccountId, key: &str, now: i64) -> Result<bool>;
+    /// Records `key` until `until` (replacing an older record of it), and forgets the account's records that
+    /// ended before `now`.
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()>;
 
     /// The account's sending identities, oldest first.
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>>;

@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
             accounts_are_marked_admin_on_request,
             sieve_scripts_are_kept_listed_and_activated,
             sieve_limits_rename_and_delete_follow_rfc_5804,
+            sieve_records_last_until_their_time,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

@@ -151,6 +151,7 @@ pub(crate) const TABLES: &[Table] = &[
         &[column("account", Int), column("name", Text), column("content", Text), column("active", Bool)],
         2,
     ),
+    table("sieve_tracking", &[column("account", Int), column("key", Text), column("until", Int)], 2),
     with_sequence(table(
         "identities",
         &[

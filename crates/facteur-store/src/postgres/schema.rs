@@ -317,6 +317,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account) WHERE active;
     "#,
+    // 7: what Sieve remembers between deliveries (duplicate ids, vacation replies), each until a time.
+    r#"
+    CREATE TABLE sieve_tracking (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        key     text COLLATE "C" NOT NULL,
+        until   bigint NOT NULL,
+        PRIMARY KEY (account, key)
+    );
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -89,3 +89,20 @@ pub(crate) async fn activate(tx: &Tx<'_>, account: AccountId, name: Option<&str>
     }
     Ok(())
 }
+
+pub(crate) async fn tracked(tx: &Tx<'_>, account: AccountId, key: &str, now: i64) -> Result<bool> {
+    let sql = "SELECT 1 FROM sieve_tracking WHERE account = $1 AND key = $2 AND until > $3";
+    Ok(row(tx, sql, &[&account.0, &key, &now]).await?.is_some())
+}
+
+pub(crate) async fn track(tx: &Tx<'_>, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+    exec(tx, "DELETE FROM sieve_tracking WHERE account = $1 AND until <= $2", &[&account.0, &now]).await?;
+    exec(
+        tx,
+        "INSERT INTO sieve_tracking (account, key, until) VALUES ($1, $2, $3) \
+         ON CONFLICT (account, key) DO UPDATE SET until = greatest(sieve_tracking.until, excluded.until)",
+        &[&account.0, &key, &until],
+    )
+    .await?;
+    Ok(())
+}

@@ -179,6 +179,14 @@ impl Store for PostgresStore {
         self.write(name, move |tx, _, name| Box::pin(sieve::activate(tx, account, name.as_deref()))).await
     }
 
+    async fn sieve_tracked(&self, account: AccountId, key: &str, now: i64) -> Result<bool> {
+        self.read(key.to_owned(), move |tx, key| Box::pin(sieve::tracked(tx, account, key, now))).await
+    }
+
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+        self.write(key.to_owned(), move |tx, _, key| Box::pin(sieve::track(tx, account, key, now, until))).await
+    }
+
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {
         self.read(account, |tx, &account| Box::pin(accounts::identities(tx, account))).await
     }

@@ -317,6 +317,16 @@ impl Store for SqliteStore {
         self.write(move |conn, _| sieve::activate(conn, account, name.as_deref())).await
     }
 
+    async fn sieve_tracked(&self, account: AccountId, key: &str, now: i64) -> Result<bool> {
+        let key = key.to_owned();
+        self.read(move |conn| sieve::tracked(conn, account, &key, now)).await
+    }
+
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+        let key = key.to_owned();
+        self.write(move |conn, _| sieve::track(conn, account, &key, now, until)).await
+    }
+
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {
         self.read(move |conn| accounts::identities(conn, account)).await
     }

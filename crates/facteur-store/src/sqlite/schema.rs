@@ -306,6 +306,15 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX sieve_scripts_active ON sieve_scripts(account) WHERE active = 1;
     "#,
+    // 15: what Sieve remembers between deliveries (duplicate ids, vacation replies), each until a time.
+    r#"
+    CREATE TABLE sieve_tracking (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        key     TEXT NOT NULL,
+        until   INTEGER NOT NULL,
+        PRIMARY KEY (account, key)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -85,6 +85,21 @@ pub(crate) fn activate(conn: &Connection, account: AccountId, name: Option<&str>
     Ok(())
 }
 
+pub(crate) fn tracked(conn: &Connection, account: AccountId, key: &str, now: i64) -> Result<bool> {
+    let sql = "SELECT 1 FROM sieve_tracking WHERE account = ?1 AND key = ?2 AND until > ?3";
+    Ok(conn.query_row_cached(sql, params![account, key, now], |_| Ok(())).optional()?.is_some())
+}
+
+pub(crate) fn track(conn: &Connection, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+    conn.execute_cached("DELETE FROM sieve_tracking WHERE account = ?1 AND until <= ?2", params![account, now])?;
+    conn.execute_cached(
+        "INSERT INTO sieve_tracking (account, key, until) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (account, key) DO UPDATE SET until = max(until, excluded.until)",
+        params![account, key, until],
+    )?;
+    Ok(())
+}
+
 fn quota(limits: SieveLimits) -> StoreError {
     StoreError::SieveQuota { max_scripts: limits.max_scripts, max_script_bytes: limits.max_script_bytes }
 }
