@@ -20,6 +20,8 @@ pub mod dane;
 /// The bounded `domain` label of the delivery metrics.
 mod domain_label;
 mod envelope;
+/// Sieve filters at local delivery (issue 17).
+mod filter;
 /// MTA-STS (RFC 8461) as a sender reads it: the TXT announcement, the policy file, MX matching.
 pub mod mta_sts;
 /// THE sender ownership rule of submission.

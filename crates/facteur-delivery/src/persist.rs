@@ -16,12 +16,10 @@
 use std::sync::Arc;
 
 use facteur_message::{Indexed, index};
-use facteur_store::{
-    AccountId, DeliveryTarget, Notify, QueueId, QueuedEnvelope, QueuedRecipient, SpecialUse, Store, StoreError,
-};
-use tracing::warn;
+use facteur_store::{AccountId, Notify, QueueId, QueuedEnvelope, QueuedRecipient, Store, StoreError};
 
 use crate::envelope::{Destination, Envelope, return_path_header, xtext_encode};
+use crate::filter;
 
 /// One accepted message, to be stored.
 #[derive(Debug)]
@@ -89,9 +87,21 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         copy.extend_from_slice(trace.as_bytes());
         copy.extend_from_slice(&message.content);
         let (content, indexed) = summarise(copy).await?;
-        let mut targets = delivery_targets(store.as_ref(), &accounts, message.filing).await?;
+        let delivery = filter::Delivery {
+            content: &content,
+            summary: &indexed.summary,
+            return_path: &message.envelope.return_path,
+            filing: message.filing,
+            now: message.now,
+        };
+        let recipient_of = |account| recipient_of(&message.envelope, account);
+        let plan = filter::plan(store, &accounts, recipient_of, &delivery).await?;
+        let mut targets = plan.targets;
         let mut full = Vec::new();
         let delivered = loop {
+            if targets.is_empty() {
+                break Vec::new();
+            }
             let attempt = store.deliver_content(
                 Arc::clone(&content),
                 indexed.summary.clone(),
@@ -115,13 +125,24 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
             }
         };
         persisted.local_copies = delivered.len();
+        for edited in plan.edited {
+            persisted.local_copies += deliver_edited(store, edited, message.now, &mut full).await?;
+        }
         persisted.over_quota = recipients_of(&message.envelope, &full);
         let reached: Vec<AccountId> =
             accounts.iter().copied().filter(|account| !full.iter().any(|(_, id)| *id == Some(*account))).collect();
-        // Out-of-office replies, once the message is safe; spam gets none.
+        // Out-of-office replies and what the filters asked for, once the message is safe; spam gets no reply.
         if message.filing == Filing::Inbox && !reached.is_empty() {
             crate::vacation::answer(store, &message.envelope, &message.content, &reached, message.now).await;
         }
+        let delivered = filter::Delivered {
+            return_path: &message.envelope.return_path,
+            trace: &trace,
+            content: &message.content,
+            now: message.now,
+            expires_at: message.expires_at,
+        };
+        filter::carry_out_follow_ups(store, plan.follow_ups, &reached, &delivered).await;
     }
     if !remote.is_empty() {
         let mut copy = trace.into_bytes();
@@ -180,32 +201,38 @@ async fn summarise(copy: Vec<u8>) -> Result<(Arc<[u8]>, Indexed), PersistError> 
     Ok(summarised)
 }
 
-/// One target per account: its INBOX, or for junk its `\Junk` mailbox, found by role so that a renamed
-/// Junk folder still receives it.
-async fn delivery_targets(
-    store: &dyn Store,
-    accounts: &[AccountId],
-    filing: Filing,
-) -> Result<Vec<DeliveryTarget>, PersistError> {
-    let mut targets = Vec::with_capacity(accounts.len());
-    for &account in accounts {
-        let mut target = DeliveryTarget::inbox(account);
-        if filing == Filing::Junk {
-            match store.mailbox_by_role(account, SpecialUse::Junk).await? {
-                Some(junk) => target.mailbox = Some(junk.id),
-                None => {
-                    warn!(account = account.0, "no Junk mailbox: junk delivered to INBOX with the $Junk keyword");
-                    target.keywords.insert(JUNK_KEYWORD.to_owned());
-                }
-            }
+/// A copy whose header a filter edited: its own content and index, delivered on its own. A full mailbox
+/// loses its copy (reported like the others) without costing the rest theirs.
+async fn deliver_edited(
+    store: &Arc<dyn Store>,
+    edited: filter::EditedCopy,
+    now: i64,
+    full: &mut Vec<(String, Option<AccountId>)>,
+) -> Result<usize, PersistError> {
+    let (content, indexed) = summarise(edited.content).await?;
+    let attempt = store.deliver_content(content, indexed.summary, now, edited.targets.clone(), indexed.thread);
+    match attempt.await {
+        Ok(delivered) => Ok(delivered.len()),
+        Err(StoreError::QuotaExceeded { address, .. }) => {
+            full.push((address, edited.targets.first().map(|target| target.account)));
+            Ok(0)
         }
-        targets.push(target);
+        Err(error) => Err(refused(error)),
     }
-    Ok(targets)
 }
 
-/// The keyword mail clients use to mark junk (IANA IMAP keywords registry, RFC 5788).
-const JUNK_KEYWORD: &str = "$Junk";
+/// The envelope address that reached `account` (the first, when several did): a filter's `envelope :to`.
+fn recipient_of(envelope: &Envelope, account: AccountId) -> String {
+    envelope
+        .recipients
+        .iter()
+        .find(|recipient| match &recipient.destination {
+            Destination::Local(resolution) => resolution.accounts.contains(&account),
+            Destination::Remote => false,
+        })
+        .map(|recipient| recipient.address.clone())
+        .unwrap_or_default()
+}
 
 /// Every local account, once, however many recipient addresses lead to it.
 fn local_accounts(envelope: &Envelope) -> Vec<AccountId> {
