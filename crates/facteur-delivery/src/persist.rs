@@ -132,8 +132,11 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         let reached: Vec<AccountId> =
             accounts.iter().copied().filter(|account| !full.iter().any(|(_, id)| *id == Some(*account))).collect();
         // Out-of-office replies and what the filters asked for, once the message is safe; spam gets no reply.
-        if message.filing == Filing::Inbox && !reached.is_empty() {
-            crate::vacation::answer(store, &message.envelope, &message.content, &reached, message.now).await;
+        // An account whose filter answered does not answer twice.
+        let away: Vec<AccountId> =
+            reached.iter().copied().filter(|account| !plan.follow_ups.iter().any(|f| f.answers(*account))).collect();
+        if message.filing == Filing::Inbox && !away.is_empty() {
+            crate::vacation::answer(store, &message.envelope, &message.content, &away, message.now).await;
         }
         let delivered = filter::Delivered {
             return_path: &message.envelope.return_path,
@@ -142,7 +145,11 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
             now: message.now,
             expires_at: message.expires_at,
         };
-        filter::carry_out_follow_ups(store, plan.follow_ups, &reached, &delivered).await;
+        let mut follow_ups = plan.follow_ups;
+        if message.filing == Filing::Junk {
+            follow_ups.retain(|follow_up| !matches!(follow_up, filter::FollowUp::Vacation { .. }));
+        }
+        filter::carry_out_follow_ups(store, follow_ups, &reached, &delivered).await;
     }
     if !remote.is_empty() {
         let mut copy = trace.into_bytes();
