@@ -1,0 +1,6 @@
+# message: plain.eml
+require "reject";
+reject text:
+Sorry, not today.
+.
+;

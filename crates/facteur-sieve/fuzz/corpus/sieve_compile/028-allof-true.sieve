@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if allof (true, not false) { fileinto "Yes"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if not not true { fileinto "Yes"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if header :is "Subject" "SAY HELLO THERE" { fileinto "Hit"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if header :contains "subject" "hello" { fileinto "Hit"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if exists ["from", "to", "subject"] { fileinto "All"; }

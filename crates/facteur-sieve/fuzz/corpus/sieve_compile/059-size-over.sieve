@@ -1,0 +1,3 @@
+# message: large.eml
+require "fileinto";
+if size :over 5K { fileinto "Big"; } else { fileinto "Small"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if size :under 1K { fileinto "Small"; }

@@ -1,0 +1,3 @@
+# message: subaddress.eml
+require "fileinto";
+if address :domain :is "cc" "example.org" { fileinto "Cc"; }

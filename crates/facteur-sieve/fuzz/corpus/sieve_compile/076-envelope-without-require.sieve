@@ -1,0 +1,2 @@
+# message: plain.eml
+if envelope :is "from" "x@y.z" { keep; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "envelope";
+if envelope :is "orig" "x" { keep; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set "folder" "Projects";
+fileinto "${folder}";

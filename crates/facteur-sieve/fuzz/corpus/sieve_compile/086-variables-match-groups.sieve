@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+if header :matches "subject" "* hello *" { fileinto "${1}-${2}"; }

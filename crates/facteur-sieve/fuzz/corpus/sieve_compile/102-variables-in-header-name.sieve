@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set "h" "subject";
+if header :contains "${h}" "hello" { fileinto "Dyn"; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set "pat" "say*";
+if header :matches "subject" "${pat}" { fileinto "Pat"; }

@@ -1,0 +1,3 @@
+# message: list.eml
+require ["variables", "fileinto"];
+if header :matches "list-id" "*<*.example.com>*" { fileinto "lists.${2}"; }

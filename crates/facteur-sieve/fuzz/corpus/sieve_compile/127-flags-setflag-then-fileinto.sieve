@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["imap4flags", "fileinto"];
+setflag ["\\Flagged", "$Work"];
+fileinto "Work";

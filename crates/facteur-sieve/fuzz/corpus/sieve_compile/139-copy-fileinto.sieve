@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["copy", "fileinto"];
+fileinto :copy "Archive";

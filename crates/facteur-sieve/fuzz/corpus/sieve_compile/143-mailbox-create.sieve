@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["mailbox", "fileinto"];
+fileinto :create "New/Sub";

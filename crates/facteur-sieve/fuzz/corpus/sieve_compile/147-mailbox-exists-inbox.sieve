@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["mailbox", "fileinto"];
+if mailboxexists "INBOX" { fileinto "HasInbox"; }

@@ -1,0 +1,3 @@
+# message: multipart.eml
+require ["body", "fileinto"];
+if body :content "text/html" :contains "<b>bold</b>" { fileinto "Html"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "body";
+if body :raw :text :contains "x" { keep; }

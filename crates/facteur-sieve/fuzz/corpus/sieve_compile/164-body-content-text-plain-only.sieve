@@ -1,0 +1,3 @@
+# message: multipart.eml
+require ["body", "fileinto"];
+if body :content "text/plain" :contains "bold" { fileinto "Wrong"; } else { fileinto "Right"; }

@@ -1,0 +1,3 @@
+# message: dates.eml
+require ["date", "variables", "fileinto"];
+if date :matches "date" "month" "*" { fileinto "d-${1}"; }

@@ -1,0 +1,3 @@
+# message: dates.eml
+require ["date", "fileinto"];
+if date :matches "x-none" "year" "*" { fileinto "Has"; } else { fileinto "None"; }

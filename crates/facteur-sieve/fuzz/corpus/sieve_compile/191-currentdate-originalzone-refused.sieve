@@ -1,0 +1,3 @@
+# message: plain.eml
+require "date";
+if currentdate :originalzone :is "year" "2024" { keep; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "index";
+if header :last :is "x-a" "first" { keep; }

@@ -1,0 +1,3 @@
+# message: auto.eml
+require "vacation";
+vacation "I am away.";

@@ -1,0 +1,4 @@
+# message: plain.eml
+# from: list-request@example.com
+require "vacation";
+vacation "I am away.";

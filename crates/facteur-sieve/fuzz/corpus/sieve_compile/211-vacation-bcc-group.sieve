@@ -1,0 +1,3 @@
+# message: group.eml
+require "vacation";
+vacation "I am away.";

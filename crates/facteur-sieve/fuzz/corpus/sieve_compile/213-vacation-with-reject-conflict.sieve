@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["vacation", "reject"];
+reject "no";
+vacation "away";

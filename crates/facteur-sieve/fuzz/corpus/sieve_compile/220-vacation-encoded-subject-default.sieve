@@ -1,0 +1,3 @@
+# message: base64.eml
+require "vacation";
+vacation "Away.";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["reject", "fileinto"];
+if false { reject "no"; }
+fileinto "Fine";

@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["duplicate", "fileinto"];
+if duplicate :header "subject" { fileinto "Dup"; }

@@ -1,0 +1,4 @@
+# message: list.eml
+require ["include", "fileinto"];
+include "lists";
+fileinto "After";

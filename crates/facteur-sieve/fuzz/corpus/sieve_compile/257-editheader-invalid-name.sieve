@@ -1,0 +1,4 @@
+# message: plain.eml
+# extensions: +editheader
+require "editheader";
+addheader "Bad Name" "x";

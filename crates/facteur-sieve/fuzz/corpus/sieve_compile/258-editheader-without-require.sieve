@@ -1,0 +1,3 @@
+# message: plain.eml
+# extensions: +editheader
+addheader "X-A" "b";

@@ -1,0 +1,3 @@
+# message: encoded.eml
+require "fileinto";
+if header :contains "subject" "Café" { fileinto "Ascii"; } else { fileinto "NoMatch"; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set :upperfirst "x" "élan";
+fileinto "${x}";

@@ -1,0 +1,4 @@
+# message: odd.eml
+# from: john.public@example.com
+require "vacation";
+vacation "Away.";

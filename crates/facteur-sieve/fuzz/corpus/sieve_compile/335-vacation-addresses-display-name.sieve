@@ -1,0 +1,3 @@
+# message: notme.eml
+require "vacation";
+vacation :addresses ["Team <team@example.org>"] "Away.";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["fileinto", "mailbox"];
+fileinto :create "Box";
+fileinto "Box";

@@ -1,0 +1,2 @@
+# message: spam.eml
+if address :domain :is "from" "spam.example" { discard; stop; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require "fileinto";
+fileinto "Lists.sieve";
+fileinto "Archive/2024";

@@ -1,0 +1,3 @@
+# message: plain.eml
+redirect "bob@example.org";
+redirect "Bob@example.org";

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if false { fileinto "A"; } elsif true { fileinto "B"; } else { fileinto "C"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "x-unknown";
+keep;

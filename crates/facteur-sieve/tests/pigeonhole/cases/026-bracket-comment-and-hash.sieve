@@ -1,0 +1,5 @@
+# message: plain.eml
+/* a bracket
+   comment */ # and a line comment
+require "fileinto"; # trailing
+fileinto /* inline */ "Work";

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if anyof (false, true) { fileinto "Yes"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if header :is "subject" "say hello there" { fileinto "Hit"; }

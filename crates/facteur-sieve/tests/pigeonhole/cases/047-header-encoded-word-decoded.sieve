@@ -1,0 +1,3 @@
+# message: encoded.eml
+require "fileinto";
+if header :is "subject" "café au lait" { fileinto "Decoded"; }

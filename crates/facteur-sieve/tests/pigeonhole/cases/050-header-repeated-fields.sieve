@@ -1,0 +1,3 @@
+# message: encoded.eml
+require "fileinto";
+if header :is "x-a" "second" { fileinto "Second"; }

@@ -1,0 +1,3 @@
+# message: list.eml
+require "fileinto";
+if header :matches "list-id" "<*.example.com>" { fileinto "List"; }

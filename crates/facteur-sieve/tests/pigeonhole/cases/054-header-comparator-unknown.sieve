@@ -1,0 +1,2 @@
+# message: plain.eml
+if header :comparator "i;frob" :is "subject" "x" { keep; }

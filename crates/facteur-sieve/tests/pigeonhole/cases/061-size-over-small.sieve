@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if size :over 100K { fileinto "Big"; } else { fileinto "Small"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if address :domain :is "from" "EXAMPLE.com" { fileinto "Dom"; }

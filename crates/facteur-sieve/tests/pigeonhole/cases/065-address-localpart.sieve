@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if address :localpart :is "from" "alice" { fileinto "Local"; }

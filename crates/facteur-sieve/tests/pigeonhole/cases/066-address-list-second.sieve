@@ -1,0 +1,3 @@
+# message: encoded.eml
+require "fileinto";
+if address :is "to" "two@example.net" { fileinto "Two"; }

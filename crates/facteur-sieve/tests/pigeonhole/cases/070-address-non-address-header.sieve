@@ -1,0 +1,2 @@
+# message: plain.eml
+if address :is "subject" "x" { keep; }

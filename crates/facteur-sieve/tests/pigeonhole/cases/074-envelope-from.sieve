@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["envelope", "fileinto"];
+if envelope :is "from" "alice@example.com" { fileinto "Env"; }

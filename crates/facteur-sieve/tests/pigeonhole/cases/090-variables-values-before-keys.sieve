@@ -1,0 +1,3 @@
+# message: encoded.eml
+require ["variables", "fileinto"];
+if header :matches "x-a" ["s*", "f*"] { fileinto "${1}"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+if header :matches "subject" "*" { fileinto "x${10}y"; }

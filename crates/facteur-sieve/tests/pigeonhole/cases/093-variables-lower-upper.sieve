@@ -1,0 +1,5 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set :lower "a" "MiXeD";
+set :upper "b" "MiXeD";
+fileinto "${a}-${b}";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set :upperfirst :lower "a" "hELLO";
+fileinto "${a}";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set :length "n" "café";
+fileinto "len${n}";

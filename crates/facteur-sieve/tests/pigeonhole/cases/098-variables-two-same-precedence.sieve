@@ -1,0 +1,3 @@
+# message: plain.eml
+require "variables";
+set :lower :upper "a" "x";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set "a" "X";
+fileinto "${${a}}";

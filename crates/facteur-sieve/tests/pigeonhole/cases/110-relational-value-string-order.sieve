@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["relational", "fileinto"];
+if header :value "lt" "subject" "t" { fileinto "Before"; }

@@ -1,0 +1,2 @@
+# message: plain.eml
+if header :count "eq" "to" "1" { keep; }

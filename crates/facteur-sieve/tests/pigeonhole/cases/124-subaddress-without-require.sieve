@@ -1,0 +1,2 @@
+# message: plain.eml
+if address :user :is "to" "me" { keep; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "imap4flags";
+keep :flags ["\\Deleted", "gone"];

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["copy", "fileinto"];
+fileinto :copy "Archive";
+fileinto "Work";

@@ -1,0 +1,3 @@
+# message: multipart.eml
+require ["body", "fileinto"];
+if body :contains "plain part" { fileinto "Body"; }

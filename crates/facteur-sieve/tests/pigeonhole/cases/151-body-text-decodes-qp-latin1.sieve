@@ -1,0 +1,3 @@
+# message: multipart.eml
+require ["body", "fileinto"];
+if body :text :contains "Café plain" { fileinto "Decoded"; }

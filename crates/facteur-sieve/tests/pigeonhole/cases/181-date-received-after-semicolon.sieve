@@ -1,0 +1,3 @@
+# message: dates.eml
+require ["date", "variables", "fileinto"];
+if date :zone "+0000" :matches "received" "time" "*" { fileinto "r-${1}"; }

@@ -1,0 +1,3 @@
+# message: bulk.eml
+require "vacation";
+vacation "I am away.";

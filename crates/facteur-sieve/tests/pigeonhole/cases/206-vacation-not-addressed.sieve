@@ -1,0 +1,3 @@
+# message: notme.eml
+require "vacation";
+vacation "I am away.";

@@ -1,0 +1,3 @@
+# message: notme.eml
+require "vacation";
+vacation :addresses ["team@example.org"] "I am away.";

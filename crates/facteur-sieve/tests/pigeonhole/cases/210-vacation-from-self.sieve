@@ -1,0 +1,4 @@
+# message: plain.eml
+# from: me@example.net
+require "vacation";
+vacation "I am away.";

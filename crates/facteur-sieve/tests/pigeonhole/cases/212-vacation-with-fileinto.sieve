@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["vacation", "fileinto"];
+fileinto "Away";
+vacation :subject "Gone" "I am away.";

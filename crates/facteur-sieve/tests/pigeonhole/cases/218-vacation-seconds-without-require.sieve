@@ -1,0 +1,3 @@
+# message: plain.eml
+require "vacation";
+vacation :seconds 100 "x";

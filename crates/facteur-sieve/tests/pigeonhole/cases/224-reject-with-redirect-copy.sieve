@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["reject", "copy"];
+reject "no";
+redirect :copy "x@example.org";

@@ -1,0 +1,3 @@
+# message: plain.eml
+require "duplicate";
+if duplicate :header "subject" :uniqueid "x" { keep; }

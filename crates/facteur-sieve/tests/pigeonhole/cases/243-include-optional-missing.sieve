@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["include", "fileinto"];
+include :optional "no-such-script";
+fileinto "Fine";

@@ -1,0 +1,5 @@
+# message: plain.eml
+require ["include", "variables", "fileinto"];
+set "target" "Main";
+include "sets-local";
+fileinto "${target}";

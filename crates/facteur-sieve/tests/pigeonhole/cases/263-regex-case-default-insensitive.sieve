@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["regex", "fileinto"];
+if header :regex "subject" "SAY" { fileinto "Ci"; }

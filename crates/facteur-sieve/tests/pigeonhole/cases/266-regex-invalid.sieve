@@ -1,0 +1,3 @@
+# message: plain.eml
+require "regex";
+if header :regex "subject" "([a-z" { keep; }

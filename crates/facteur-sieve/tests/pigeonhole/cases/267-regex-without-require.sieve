@@ -1,0 +1,2 @@
+# message: plain.eml
+if header :regex "subject" "x" { keep; }

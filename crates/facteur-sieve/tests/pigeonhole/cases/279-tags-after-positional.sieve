@@ -1,0 +1,2 @@
+# message: plain.eml
+if header "subject" :is "x" { keep; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+if header :matches "subject" "**" { fileinto "s-${1}-${2}"; }

@@ -1,0 +1,5 @@
+# message: plain.eml
+# extensions: +editheader
+require ["variables", "fileinto", "editheader"];
+addheader "X-Empty" "";
+if header :matches "x-empty" "*" { fileinto "Empty"; }

@@ -1,0 +1,3 @@
+# message: spam.eml
+require ["relational", "comparator-i;ascii-numeric", "fileinto"];
+if header :value "eq" :comparator "i;ascii-numeric" "x-spam-score" ["1", "7"] { fileinto "Seven"; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["variables", "fileinto"];
+set :lower "x" "ÉCOLE";
+fileinto "${x}";

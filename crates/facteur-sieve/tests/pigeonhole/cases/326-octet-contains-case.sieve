@@ -1,0 +1,3 @@
+# message: plain.eml
+require "fileinto";
+if header :comparator "i;octet" :contains "subject" "Hello" { fileinto "Sensitive"; } else { fileinto "NoMatch"; }

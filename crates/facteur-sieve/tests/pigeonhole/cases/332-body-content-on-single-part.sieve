@@ -1,0 +1,3 @@
+# message: plain.eml
+require ["body", "fileinto"];
+if body :content "text" :contains "Hi" { fileinto "Text"; }

@@ -1,0 +1,3 @@
+# message: plain.eml
+redirect "bob@example.org";
+keep;

@@ -1,0 +1,5 @@
+# message: plain.eml
+require ["imap4flags", "fileinto"];
+addflag "one";
+keep;
+addflag "two";

@@ -1,0 +1,7 @@
+# message: plain.eml
+require "reject";
+reject text:
+..leading dot
+second line
+.
+;

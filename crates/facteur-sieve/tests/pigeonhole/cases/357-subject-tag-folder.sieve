@@ -1,0 +1,3 @@
+# message: spam.eml
+require ["fileinto", "variables"];
+if header :matches "subject" "[*] *" { fileinto "Tag.${1}"; }

@@ -1,0 +1,3 @@
+# message: subaddress.eml
+require ["fileinto", "variables"];
+if header :matches "subject" "*[lists]*" { fileinto "Lists"; }

@@ -1,0 +1,4 @@
+# message: plain.eml
+require ["include"];
+include :once :optional "discards";
+include :once "discards";

@@ -1,0 +1,4 @@
+# message: plain.eml
+require "vacation";
+vacation "Away.";
+discard;

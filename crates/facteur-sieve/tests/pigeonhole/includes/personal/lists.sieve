@@ -1,0 +1,2 @@
+require ["fileinto", "variables"];
+if header :matches "list-id" "*<*.example.com>*" { fileinto "lists.${2}"; }

@@ -1,0 +1,4 @@
+require ["include", "fileinto"];
+fileinto "Inc";
+return;
+fileinto "NotReached";

@@ -1,0 +1,3 @@
+require ["variables", "fileinto"];
+set "target" "Inner";
+fileinto "${target}";
