@@ -29,6 +29,8 @@ pub struct Config {
     #[serde(default)]
     pub pop3: Pop3Config,
     #[serde(default)]
+    pub sieve: SieveConfig,
+    #[serde(default)]
     pub dns: DnsConfig,
     #[serde(default)]
     pub relay: RelayConfig,
@@ -184,6 +186,8 @@ pub enum Protocol {
     Submission,
     Imap,
     Pop3,
+    /// ManageSieve (RFC 5804): users install and activate their Sieve filters.
+    ManageSieve,
     /// Client auto-configuration (autoconfig, Autodiscover, Apple profile) and the MTA-STS policy.
     Http,
 }
@@ -195,6 +199,7 @@ impl Protocol {
             Protocol::Submission => "submission",
             Protocol::Imap => "imap",
             Protocol::Pop3 => "pop3",
+            Protocol::ManageSieve => "managesieve",
             Protocol::Http => "http",
         }
     }
@@ -479,6 +484,24 @@ impl Default for Pop3Config {
     }
 }
 
+/// `[sieve]`: what each account may keep of Sieve filters (ManageSieve uploads, delivery runs the active one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SieveConfig {
+    /// Scripts one account may keep.
+    pub max_scripts: u32,
+    /// Octets of one script.
+    pub max_script_bytes: u64,
+    /// `redirect` actions one script may take per message (advertised as ManageSieve's MAXREDIRECTS).
+    pub max_redirects: u32,
+}
+
+impl Default for SieveConfig {
+    fn default() -> Self {
+        SieveConfig { max_scripts: 16, max_script_bytes: 64 * 1024, max_redirects: 4 }
+    }
+}
+
 /// What POP3 DELE does once the client says QUIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -516,7 +539,7 @@ pub enum LogFormat {
 
 /// The standard listeners, at `port_base` plus each protocol's well-known port (design brief §5).
 pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, ListenerConfig> {
-    const STANDARD: [(&str, Protocol, u16, TlsMode); 9] = [
+    const STANDARD: [(&str, Protocol, u16, TlsMode); 10] = [
         ("smtp", Protocol::Smtp, 25, TlsMode::Starttls),
         ("submission", Protocol::Submission, 587, TlsMode::Starttls),
         ("submissions", Protocol::Submission, 465, TlsMode::Implicit),
@@ -524,6 +547,8 @@ pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, L
         ("imaps", Protocol::Imap, 993, TlsMode::Implicit),
         ("pop3", Protocol::Pop3, 110, TlsMode::Starttls),
         ("pop3s", Protocol::Pop3, 995, TlsMode::Implicit),
+        // RFC 5804 §1.8: ManageSieve's port, 4190, with STARTTLS (it has no implicit-TLS port).
+        ("managesieve", Protocol::ManageSieve, 4190, TlsMode::Starttls),
         ("http", Protocol::Http, 80, TlsMode::None),
         ("https", Protocol::Http, 443, TlsMode::Implicit),
     ];
@@ -537,7 +562,7 @@ pub fn standard_listeners(bind_ip: IpAddr, port_base: u16) -> BTreeMap<String, L
 }
 
 /// The highest well-known port a port base is added to; `port_base` must leave room for it.
-pub const HIGHEST_STANDARD_PORT: u16 = 995;
+pub const HIGHEST_STANDARD_PORT: u16 = 4190;
 
 impl Config {
     /// The configuration `init` writes: standard listeners on `bind_ip`, everything else at its default.
@@ -553,6 +578,7 @@ impl Config {
             smtp: SmtpConfig::default(),
             queue: QueueConfig::default(),
             pop3: Pop3Config::default(),
+            sieve: SieveConfig::default(),
             dns: DnsConfig::default(),
             relay: RelayConfig::default(),
             http: HttpConfig::default(),

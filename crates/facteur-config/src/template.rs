@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{AcmeChallenge, Config, LETS_ENCRYPT_STAGING, ListenerConfig, Protocol, TlsMode};
+use crate::model::{AcmeChallenge, Config, LETS_ENCRYPT_STAGING, ListenerConfig, TlsMode};
 
 /// Renders `config` as a complete, commented configuration file.
 pub fn render(config: &Config) -> String {
@@ -21,6 +21,7 @@ pub fn render(config: &Config) -> String {
     render_smtp(&mut out, config);
     render_queue(&mut out, config);
     render_pop3(&mut out, config);
+    render_sieve(&mut out, config);
     render_dns(&mut out, config);
     render_relay(&mut out, config);
     render_http(&mut out, config);
@@ -160,7 +161,8 @@ fn render_listeners(out: &mut String, config: &Config) {
     out.push_str(
         "# Listeners. Each has a name (used in logs), a protocol, the addresses to bind and when TLS starts.\n\
          #   protocol: \"smtp\" (mail from other servers, MX), \"submission\" (mail from our users, AUTH required),\n\
-         #             \"imap\", \"pop3\", \"http\" (client auto-configuration, MTA-STS policy)\n\
+         #             \"imap\", \"pop3\", \"managesieve\" (Sieve filters, RFC 5804),\n\
+         #             \"http\" (client auto-configuration, MTA-STS policy)\n\
          #   bind:     socket addresses; \"[::]:25\" also accepts IPv4 on Linux; port 0 picks a free port\n\
          #   tls:      \"starttls\" (plain first, the client upgrades: STARTTLS or STLS)\n\
          #             \"implicit\" (TLS from the first byte, RFC 8314)\n\
@@ -173,13 +175,7 @@ fn render_listeners(out: &mut String, config: &Config) {
 }
 
 fn render_listener(out: &mut String, name: &str, listener: &ListenerConfig) {
-    let protocol = match listener.protocol {
-        Protocol::Smtp => "smtp",
-        Protocol::Submission => "submission",
-        Protocol::Imap => "imap",
-        Protocol::Pop3 => "pop3",
-        Protocol::Http => "http",
-    };
+    let protocol = listener.protocol.as_str();
     let tls = match listener.tls {
         TlsMode::Starttls => "starttls",
         TlsMode::Implicit => "implicit",
@@ -290,6 +286,21 @@ fn render_pop3(out: &mut String, config: &Config) {
          # Bad commands or failed logins in one session before it is closed.\n\
          max_errors = {}\n",
         pop3.idle_timeout_secs, pop3.max_errors
+    );
+}
+
+fn render_sieve(out: &mut String, config: &Config) {
+    let sieve = &config.sieve;
+    let _ = writeln!(
+        out,
+        "[sieve]\n\
+         # Sieve filters (RFC 5228), which users install over ManageSieve (the managesieve listener).\n\
+         # Scripts one account may keep, and octets of one script (larger uploads are refused: QUOTA/MAXSIZE).\n\
+         max_scripts = {}\n\
+         max_script_bytes = {}\n\
+         # Redirects one script may make per message (a script asking for more fails, and the message is kept).\n\
+         max_redirects = {}\n",
+        sieve.max_scripts, sieve.max_script_bytes, sieve.max_redirects
     );
 }
 
@@ -565,6 +576,6 @@ mod tests {
         let config = Config::standard("localhost", IpAddr::V4(Ipv4Addr::LOCALHOST), 20000);
         let ports: BTreeSet<u16> =
             config.listeners.values().flat_map(|listener| listener.bind.iter().map(|a| a.port())).collect();
-        assert_eq!(ports, BTreeSet::from([20025, 20080, 20110, 20143, 20443, 20465, 20587, 20993, 20995]));
+        assert_eq!(ports, BTreeSet::from([20025, 20080, 20110, 20143, 20443, 20465, 20587, 20993, 20995, 24190]));
     }
 }

@@ -40,6 +40,12 @@ fn check_hostname(hostname: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Largest `[sieve] max_script_bytes`: a Sieve script is a filter, not a database.
+const MAX_SIEVE_SCRIPT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Largest `[sieve] max_redirects`: each redirect is a message sent on a user's say-so.
+const MAX_SIEVE_REDIRECTS: u32 = 64;
+
 fn check_listeners(config: &Config) -> Result<(), ConfigError> {
     let mut seen: HashMap<std::net::SocketAddr, &str> = HashMap::new();
     for (name, listener) in &config.listeners {
@@ -204,6 +210,8 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
         ("queue.lifetime_secs", config.queue.lifetime_secs),
         ("queue.lease_secs", config.queue.lease_secs),
         ("mail_auth.check_timeout_secs", config.mail_auth.check_timeout_secs),
+        ("sieve.max_scripts", u64::from(config.sieve.max_scripts)),
+        ("sieve.max_script_bytes", config.sieve.max_script_bytes),
     ];
     for (key, value) in positive {
         if value == 0 {
@@ -215,6 +223,13 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
     }
     if config.pop3.max_errors == 0 {
         return Err(invalid("pop3.max_errors", "must be greater than 0"));
+    }
+    // A script arrives whole in memory (a ManageSieve literal) before it is compiled.
+    if config.sieve.max_script_bytes > MAX_SIEVE_SCRIPT_BYTES {
+        return Err(invalid("sieve.max_script_bytes", format!("must be at most {MAX_SIEVE_SCRIPT_BYTES} (16 MiB)")));
+    }
+    if config.sieve.max_redirects > MAX_SIEVE_REDIRECTS {
+        return Err(invalid("sieve.max_redirects", format!("must be at most {MAX_SIEVE_REDIRECTS}")));
     }
     if limits.max_connections_per_ip > limits.max_connections {
         return Err(invalid("limits.max_connections_per_ip", "cannot exceed limits.max_connections"));
@@ -272,6 +287,19 @@ mod tests {
         config.store.backend = StoreBackend::Sqlite;
         config.store.url = "postgres://facteur@db/mail".into();
         assert!(check(&config).is_err(), "a url with the sqlite backend is a mistake");
+    }
+
+    #[test]
+    fn sieve_limits_are_bounded() {
+        let mut config = standard();
+        config.sieve.max_scripts = 0;
+        assert!(check(&config).unwrap_err().to_string().contains("sieve.max_scripts"));
+        let mut config = standard();
+        config.sieve.max_script_bytes = 17 * 1024 * 1024;
+        assert!(check(&config).unwrap_err().to_string().contains("sieve.max_script_bytes"));
+        let mut config = standard();
+        config.sieve.max_redirects = 65;
+        assert!(check(&config).unwrap_err().to_string().contains("sieve.max_redirects"));
     }
 
     #[test]

@@ -102,10 +102,13 @@ pub struct ServicePorts {
     pub pop3s: Option<u16>,
     /// POP3 with STLS (110).
     pub pop3: Option<u16>,
+    /// ManageSieve with STARTTLS (4190).
+    pub managesieve: Option<u16>,
 }
 
 impl ServicePorts {
-    /// The ports for a port base (`facteur init --port-base N`): N+465, N+587, N+993, N+143, N+995, N+110.
+    /// The ports for a port base (`facteur init --port-base N`): N+465, N+587, N+993, N+143, N+995, N+110,
+    /// N+4190.
     pub fn with_base(base: u16) -> Self {
         let port = |standard: u16| base.checked_add(standard);
         Self {
@@ -115,6 +118,7 @@ impl ServicePorts {
             imap: port(143),
             pop3s: port(995),
             pop3: port(110),
+            managesieve: port(4190),
         }
     }
 }
@@ -406,7 +410,7 @@ fn reverse_dns_hint(facts: &RecordFacts, host: &str) -> String {
 
 /// SRV records for client discovery. RFC 8314 §5.1: implicit TLS gets the lower (preferred) priority;
 /// RFC 6186 §3.4: a service not offered is published with target "." so clients do not guess.
-fn services(ports: &ServicePorts) -> [(&'static str, u16, Option<u16>, &'static str); 6] {
+fn services(ports: &ServicePorts) -> [(&'static str, u16, Option<u16>, &'static str); 7] {
     [
         ("_submissions._tcp", 0, ports.submissions, "Mail submission over implicit TLS (RFC 8314)."),
         ("_submission._tcp", 10, ports.submission, "Mail submission with STARTTLS (RFC 6186)."),
@@ -414,6 +418,12 @@ fn services(ports: &ServicePorts) -> [(&'static str, u16, Option<u16>, &'static 
         ("_imap._tcp", 10, ports.imap, "IMAP with STARTTLS (RFC 6186)."),
         ("_pop3s._tcp", 20, ports.pop3s, "POP3 over implicit TLS, less preferred than IMAP (RFC 8314)."),
         ("_pop3._tcp", 30, ports.pop3, "POP3 with STLS, less preferred than IMAP (RFC 6186)."),
+        (
+            "_sieve._tcp",
+            0,
+            ports.managesieve,
+            "ManageSieve with STARTTLS, where clients install Sieve filters (RFC 5804 §1.8).",
+        ),
     ]
 }
 

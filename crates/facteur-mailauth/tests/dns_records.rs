@@ -123,6 +123,7 @@ fn output_parses_as_a_zone_file_with_every_record() {
     has("_imap._tcp.example.test. 3600 SRV 10 1 143 mail.example.test.");
     has("_pop3s._tcp.example.test. 3600 SRV 20 1 995 mail.example.test.");
     has("_pop3._tcp.example.test. 3600 SRV 0 0 0 .");
+    has("_sieve._tcp.example.test. 3600 SRV 0 1 4190 mail.example.test.");
     has("autoconfig.example.test. 3600 CNAME mail.example.test.");
     has("autodiscover.example.test. 3600 CNAME mail.example.test.");
     has("_mta-sts.example.test. 3600 TXT v=STSv1; id=20261123T000000|1");

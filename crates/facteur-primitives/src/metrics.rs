@@ -31,6 +31,8 @@ pub mod protocols {
     pub const SUBMISSION: &str = "submission";
     pub const IMAP: &str = "imap";
     pub const POP3: &str = "pop3";
+    /// ManageSieve (RFC 5804) on 4190.
+    pub const MANAGESIEVE: &str = "managesieve";
     pub const HTTP: &str = "http";
     pub const HTTPS: &str = "https";
     /// JMAP clients (HTTP Basic on the https listeners).

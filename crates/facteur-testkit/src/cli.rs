@@ -72,7 +72,7 @@ pub fn tool_available(tool: &str) -> bool {
 /// A port base (`init --port-base`, `serve --port-base`) whose standard ports are all free now: a test must not
 /// depend on a fixed port being free (the bench peers hold 10110, 10143, 10993, 10995).
 pub fn free_port_base() -> u16 {
-    const OFFSETS: [u16; 9] = [25, 587, 465, 143, 993, 110, 995, 80, 443];
+    const OFFSETS: [u16; 10] = [25, 587, 465, 143, 993, 110, 995, 80, 443, 4190];
     // Spread the tries over the range so parallel tests rarely pick the same base.
     let seed =
         std::process::id().wrapping_mul(7919) ^ std::time::UNIX_EPOCH.elapsed().unwrap_or_default().subsec_nanos();
@@ -83,5 +83,5 @@ pub fn free_port_base() -> u16 {
             return base;
         }
     }
-    panic!("no port base with nine free ports found");
+    panic!("no port base with ten free ports found");
 }

@@ -285,7 +285,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub hostname: Option<String>,
     /// Added to each standard port: N+25 smtp, N+587 submission, N+465 submissions, N+143 imap, N+993 imaps,
-    /// N+110 pop3, N+995 pop3s, N+80 http, N+443 https.
+    /// N+110 pop3, N+995 pop3s, N+4190 managesieve, N+80 http, N+443 https.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub port_base: u16,
     /// The IP address the listeners bind to (0.0.0.0 for every IPv4 interface, :: for IPv6 and IPv4).

@@ -48,6 +48,7 @@ impl Engines {
             Protocol::Submission => Some(self.smtp(facteur_smtp::Face::Submission)),
             Protocol::Imap => Some(self.imap()),
             Protocol::Pop3 => Some(self.pop3()),
+            Protocol::ManageSieve => Some(self.managesieve()),
             Protocol::Http => None,
         }
     }
@@ -147,6 +148,20 @@ impl Engines {
         settings.idle_timeout = Duration::from_secs(pop3.idle_timeout_secs);
         settings.max_errors = pop3.max_errors;
         Arc::new(facteur_pop3::Pop3Server::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
+    }
+
+    /// `[sieve]`'s limits are the ones the store enforces at PUTSCRIPT and delivery compiles under.
+    fn managesieve(&self) -> Arc<dyn ConnectionHandler> {
+        let sieve = &self.config.sieve;
+        let mut settings = facteur_managesieve::Settings::new(&self.config.server.hostname);
+        settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
+        settings.limits = facteur_store::SieveLimits {
+            max_scripts: usize::try_from(sieve.max_scripts).unwrap_or(usize::MAX),
+            max_script_bytes: sieve.max_script_bytes,
+        };
+        settings.max_redirects = usize::try_from(sieve.max_redirects).unwrap_or(usize::MAX);
+        let store = Arc::clone(&self.store);
+        Arc::new(facteur_managesieve::ManageSieveServer::new(settings, store, Arc::clone(&self.throttle)))
     }
 
     fn smtp(&self, face: facteur_smtp::Face) -> Arc<dyn ConnectionHandler> {

@@ -141,6 +141,7 @@ fn service_ports(config: &Config) -> ServicePorts {
         imap: port(Protocol::Imap, TlsMode::Starttls),
         pop3s: port(Protocol::Pop3, TlsMode::Implicit),
         pop3: port(Protocol::Pop3, TlsMode::Starttls),
+        managesieve: port(Protocol::ManageSieve, TlsMode::Starttls),
     }
 }
 
