@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Filters at delivery, as a person sets them up: sievelib uploads and activates a script over ManageSieve
+(STARTTLS, PLAIN), smtplib delivers mail from outside to the MX listener, imaplib reads where it landed.
+
+Called by crates/facteur/tests/sieve_delivery.rs. Exits 0 when every message is where and as the script says;
+otherwise prints what went wrong and exits 1. SSL_CERT_FILE trusts the test certificate.
+"""
+import argparse
+import email.message
+import email.policy
+import imaplib
+import smtplib
+import ssl
+import sys
+import time
+
+from sievelib.managesieve import Client
+
+SCRIPT = (
+    'require ["fileinto", "imap4flags", "mailbox", "vacation"];\r\n'
+    'if header :contains "subject" "report" {\r\n'
+    '  fileinto :create :flags "\\\\Flagged" "Reports";\r\n'
+    '  stop;\r\n'
+    '}\r\n'
+    'if address :is "from" "spammer@remote.test" { discard; stop; }\r\n'
+    'vacation :days 3 :subject "Out of office" "Back on Monday.";\r\n'
+)
+
+
+def fail(why):
+    print(f"FAIL: {why}", file=sys.stderr)
+    sys.exit(1)
+
+
+def message(sender, to, subject):
+    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{subject.replace(' ', '.')}@remote.test>"
+    msg.set_content(f"About {subject}.")
+    return msg
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--managesieve-port", type=int, required=True)
+    parser.add_argument("--smtp-port", type=int, required=True)
+    parser.add_argument("--imaps-port", type=int, required=True)
+    args = parser.parse_args()
+
+    client = Client("localhost", args.managesieve_port)
+    if not client.connect(args.user, args.password, starttls=True, authmech="PLAIN"):
+        fail(f"ManageSieve login: {client.errmsg!r}")
+    if not client.putscript("rules", SCRIPT) or not client.setactive("rules"):
+        fail(f"upload: {client.errmsg!r}")
+    client.logout()
+
+    with smtplib.SMTP("127.0.0.1", args.smtp_port, local_hostname="mx.remote.test", timeout=30) as smtp:
+        for sender, subject in [
+            ("carol@remote.test", "monthly report"),
+            ("spammer@remote.test", "cheap pills"),
+            ("carol@remote.test", "lunch"),
+            ("carol@remote.test", "lunch again"),
+        ]:
+            smtp.send_message(message(sender, args.user, subject), from_addr=sender, to_addrs=[args.user])
+
+    imap = imaplib.IMAP4_SSL("127.0.0.1", args.imaps_port, ssl_context=ssl.create_default_context(), timeout=30)
+    imap.login(args.user, args.password)
+    found = {}
+    for mailbox in ["INBOX", "Reports"]:
+        typ, _ = imap.select(mailbox, readonly=True)
+        if typ != "OK":
+            fail(f"SELECT {mailbox}: the mailbox was not created")
+        typ, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        found[mailbox] = [(part[0].decode(), part[1].decode()) for part in data if isinstance(part, tuple)]
+    imap.logout()
+    reports = found["Reports"]
+    if len(reports) != 1 or "monthly report" not in reports[0][1] or "\\Flagged" not in reports[0][0]:
+        fail(f"Reports should hold the report, flagged: {reports}")
+    inbox = " ".join(subject for _, subject in found["INBOX"])
+    if len(found["INBOX"]) != 2 or "lunch" not in inbox or "pills" in inbox or "report" in inbox:
+        fail(f"INBOX should hold the two lunch messages only: {found['INBOX']}")
+    print("ok: filed, flagged, discarded and kept as the script says")
+
+
+if __name__ == "__main__":
+    main()
