@@ -390,7 +390,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 23, "22 tables and sqlite_sequence");
+        assert_eq!(tables, 25, "24 tables and sqlite_sequence");
     }
 
     #[test]
