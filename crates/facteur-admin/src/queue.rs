@@ -14,17 +14,11 @@ pub fn is_waiting(status: RecipientStatus) -> bool {
 /// The [`SHOWN_FIELDS`] of a message's header section, unfolded, non-UTF-8 bytes replaced, each cut at 200
 /// characters. The values are the message's own: whoever shows them treats them as untrusted text.
 pub fn header_fields(content: &[u8]) -> Vec<(&'static str, String)> {
-    let header_end = content.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(content.len());
-    let header = String::from_utf8_lossy(&content[..header_end]);
-    let unfolded = header.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let fields: Vec<_> = facteur_message::header_fields(content).collect();
     let mut found = Vec::new();
     for name in SHOWN_FIELDS {
-        for line in unfolded.split("\r\n") {
-            if let Some((field, value)) = line.split_once(':')
-                && field.trim().eq_ignore_ascii_case(name)
-            {
-                found.push((name, value.trim().chars().take(200).collect()));
-            }
+        for field in fields.iter().filter(|field| field.name_is(name)) {
+            found.push((name, field.unfolded_value().chars().take(200).collect()));
         }
     }
     found

@@ -24,6 +24,8 @@ mod envelope;
 mod filter;
 /// MTA-STS (RFC 8461) as a sender reads it: the TXT announcement, the policy file, MX matching.
 pub mod mta_sts;
+/// Messages of our own and filter redirects, through the one persist path.
+mod outgoing;
 /// THE sender ownership rule of submission.
 mod ownership;
 /// THE one place messages are written to the store.

@@ -17,14 +17,11 @@ use mail_builder::MessageBuilder;
 use mail_builder::headers::text::Text;
 use tracing::{info, warn};
 
-use crate::envelope::{Envelope, resolve_recipients};
-use crate::persist::{AcceptedMessage, Filing, persist};
+use crate::envelope::Envelope;
+use crate::outgoing;
 
 /// One reply per sender per week, RFC 3834 §2's recommendation.
 pub const PERIOD_SECS: i64 = 7 * 86_400;
-
-/// How long a queued reply is retried.
-const REPLY_LIFETIME_SECS: i64 = 2 * 86_400;
 
 /// After a message reached `accounts`: each one away answers, if the message is one to answer.
 pub(crate) async fn answer(
@@ -65,19 +62,9 @@ async fn answer_for(
         return Ok(());
     }
     let reply = build_reply(&vacation, &owner.address, sender, original, now)?;
-    let recipients = resolve_recipients(store.as_ref(), &[sender.to_owned()])
-        .await
-        .map_err(|unresolved| format!("the sender cannot be answered: {unresolved:?}"))?;
-    let message = AcceptedMessage {
-        envelope: Envelope { return_path: String::new(), envid: None, ret: None, require_tls: false, recipients },
-        trace: String::new(),
-        content: reply,
-        filing: Filing::Inbox,
-        now,
-        expires_at: now.saturating_add(REPLY_LIFETIME_SECS),
-    };
     // The reply has the null return path, so storing it cannot set off another reply.
-    Box::pin(persist(store, message)).await?;
+    let expires_at = now.saturating_add(outgoing::REPLY_LIFETIME_SECS);
+    outgoing::send(store, "", sender, reply, now, expires_at).await?;
     info!(user = %owner.address, to = %sender, "out-of-office reply sent");
     Ok(())
 }
@@ -95,9 +82,8 @@ struct Original {
 
 impl Original {
     fn read(content: &[u8]) -> Option<Original> {
-        let header_end = content.windows(4).position(|w| w == b"\r\n\r\n").map_or(content.len(), |at| at + 4);
         let mut original = Original::default();
-        for field in header_fields(content.get(..header_end)?) {
+        for field in header_fields(content.get(..facteur_message::header_length(content))?) {
             let value = field.unfolded_value();
             let name = |wanted: &str| field.name_is(wanted);
             if name("Subject") && original.subject.is_none() {

@@ -124,6 +124,11 @@ pub(crate) fn header_end(bytes: &[u8], range: Range<usize>) -> usize {
     range.end
 }
 
+/// The length of a message's header block, its empty line included: where its body starts.
+pub fn header_length(message: &[u8]) -> usize {
+    header_end(message, 0..message.len())
+}
+
 /// The value of the first field called `name`, unfolded and trimmed.
 pub(crate) fn first_value(header_block: &[u8], name: &str) -> Option<String> {
     header_fields(header_block).find(|field| field.name_is(name)).map(|field| field.unfolded_value())

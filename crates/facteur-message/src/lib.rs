@@ -45,7 +45,7 @@ pub use address::{Address, parse_address_list};
 pub use binary::encode_binary_parts;
 pub use body::{BodyPart, Disposition, EncapsulatedMessage, Parameter};
 pub use envelope::Envelope;
-pub use header::{HeaderField, HeaderFields, header_fields};
+pub use header::{HeaderField, HeaderFields, header_fields, header_length};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 pub use preview::PREVIEW_CHARS;
 pub use sort_keys::{SortAddress, SortKeys};

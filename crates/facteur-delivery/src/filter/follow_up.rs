@@ -13,12 +13,11 @@ use mail_builder::MessageBuilder;
 use mail_builder::headers::text::Text;
 use tracing::{info, warn};
 
-use super::{DELIVERED_TO, FollowUp, header_end};
-use crate::envelope::{Envelope, resolve_recipients};
-use crate::persist::{AcceptedMessage, Filing, persist};
+use facteur_message::header_length;
 
-/// How long a reply or report of ours is retried.
-const REPLY_LIFETIME_SECS: i64 = 2 * 86_400;
+use super::{DELIVERED_TO, FollowUp};
+use crate::outgoing;
+
 /// A failing script's owner hears of it once a day, not once a message.
 const FAILURE_NOTICE_PERIOD_SECS: i64 = 86_400;
 
@@ -102,7 +101,8 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
     Ok(())
 }
 
-/// Stores or queues `content` for `to` through the one persist path (a local address gets its own filters).
+/// Sends through [`outgoing::send`]: our own messages from the null path, retried for a while; a redirect
+/// from the original sender, for as long as the original would have been.
 async fn send(
     store: &Arc<dyn Store>,
     return_path: &str,
@@ -110,29 +110,11 @@ async fn send(
     content: Vec<u8>,
     delivered: &Delivered<'_>,
 ) -> Result<(), Failure> {
-    let recipients = resolve_recipients(store.as_ref(), &[to.to_owned()])
-        .await
-        .map_err(|unresolved| format!("{to} cannot be reached: {unresolved:?}"))?;
-    let message = AcceptedMessage {
-        envelope: Envelope {
-            return_path: return_path.to_owned(),
-            envid: None,
-            ret: None,
-            require_tls: false,
-            recipients,
-        },
-        trace: String::new(),
-        content,
-        filing: Filing::Inbox,
-        now: delivered.now,
-        expires_at: if return_path.is_empty() {
-            delivered.now.saturating_add(REPLY_LIFETIME_SECS)
-        } else {
-            delivered.expires_at
-        },
+    let expires_at = match return_path {
+        "" => delivered.now.saturating_add(outgoing::REPLY_LIFETIME_SECS),
+        _ => delivered.expires_at,
     };
-    Box::pin(persist(store, message)).await?;
-    Ok(())
+    outgoing::send(store, return_path, to, content, delivered.now, expires_at).await
 }
 
 /// The reply RFC 5230 §5 describes: from the owner (or `:from`), to the sender, threaded with the original,
@@ -155,7 +137,7 @@ fn vacation_reply(owner: &str, reply: &VacationReply, now: i64) -> Result<Vec<u8
     // reply's body as it is, below our header fields less the ones about a body.
     let built = builder.text_body(String::new()).write_to_vec()?;
     let mut message = Vec::with_capacity(built.len() + reply.reason.len());
-    for field in facteur_message::header_fields(&built[..header_end(&built)]) {
+    for field in facteur_message::header_fields(&built[..header_length(&built)]) {
         let about_the_body = field.name.len() >= 8 && field.name[..8].eq_ignore_ascii_case(b"content-");
         if !about_the_body && !field.name_is("MIME-Version") {
             message.extend_from_slice(field.raw);
@@ -175,7 +157,7 @@ fn reject_report(
     delivered: &Delivered<'_>,
 ) -> Result<Vec<u8>, std::io::Error> {
     let domain = owner.rsplit_once('@').map_or("localhost", |(_, domain)| domain);
-    let header = &delivered.content[..header_end(delivered.content)];
+    let header = &delivered.content[..header_length(delivered.content)];
     let text = format!(
         "Your message to {owner} was refused by the recipient's mail filter.\r\n\r\nThe reason given:\r\n\r\n{reason}\r\n"
     );

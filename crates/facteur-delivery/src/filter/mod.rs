@@ -299,7 +299,7 @@ async fn carry_out(
     let targets = distinct(targets);
     match outcome.edited_header {
         Some(header) if !targets.is_empty() => {
-            let body_at = header_end(delivery.content);
+            let body_at = facteur_message::header_length(delivery.content);
             let mut content = header;
             content.extend_from_slice(&delivery.content[body_at..]);
             plan.edited.push(EditedCopy { content, targets });
@@ -345,7 +345,7 @@ async fn folder(store: &dyn Store, account: AccountId, name: &str, create: bool)
 /// already names this owner has come round, and one that named too many accounts is in a loop it does not
 /// see. `None` when the redirect may go.
 fn redirect_loop(content: &[u8], owner: &str, to: &str) -> Option<&'static str> {
-    let header = &content[..header_end(content)];
+    let header = &content[..facteur_message::header_length(content)];
     let mut hops = 0;
     for field in facteur_message::header_fields(header) {
         if field.name_is(DELIVERED_TO) {
@@ -395,9 +395,4 @@ fn distinct(targets: Vec<DeliveryTarget>) -> Vec<DeliveryTarget> {
         }
     }
     kept
-}
-
-/// Where the body starts: after the first empty line.
-pub(crate) fn header_end(content: &[u8]) -> usize {
-    content.windows(4).position(|window| window == b"\r\n\r\n").map_or(content.len(), |at| at + 4)
 }
