@@ -102,6 +102,12 @@ impl Login {
 }
 
 impl Authentication<'_> {
+    /// Whether the last challenge was SCRAM's server-final message (RFC 4422 §3.6), which a protocol that can
+    /// carry it with success (ManageSieve's `OK (SASL …)`, RFC 5804 §2.1) sends there instead.
+    pub fn awaits_empty_response(&self) -> bool {
+        matches!(self.state, State::AwaitingEmptyResponse { .. })
+    }
+
     /// Feeds one client line (without its CRLF).
     pub async fn respond(&mut self, line: &[u8]) -> AuthStep {
         if let State::Password(exchange) = &mut self.state {

@@ -278,7 +278,8 @@ fn spawn_serve(data_dir: &Path, log: Arc<Mutex<Vec<String>>>) -> (Child, Receive
         .arg("--data-dir")
         .arg(data_dir)
         .arg("serve")
-        .env("RUST_LOG", "info")
+        // FACTEUR_TEST_LOG=debug shows a test's server in detail when diagnosing it.
+        .env("RUST_LOG", std::env::var("FACTEUR_TEST_LOG").unwrap_or_else(|_| "info".to_owned()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

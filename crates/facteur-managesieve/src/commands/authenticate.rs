@@ -14,11 +14,6 @@ use crate::response::{Code, Response, write_string};
 use crate::session::{Ending, Handled, Session};
 use crate::state::{Owner, State};
 
-/// RFC 5802 §7: the server's final SCRAM message is `v=` and its signature; `dj0` is how `v=` starts in
-/// base64. `facteur-auth` hands it out as a challenge; RFC 5804 §2.1 prefers it in the OK's SASL code, which
-/// saves the client a round trip, so it is recognised here.
-const SCRAM_SERVER_FINAL: &str = "dj0";
-
 impl Session<'_> {
     /// §2.1 AUTHENTICATE `mechanism` [`initial_response`].
     pub(crate) async fn authenticate(&mut self, mechanism: &str, initial_response: Option<Vec<u8>>) -> Handled {
@@ -43,10 +38,10 @@ impl Session<'_> {
         let (mut exchange, mut step) = server.login.authenticate(mechanism, initial.as_deref(), context).await;
         loop {
             match step {
-                AuthStep::Challenge(challenge)
-                    if mechanism.password_mechanism().is_none() && challenge.starts_with(SCRAM_SERVER_FINAL) =>
-                {
-                    // The client's empty answer to the server's final message, given on its behalf.
+                // RFC 5802 §7: SCRAM's server-final message (`v=` and the server's signature). `facteur-auth`
+                // hands it out as a challenge; RFC 5804 §2.1 prefers it in the OK's SASL code, which saves the
+                // client a round trip, so the client's empty answer is given on its behalf.
+                AuthStep::Challenge(challenge) if exchange.awaits_empty_response() => {
                     step = match exchange.respond(b"").await {
                         AuthStep::Done(outcome) => return Ok(self.logged_in(outcome, Some(challenge))),
                         other => other,
