@@ -14,11 +14,21 @@
 //! A protocol crate never imports another: JMAP and the webmail send through [`Submission`], not through
 //! `facteur-smtp`.
 
+/// One attempt on one queued message: expiry, loop check, delivery per domain, records.
+mod attempt;
+/// The SMTP client session of one connection.
+mod client;
 /// DANE for SMTP (RFC 7672): TLSA lookups trusting the resolver's AD bit, certificate matching.
 pub mod dane;
 /// What delivery needs of an envelope, whichever face accepted the message.
 /// The bounded `domain` label of the delivery metrics.
 mod domain_label;
+/// Connections per destination domain, bounded.
+mod domains;
+/// RFC 3464 delivery status notifications.
+mod dsn;
+/// The polling loop and its concurrency.
+mod engine;
 mod envelope;
 /// Sieve filters at local delivery (issue 17).
 mod filter;
@@ -30,29 +40,6 @@ mod outgoing;
 mod ownership;
 /// THE one place messages are written to the store.
 mod persist;
-/// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.
-mod sts_fetch;
-/// Submission, once: ownership, signing, persist.
-mod submission;
-/// THE decision of which TLS an MX host gets: DANE, MTA-STS or opportunistic.
-mod tls_policy;
-/// TLS-RPT (RFC 8460): session results counted, daily reports sent.
-pub mod tls_report;
-/// TLS-RPT as bytes: the `_smtp._tls` record, the JSON report, the report message.
-pub mod tlsrpt;
-/// Out-of-office replies at local delivery (RFC 3834).
-mod vacation;
-
-/// One attempt on one queued message: expiry, loop check, delivery per domain, records.
-mod attempt;
-/// The SMTP client session of one connection.
-mod client;
-/// Connections per destination domain, bounded.
-mod domains;
-/// RFC 3464 delivery status notifications.
-mod dsn;
-/// The polling loop and its concurrency.
-mod engine;
 /// Sessions kept open for the next message to the same server.
 mod pool;
 /// Replies, their verdict, and plain-language explanations.
@@ -67,8 +54,18 @@ mod schedule;
 mod settings;
 /// The smarthost: verified TLS and AUTH.
 mod smarthost;
+/// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.
+mod sts_fetch;
+/// Submission, once: ownership, signing, persist.
+mod submission;
 /// STARTTLS certificate checks: opportunistic, webpki (MTA-STS), DANE; RFC 8460 failure types.
 mod tls;
+/// THE decision of which TLS an MX host gets: DANE, MTA-STS or opportunistic.
+mod tls_policy;
+/// TLS-RPT (RFC 8460): session results counted, daily reports sent.
+pub mod tls_report;
+/// TLS-RPT as bytes: the `_smtp._tls` record, the JSON report, the report message.
+pub mod tlsrpt;
 
 pub use client::dot_stuffed;
 pub use dsn::{Action, Report, ReportedRecipient, build_report};
@@ -85,4 +82,3 @@ pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
 pub use submission::{Submission, SubmitError, Submitted};
-pub use vacation::PERIOD_SECS as VACATION_PERIOD_SECS;

@@ -131,13 +131,8 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         persisted.over_quota = recipients_of(&message.envelope, &full);
         let reached: Vec<AccountId> =
             accounts.iter().copied().filter(|account| !full.iter().any(|(_, id)| *id == Some(*account))).collect();
-        // Out-of-office replies and what the filters asked for, once the message is safe; spam gets no reply.
-        // An account whose filter answered does not answer twice.
-        let away: Vec<AccountId> =
-            reached.iter().copied().filter(|account| !plan.follow_ups.iter().any(|f| f.answers(*account))).collect();
-        if message.filing == Filing::Inbox && !away.is_empty() {
-            crate::vacation::answer(store, &message.envelope, &message.content, &away, message.now).await;
-        }
+        // What the filters asked for (the out-of-office reply among it), once the message is safe; spam gets
+        // no reply.
         let delivered = filter::Delivered {
             return_path: &message.envelope.return_path,
             trace: &trace,

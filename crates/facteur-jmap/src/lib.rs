@@ -82,6 +82,8 @@ pub struct JmapSettings {
     /// How long a queued message is retried before it bounces (the `[queue]` setting SMTP uses too).
     pub queue_lifetime: Duration,
     pub limits: JmapLimits,
+    /// `[sieve]`'s limits: the out-of-office reply is a Sieve script (`facteur-filters`).
+    pub sieve_limits: facteur_store::SieveLimits,
 }
 
 /// The JMAP server of the process: shared by every https listener.

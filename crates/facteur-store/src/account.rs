@@ -167,6 +167,11 @@ pub struct Vacation {
     pub html_body: Option<String>,
 }
 
+/// A `vacations` row that says more than the defaults, in SQL both backends read (`enabled` is a truth value
+/// in each).
+pub(crate) const VACATION_SET_SQL: &str = "enabled OR from_date IS NOT NULL OR to_date IS NOT NULL \
+     OR subject IS NOT NULL OR text_body IS NOT NULL OR html_body IS NOT NULL";
+
 impl Vacation {
     /// Whether replies go out at `now`.
     pub fn active_at(&self, now: i64) -> bool {

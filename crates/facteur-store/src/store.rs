@@ -87,6 +87,9 @@ pub trait Store: Send + Sync {
     /// The account's out-of-office settings (disabled if never set).
     async fn vacation(&self, account: AccountId) -> Result<Vacation>;
     async fn set_vacation(&self, account: AccountId, vacation: Vacation) -> Result<()>;
+    /// Accounts whose out-of-office settings differ from the defaults: the ones `facteur-filters` carries into
+    /// their Sieve script, where the settings live now.
+    async fn vacation_accounts(&self) -> Result<Vec<AccountId>>;
     /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
     /// in one write, so two deliveries at once answer once (RFC 3834 §2).
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;

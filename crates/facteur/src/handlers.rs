@@ -127,6 +127,7 @@ impl Engines {
             hostname: self.config.server.hostname.clone(),
             queue_lifetime: Duration::from_secs(self.config.queue.lifetime_secs),
             limits: facteur_jmap::JmapLimits::default(),
+            sieve_limits: self.sieve_limits(),
         };
         facteur_jmap::Jmap::new(Arc::clone(&self.store), login, submission, settings)
     }
@@ -150,15 +151,22 @@ impl Engines {
         Arc::new(facteur_pop3::Pop3Server::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
     }
 
+    /// `[sieve]`'s limits on what an account keeps: the store enforces them for ManageSieve's PUTSCRIPT and for
+    /// the scripts the filters forms generate.
+    pub fn sieve_limits(&self) -> facteur_store::SieveLimits {
+        let sieve = &self.config.sieve;
+        facteur_store::SieveLimits {
+            max_scripts: usize::try_from(sieve.max_scripts).unwrap_or(usize::MAX),
+            max_script_bytes: sieve.max_script_bytes,
+        }
+    }
+
     /// `[sieve]`'s limits are the ones the store enforces at PUTSCRIPT and delivery compiles under.
     fn managesieve(&self) -> Arc<dyn ConnectionHandler> {
         let sieve = &self.config.sieve;
         let mut settings = facteur_managesieve::Settings::new(&self.config.server.hostname);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
-        settings.limits = facteur_store::SieveLimits {
-            max_scripts: usize::try_from(sieve.max_scripts).unwrap_or(usize::MAX),
-            max_script_bytes: sieve.max_script_bytes,
-        };
+        settings.limits = self.sieve_limits();
         settings.max_redirects = usize::try_from(sieve.max_redirects).unwrap_or(usize::MAX);
         let store = Arc::clone(&self.store);
         Arc::new(facteur_managesieve::ManageSieveServer::new(settings, store, Arc::clone(&self.throttle)))

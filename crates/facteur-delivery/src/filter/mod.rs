@@ -52,11 +52,6 @@ pub(crate) enum FollowUp {
 }
 
 impl FollowUp {
-    /// Whether this is `account`'s vacation reply.
-    pub fn answers(&self, account: AccountId) -> bool {
-        matches!(self, FollowUp::Vacation { account: owner, .. } if *owner == account)
-    }
-
     pub fn account(&self) -> AccountId {
         match self {
             FollowUp::Redirect { account, .. }

@@ -1,8 +1,13 @@
-//! VacationResponse/get and set (RFC 8621 §8): the account's one out-of-office reply, which
-//! `facteur-delivery` sends at local delivery following RFC 3834.
+//! VacationResponse/get and set (RFC 8621 §8): the account's one out-of-office reply. It lives in the
+//! account's generated Sieve script (`facteur-filters`), beside the webmail's rules, so that JMAP, the webmail
+//! and ManageSieve see the same reply; delivery sends it as RFC 5230 `vacation` (RFC 3834's rules).
+//!
+//! `isEnabled` says whether replies can go out: set on and the generated script active. A person who
+//! activated a script of their own over ManageSieve reads `false`; setting it to `true` activates the
+//! generated script again (one active script, RFC 5804 §1.1).
 
+use facteur_filters::{FiltersError, OutOfOffice, Stored};
 use facteur_primitives::{parse_rfc3339, rfc3339_utc};
-use facteur_store::Vacation;
 use serde_json::{Map, Value, json};
 
 use super::{GetArguments, SetArguments, SetOutcome, get_response, select};
@@ -12,10 +17,11 @@ use crate::protocol::MethodError;
 
 const SINGLETON: &str = "singleton";
 
-fn to_object(vacation: &Vacation) -> Map<String, Value> {
+fn to_object(stored: &Stored) -> Map<String, Value> {
+    let vacation = &stored.filters.out_of_office;
     let object = json!({
         "id": SINGLETON,
-        "isEnabled": vacation.enabled,
+        "isEnabled": stored.active && vacation.enabled,
         "fromDate": vacation.from_date.map(rfc3339_utc),
         "toDate": vacation.to_date.map(rfc3339_utc),
         "subject": vacation.subject,
@@ -28,10 +34,10 @@ fn to_object(vacation: &Vacation) -> Map<String, Value> {
 pub(crate) async fn get(context: &mut Context<'_>, arguments_in: Map<String, Value>) -> Result<Value, MethodError> {
     let request: GetArguments = arguments(arguments_in)?;
     let state = context.state().await?;
-    let vacation = context.inner.store.vacation(context.account.id).await?;
+    let stored = load(context).await?;
     let wanted = request.ids.unwrap_or_else(|| vec![SINGLETON.to_owned()]);
     let (found, missing): (Vec<String>, Vec<String>) = wanted.into_iter().partition(|id| id == SINGLETON);
-    let list: Vec<Value> = found.iter().map(|_| select(to_object(&vacation), request.properties.as_deref())).collect();
+    let list: Vec<Value> = found.iter().map(|_| select(to_object(&stored), request.properties.as_deref())).collect();
     Ok(get_response(context, ids::state(state), list, missing.into_iter().map(Value::String).collect()))
 }
 
@@ -44,15 +50,30 @@ pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Val
             outcome.not_updated.insert(id, set_error("notFound", "the only VacationResponse is \"singleton\""));
             continue;
         }
-        let current = context.inner.store.vacation(context.account.id).await?;
-        match apply(current, &patch) {
-            Ok(vacation) => {
-                context.inner.store.set_vacation(context.account.id, vacation).await?;
-                outcome.updated.insert(id, Value::Null);
-            }
+        let mut stored = load(context).await?;
+        // What the client reads is what it patches: off unless the generated script runs.
+        stored.filters.out_of_office.enabled &= stored.active;
+        let vacation = match apply(stored.filters.out_of_office.clone(), &patch) {
+            Ok(vacation) => vacation,
             Err(error) => {
                 outcome.not_updated.insert(id, error);
+                continue;
             }
+        };
+        stored.filters.out_of_office = vacation;
+        let store = context.inner.store.as_ref();
+        let limits = context.inner.settings.sieve_limits;
+        match facteur_filters::save(store, context.account.id, &stored.filters, limits).await {
+            Ok(_) => {
+                outcome.updated.insert(id, Value::Null);
+            }
+            Err(FiltersError::Invalid(error)) => {
+                outcome.not_updated.insert(id, set_error("invalidProperties", error.to_string()));
+            }
+            Err(FiltersError::Quota(error)) => {
+                outcome.not_updated.insert(id, set_error("overQuota", error.to_string()));
+            }
+            Err(error) => return Err(MethodError::server_fail(error.to_string())),
         }
     }
     for creation_id in request.create.unwrap_or_default().keys() {
@@ -65,8 +86,14 @@ pub(crate) async fn set(context: &mut Context<'_>, arguments_in: Map<String, Val
     Ok(outcome.into_response(context, &old_state, &new_state))
 }
 
+async fn load(context: &Context<'_>) -> Result<Stored, MethodError> {
+    facteur_filters::load(context.inner.store.as_ref(), context.account.id)
+        .await
+        .map_err(|error| MethodError::server_fail(error.to_string()))
+}
+
 /// The settings with `patch` applied; every property may be set, `null` clears the optional ones.
-fn apply(mut vacation: Vacation, patch: &Value) -> Result<Vacation, Value> {
+fn apply(mut vacation: OutOfOffice, patch: &Value) -> Result<OutOfOffice, Value> {
     let patch = patch.as_object().ok_or_else(|| set_error("invalidPatch", "the patch is not an object"))?;
     let invalid = |property: &str| set_error("invalidProperties", format!("{property} has the wrong type"));
     let text = |value: &Value, property: &str| -> Result<Option<String>, Value> {

@@ -335,6 +335,11 @@ pub(crate) async fn vacation(tx: &Tx<'_>, account: AccountId) -> Result<Vacation
     })
 }
 
+pub(crate) async fn vacation_accounts(tx: &Tx<'_>) -> Result<Vec<AccountId>> {
+    let sql = format!("SELECT account FROM vacations WHERE {}", crate::account::VACATION_SET_SQL);
+    rows(tx, &sql, &[]).await?.iter().map(|row| Ok(AccountId(row.try_get(0)?))).collect()
+}
+
 pub(crate) async fn set_vacation(tx: &Tx<'_>, account: AccountId, vacation: &Vacation) -> Result<()> {
     exec(
         tx,

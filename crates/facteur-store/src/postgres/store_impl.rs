@@ -141,6 +141,10 @@ impl Store for PostgresStore {
         self.write(vacation, move |tx, _, vacation| Box::pin(accounts::set_vacation(tx, account, vacation))).await
     }
 
+    async fn vacation_accounts(&self) -> Result<Vec<AccountId>> {
+        self.read((), |tx, ()| Box::pin(accounts::vacation_accounts(tx))).await
+    }
+
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
         self.write(sender.to_owned(), move |tx, _, sender| {
             Box::pin(accounts::claim_vacation_reply(tx, account, sender, now, period_secs))

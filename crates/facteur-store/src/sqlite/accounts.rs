@@ -362,6 +362,13 @@ pub(crate) fn vacation(conn: &Connection, account: AccountId) -> Result<Vacation
     Ok(found.unwrap_or_default())
 }
 
+pub(crate) fn vacation_accounts(conn: &Connection) -> Result<Vec<AccountId>> {
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT account FROM vacations WHERE {}", crate::account::VACATION_SET_SQL))?;
+    let found = statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<Vec<AccountId>>>()?;
+    Ok(found)
+}
+
 pub(crate) fn set_vacation(conn: &Connection, account: AccountId, vacation: &Vacation) -> Result<()> {
     conn.execute_cached(
         "INSERT OR REPLACE INTO vacations (account, enabled, from_date, to_date, subject, text_body, html_body) \

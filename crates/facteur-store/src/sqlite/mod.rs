@@ -279,6 +279,10 @@ impl Store for SqliteStore {
         self.write(move |conn, _| accounts::set_vacation(conn, account, &vacation)).await
     }
 
+    async fn vacation_accounts(&self) -> Result<Vec<AccountId>> {
+        self.read(accounts::vacation_accounts).await
+    }
+
     async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
         let sender = sender.to_owned();
         self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await

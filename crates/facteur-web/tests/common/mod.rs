@@ -122,6 +122,7 @@ pub fn jmap_on(fixture: &Fixture) -> Jmap {
         hostname: "localhost".to_owned(),
         queue_lifetime: Duration::from_secs(3600),
         limits: JmapLimits::default(),
+        sieve_limits: facteur_store::SieveLimits { max_scripts: 16, max_script_bytes: 64 * 1024 },
     };
     Jmap::new(Arc::clone(&fixture.store), login, submission, settings)
 }

@@ -49,6 +49,11 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     let shared_files = follow_shared_files(&store, data_dir, &stopping).await?;
     let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
         .map_err(|error| Failure::Runtime(error.into()))?;
+    // Before any delivery: out-of-office settings from before they were Sieve become Sieve. A failure is
+    // logged and the server starts; the settings stay where they were for the next start.
+    if let Err(error) = facteur_filters::adopt_legacy_out_of_office(store.as_ref(), engines.sieve_limits()).await {
+        tracing::error!(%error, "out-of-office settings not moved into Sieve scripts");
+    }
     let mut listeners = JoinSet::new();
     http::serve_metrics(&config, stopping.clone(), &mut listeners).await.map_err(Failure::Runtime)?;
     // After the metrics recorder (ACME counts its failures), before the listeners: they start with the stored
