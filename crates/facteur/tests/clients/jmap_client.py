@@ -347,6 +347,49 @@ def vacation(args):
     box.logout()
 
 
+def vacation_is_sieve(args):
+    """One out-of-office: the reply JMAP sets is the Sieve script a ManageSieve client (sievelib) lists, reads
+    and can replace; while the person's own script is active, JMAP says the reply is off, and turning it on
+    again over JMAP makes the generated script the active one."""
+    import warnings
+    from sievelib.managesieve import Client
+
+    client = Jmap(args, args.user, args.password)
+
+    def jmap_vacation():
+        return client.call(["VacationResponse/get", {}, "v"])["v"]["list"][0]
+
+    def turn_on():
+        answer = client.call(["VacationResponse/set", {"update": {"singleton": {
+            "isEnabled": True, "subject": "Parti en congé", "textBody": "Retour lundi.\n"}}}, "s"])["s"]
+        check("singleton" in (answer.get("updated") or {}), f"VacationResponse/set: {answer}")
+
+    def sieve():
+        sieve_client = Client("localhost", args.managesieve_port)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check(sieve_client.connect(args.user, args.password, starttls=True, authmech="PLAIN"),
+                  f"ManageSieve login: {sieve_client.errmsg!r}")
+        return sieve_client
+
+    turn_on()
+    managesieve = sieve()
+    active, others = managesieve.listscripts()
+    check(active == "facteur", f"the generated script is the active one: {active!r} {others!r}")
+    text = managesieve.getscript("facteur")
+    check(text is not None and "vacation :days 7" in text and "Parti en congé" in text, f"the script: {text!r}")
+    check(managesieve.putscript("mine", 'require "fileinto";\r\nfileinto "Elsewhere";\r\n'), "PUTSCRIPT")
+    check(managesieve.setactive("mine"), "SETACTIVE mine")
+    after = jmap_vacation()
+    check(after["isEnabled"] is False and after["subject"] == "Parti en congé",
+          f"off while the person's own script runs, the text kept: {after}")
+    turn_on()
+    active, _ = managesieve.listscripts()
+    check(active == "facteur", f"turned on again over JMAP, the generated script is active: {active!r}")
+    check(jmap_vacation()["isEnabled"] is True, "on")
+    managesieve.logout()
+
+
 def identities(args):
     """Identity/get gives the account's own address; Identity/set edits its name and signature, refuses an
     address the account does not own, and the identity state follows."""
@@ -449,6 +492,7 @@ def main():
     parser.add_argument("--imaps-port", type=int)
     parser.add_argument("--smtp-port", type=int)
     parser.add_argument("--submissions-port", type=int)
+    parser.add_argument("--managesieve-port", type=int)
     parser.add_argument("--cafile", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
@@ -457,6 +501,7 @@ def main():
     args = parser.parse_args()
     scenarios = {"discovery": discovery, "imap-then-jmap": imap_then_jmap, "send-with-attachment": send_with_attachment,
                  "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation,
+                 "vacation-is-sieve": vacation_is_sieve,
                  "identities": identities, "states": states}
     scenarios[args.scenario](args)
     print("OK")

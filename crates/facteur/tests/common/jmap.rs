@@ -16,9 +16,12 @@ pub fn run_jmap_script(server: &TestServer, name: &str, user: (&str, &str), extr
         .args(["--imaps-port", &server.addr("imaps").port().to_string()])
         .args(["--smtp-port", &server.addr("smtp").port().to_string()])
         .args(["--submissions-port", &server.addr("submissions").port().to_string()])
+        .args(["--managesieve-port", &server.addr("managesieve").port().to_string()])
         .args(["--cafile", server.certificate().to_str().expect("the certificate path is UTF-8")])
         .args(["--user", user.0, "--password", user.1])
         .args(extra)
+        // sievelib (the ManageSieve client of a scenario) trusts the default store only.
+        .env("SSL_CERT_FILE", server.certificate())
         .output()
         .expect("python3 runs");
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
