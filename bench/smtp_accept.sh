@@ -2,6 +2,7 @@
 # Durable SMTP acceptance, Facteur against Postfix, same machine, same client, same run.
 #
 #   bench/smtp_accept.sh [MESSAGES]        (default 5000 messages of 5 KB, with 10 then 50 parallel sessions)
+#   SIEVE_RULES=50 bench/smtp_accept.sh     (then again with a Sieve script of 50 rules active for the account)
 #
 # The client is Postfix's smtp-source, driven by ../shared/bench/clients/smtp_e2e.py (one message per connection).
 # Facteur runs from a plain `facteur init` data directory on disk (its 250 after DATA means the message is in the
@@ -15,6 +16,9 @@ set -euo pipefail
 MESSAGES=${1:-5000}
 SIZE=5120
 SESSIONS=(10 50)
+# With SIEVE_RULES=N, Facteur runs twice: without a script, then with N rules active (uploaded over
+# ManageSieve by sievelib), none of which matches, so that every test runs and every message ends in INBOX.
+SIEVE_RULES=${SIEVE_RULES:-0}
 RESULTS=$ROOT/bench/results/smtp_accept-$(date +%Y%m%d-%H%M%S).jsonl
 E2E=$SHARED/bench/clients/smtp_e2e.py
 mkdir -p "$(dirname "$RESULTS")"
@@ -32,15 +36,40 @@ facteur_init "$DATA" "$PORT_BASE"
 # answer 451 after the resolver's timeout, as they must when DNS fails).
 facteur_set "$DATA" mail_auth verify_inbound false
 facteur_add_accounts "$DATA" bench-pw bench@example.test
+# The script goes up over ManageSieve without TLS: loopback, a bench account.
+[ "$SIEVE_RULES" -gt 0 ] && facteur_set "$DATA" auth allow_plaintext true
 facteur_serve "$DATA" "$WORK/serve.log"
 
-for sessions in "${SESSIONS[@]}"; do
-    python3 "$E2E" --port $((PORT_BASE + 25)) --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
-        --from sender@remote.test --to bench@example.test --no-wait --rss-pid "$SERVE_PID" \
-        --label "facteur-$sessions" --json-out "$RESULTS"
-done
+facteur_runs() {
+    for sessions in "${SESSIONS[@]}"; do
+        python3 "$E2E" --port $((PORT_BASE + 25)) --messages "$MESSAGES" --size $SIZE --sessions "$sessions" \
+            --from sender@remote.test --to bench@example.test --no-wait --rss-pid "$SERVE_PID" \
+            --label "facteur$1-$sessions" --json-out "$RESULTS"
+    done
+}
+facteur_runs ""
+runs=1
+if [ "$SIEVE_RULES" -gt 0 ]; then
+    python3 - "$((PORT_BASE + 4190))" "$SIEVE_RULES" <<'PY'
+import sys
+from sievelib.managesieve import Client
+port, count = int(sys.argv[1]), int(sys.argv[2])
+kinds = ['header :contains "subject" "never-{i}"', 'address :domain :is "from" "never-{i}.test"',
+         'header :matches "list-id" "*never-{i}*"', 'envelope :localpart :is "from" "never-{i}"']
+rules = "".join(f'if {kinds[i % len(kinds)].format(i=i)} {{\r\n  fileinto :create "Folder {i}";\r\n  stop;\r\n}}\r\n'
+                for i in range(count))
+script = 'require ["fileinto", "mailbox", "envelope"];\r\n' + rules
+client = Client("localhost", port)
+assert client.connect("bench@example.test", "bench-pw", starttls=False, authmech="PLAIN"), client.errmsg
+assert client.putscript("bench", script) and client.setactive("bench"), client.errmsg
+client.logout()
+print(f"{count} Sieve rules active ({len(script)} bytes)")
+PY
+    facteur_runs "-sieve$SIEVE_RULES"
+    runs=2
+fi
 stored=$("$FACTEUR" --data-dir "$DATA" account list | awk '$1 == "bench@example.test" {print $2}')
-expected=$((MESSAGES * ${#SESSIONS[@]}))
+expected=$((MESSAGES * ${#SESSIONS[@]} * runs))
 echo "{\"label\": \"facteur-check\", \"stored\": $stored, \"expected\": $expected}" | tee -a "$RESULTS"
 facteur_stop
 if [ "$stored" != "$expected" ]; then
@@ -70,4 +99,8 @@ for sessions in (10, 50):
         rss = f.get("memory", {})
         print(f"  {sessions:>2} sessions: facteur {f['accept_msgs_per_sec']:>7} postfix {p['accept_msgs_per_sec']:>7}"
               f"  ratio {ratio:4.1f}x  facteur memory {rss}")
+    for label, run in runs.items():
+        if label.startswith("facteur-sieve") and label.endswith(f"-{sessions}") and f:
+            cost = 1 - run["accept_msgs_per_sec"] / f["accept_msgs_per_sec"]
+            print(f"  {sessions:>2} sessions: {label} {run['accept_msgs_per_sec']:>7}  ({cost:+.1%} slower than without)")
 PY
