@@ -90,9 +90,6 @@ pub trait Store: Send + Sync {
     /// Accounts whose out-of-office settings differ from the defaults: the ones `facteur-filters` carries into
     /// their Sieve script, where the settings live now.
     async fn vacation_accounts(&self) -> Result<Vec<AccountId>>;
-    /// Whether `sender` may be answered now: if it was not within `period_secs`, records `now` and says yes,
-    /// in one write, so two deliveries at once answer once (RFC 3834 §2).
-    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool>;
 
     /// The account's Sieve scripts, by name (RFC 5804 LISTSCRIPTS).
     async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>>;

@@ -94,7 +94,6 @@ async fn populate(dir: &Path) {
     store.create_identity(alice, identity).await.unwrap();
     let vacation = Vacation { enabled: true, subject: Some("Away".into()), ..Vacation::default() };
     store.set_vacation(alice, vacation).await.unwrap();
-    assert!(store.claim_vacation_reply(alice, "someone@elsewhere.test", 1_700_000_000, 86_400).await.unwrap());
 
     let projects = store.create_mailbox(alice, "Projects", None).await.unwrap();
     store.create_mailbox(alice, "Old", None).await.unwrap();

@@ -145,7 +145,6 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         1,
     ),
-    table("vacation_replies", &[column("account", Int), column("sender", Text), column("sent_at", Int)], 2),
     table(
         "sieve_scripts",
         &[column("account", Int), column("name", Text), column("content", Text), column("active", Bool)],

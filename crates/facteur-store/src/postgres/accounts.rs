@@ -357,30 +357,7 @@ pub(crate) async fn set_vacation(tx: &Tx<'_>, account: AccountId, vacation: &Vac
         ],
     )
     .await?;
-    // A new message starts a new period: everyone gets it once.
-    exec(tx, "DELETE FROM vacation_replies WHERE account = $1", &[&account.0]).await?;
     Ok(())
-}
-
-/// One statement decides and records, so two nodes delivering at once answer once (RFC 3834 §2): the upsert
-/// writes only if the last reply is older than the period, and says whether it wrote.
-pub(crate) async fn claim_vacation_reply(
-    tx: &Tx<'_>,
-    account: AccountId,
-    sender: &str,
-    now: i64,
-    period_secs: i64,
-) -> Result<bool> {
-    let sender = sender.to_lowercase();
-    let claimed = row(
-        tx,
-        "INSERT INTO vacation_replies (account, sender, sent_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account, sender) DO UPDATE SET sent_at = $3 \
-         WHERE vacation_replies.sent_at <= $3 - $4 RETURNING 1",
-        &[&account.0, &sender, &now, &period_secs],
-    )
-    .await?;
-    Ok(claimed.is_some())
 }
 
 // ---- Identities ----

@@ -326,6 +326,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, key)
     );
     "#,
+    // 8: out-of-office replies are Sieve's (`sieve_tracking`): step 1's record of whom a reply went to is read
+    // by nothing. Its settings (`vacations`) stay until `facteur-filters` has moved them into scripts.
+    "DROP TABLE vacation_replies;",
 ];
 
 /// The schema version this program writes.

@@ -145,13 +145,6 @@ impl Store for PostgresStore {
         self.read((), |tx, ()| Box::pin(accounts::vacation_accounts(tx))).await
     }
 
-    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
-        self.write(sender.to_owned(), move |tx, _, sender| {
-            Box::pin(accounts::claim_vacation_reply(tx, account, sender, now, period_secs))
-        })
-        .await
-    }
-
     async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>> {
         self.read(account, |tx, &account| Box::pin(sieve::list(tx, account))).await
     }

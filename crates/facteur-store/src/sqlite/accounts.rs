@@ -383,34 +383,7 @@ pub(crate) fn set_vacation(conn: &Connection, account: AccountId, vacation: &Vac
             vacation.html_body
         ],
     )?;
-    // A new message starts a new period: everyone gets it once.
-    conn.execute_cached("DELETE FROM vacation_replies WHERE account = ?1", [account])?;
     Ok(())
-}
-
-pub(crate) fn claim_vacation_reply(
-    conn: &Connection,
-    account: AccountId,
-    sender: &str,
-    now: i64,
-    period_secs: i64,
-) -> Result<bool> {
-    let sender = sender.to_lowercase();
-    let last: Option<i64> = conn
-        .query_row_cached(
-            "SELECT sent_at FROM vacation_replies WHERE account = ?1 AND sender = ?2",
-            params![account, sender],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if last.is_some_and(|last| now.saturating_sub(last) < period_secs) {
-        return Ok(false);
-    }
-    conn.execute_cached(
-        "INSERT OR REPLACE INTO vacation_replies (account, sender, sent_at) VALUES (?1, ?2, ?3)",
-        params![account, sender, now],
-    )?;
-    Ok(true)
 }
 
 const IDENTITY_COLUMNS: &str = "id, name, email, reply_to, bcc, text_signature, html_signature";

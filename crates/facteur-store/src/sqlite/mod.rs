@@ -283,11 +283,6 @@ impl Store for SqliteStore {
         self.read(accounts::vacation_accounts).await
     }
 
-    async fn claim_vacation_reply(&self, account: AccountId, sender: &str, now: i64, period_secs: i64) -> Result<bool> {
-        let sender = sender.to_owned();
-        self.write(move |conn, _| accounts::claim_vacation_reply(conn, account, &sender, now, period_secs)).await
-    }
-
     async fn sieve_scripts(&self, account: AccountId) -> Result<Vec<SieveScriptInfo>> {
         self.read(move |conn| sieve::list(conn, account)).await
     }
