@@ -34,6 +34,8 @@ mod header;
 mod lexer;
 /// The MIME splitter that builds the part tree with exact offsets.
 mod mime;
+/// [`part_text`]: a part's decoded text.
+mod part_text;
 /// The decoded text preview.
 mod preview;
 /// [`SortKeys`]: decoded values for SORT and SEARCH.
@@ -47,6 +49,7 @@ pub use body::{BodyPart, Disposition, EncapsulatedMessage, Parameter};
 pub use envelope::Envelope;
 pub use header::{HeaderField, HeaderFields, header_fields, header_length};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
+pub use part_text::part_text;
 pub use preview::PREVIEW_CHARS;
 pub use sort_keys::{SortAddress, SortKeys};
 pub use summary::{FORMAT_VERSION, Indexed, MessageSummary, SummaryError, index, ingest};

@@ -5,11 +5,10 @@
 //! text. Only the first [`SCAN_LIMIT`] bytes of the chosen part are decoded, so a
 //! huge text part costs no more than a small one.
 
-use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::html::html_to_text;
-use mail_parser::parsers::MessageStream;
 
 use crate::body::BodyPart;
+use crate::part_text::part_text;
 
 /// Characters kept; RFC 8970 §3 allows at most 256.
 pub const PREVIEW_CHARS: usize = 200;
@@ -23,7 +22,7 @@ const SCAN_LIMIT: usize = 64 * 1024;
 /// encapsulated messages. `None` when there is no such part or it holds no text.
 pub(crate) fn preview(raw: &[u8], root: &BodyPart) -> Option<String> {
     let part = first_inline(root, "plain").or_else(|| first_inline(root, "html"))?;
-    let text = decoded_text(raw, part)?;
+    let text = part_text(raw, part, SCAN_LIMIT);
     let text = if part.is("text", "html") { html_to_text(&text) } else { text };
     let collapsed = collapse_whitespace(&text, PREVIEW_CHARS);
     (!collapsed.is_empty()).then_some(collapsed)
@@ -45,44 +44,6 @@ fn first_inline<'a>(root: &'a BodyPart, subtype: &str) -> Option<&'a BodyPart> {
 
 fn is_attachment(part: &BodyPart) -> bool {
     part.disposition.as_ref().is_some_and(|d| d.kind.eq_ignore_ascii_case("attachment"))
-}
-
-/// The start of the part's body, transfer-decoded and converted to UTF-8.
-fn decoded_text(raw: &[u8], part: &BodyPart) -> Option<String> {
-    let body = raw.get(part.body())?;
-    let body = truncate_at_line(body, SCAN_LIMIT);
-    let bytes = transfer_decode(body, &part.encoding);
-    let text = match part.param("charset").and_then(|c| charset_decoder(c.as_bytes())) {
-        Some(decode) => decode(&bytes),
-        None => String::from_utf8_lossy(&bytes).into_owned(),
-    };
-    Some(text)
-}
-
-/// Base64 and quoted-printable decoding; on damaged input, the raw bytes.
-fn transfer_decode(body: &[u8], encoding: &str) -> Vec<u8> {
-    let mut stream = MessageStream::new(body);
-    let (end, decoded) = if encoding.eq_ignore_ascii_case("base64") {
-        stream.decode_base64_mime(b"")
-    } else if encoding.eq_ignore_ascii_case("quoted-printable") {
-        stream.decode_quoted_printable_mime(b"")
-    } else {
-        return body.to_vec();
-    };
-    if end == usize::MAX { body.to_vec() } else { decoded.into_owned() }
-}
-
-/// At most `limit` bytes, cut after a line break when there is one, so that a
-/// base64 or quoted-printable line is never split.
-fn truncate_at_line(body: &[u8], limit: usize) -> &[u8] {
-    if body.len() <= limit {
-        return body;
-    }
-    let head = &body[..limit];
-    match head.iter().rposition(|&b| b == b'\n') {
-        Some(lf) => &head[..=lf],
-        None => head,
-    }
 }
 
 /// Runs of whitespace become one space, ends are trimmed, at most `max` chars.
@@ -109,11 +70,5 @@ mod tests {
         assert_eq!(collapse_whitespace("  a \r\n\t b  ", 10), "a b");
         let long = "word ".repeat(100);
         assert_eq!(collapse_whitespace(&long, 12), "word word wo");
-    }
-
-    #[test]
-    fn truncation_keeps_whole_lines() {
-        assert_eq!(truncate_at_line(b"abc\ndef\nghi", 9), b"abc\ndef\n");
-        assert_eq!(truncate_at_line(b"abcdef", 3), b"abc");
     }
 }

@@ -3,9 +3,7 @@
 //! text/plain as it is, text/html reduced to text, as Pigeonhole does).
 
 use facteur_message::BodyPart;
-use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::html::html_to_text;
-use mail_parser::parsers::MessageStream;
 
 use super::Test;
 use crate::capability::Capability;
@@ -135,7 +133,7 @@ fn collect(
             }
             stack.push(&inner.body);
         } else if wanted(part) {
-            let text = decoded(raw, part, max);
+            let text = facteur_message::part_text(raw, part, max);
             out.push(if html_as_text && part.is("text", "html") { html_to_text(&text) } else { text });
         }
     }
@@ -150,25 +148,6 @@ fn prologue_and_epilogue(raw: &[u8], part: &BodyPart) -> Vec<String> {
     // After the last part: the closing delimiter line, then the epilogue.
     let epilogue = after.iter().skip(2).position(|&b| b == b'\n').map_or(&after[after.len()..], |at| &after[at + 3..]);
     [prologue, epilogue].into_iter().map(|text| lossy(text).trim().to_owned()).filter(|text| !text.is_empty()).collect()
-}
-
-/// A part's body, transfer-decoded and converted to UTF-8 from its charset.
-fn decoded(raw: &[u8], part: &BodyPart, max: usize) -> String {
-    let body = cut(raw.get(part.body()).unwrap_or_default(), max);
-    let mut stream = MessageStream::new(body);
-    let bytes = if part.encoding.eq_ignore_ascii_case("base64") {
-        let (end, decoded) = stream.decode_base64_mime(b"");
-        if end == usize::MAX { body.to_vec() } else { decoded.into_owned() }
-    } else if part.encoding.eq_ignore_ascii_case("quoted-printable") {
-        let (end, decoded) = stream.decode_quoted_printable_mime(b"");
-        if end == usize::MAX { body.to_vec() } else { decoded.into_owned() }
-    } else {
-        body.to_vec()
-    };
-    match part.param("charset").and_then(|charset| charset_decoder(charset.as_bytes())) {
-        Some(decode) => decode(&bytes),
-        None => lossy(&bytes),
-    }
 }
 
 fn cut(bytes: &[u8], max: usize) -> &[u8] {
