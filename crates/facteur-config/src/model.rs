@@ -254,11 +254,15 @@ pub struct AuthConfig {
     pub allow_plaintext: bool,
     /// The fewest characters a password set with `facteur account` may have.
     pub min_password_length: usize,
+    /// Failed logins from one client network (an IPv4 address, an IPv6 /64) within 15 minutes, with no
+    /// success between them, after which its connections are refused for `ban_minutes`; 0 never bans.
+    pub ban_after_failures: u32,
+    pub ban_minutes: u64,
 }
 
 impl Default for AuthConfig {
     fn default() -> AuthConfig {
-        AuthConfig { allow_plaintext: false, min_password_length: 8 }
+        AuthConfig { allow_plaintext: false, min_password_length: 8, ban_after_failures: 20, ban_minutes: 60 }
     }
 }
 

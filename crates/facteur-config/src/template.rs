@@ -218,8 +218,17 @@ fn render_auth(out: &mut String, config: &Config) {
          allow_plaintext = {}\n\
          # The fewest characters a password set with `facteur account add|passwd` may have (length is what makes\n\
          # a password hard to guess; no composition rules).\n\
-         min_password_length = {}\n",
-        config.auth.allow_plaintext, config.auth.min_password_length
+         min_password_length = {}\n\
+         # A client network (an IPv4 address, an IPv6 /64) with this many failed logins within 15 minutes, and\n\
+         # no success between them, has its connections refused for ban_minutes on every listener; the log line\n\
+         # \"client banned\" (target facteur::ban, field ip=) is there for fail2ban. 0 never bans. Guesses are\n\
+         # slowed down before that in any case.\n\
+         ban_after_failures = {}\n\
+         ban_minutes = {}\n",
+        config.auth.allow_plaintext,
+        config.auth.min_password_length,
+        config.auth.ban_after_failures,
+        config.auth.ban_minutes
     );
 }
 

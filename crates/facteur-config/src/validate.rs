@@ -14,6 +14,9 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
     if !(1..=1024).contains(&config.auth.min_password_length) {
         return Err(invalid("auth.min_password_length", "must be 1 to 1024 characters (8 or more is advised)"));
     }
+    if config.auth.ban_after_failures > 0 && !(1..=10_080).contains(&config.auth.ban_minutes) {
+        return Err(invalid("auth.ban_minutes", "must be 1 to 10080 (a week) when auth.ban_after_failures bans"));
+    }
     check_store(config)?;
     check_limits(config)
 }

@@ -47,6 +47,7 @@ impl ConnectionHandler for ImapServer {
         let line: &[u8] = match refusal {
             Refusal::ServerBusy => b"* BYE [UNAVAILABLE] Server busy, try again later\r\n",
             Refusal::TooManyFromPeer => b"* BYE [LIMIT] Too many connections from your network\r\n",
+            Refusal::Banned => b"* BYE [UNAVAILABLE] Too many failed logins from your network, try again later\r\n",
         };
         if connection.write_all(line).await.is_ok() {
             let _ = connection.flush().await;

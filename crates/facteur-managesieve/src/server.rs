@@ -61,6 +61,7 @@ impl ConnectionHandler for ManageSieveServer {
         let text = match refusal {
             Refusal::ServerBusy => "Too many connections, try again later",
             Refusal::TooManyFromPeer => "Too many connections from your address, try again later",
+            Refusal::Banned => "Too many failed logins from your address, try again later",
         };
         let _ = connection.write_all(&Response::bye(text).with(Code::TryLater).to_bytes()).await;
     }

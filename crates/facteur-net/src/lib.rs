@@ -18,6 +18,8 @@
 //! [`Listener::serve`] when it is over), and client-side TLS for outbound SMTP.
 
 /// A client connection: buffered reads and writes, timeouts, STARTTLS.
+/// [`Bans`]: networks refused at connection for a while.
+mod bans;
 mod connection;
 /// The unread-input buffer behind [`Connection`].
 mod inbound;
@@ -30,6 +32,7 @@ mod shutdown;
 /// rustls server configuration from PEM files; self-signed certificates.
 pub mod tls;
 
+pub use bans::Bans;
 pub use connection::{Connection, ConnectionError, Ending, Interrupted, Line, Timeouts};
 pub use limits::{ConnectionLimiter, ConnectionSlot, Limits, Refusal};
 pub use listener::{ConnectionHandler, Listener, ListenerError, TlsMode};

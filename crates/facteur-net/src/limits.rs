@@ -2,10 +2,13 @@
 //! network, and whether one more may come in.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use facteur_primitives::client_network;
+
+use crate::bans::Bans;
 use crate::connection::Timeouts;
 
 /// Connection limits and timeouts, shared by every listener of a server.
@@ -44,6 +47,8 @@ pub enum Refusal {
     ServerBusy,
     /// This client network already has its share of connections.
     TooManyFromPeer,
+    /// This client network is banned for a while: it failed to log in too often ([`Bans`]).
+    Banned,
 }
 
 /// Counts open connections. One limiter (cheap to clone: clones share the
@@ -57,6 +62,7 @@ pub struct ConnectionLimiter {
 #[derive(Debug)]
 struct Shared {
     limits: Limits,
+    bans: Bans,
     open: Mutex<OpenConnections>,
 }
 
@@ -68,7 +74,8 @@ struct OpenConnections {
 
 impl ConnectionLimiter {
     pub fn new(limits: &Limits) -> ConnectionLimiter {
-        let shared = Shared { limits: limits.clone(), open: Mutex::new(OpenConnections::default()) };
+        let shared =
+            Shared { limits: limits.clone(), bans: Bans::default(), open: Mutex::new(OpenConnections::default()) };
         ConnectionLimiter { shared: Arc::new(shared) }
     }
 
@@ -76,10 +83,18 @@ impl ConnectionLimiter {
         &self.shared.limits
     }
 
+    /// The networks refused at connection, which the login throttle adds to.
+    pub fn bans(&self) -> Bans {
+        self.shared.bans.clone()
+    }
+
     /// Admits a connection from `peer`, or says why not. The returned slot
     /// frees its place when dropped, however the session ends.
     pub fn admit(&self, peer: IpAddr) -> Result<ConnectionSlot, Refusal> {
-        let network = network_of(peer);
+        if self.shared.bans.is_banned(peer, std::time::Instant::now()) {
+            return Err(Refusal::Banned);
+        }
+        let network = client_network(peer);
         let limits = &self.shared.limits;
         let mut open = self.lock();
         if open.total >= limits.max_connections {
@@ -126,17 +141,6 @@ pub struct ConnectionSlot {
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         self.limiter.release(self.network);
-    }
-}
-
-/// What "one client" means for the per-IP limit. Anyone with IPv6 gets a /64
-/// (one household or server), so counting single IPv6 addresses would make
-/// the limit free to evade. IPv4-mapped addresses from dual-stack sockets
-/// count as the IPv4 address they carry.
-fn network_of(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-        v4 => v4,
     }
 }
 

@@ -51,6 +51,7 @@ impl ConnectionHandler for Pop3Server {
         let text = match refusal {
             Refusal::ServerBusy => "Too many connections, try again later",
             Refusal::TooManyFromPeer => "Too many connections from your address, try again later",
+            Refusal::Banned => "Too many failed logins from your address, try again later",
         };
         let _ = connection.write_all(&Response::err_with(ResponseCode::SysTemp, text).to_bytes()).await;
     }

@@ -16,6 +16,8 @@ pub mod address;
 pub mod calendar;
 /// Every metric Facteur exports, with its label names.
 pub mod metrics;
+/// [`client_network`]: what one client is.
+pub mod network;
 /// Sizes as people write and read them (`500M`, `1.5 GiB`).
 pub mod size;
 /// The message identifiers that thread a conversation.
@@ -25,5 +27,6 @@ pub use address::{Address, AddressError, Domain, DomainName};
 pub use calendar::{
     CivilDate, asctime, days_from_civil, parse_rfc3339, parse_trailing_asctime, rfc3339_utc, rfc5322_date, unix_now,
 };
+pub use network::client_network;
 pub use size::{SizeError, human_size, parse_size};
 pub use thread::ThreadKeys;

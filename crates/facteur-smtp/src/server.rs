@@ -74,6 +74,7 @@ impl ConnectionHandler for SmtpServer {
         let text = match refusal {
             Refusal::ServerBusy => "Too many connections, try again later",
             Refusal::TooManyFromPeer => "Too many connections from your address, try again later",
+            Refusal::Banned => "Too many failed logins from your address, try again later",
         };
         let reply = Reply::new(421, "4.7.0", format!("{} {text}", self.settings.hostname));
         let _ = connection.write_all(&reply.to_bytes()).await;

@@ -28,15 +28,27 @@ pub struct Engines {
 
 impl Engines {
     /// Fails only when the system resolver configuration cannot be read.
-    pub fn new(config: &Config, store: Arc<dyn Store>, dkim_dir: &Path) -> Result<Engines, MailAuthError> {
+    /// Networks that fail to log in too often go into `bans`, which the listeners refuse.
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn Store>,
+        dkim_dir: &Path,
+        bans: facteur_net::Bans,
+    ) -> Result<Engines, MailAuthError> {
         let resolver = dns_resolver(&config.dns.nameservers, query_timeout(config))?;
         let sender_auth = sender_auth(config, dkim_dir, &resolver);
         let data_dir = dkim_dir.parent().unwrap_or(dkim_dir).to_path_buf();
         // Nodes on one database count failures together: guesses spread over them are slowed as one.
-        let throttle = Arc::new(match Arc::clone(&store).shared() {
-            Some(shared) => LoginThrottle::shared(ThrottlePolicy::default(), shared),
-            None => LoginThrottle::default(),
-        });
+        let policy = ThrottlePolicy {
+            ban_after: config.auth.ban_after_failures,
+            ban_for: Duration::from_secs(config.auth.ban_minutes.saturating_mul(60)),
+            ..ThrottlePolicy::default()
+        };
+        let throttle = match Arc::clone(&store).shared() {
+            Some(shared) => LoginThrottle::shared(policy, shared),
+            None => LoginThrottle::new(policy),
+        };
+        let throttle = Arc::new(throttle.banning_into(bans));
         Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth })
     }
 

@@ -15,17 +15,29 @@
 //! rate limit, and a failed login writes nothing to disk); nodes sharing a
 //! database keep them there (`shared.rs`), so guesses spread over the nodes are
 //! slowed as guesses to one node are. The delay curve is the same either way.
+//!
+//! Delays slow one guesser down, not many connections at once. A network whose failures reach
+//! [`ThrottlePolicy::ban_after`] within the counting window is banned ([`facteur_net::Bans`]): every listener
+//! refuses its connections for [`ThrottlePolicy::ban_for`], and the log says so once, in a line fail2ban can
+//! read. A person who mistypes is never banned: it takes that many failures without one success (a success
+//! forgets the network's count), and the ban is per network, so everyone elsewhere logs in as before.
 
 mod memory;
 mod shared;
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
+#[cfg(test)]
+use std::net::Ipv6Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use facteur_net::Bans;
+use facteur_primitives::client_network;
 use facteur_store::SharedState;
+
+use tracing::warn;
 
 use memory::MemoryCounts;
 use shared::SharedCounts;
@@ -45,6 +57,10 @@ pub struct ThrottlePolicy {
     pub forget_after: Duration,
     /// Most counters kept per table (networks, accounts); the oldest go first.
     pub max_keys: usize,
+    /// Failures of one network within `forget_after` that ban it; 0 never bans.
+    pub ban_after: u32,
+    /// How long a ban lasts.
+    pub ban_for: Duration,
 }
 
 impl Default for ThrottlePolicy {
@@ -56,6 +72,8 @@ impl Default for ThrottlePolicy {
             account_cap: Duration::from_secs(5),
             forget_after: Duration::from_secs(15 * 60),
             max_keys: 100_000,
+            ban_after: 20,
+            ban_for: Duration::from_secs(3600),
         }
     }
 }
@@ -68,7 +86,7 @@ const MAX_ACCOUNT_KEY_LEN: usize = 320;
 /// What one login attempt is counted against: the client's network and the account name tried.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FailureKey {
-    /// An IPv4 address, or an IPv6 /64 ([`network_key`]).
+    /// An IPv4 address, or an IPv6 /64 ([`client_network`]).
     pub network: IpAddr,
     /// Lower case, at most [`MAX_ACCOUNT_KEY_LEN`] bytes ([`account_key`]).
     pub account: String,
@@ -76,7 +94,7 @@ pub struct FailureKey {
 
 impl FailureKey {
     fn new(ip: IpAddr, account: &str) -> FailureKey {
-        FailureKey { network: network_key(ip), account: account_key(account) }
+        FailureKey { network: client_network(ip), account: account_key(account) }
     }
 }
 
@@ -99,13 +117,15 @@ pub trait FailureCounts: Send + Sync + fmt::Debug {
 pub struct LoginThrottle {
     policy: ThrottlePolicy,
     counts: Box<dyn FailureCounts>,
+    /// Where bans go: the listeners' table, once [`LoginThrottle::banning_into`] gave it.
+    bans: Option<Bans>,
 }
 
 impl LoginThrottle {
     /// Counts kept in this process's memory: the throttle of a single node.
     pub fn new(policy: ThrottlePolicy) -> LoginThrottle {
         let counts = Box::new(MemoryCounts::new(policy.max_keys));
-        LoginThrottle { policy, counts }
+        LoginThrottle { policy, counts, bans: None }
     }
 
     /// Counts kept in the database every node shares: failures on one node slow attempts on all of them.
@@ -113,7 +133,14 @@ impl LoginThrottle {
     /// password.
     pub fn shared(policy: ThrottlePolicy, shared: Arc<dyn SharedState>) -> LoginThrottle {
         let counts = Box::new(SharedCounts::new(shared, policy.max_keys));
-        LoginThrottle { policy, counts }
+        LoginThrottle { policy, counts, bans: None }
+    }
+
+    /// Bans networks into `bans`, the table the listeners refuse connections from. With shared counts, each
+    /// node bans when a failure it sees brings the shared count to the limit.
+    pub fn banning_into(mut self, bans: Bans) -> LoginThrottle {
+        self.bans = Some(bans);
+        self
     }
 
     /// How long to wait before answering a login attempt from `ip` for `account`.
@@ -124,7 +151,20 @@ impl LoginThrottle {
     }
 
     pub async fn record_failure(&self, ip: IpAddr, account: &str, now: Instant) {
-        self.counts.record_failure(&FailureKey::new(ip, account), now, self.policy.forget_after).await;
+        let key = FailureKey::new(ip, account);
+        self.counts.record_failure(&key, now, self.policy.forget_after).await;
+        let Some(bans) = self.bans.as_ref().filter(|_| self.policy.ban_after > 0) else { return };
+        let (network_failures, _) = self.counts.recent(&key, now, self.policy.forget_after).await;
+        if network_failures >= self.policy.ban_after && bans.ban(ip, self.policy.ban_for, now) {
+            // One line per ban, with the address in `ip=`: what a fail2ban filter matches.
+            warn!(
+                target: "facteur::ban",
+                ip = %key.network,
+                failures = network_failures,
+                seconds = self.policy.ban_for.as_secs(),
+                "client banned: too many failed logins"
+            );
+        }
     }
 
     /// A correct password from `ip` clears both that network's and that
@@ -145,20 +185,6 @@ impl LoginThrottle {
 impl Default for LoginThrottle {
     fn default() -> Self {
         LoginThrottle::new(ThrottlePolicy::default())
-    }
-}
-
-/// The unit we count failures for. An IPv6 attacker usually holds a whole /64
-/// (one customer line), so per-address counting would be free to evade; we
-/// count the /64. IPv4-mapped IPv6 addresses (dual-stack sockets) count as the
-/// IPv4 address they are.
-fn network_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let prefix = v6.to_bits() & !((1u128 << 64) - 1);
-            IpAddr::V6(Ipv6Addr::from_bits(prefix))
-        }
-        v4 => v4,
     }
 }
 
@@ -279,6 +305,25 @@ mod tests {
         let now = Instant::now();
         fail_times(&throttle, ip("::ffff:192.0.2.1"), "a@example.org", 4, now).await;
         assert_eq!(throttle.delay_for(ip("192.0.2.1"), "b@example.org", now).await, Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_network_failing_too_often_is_banned_and_a_mistake_never_is() {
+        let bans = Bans::default();
+        let policy = ThrottlePolicy { ban_after: 5, ..ThrottlePolicy::default() };
+        let throttle = LoginThrottle::new(policy).banning_into(bans.clone());
+        let now = Instant::now();
+        let (attacker, alice_at_home) = (ip("192.0.2.1"), ip("203.0.113.7"));
+        fail_times(&throttle, alice_at_home, ALICE, 4, now).await;
+        throttle.record_success(alice_at_home, ALICE).await;
+        fail_times(&throttle, alice_at_home, ALICE, 4, now).await;
+        assert!(!bans.is_banned(alice_at_home, now), "mistakes with a success between them never ban");
+        fail_times(&throttle, attacker, ALICE, 4, now).await;
+        assert!(!bans.is_banned(attacker, now));
+        throttle.record_failure(attacker, "bob@example.org", now).await;
+        assert!(bans.is_banned(attacker, now), "the fifth failure bans the network");
+        assert!(!bans.is_banned(alice_at_home, now), "only that network");
+        assert!(!bans.is_banned(attacker, now + Duration::from_secs(3600)), "for an hour");
     }
 
     #[test]

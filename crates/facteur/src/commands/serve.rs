@@ -47,7 +47,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
     let shared_files = follow_shared_files(&store, data_dir, &stopping).await?;
-    let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir())
+    let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir(), connections.bans())
         .map_err(|error| Failure::Runtime(error.into()))?;
     // Before any delivery: out-of-office settings from before they were Sieve become Sieve. A failure is
     // logged and the server starts; the settings stay where they were for the next start.
