@@ -6,13 +6,17 @@ use std::sync::Arc;
 use facteur_store::Store;
 
 use crate::envelope::{Envelope, resolve_recipients};
+use crate::filter::SieveFiltering;
 use crate::persist::{AcceptedMessage, Filing, persist};
 
 /// How long a reply or report of ours is retried.
 pub(crate) const REPLY_LIFETIME_SECS: i64 = 2 * 86_400;
 
-/// Stores or queues `content` for `to`, from `return_path` ("" for the null path of our own replies, RFC
-/// 3834 §3.1.7), retried until `expires_at`.
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// [`send_filtered`] for a caller that has no [`SieveFiltering`] at hand (JMAP's out-of-office replies,
+/// `vacation.rs`): a local recipient's script runs under `facteur-sieve`'s default limits and is compiled
+/// afresh. To be replaced by [`send_filtered`] once that caller is given the configured one.
 pub(crate) async fn send(
     store: &Arc<dyn Store>,
     return_path: &str,
@@ -20,7 +24,22 @@ pub(crate) async fn send(
     content: Vec<u8>,
     now: i64,
     expires_at: i64,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<(), Failure> {
+    let filtering = Arc::new(SieveFiltering::default());
+    send_filtered(store, &filtering, return_path, to, content, now, expires_at).await
+}
+
+/// Stores or queues `content` for `to`, from `return_path` ("" for the null path of our own replies, RFC
+/// 3834 §3.1.7), retried until `expires_at`; a local `to`'s script runs as `filtering` says.
+pub(crate) async fn send_filtered(
+    store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
+    return_path: &str,
+    to: &str,
+    content: Vec<u8>,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), Failure> {
     let recipients = resolve_recipients(store.as_ref(), &[to.to_owned()])
         .await
         .map_err(|unresolved| format!("{to} cannot be reached: {unresolved:?}"))?;
@@ -38,6 +57,6 @@ pub(crate) async fn send(
         now,
         expires_at,
     };
-    Box::pin(persist(store, message)).await?;
+    Box::pin(persist(store, filtering, message)).await?;
     Ok(())
 }
