@@ -172,6 +172,23 @@ async fn more_redirects_than_the_configured_limit_fail_the_script_and_keep_the_m
 }
 
 #[tokio::test]
+async fn a_script_changed_between_deliveries_is_the_one_that_runs() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    // One SieveFiltering for both deliveries, as in the server: its compiled scripts are shared.
+    let filtering = Arc::new(SieveFiltering::default());
+    activate(store, ALICE, r#"require ["fileinto", "mailbox"]; fileinto :create "First";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("one")).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("two")).await;
+    activate(store, ALICE, r#"require ["fileinto", "mailbox"]; fileinto :create "Second";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("three")).await;
+    assert_eq!(mailbox(store, ALICE, "First").await.len(), 2);
+    let second = mailbox(store, ALICE, "Second").await;
+    assert_eq!(second.len(), 1, "the new text was compiled and ran");
+    assert!(second[0].2.contains("Subject: three"));
+}
+
+#[tokio::test]
 async fn vacation_answers_once_per_sender_and_reject_reports() {
     let fixture = Fixture::new().await;
     let store = &fixture.store;
