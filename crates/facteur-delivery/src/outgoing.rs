@@ -6,21 +6,25 @@ use std::sync::Arc;
 use facteur_store::Store;
 
 use crate::envelope::{Envelope, resolve_recipients};
+use crate::filter::SieveFiltering;
 use crate::persist::{AcceptedMessage, Filing, persist};
 
 /// How long a reply or report of ours is retried.
 pub(crate) const REPLY_LIFETIME_SECS: i64 = 2 * 86_400;
 
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
 /// Stores or queues `content` for `to`, from `return_path` ("" for the null path of our own replies, RFC
-/// 3834 §3.1.7), retried until `expires_at`.
-pub(crate) async fn send(
+/// 3834 §3.1.7), retried until `expires_at`; a local `to`'s script runs as `filtering` says.
+pub(crate) async fn send_filtered(
     store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
     return_path: &str,
     to: &str,
     content: Vec<u8>,
     now: i64,
     expires_at: i64,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<(), Failure> {
     let recipients = resolve_recipients(store.as_ref(), &[to.to_owned()])
         .await
         .map_err(|unresolved| format!("{to} cannot be reached: {unresolved:?}"))?;
@@ -38,6 +42,6 @@ pub(crate) async fn send(
         now,
         expires_at,
     };
-    Box::pin(persist(store, message)).await?;
+    Box::pin(persist(store, filtering, message)).await?;
     Ok(())
 }

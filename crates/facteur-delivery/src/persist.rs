@@ -19,7 +19,7 @@ use facteur_message::{Indexed, index};
 use facteur_store::{AccountId, Notify, QueueId, QueuedEnvelope, QueuedRecipient, Store, StoreError};
 
 use crate::envelope::{Destination, Envelope, return_path_header, xtext_encode};
-use crate::filter;
+use crate::filter::{self, SieveFiltering};
 
 /// One accepted message, to be stored.
 #[derive(Debug)]
@@ -75,7 +75,12 @@ pub enum PersistError {
 /// Local delivery happens first: it is the step that can be refused (quota) and then nothing at all has
 /// been written. If queueing then failed (an I/O error), the client retries and local recipients get a
 /// duplicate, the failure mode RFC 5321 §6.1 prefers to a loss.
-pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result<Persisted, PersistError> {
+/// Local copies go through their accounts' Sieve scripts as `filtering` says.
+pub async fn persist(
+    store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
+    message: AcceptedMessage,
+) -> Result<Persisted, PersistError> {
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
     let trace = message.trace;
@@ -95,7 +100,7 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
             now: message.now,
         };
         let recipient_of = |account| recipient_of(&message.envelope, account);
-        let plan = filter::plan(store, &accounts, recipient_of, &delivery).await?;
+        let plan = filter::plan(store, filtering, &accounts, recipient_of, &delivery).await?;
         let mut targets = plan.targets;
         let mut full = Vec::new();
         let delivered = loop {
@@ -134,6 +139,7 @@ pub async fn persist(store: &Arc<dyn Store>, message: AcceptedMessage) -> Result
         // What the filters asked for (the out-of-office reply among it), once the message is safe; spam gets
         // no reply.
         let delivered = filter::Delivered {
+            filtering,
             return_path: &message.envelope.return_path,
             trace: &trace,
             content: &message.content,

@@ -12,6 +12,7 @@ use tracing::info;
 use crate::dsn::{Action, Report, ReportedRecipient, build_report};
 use crate::engine::DeliveryEngine;
 use crate::envelope::{Destination, Envelope, Recipient};
+use crate::filter::SieveFiltering;
 use crate::persist::{AcceptedMessage, Filing, PersistError, persist};
 
 /// One recipient to report on.
@@ -57,9 +58,24 @@ pub async fn send_reports(
         };
         let bytes = build_report(&report);
         info!(queue_id = entry.id.0, action = ?action, "outbound: sending a delivery report to the sender");
-        deliver_report(&engine.store, engine.settings.lifetime, &entry.return_path, bytes, now).await?;
+        let (store, filtering) = (&engine.store, &engine.settings.filtering);
+        deliver_report(store, filtering, engine.settings.lifetime, &entry.return_path, bytes, now).await?;
     }
     Ok(())
+}
+
+/// A message just accepted whose copies some recipients did not get: their mailbox was full.
+#[derive(Debug)]
+pub struct FullMailboxes<'a> {
+    /// Our name, the report's `Reporting-MTA`.
+    pub hostname: &'a str,
+    /// How long the report is retried.
+    pub lifetime: Duration,
+    pub envelope: &'a Envelope,
+    pub original: &'a [u8],
+    /// The recipients (as the envelope names them) who did not get it.
+    pub full: &'a [String],
+    pub now: i64,
 }
 
 /// Tells the sender of a message just accepted that these recipients did not get it: their mailbox was full
@@ -67,13 +83,10 @@ pub async fn send_reports(
 /// who asked for no failure report (RFC 3461 §4.1).
 pub async fn report_full_mailboxes(
     store: &Arc<dyn Store>,
-    hostname: &str,
-    lifetime: Duration,
-    envelope: &Envelope,
-    original: &[u8],
-    full: &[String],
-    now: i64,
+    filtering: &Arc<SieveFiltering>,
+    refused: FullMailboxes<'_>,
 ) -> Result<(), StoreError> {
+    let FullMailboxes { hostname, lifetime, envelope, original, full, now } = refused;
     if envelope.return_path.is_empty() {
         return Ok(());
     }
@@ -104,13 +117,14 @@ pub async fn report_full_mailboxes(
         recipients,
     };
     info!(to = %envelope.return_path, refused = %full.join(", "), "mailbox full: sending a failure report to the sender");
-    deliver_report(store, lifetime, &envelope.return_path, build_report(&report), now).await
+    deliver_report(store, filtering, lifetime, &envelope.return_path, build_report(&report), now).await
 }
 
 /// Through the one persist path, like any message: from the null reverse-path, to a local sender's INBOX or
 /// through the queue, never asking for a report on the report (RFC 3461 §4.1: NOTIFY=NEVER).
 pub(crate) async fn deliver_report(
     store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
     lifetime: Duration,
     to: &str,
     report: Vec<u8>,
@@ -135,7 +149,7 @@ pub(crate) async fn deliver_report(
         now,
         expires_at: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
     };
-    match persist(store, message).await {
+    match persist(store, filtering, message).await {
         Ok(_) => Ok(()),
         Err(PersistError::Store(error)) => Err(error),
         // A full mailbox: the attempt is not recorded, so the report is tried again with it.

@@ -2,9 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::RootCertStore;
+
+use crate::filter::SieveFiltering;
 
 use crate::schedule::RetrySchedule;
 use crate::smarthost::Smarthost;
@@ -52,6 +55,8 @@ pub struct OutboundSettings {
     pub tls_report_from: String,
     /// Days the delivery history is kept (`[log] history_days`).
     pub history_days: u32,
+    /// The Sieve limits our reports meet when their recipient is local (`[sieve]`).
+    pub filtering: Arc<SieveFiltering>,
 }
 
 impl OutboundSettings {
@@ -78,6 +83,7 @@ impl OutboundSettings {
             dns_timeout: Duration::from_secs(5),
             tls_report_from: String::new(),
             history_days: 30,
+            filtering: Arc::default(),
         }
     }
 }

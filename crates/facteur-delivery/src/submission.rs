@@ -18,14 +18,17 @@ use facteur_store::{Account, Store, StoreError};
 use tracing::warn;
 
 use crate::envelope::{Envelope, Unresolved, resolve_recipients};
+use crate::filter::SieveFiltering;
 use crate::ownership::{account_owns, from_header_addresses};
 use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
 
-/// The submission path: the store, and the signer of our users' mail (`None` sends it unsigned).
+/// The submission path: the store, the signer of our users' mail (`None` sends it unsigned), and the Sieve
+/// limits local recipients' scripts run under.
 #[derive(Clone)]
 pub struct Submission {
     store: Arc<dyn Store>,
     signer: Option<Arc<Signer>>,
+    filtering: Arc<SieveFiltering>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -80,8 +83,15 @@ impl From<PersistError> for SubmitError {
 }
 
 impl Submission {
+    /// Local recipients' scripts run under `facteur-sieve`'s default limits until [`Submission::with_filtering`].
     pub fn new(store: Arc<dyn Store>, signer: Option<Arc<Signer>>) -> Submission {
-        Submission { store, signer }
+        Submission { store, signer, filtering: Arc::default() }
+    }
+
+    /// Runs local recipients' Sieve scripts as `filtering` says (the binary's `[sieve]`).
+    pub fn with_filtering(mut self, filtering: Arc<SieveFiltering>) -> Submission {
+        self.filtering = filtering;
+        self
     }
 
     /// Whether `account` may use `address` as a sender (for a face that names the sender before the content).
@@ -114,7 +124,7 @@ impl Submission {
             now: message.now,
             expires_at: message.expires_at,
         };
-        Ok(persist(&self.store, accepted).await?)
+        Ok(persist(&self.store, &self.filtering, accepted).await?)
     }
 
     async fn check_ownership(&self, account: &Account, message: &Submitted) -> Result<(), SubmitError> {

@@ -81,7 +81,7 @@ async fn send_one(
         };
         let Some(message) = sign(engine, &contact, message).await else { continue };
         info!(%domain, %to, report_id = %scope.report_id(), "TLS-RPT: sending the daily report");
-        deliver_report(&engine.store, engine.settings.lifetime, to, message, now).await?;
+        deliver_report(&engine.store, &engine.settings.filtering, engine.settings.lifetime, to, message, now).await?;
     }
     Ok(destinations.mailto.len())
 }

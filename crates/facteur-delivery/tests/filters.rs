@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use facteur_delivery::{AcceptedMessage, Envelope, Filing, persist, resolve_recipients};
+use facteur_delivery::{AcceptedMessage, Envelope, Filing, SieveFiltering, persist, resolve_recipients};
+use facteur_sieve::Limits;
 use facteur_store::{AccountId, SieveLimits, SpecialUse, Store, SystemFlags};
 use facteur_testkit::in_process::{ALICE, BOB, Fixture};
 
@@ -23,6 +24,16 @@ async fn activate(store: &Arc<dyn Store>, address: &str, script: &str) {
 }
 
 async fn deliver(store: &Arc<dyn Store>, from: &str, to: &str, message: &str) {
+    deliver_filtered(store, &Arc::default(), from, to, message).await;
+}
+
+async fn deliver_filtered(
+    store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
+    from: &str,
+    to: &str,
+    message: &str,
+) {
     let recipients = resolve_recipients(store.as_ref(), &[to.to_owned()]).await.unwrap();
     let accepted = AcceptedMessage {
         envelope: Envelope { return_path: from.to_owned(), envid: None, ret: None, require_tls: false, recipients },
@@ -32,7 +43,7 @@ async fn deliver(store: &Arc<dyn Store>, from: &str, to: &str, message: &str) {
         now: NOW,
         expires_at: NOW + 86_400,
     };
-    persist(store, accepted).await.unwrap();
+    persist(store, filtering, accepted).await.unwrap();
 }
 
 /// Each message of `mailbox` as (flags, keywords, content).
@@ -138,6 +149,46 @@ async fn redirects_go_on_and_loops_keep_the_message() {
 }
 
 #[tokio::test]
+async fn more_redirects_than_the_configured_limit_fail_the_script_and_keep_the_message() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    // Under facteur-sieve's default (4) this script is fine; `[sieve] max_redirects = 1` makes it fail.
+    activate(store, ALICE, r#"redirect "dave@elsewhere.test"; redirect "erin@elsewhere.test";"#).await;
+    let filtering = Arc::new(SieveFiltering::new(Limits { max_redirects: 1, ..Limits::default() }));
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("two redirects")).await;
+
+    // RFC 5228 §2.10.6: a run-time error cancels every action and the implicit keep applies, as with
+    // Pigeonhole's `sieve_max_redirects`; the owner is told why.
+    assert!(queued(store).await.is_empty(), "no redirect leaves: {:?}", queued(store).await);
+    let inbox = mailbox(store, ALICE, "INBOX").await;
+    assert_eq!(inbox.len(), 2, "the message is kept and a notice added");
+    assert!(inbox.iter().any(|(_, _, content)| content.contains("Subject: two redirects")));
+    let notice = inbox.iter().find(|(_, _, content)| content.contains("Your mail filter")).unwrap();
+    assert!(notice.2.contains("more than 1 redirects"), "{}", notice.2);
+
+    // The same script under the default limits redirects twice.
+    deliver(store, "carol@remote.test", ALICE, &message("default limits")).await;
+    assert_eq!(queued(store).await.len(), 2, "{:?}", queued(store).await);
+}
+
+#[tokio::test]
+async fn a_script_changed_between_deliveries_is_the_one_that_runs() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    // One SieveFiltering for both deliveries, as in the server: its compiled scripts are shared.
+    let filtering = Arc::new(SieveFiltering::default());
+    activate(store, ALICE, r#"require ["fileinto", "mailbox"]; fileinto :create "First";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("one")).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("two")).await;
+    activate(store, ALICE, r#"require ["fileinto", "mailbox"]; fileinto :create "Second";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("three")).await;
+    assert_eq!(mailbox(store, ALICE, "First").await.len(), 2);
+    let second = mailbox(store, ALICE, "Second").await;
+    assert_eq!(second.len(), 1, "the new text was compiled and ran");
+    assert!(second[0].2.contains("Subject: three"));
+}
+
+#[tokio::test]
 async fn vacation_answers_once_per_sender_and_reject_reports() {
     let fixture = Fixture::new().await;
     let store = &fixture.store;
@@ -186,7 +237,7 @@ async fn editheader_changes_the_stored_copy_only() {
         now: NOW,
         expires_at: NOW + 86_400,
     };
-    let persisted = persist(store, accepted).await.unwrap();
+    let persisted = persist(store, &Arc::default(), accepted).await.unwrap();
     assert_eq!(persisted.local_copies, 2);
     let alice = mailbox(store, ALICE, "INBOX").await;
     assert!(alice[0].2.contains("X-Filtered: yes") && !alice[0].2.contains("Message-ID"), "{}", alice[0].2);

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use facteur_delivery::{AcceptedMessage, Envelope, Filing, persist, resolve_recipients};
+use facteur_delivery::{AcceptedMessage, Envelope, Filing, SieveFiltering, persist, resolve_recipients};
 use facteur_filters::{Field, Filters, OutOfOffice, Rule, SCRIPT_NAME, adopt_legacy_out_of_office, load, save};
 use facteur_store::{AccountId, SieveLimits, Store, SystemFlags, Vacation};
 use facteur_testkit::in_process::{ALICE, Fixture};
@@ -30,7 +30,7 @@ async fn deliver(store: &Arc<dyn Store>, from: &str, subject: &str) {
         now: NOW,
         expires_at: NOW + 86_400,
     };
-    persist(store, accepted).await.unwrap();
+    persist(store, &Arc::new(SieveFiltering::default()), accepted).await.unwrap();
 }
 
 /// Subjects and whether each is read, in `mailbox`.

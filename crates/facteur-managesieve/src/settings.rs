@@ -13,8 +13,9 @@ pub struct Settings {
     pub allow_plaintext_auth: bool,
     /// Scripts per account and bytes per script, as the store enforces them.
     pub limits: SieveLimits,
-    /// `redirect` actions one script may take per message: advertised as MAXREDIRECTS (RFC 5804 §1.7).
-    pub max_redirects: usize,
+    /// What uploads are compiled under: the binary's `[sieve]`, the very value delivery runs scripts under,
+    /// so MAXREDIRECTS (RFC 5804 §1.7, its `max_redirects`) is the limit a script meets at delivery.
+    pub compile_limits: facteur_sieve::Limits,
     /// How long a client may stay silent between commands, and the time one command (its literals
     /// included) may take to arrive.
     pub idle_timeout: Duration,
@@ -30,19 +31,9 @@ impl Settings {
             hostname: hostname.to_owned(),
             allow_plaintext_auth: false,
             limits: SieveLimits { max_scripts: 16, max_script_bytes: 64 * 1024 },
-            max_redirects: 4,
+            compile_limits: facteur_sieve::Limits { max_script_bytes: 64 * 1024, ..facteur_sieve::Limits::default() },
             idle_timeout: Duration::from_secs(30 * 60),
             max_errors: 10,
-        }
-    }
-
-    /// The limits scripts are compiled under: the account's script size and redirect count, the rest
-    /// `facteur-sieve`'s defaults.
-    pub fn compile_limits(&self) -> facteur_sieve::Limits {
-        facteur_sieve::Limits {
-            max_script_bytes: usize::try_from(self.limits.max_script_bytes).unwrap_or(usize::MAX),
-            max_redirects: self.max_redirects,
-            ..facteur_sieve::Limits::default()
         }
     }
 }

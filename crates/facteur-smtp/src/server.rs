@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
-use facteur_delivery::Submission;
+use facteur_delivery::{SieveFiltering, Submission};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_primitives::metrics as metric;
 use facteur_store::Store;
@@ -26,6 +26,8 @@ pub struct SmtpServer {
     pub(crate) sender_auth: SenderAuth,
     /// The one submission path (ownership, signing, persist), shared with every face that sends for a user.
     pub(crate) submission: Submission,
+    /// The Sieve limits local recipients' scripts run under; `[sieve]`'s once [`SmtpServer::with_filtering`].
+    pub(crate) filtering: Arc<SieveFiltering>,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -39,19 +41,33 @@ impl std::fmt::Debug for SmtpServer {
 
 impl SmtpServer {
     pub fn new(settings: Settings, store: Arc<dyn Store>, throttle: Arc<LoginThrottle>) -> SmtpServer {
+        let filtering = Arc::new(SieveFiltering::default());
         SmtpServer {
             settings,
             login: Login::new(Arc::clone(&store), throttle),
             submission: Submission::new(Arc::clone(&store), None),
             store,
             sender_auth: SenderAuth::default(),
+            filtering,
         }
     }
 
     /// Turns on SPF/DKIM/DMARC checks (MX face) and DKIM signing (submission face) as `sender_auth` says.
     pub fn with_sender_auth(mut self, sender_auth: SenderAuth) -> SmtpServer {
-        self.submission = Submission::new(Arc::clone(&self.store), sender_auth.signer.clone());
         self.sender_auth = sender_auth;
+        self.with_submission()
+    }
+
+    /// Runs local recipients' Sieve scripts as `filtering` says (the binary's `[sieve]`).
+    pub fn with_filtering(mut self, filtering: Arc<SieveFiltering>) -> SmtpServer {
+        self.filtering = filtering;
+        self.with_submission()
+    }
+
+    /// The submission path, with the signer and the filtering as they are now.
+    fn with_submission(mut self) -> SmtpServer {
+        let signer = self.sender_auth.signer.clone();
+        self.submission = Submission::new(Arc::clone(&self.store), signer).with_filtering(Arc::clone(&self.filtering));
         self
     }
 

@@ -14,8 +14,9 @@ use facteur_store::Store;
 
 /// What every protocol engine shares: the store, one login throttle (so that failures on IMAP slow down
 /// guesses on submission too, and on the other nodes of a shared database), one DNS resolver (sender
-/// authentication and outbound delivery share its cache), and the sender authentication of every SMTP
-/// listener (its caches, one signer and its loaded keys).
+/// authentication and outbound delivery share its cache), the sender authentication of every SMTP
+/// listener (its caches, one signer and its loaded keys), and Sieve at delivery (`[sieve]`'s limits, which
+/// ManageSieve compiles uploads under too).
 pub struct Engines {
     config: Config,
     /// Where relative file names of the configuration (the smarthost's password and CA files) start.
@@ -24,6 +25,7 @@ pub struct Engines {
     throttle: Arc<LoginThrottle>,
     resolver: TokioResolver,
     sender_auth: facteur_smtp::SenderAuth,
+    filtering: Arc<facteur_delivery::SieveFiltering>,
 }
 
 impl Engines {
@@ -49,7 +51,8 @@ impl Engines {
             None => LoginThrottle::new(policy),
         };
         let throttle = Arc::new(throttle.banning_into(bans));
-        Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth })
+        let filtering = Arc::new(facteur_delivery::SieveFiltering::new(sieve_limits(config)));
+        Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth, filtering })
     }
 
     /// The handler for listeners speaking `protocol`; `None` for `http`, which `facteur-http` serves itself
@@ -86,6 +89,7 @@ impl Engines {
         settings.dns_timeout = query_timeout(&self.config);
         settings.tls_report_from = self.config.relay.tls_report_from.clone();
         settings.history_days = self.config.log.history_days;
+        settings.filtering = Arc::clone(&self.filtering);
         let engine = facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())?;
         if let Some(signer) = &self.sender_auth.signer {
             engine.sign_reports_with(Arc::clone(signer));
@@ -134,12 +138,13 @@ impl Engines {
     /// throttle and submission path (signer included) as the mail protocols.
     pub fn jmap(&self) -> facteur_jmap::Jmap {
         let login = Arc::new(facteur_auth::Login::new(Arc::clone(&self.store), Arc::clone(&self.throttle)));
-        let submission = facteur_delivery::Submission::new(Arc::clone(&self.store), self.sender_auth.signer.clone());
+        let submission = facteur_delivery::Submission::new(Arc::clone(&self.store), self.sender_auth.signer.clone())
+            .with_filtering(Arc::clone(&self.filtering));
         let settings = facteur_jmap::JmapSettings {
             hostname: self.config.server.hostname.clone(),
             queue_lifetime: Duration::from_secs(self.config.queue.lifetime_secs),
             limits: facteur_jmap::JmapLimits::default(),
-            sieve_limits: self.sieve_limits(),
+            sieve_limits: self.sieve_quota(),
         };
         facteur_jmap::Jmap::new(Arc::clone(&self.store), login, submission, settings)
     }
@@ -163,9 +168,9 @@ impl Engines {
         Arc::new(facteur_pop3::Pop3Server::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle)))
     }
 
-    /// `[sieve]`'s limits on what an account keeps: the store enforces them for ManageSieve's PUTSCRIPT and for
+    /// `[sieve]`'s quota of what an account keeps: the store enforces it for ManageSieve's PUTSCRIPT and for
     /// the scripts the filters forms generate.
-    pub fn sieve_limits(&self) -> facteur_store::SieveLimits {
+    pub fn sieve_quota(&self) -> facteur_store::SieveLimits {
         let sieve = &self.config.sieve;
         facteur_store::SieveLimits {
             max_scripts: usize::try_from(sieve.max_scripts).unwrap_or(usize::MAX),
@@ -173,13 +178,13 @@ impl Engines {
         }
     }
 
-    /// `[sieve]`'s limits are the ones the store enforces at PUTSCRIPT and delivery compiles under.
+    /// `[sieve]`'s quota is enforced by the store at PUTSCRIPT, and uploads compile under the limits delivery
+    /// runs scripts under.
     fn managesieve(&self) -> Arc<dyn ConnectionHandler> {
-        let sieve = &self.config.sieve;
         let mut settings = facteur_managesieve::Settings::new(&self.config.server.hostname);
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
-        settings.limits = self.sieve_limits();
-        settings.max_redirects = usize::try_from(sieve.max_redirects).unwrap_or(usize::MAX);
+        settings.limits = self.sieve_quota();
+        settings.compile_limits = self.filtering.limits().clone();
         let store = Arc::clone(&self.store);
         Arc::new(facteur_managesieve::ManageSieveServer::new(settings, store, Arc::clone(&self.throttle)))
     }
@@ -195,7 +200,19 @@ impl Engines {
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
         settings.queue_lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         let server = facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle));
-        Arc::new(server.with_sender_auth(self.sender_auth.clone()))
+        Arc::new(server.with_sender_auth(self.sender_auth.clone()).with_filtering(Arc::clone(&self.filtering)))
+    }
+}
+
+/// `[sieve]` as `facteur-sieve` limits: THE limits scripts compile and run under, at upload (ManageSieve) and at
+/// delivery, so a script behaves as its upload was told (the size it was allowed, MAXREDIRECTS); the
+/// limits `[sieve]` does not name are `facteur-sieve`'s defaults (Pigeonhole's).
+fn sieve_limits(config: &Config) -> facteur_sieve::Limits {
+    let sieve = &config.sieve;
+    facteur_sieve::Limits {
+        max_script_bytes: usize::try_from(sieve.max_script_bytes).unwrap_or(usize::MAX),
+        max_redirects: usize::try_from(sieve.max_redirects).unwrap_or(usize::MAX),
+        ..facteur_sieve::Limits::default()
     }
 }
 

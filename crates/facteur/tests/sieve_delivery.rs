@@ -1,7 +1,6 @@
 //! Sieve filters at delivery against the real binary, set up as a person would: a script uploaded and
 //! activated with Python's sievelib over ManageSieve, mail delivered by smtplib to the MX listener, the
-//! mailboxes read with imaplib (tests/clients/sieve_delivery.py). The vacation reply it asks for leaves
-//! through the queue, once per sender.
+//! mailboxes read with imaplib (tests/clients/sieve_delivery.py, one scenario per test).
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
@@ -13,26 +12,39 @@ use facteur_testkit::TestServer;
 const ALICE: &str = "alice@example.test";
 const PASSWORD: &str = "alice's long passphrase";
 
-#[test]
-fn mail_is_filed_flagged_discarded_kept_and_answered_as_the_script_says() {
-    let sievelib = Command::new("python3").args(["-c", "import sievelib"]).output().is_ok_and(|o| o.status.success());
-    if !sievelib {
+/// Whether sievelib is there; without it the tests are skipped (except on CI, where it must be).
+fn sievelib() -> bool {
+    let found = Command::new("python3").args(["-c", "import sievelib"]).output().is_ok_and(|o| o.status.success());
+    if !found {
         assert!(std::env::var_os("CI").is_none(), "sievelib is not installed: .ci/run should have installed it");
         eprintln!("SKIPPED: Python's sievelib is not installed (bash .ci/run installs it)");
-        return;
     }
-    // Mail to remote.test goes to a port nobody listens on: the reply waits in the queue, where it is seen.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let server = TestServer::builder()
+    found
+}
+
+/// A port nobody listens on: mail routed there waits in the queue, where the test sees it.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Alice's server, mail for remote.test routed to a closed port, `[sieve]` as `sieve` leaves it.
+fn server(sieve: impl FnOnce(&mut facteur_config::SieveConfig) + 'static) -> TestServer {
+    let closed = closed_port();
+    TestServer::builder()
         .account(ALICE, PASSWORD)
         .configure(move |config| {
             config.relay.routes.insert("remote.test".into(), format!("127.0.0.1:{closed}"));
+            sieve(&mut config.sieve);
         })
-        .start();
+        .start()
+}
+
+/// Runs the Python client's `scenario` against `server`; panics with its output if it fails.
+fn run_scenario(server: &TestServer, scenario: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sieve_delivery.py");
     let output = Command::new("python3")
         .arg(&script)
-        .args(["--user", ALICE, "--password", PASSWORD])
+        .args(["--scenario", scenario, "--user", ALICE, "--password", PASSWORD])
         .args(["--managesieve-port", &server.addr("managesieve").port().to_string()])
         .args(["--smtp-port", &server.addr("smtp").port().to_string()])
         .args(["--imaps-port", &server.addr("imaps").port().to_string()])
@@ -41,13 +53,36 @@ fn mail_is_filed_flagged_discarded_kept_and_answered_as_the_script_says() {
         .unwrap();
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     eprintln!("{said}");
-    assert!(output.status.success(), "{said}");
+    assert!(output.status.success(), "{said}\nserver log:\n{}", server.log());
+}
+
+fn queue_listing(server: &TestServer) -> String {
+    server.cli(&["queue", "list"], None).stdout
+}
+
+#[test]
+fn mail_is_filed_flagged_discarded_kept_and_answered_as_the_script_says() {
+    if !sievelib() {
+        return;
+    }
+    let server = server(|_| {});
+    run_scenario(&server, "filing");
 
     // One vacation reply to Carol for her two lunch messages, none to the discarded sender, none for the
     // report the script filed and stopped on; from the null path.
-    let queue = server.cli(&["queue", "list"], None);
-    let listing = queue.stdout;
+    let listing = queue_listing(&server);
     let replies = listing.lines().filter(|line| line.contains("<> (a delivery report)")).count();
     assert_eq!(replies, 1, "{listing}");
     assert!(listing.contains("carol@remote.test") && !listing.contains("spammer@remote.test"), "{listing}");
+}
+
+#[test]
+fn redirects_beyond_the_configured_limit_fail_the_script_and_keep_the_message() {
+    if !sievelib() {
+        return;
+    }
+    let server = server(|sieve| sieve.max_redirects = 1);
+    run_scenario(&server, "redirect-limit");
+    let listing = queue_listing(&server);
+    assert_eq!(listing.trim(), "the queue is empty", "no redirect may leave:\n{listing}");
 }

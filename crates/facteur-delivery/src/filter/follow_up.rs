@@ -15,7 +15,7 @@ use tracing::{info, warn};
 
 use facteur_message::header_length;
 
-use super::{DELIVERED_TO, FollowUp};
+use super::{DELIVERED_TO, FollowUp, SieveFiltering};
 use crate::outgoing;
 
 /// A failing script's owner hears of it once a day, not once a message.
@@ -23,6 +23,8 @@ const FAILURE_NOTICE_PERIOD_SECS: i64 = 86_400;
 
 /// The message the follow-ups are about.
 pub(crate) struct Delivered<'a> {
+    /// What our own messages to local addresses go through, as any delivery.
+    pub filtering: &'a Arc<SieveFiltering>,
     pub return_path: &'a str,
     /// Our trace fields and the content, as queued copies carry them (no `Return-Path:`).
     pub trace: &'a str,
@@ -101,7 +103,7 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
     Ok(())
 }
 
-/// Sends through [`outgoing::send`]: our own messages from the null path, retried for a while; a redirect
+/// Sends through [`outgoing::send_filtered`]: our own messages from the null path, retried for a while; a redirect
 /// from the original sender, for as long as the original would have been.
 async fn send(
     store: &Arc<dyn Store>,
@@ -114,7 +116,7 @@ async fn send(
         "" => delivered.now.saturating_add(outgoing::REPLY_LIFETIME_SECS),
         _ => delivered.expires_at,
     };
-    outgoing::send(store, return_path, to, content, delivered.now, expires_at).await
+    outgoing::send_filtered(store, delivered.filtering, return_path, to, content, delivered.now, expires_at).await
 }
 
 /// The reply RFC 5230 §5 describes: from the owner (or `:from`), to the sender, threaded with the original,

@@ -12,13 +12,18 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use facteur_message::MessageSummary;
-use facteur_sieve::{Action, Environment, IncludeLocation, Keep, Limits, Message, Outcome, TrackingKey, TrackingKind};
+use facteur_sieve::{Action, Environment, IncludeLocation, Keep, Message, Outcome, TrackingKey, TrackingKind};
 use facteur_store::special_folders::role_of_name;
 use facteur_store::{AccountId, DeliveryTarget, MailboxId, SpecialUse, Store, StoreError, SystemFlags};
 
+/// Each account's last compiled script.
+mod compiled;
+/// The limits scripts run under, and their compiled scripts.
+mod filtering;
 /// The steps that wait until the copies are stored.
 mod follow_up;
 
+pub use filtering::SieveFiltering;
 pub(crate) use follow_up::{Delivered, carry_out_follow_ups};
 use tracing::{info, warn};
 
@@ -78,6 +83,7 @@ pub(crate) struct Delivery<'a> {
 /// envelope address that reached the account (for the script's `envelope :to`).
 pub(crate) async fn plan(
     store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
     accounts: &[AccountId],
     recipient_of: impl Fn(AccountId) -> String,
     delivery: &Delivery<'_>,
@@ -93,7 +99,7 @@ pub(crate) async fn plan(
         let context = ScriptContext::load(store, account, &owner.address, delivery.now).await?;
         let envelope =
             facteur_sieve::Envelope { from: delivery.return_path.to_owned(), to: recipient_of(account), auth: None };
-        match run(store, &source, context, delivery, envelope).await {
+        match run(store, filtering, source, context, delivery, envelope).await {
             Ok(outcome) => {
                 info!(user = %owner.address, script = %name, actions = outcome.actions.len(),
                     keep = outcome.implicit_keep.is_some(), "sieve script ran");
@@ -132,21 +138,22 @@ pub(crate) async fn default_target(
 /// The keyword mail clients use to mark junk (IANA IMAP keywords registry, RFC 5788).
 const JUNK_KEYWORD: &str = "$Junk";
 
-/// Compiles and evaluates on a blocking thread: both are CPU work, and the script's questions to the store
-/// (`duplicate`, `include`) wait there, not on the async threads.
+/// Compiles (unless the text is the one compiled last time) and evaluates on a blocking thread: both are CPU
+/// work, and the script's questions to the store (`duplicate`, `include`) wait there, not on the async threads.
 async fn run(
     store: &Arc<dyn Store>,
-    source: &str,
+    filtering: &Arc<SieveFiltering>,
+    source: String,
     context: ScriptContext,
     delivery: &Delivery<'_>,
     envelope: facteur_sieve::Envelope,
 ) -> Result<Outcome, String> {
-    let (store, source) = (Arc::clone(store), source.to_owned());
+    let (store, filtering) = (Arc::clone(store), Arc::clone(filtering));
     let (content, summary) = (Arc::clone(delivery.content), delivery.summary.to_vec());
     let runtime = tokio::runtime::Handle::current();
     let evaluated = tokio::task::spawn_blocking(move || {
-        let limits = Limits::default();
-        let script = facteur_sieve::compile(&source, &limits)
+        let script = filtering
+            .script(context.account, &source)
             .map_err(|error| format!("line {}, column {}: {}", error.line, error.column, error.message))?;
         let summary = MessageSummary::from_bytes(&summary).ok();
         let message = match &summary {

@@ -28,7 +28,7 @@ impl Session<'_> {
         if self.connection.starttls_available() && self.state == State::NonAuthenticated {
             capability_line(&mut out, "STARTTLS", None);
         }
-        capability_line(&mut out, "MAXREDIRECTS", Some(&self.server.settings.max_redirects.to_string()));
+        capability_line(&mut out, "MAXREDIRECTS", Some(&self.server.settings.compile_limits.max_redirects.to_string()));
         if let State::Authenticated(owner) = &self.state {
             capability_line(&mut out, "OWNER", Some(&owner.address));
         }

@@ -46,7 +46,7 @@ impl Session<'_> {
             Ok(source) => source,
             Err(refusal) => return Ok(refusal),
         };
-        let compiled = match facteur_sieve::compile(&source, &self.server.settings.compile_limits()) {
+        let compiled = match facteur_sieve::compile(&source, &self.server.settings.compile_limits) {
             Ok(compiled) => compiled,
             Err(error) => return Ok(Response::no(error.to_string())),
         };
@@ -66,7 +66,7 @@ impl Session<'_> {
             Ok(source) => source,
             Err(refusal) => return Ok(refusal),
         };
-        match facteur_sieve::compile(&source, &self.server.settings.compile_limits()) {
+        match facteur_sieve::compile(&source, &self.server.settings.compile_limits) {
             Ok(compiled) => Ok(self.with_include_warnings(owner, &compiled, Response::ok("Script is valid")).await),
             Err(error) => Ok(Response::no(error.to_string())),
         }

@@ -2,7 +2,7 @@
 //! sender check of `From:` and DKIM signing on submission, SPF/DKIM/DMARC checks on MX, trace headers,
 //! persistence, the one final reply.
 
-use facteur_delivery::{AcceptedMessage, PersistError, Persisted, SubmitError, Submitted, persist};
+use facteur_delivery::{AcceptedMessage, FullMailboxes, PersistError, Persisted, SubmitError, Submitted, persist};
 use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
 use facteur_store::Fate;
@@ -156,15 +156,15 @@ impl Session<'_> {
     async fn report_full_mailboxes(&self, envelope: &Envelope, original: &[u8], full: &[String], now: i64) {
         let settings = &self.server.settings;
         let envelope = envelope.for_delivery();
-        let reported = facteur_delivery::report_full_mailboxes(
-            &self.server.store,
-            &settings.hostname,
-            settings.queue_lifetime,
-            &envelope,
+        let refused = FullMailboxes {
+            hostname: &settings.hostname,
+            lifetime: settings.queue_lifetime,
+            envelope: &envelope,
             original,
             full,
             now,
-        );
+        };
+        let reported = facteur_delivery::report_full_mailboxes(&self.server.store, &self.server.filtering, refused);
         if let Err(error) = reported.await {
             warn!(%error, refused = %full.join(", "), "mailbox full: the failure report could not be stored");
         }
@@ -181,7 +181,7 @@ impl Session<'_> {
             now: arrival.now,
             expires_at: arrival.expires_at,
         };
-        persist(&self.server.store, message).await.map_err(|error| match error {
+        persist(&self.server.store, &self.server.filtering, message).await.map_err(|error| match error {
             PersistError::OverQuota { address, .. } => over_quota(&address),
             PersistError::Store(error) => Reply::store_failure(&error, "storing a message"),
             error => storage_failure(&error),

@@ -51,7 +51,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
         .map_err(|error| Failure::Runtime(error.into()))?;
     // Before any delivery: out-of-office settings from before they were Sieve become Sieve. A failure is
     // logged and the server starts; the settings stay where they were for the next start.
-    if let Err(error) = facteur_filters::adopt_legacy_out_of_office(store.as_ref(), engines.sieve_limits()).await {
+    if let Err(error) = facteur_filters::adopt_legacy_out_of_office(store.as_ref(), engines.sieve_quota()).await {
         tracing::error!(%error, "out-of-office settings not moved into Sieve scripts");
     }
     let mut listeners = JoinSet::new();

@@ -2,8 +2,9 @@
 """Filters at delivery, as a person sets them up: sievelib uploads and activates a script over ManageSieve
 (STARTTLS, PLAIN), smtplib delivers mail from outside to the MX listener, imaplib reads where it landed.
 
-Called by crates/facteur/tests/sieve_delivery.rs. Exits 0 when every message is where and as the script says;
-otherwise prints what went wrong and exits 1. SSL_CERT_FILE trusts the test certificate.
+Called by crates/facteur/tests/sieve_delivery.rs, one scenario per call (--scenario). Exits 0 when every
+message is where and as the script says; otherwise prints what went wrong and exits 1. SSL_CERT_FILE trusts
+the test certificate.
 """
 import argparse
 import email.message
@@ -42,23 +43,39 @@ def message(sender, to, subject):
     return msg
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--managesieve-port", type=int, required=True)
-    parser.add_argument("--smtp-port", type=int, required=True)
-    parser.add_argument("--imaps-port", type=int, required=True)
-    args = parser.parse_args()
-
+def upload(args, script):
+    """Uploads `script` as "rules" and makes it the active one."""
     client = Client("localhost", args.managesieve_port)
     if not client.connect(args.user, args.password, starttls=True, authmech="PLAIN"):
         fail(f"ManageSieve login: {client.errmsg!r}")
-    if not client.putscript("rules", SCRIPT) or not client.setactive("rules"):
+    if not client.putscript("rules", script) or not client.setactive("rules"):
         fail(f"upload: {client.errmsg!r}")
     client.logout()
 
-    with smtplib.SMTP("127.0.0.1", args.smtp_port, local_hostname="mx.remote.test", timeout=30) as smtp:
+
+def smtp_session(args):
+    return smtplib.SMTP("127.0.0.1", args.smtp_port, local_hostname="mx.remote.test", timeout=30)
+
+
+def read_mailboxes(args, names, user=None, password=None):
+    """{mailbox: [(flags, header fields)]} for each of `names`, which must exist."""
+    imap = imaplib.IMAP4_SSL("127.0.0.1", args.imaps_port, ssl_context=ssl.create_default_context(), timeout=30)
+    imap.login(user or args.user, password or args.password)
+    found = {}
+    for mailbox in names:
+        typ, _ = imap.select(mailbox, readonly=True)
+        if typ != "OK":
+            fail(f"SELECT {mailbox}: the mailbox was not created")
+        typ, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        found[mailbox] = [(part[0].decode(), part[1].decode()) for part in data if isinstance(part, tuple)]
+    imap.logout()
+    return found
+
+
+def filing(args):
+    """Filed, flagged, discarded and kept as the script says; the vacation reply is checked by the caller."""
+    upload(args, SCRIPT)
+    with smtp_session(args) as smtp:
         for sender, subject in [
             ("carol@remote.test", "monthly report"),
             ("spammer@remote.test", "cheap pills"),
@@ -67,23 +84,47 @@ def main():
         ]:
             smtp.send_message(message(sender, args.user, subject), from_addr=sender, to_addrs=[args.user])
 
-    imap = imaplib.IMAP4_SSL("127.0.0.1", args.imaps_port, ssl_context=ssl.create_default_context(), timeout=30)
-    imap.login(args.user, args.password)
-    found = {}
-    for mailbox in ["INBOX", "Reports"]:
-        typ, _ = imap.select(mailbox, readonly=True)
-        if typ != "OK":
-            fail(f"SELECT {mailbox}: the mailbox was not created")
-        typ, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        found[mailbox] = [(part[0].decode(), part[1].decode()) for part in data if isinstance(part, tuple)]
-    imap.logout()
+    found = read_mailboxes(args, ["INBOX", "Reports"])
     reports = found["Reports"]
     if len(reports) != 1 or "monthly report" not in reports[0][1] or "\\Flagged" not in reports[0][0]:
         fail(f"Reports should hold the report, flagged: {reports}")
-    inbox = " ".join(subject for _, subject in found["INBOX"])
+    inbox = subjects_of(found["INBOX"])
     if len(found["INBOX"]) != 2 or "lunch" not in inbox or "pills" in inbox or "report" in inbox:
         fail(f"INBOX should hold the two lunch messages only: {found['INBOX']}")
     print("ok: filed, flagged, discarded and kept as the script says")
+
+
+def redirect_limit(args):
+    """Under `[sieve] max_redirects = 1`, a script redirecting twice fails: the message is kept, its owner told
+    (RFC 5228 §2.10.6); the caller checks that nothing was queued."""
+    upload(args, 'redirect "dave@remote.test";\r\nredirect "erin@remote.test";\r\n')
+    with smtp_session(args) as smtp:
+        sender = "carol@remote.test"
+        smtp.send_message(message(sender, args.user, "forward twice"), from_addr=sender, to_addrs=[args.user])
+    inbox = read_mailboxes(args, ["INBOX"])["INBOX"]
+    subjects = subjects_of(inbox)
+    if len(inbox) != 2 or "forward twice" not in subjects or "failed" not in subjects:
+        fail(f"INBOX should hold the message and the failure notice: {subjects}")
+    print("ok: the configured redirect limit applies at delivery")
+
+
+def subjects_of(messages):
+    return " | ".join(header.strip() for _, header in messages)
+
+
+SCENARIOS = {"filing": filing, "redirect-limit": redirect_limit}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="filing")
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--managesieve-port", type=int, required=True)
+    parser.add_argument("--smtp-port", type=int, required=True)
+    parser.add_argument("--imaps-port", type=int, required=True)
+    args = parser.parse_args()
+    SCENARIOS[args.scenario](args)
 
 
 if __name__ == "__main__":
