@@ -83,7 +83,7 @@ facteur_binary() {
 # ---- ports -------------------------------------------------------------------------------------------------------
 
 # The offsets `facteur init --port-base N` adds to each standard port.
-FACTEUR_PORT_OFFSETS=(25 80 110 143 443 465 587 993 995)
+FACTEUR_PORT_OFFSETS=(25 80 110 143 443 465 587 993 995 4190)
 
 # free_port_base [EXTRA_OFFSET…]: prints a base N such that N plus every offset Facteur uses (and the extra
 # ones, for a sink or a second server) can be bound on 127.0.0.1 now. Fixed ports collide with whatever else
