@@ -76,9 +76,9 @@ pub use engine::{DeliveryEngine, EngineError};
 pub use envelope::{
     Destination, Envelope, Recipient, Unresolved, resolve_recipients, return_path_header, xtext_encode,
 };
-pub use filter::SieveFiltering;
+pub use filter::{Refusal, SieveFiltering};
 pub use ownership::{account_owns, from_header_addresses};
-pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
+pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist, persist_in_dialogue};
 pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use report::{FullMailboxes, report_full_mailboxes};
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};

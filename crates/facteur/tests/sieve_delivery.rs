@@ -11,6 +11,7 @@ use facteur_testkit::TestServer;
 
 const ALICE: &str = "alice@example.test";
 const PASSWORD: &str = "alice's long passphrase";
+const BOB: &str = "bob@example.test";
 
 /// Whether sievelib is there; without it the tests are skipped (except on CI, where it must be).
 fn sievelib() -> bool {
@@ -32,6 +33,7 @@ fn server(sieve: impl FnOnce(&mut facteur_config::SieveConfig) + 'static) -> Tes
     let closed = closed_port();
     TestServer::builder()
         .account(ALICE, PASSWORD)
+        .account(BOB, "bob's long passphrase")
         .configure(move |config| {
             config.relay.routes.insert("remote.test".into(), format!("127.0.0.1:{closed}"));
             sieve(&mut config.sieve);
@@ -44,7 +46,7 @@ fn run_scenario(server: &TestServer, scenario: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sieve_delivery.py");
     let output = Command::new("python3")
         .arg(&script)
-        .args(["--scenario", scenario, "--user", ALICE, "--password", PASSWORD])
+        .args(["--scenario", scenario, "--user", ALICE, "--password", PASSWORD, "--second", BOB])
         .args(["--managesieve-port", &server.addr("managesieve").port().to_string()])
         .args(["--smtp-port", &server.addr("smtp").port().to_string()])
         .args(["--imaps-port", &server.addr("imaps").port().to_string()])
@@ -85,4 +87,23 @@ fn redirects_beyond_the_configured_limit_fail_the_script_and_keep_the_message() 
     run_scenario(&server, "redirect-limit");
     let listing = queue_listing(&server);
     assert_eq!(listing.trim(), "the queue is empty", "no redirect may leave:\n{listing}");
+}
+
+#[test]
+fn ereject_refuses_in_the_smtp_dialogue_unless_another_recipient_takes_the_message() {
+    if !sievelib() {
+        return;
+    }
+    let server = server(|_| {});
+    run_scenario(&server, "ereject");
+    // The mixed transaction: Bob has his copy, and the sender one report for Alice's refusal (RFC 5429
+    // §2.1.2), from the null path; the refused one left no report.
+    let bob = server.messages(BOB, "INBOX");
+    assert_eq!(bob.len(), 1);
+    assert!(String::from_utf8_lossy(&bob[0].bytes).contains("Subject: mixed"));
+    let listing = queue_listing(&server);
+    let reports = listing.lines().filter(|line| line.contains("<> (a delivery report)")).count();
+    assert_eq!(reports, 1, "{listing}");
+    assert!(listing.contains("spammer@remote.test"), "{listing}");
+    assert!(server.log().contains("refused in the SMTP dialogue"), "the log says why");
 }

@@ -108,11 +108,45 @@ def redirect_limit(args):
     print("ok: the configured redirect limit applies at delivery")
 
 
+EREJECT = (
+    'require "ereject";\r\n'
+    'if address :is "from" "spammer@remote.test" {\r\n'
+    '  ereject text:\r\nNo mail from you.\r\nGoodbye.\r\n.\r\n;\r\n'
+    '}\r\n'
+)
+
+
+def ereject(args):
+    """RFC 5429 §2.1.1: a message every recipient's script erejects is refused at the end of DATA with 550
+    5.7.1 and the reason, one reply line per line; with a second recipient who takes it, it is accepted (the
+    caller checks that recipient's copy and the report queued for the sender)."""
+    upload(args, EREJECT)
+    sender = "spammer@remote.test"
+    with smtp_session(args) as smtp:
+        try:
+            smtp.send_message(message(sender, args.user, "refused"), from_addr=sender, to_addrs=[args.user])
+            fail("the message every recipient erejects was accepted")
+        except smtplib.SMTPDataError as error:
+            expected = b"5.7.1 No mail from you.\n5.7.1 Goodbye."
+            if error.smtp_code != 550 or error.smtp_error != expected:
+                fail(f"expected 550 {expected!r}, got {error.smtp_code} {error.smtp_error!r}")
+        # The session goes on: the next transaction, for Alice and the second recipient, is accepted.
+        refused = smtp.send_message(
+            message(sender, args.user, "mixed"), from_addr=sender, to_addrs=[args.user, args.second]
+        )
+        if refused:
+            fail(f"recipients refused: {refused}")
+    inbox = read_mailboxes(args, ["INBOX"])["INBOX"]
+    if inbox:
+        fail(f"Alice's INBOX should be empty: {subjects_of(inbox)}")
+    print("ok: refused in the dialogue when all refuse, accepted for the others otherwise")
+
+
 def subjects_of(messages):
     return " | ".join(header.strip() for _, header in messages)
 
 
-SCENARIOS = {"filing": filing, "redirect-limit": redirect_limit}
+SCENARIOS = {"filing": filing, "redirect-limit": redirect_limit, "ereject": ereject}
 
 
 def main():
@@ -123,6 +157,7 @@ def main():
     parser.add_argument("--managesieve-port", type=int, required=True)
     parser.add_argument("--smtp-port", type=int, required=True)
     parser.add_argument("--imaps-port", type=int, required=True)
+    parser.add_argument("--second", help="another local recipient, without a script")
     args = parser.parse_args()
     SCENARIOS[args.scenario](args)
 
