@@ -30,6 +30,8 @@ mod outgoing;
 mod ownership;
 /// THE one place messages are written to the store.
 mod persist;
+/// The Sender Rewriting Scheme: the envelope sender of mail filters send on, and its bounces taken back.
+mod srs;
 /// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.
 mod sts_fetch;
 /// Submission, once: ownership, signing, persist.
@@ -85,5 +87,6 @@ pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
+pub use srs::{MAX_AGE_DAYS as SRS_MAX_AGE_DAYS, Srs, SrsError, is_srs};
 pub use submission::{Submission, SubmitError, Submitted};
 pub use vacation::PERIOD_SECS as VACATION_PERIOD_SECS;

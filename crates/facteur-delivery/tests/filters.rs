@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use facteur_delivery::{
-    AcceptedMessage, Envelope, Filing, PersistError, Persisted, SieveFiltering, persist, persist_in_dialogue,
+    AcceptedMessage, Envelope, Filing, PersistError, Persisted, SieveFiltering, Srs, persist, persist_in_dialogue,
     resolve_recipients,
 };
 use facteur_sieve::Limits;
@@ -332,4 +332,31 @@ async fn reject_is_refused_in_the_dialogue_only_when_its_text_goes_whole() {
     assert!(
         matches!(refused, Err(PersistError::Refused(ref r)) if r.lines() == ["Refused by the recipient's mail filter"])
     );
+}
+
+#[tokio::test]
+async fn redirects_to_other_domains_leave_with_an_srs_sender_of_the_owners_domain() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    let filtering = Arc::new(SieveFiltering::default().with_srs(Srs::new(b"the test secret, 32 octets long!")));
+    activate(store, ALICE, r#"redirect "dave@elsewhere.test"; redirect "bob@example.com";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("forward me")).await;
+
+    let queue = queued(store).await;
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let sender = &queue[0].1;
+    assert!(sender.starts_with("SRS0=") && sender.ends_with("=remote.test=carol@example.com"), "{sender}");
+    let (local, _) = sender.rsplit_once('@').unwrap();
+    let srs = filtering.srs().unwrap();
+    assert_eq!(srs.reverse(local, NOW).unwrap(), "carol@remote.test", "a bounce would reach Carol");
+    // Delivered here, the copy needs no SPF: Bob sees Carol as the sender.
+    let bob = mailbox(store, BOB, "INBOX").await;
+    assert!(bob[0].2.starts_with("Return-Path: <carol@remote.test>"), "{}", bob[0].2);
+
+    // Our own users' mail and bounces are sent on as they are.
+    for sender in [BOB, ""] {
+        deliver_filtered(store, &filtering, sender, ALICE, &message("from here")).await;
+        let queue = queued(store).await;
+        assert_eq!(queue.last().unwrap().1, sender, "{queue:?}");
+    }
 }

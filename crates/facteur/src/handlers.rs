@@ -16,7 +16,7 @@ use facteur_store::Store;
 /// guesses on submission too, and on the other nodes of a shared database), one DNS resolver (sender
 /// authentication and outbound delivery share its cache), the sender authentication of every SMTP
 /// listener (its caches, one signer and its loaded keys), and Sieve at delivery (`[sieve]`'s limits, which
-/// ManageSieve compiles uploads under too).
+/// ManageSieve compiles uploads under too, and the SRS secret of redirects, which SMTP checks bounces with).
 pub struct Engines {
     config: Config,
     /// Where relative file names of the configuration (the smarthost's password and CA files) start.
@@ -29,8 +29,14 @@ pub struct Engines {
 }
 
 impl Engines {
-    /// Fails only when the system resolver configuration cannot be read.
-    pub fn new(config: &Config, store: Arc<dyn Store>, dkim_dir: &Path) -> Result<Engines, MailAuthError> {
+    /// Fails only when the system resolver configuration cannot be read. `srs` signs the sender of mail Sieve
+    /// scripts redirect and checks the bounces that come back (`None` for a command that delivers nothing).
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn Store>,
+        dkim_dir: &Path,
+        srs: Option<facteur_delivery::Srs>,
+    ) -> Result<Engines, MailAuthError> {
         let resolver = dns_resolver(&config.dns.nameservers, query_timeout(config))?;
         let sender_auth = sender_auth(config, dkim_dir, &resolver);
         let data_dir = dkim_dir.parent().unwrap_or(dkim_dir).to_path_buf();
@@ -39,7 +45,11 @@ impl Engines {
             Some(shared) => LoginThrottle::shared(ThrottlePolicy::default(), shared),
             None => LoginThrottle::default(),
         });
-        let filtering = Arc::new(facteur_delivery::SieveFiltering::new(sieve_limits(config)));
+        let filtering = facteur_delivery::SieveFiltering::new(sieve_limits(config));
+        let filtering = Arc::new(match srs {
+            Some(srs) => filtering.with_srs(srs),
+            None => filtering,
+        });
         Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth, filtering })
     }
 

@@ -22,7 +22,7 @@ pub async fn run(data_dir: &DataDir, command: TlsReportCommand) -> Outcome {
 }
 
 async fn send(data_dir: &DataDir, config: &facteur_config::Config, store: &Arc<dyn facteur_store::Store>) -> Outcome {
-    let engines = Engines::new(config, Arc::clone(store), &data_dir.dkim_dir())
+    let engines = Engines::new(config, Arc::clone(store), &data_dir.dkim_dir(), None)
         .map_err(|error| Failure::Runtime(error.into()))?;
     let engine = engines.outbound().map_err(|error| usage!("{error}"))?;
     let tomorrow = unix_now().div_euclid(facteur_delivery::tlsrpt::DAY) + 1;
