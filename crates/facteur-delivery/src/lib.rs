@@ -54,6 +54,8 @@ mod schedule;
 mod settings;
 /// The smarthost: verified TLS and AUTH.
 mod smarthost;
+/// The Sender Rewriting Scheme: the envelope sender of mail filters send on, and its bounces taken back.
+mod srs;
 /// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.
 mod sts_fetch;
 /// Submission, once: ownership, signing, persist.
@@ -73,13 +75,14 @@ pub use engine::{DeliveryEngine, EngineError};
 pub use envelope::{
     Destination, Envelope, Recipient, Unresolved, resolve_recipients, return_path_header, xtext_encode,
 };
-pub use filter::SieveFiltering;
+pub use filter::{Refusal, SieveFiltering};
 pub use ownership::{account_owns, from_header_addresses};
-pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
+pub use persist::{AcceptedMessage, Filing, PersistError, Persisted, persist, persist_in_dialogue};
 pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use report::{FullMailboxes, report_full_mailboxes};
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
 pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
+pub use srs::{MAX_AGE_DAYS as SRS_MAX_AGE_DAYS, Srs, SrsError, is_srs};
 pub use submission::{Submission, SubmitError, Submitted};

@@ -11,15 +11,19 @@
 //! host adds, so readers can tell which results are ours; RFC 5321 §4.4 puts `Return-Path:` at the very
 //! beginning at final delivery. Both hold with `Return-Path:`, then ours, then our `Received:`.
 //!
-//! Both store calls are durable when they return, which is when the caller may say `250`.
+//! Both store calls are durable when they return, which is when the caller may say `250`. A caller still in an
+//! SMTP dialogue ([`persist_in_dialogue`]) may instead hear that every recipient's Sieve script refused the
+//! message (RFC 5429 `ereject`, and `reject` whose text goes whole): then nothing at all was written.
 
 use std::sync::Arc;
 
 use facteur_message::{Indexed, index};
 use facteur_store::{AccountId, Notify, QueueId, QueuedEnvelope, QueuedRecipient, Store, StoreError};
 
+use tracing::info;
+
 use crate::envelope::{Destination, Envelope, return_path_header, xtext_encode};
-use crate::filter::{self, SieveFiltering};
+use crate::filter::{self, Refusal, SieveFiltering};
 
 /// One accepted message, to be stored.
 #[derive(Debug)]
@@ -68,6 +72,19 @@ pub enum PersistError {
     Store(#[from] StoreError),
     #[error("storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// RFC 5429 §2.1.1: every recipient's script refused the message; nothing was written. Only from
+    /// [`persist_in_dialogue`].
+    #[error("refused by the recipients' Sieve filters")]
+    Refused(Refusal),
+}
+
+/// Whether a refusal can still be said to whoever hands the message over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusals {
+    /// An SMTP client waits for the answer to DATA (or BDAT LAST).
+    InDialogue,
+    /// Nobody waits (JMAP, our own messages and reports): a script's refusal is reported by message.
+    Reported,
 }
 
 /// Stores `message` for all its recipients; see the module documentation.
@@ -75,11 +92,32 @@ pub enum PersistError {
 /// Local delivery happens first: it is the step that can be refused (quota) and then nothing at all has
 /// been written. If queueing then failed (an I/O error), the client retries and local recipients get a
 /// duplicate, the failure mode RFC 5321 §6.1 prefers to a loss.
-/// Local copies go through their accounts' Sieve scripts as `filtering` says.
+/// Local copies go through their accounts' Sieve scripts as `filtering` says; a script's `reject` or `ereject`
+/// is reported to the sender by message.
 pub async fn persist(
     store: &Arc<dyn Store>,
     filtering: &Arc<SieveFiltering>,
     message: AcceptedMessage,
+) -> Result<Persisted, PersistError> {
+    persist_as(store, filtering, message, Refusals::Reported).await
+}
+
+/// [`persist`] for a caller in an SMTP dialogue: when every recipient is local and every one's script refuses
+/// the message, nothing is written and [`PersistError::Refused`] says what to answer (RFC 5429 §2.1.1: a
+/// Sieve implementation able to refuse in the protocol MUST; see `filter/refusal.rs`).
+pub async fn persist_in_dialogue(
+    store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
+    message: AcceptedMessage,
+) -> Result<Persisted, PersistError> {
+    persist_as(store, filtering, message, Refusals::InDialogue).await
+}
+
+async fn persist_as(
+    store: &Arc<dyn Store>,
+    filtering: &Arc<SieveFiltering>,
+    message: AcceptedMessage,
+    refusals: Refusals,
 ) -> Result<Persisted, PersistError> {
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
@@ -101,6 +139,18 @@ pub async fn persist(
         };
         let recipient_of = |account| recipient_of(&message.envelope, account);
         let plan = filter::plan(store, filtering, &accounts, recipient_of, &delivery).await?;
+        // A plan of refusals only wrote nothing (`fileinto :create`, the one action that writes while
+        // planning, never goes with a reject: RFC 5429 §2.4), so a refusal leaves nothing behind. With a remote
+        // recipient, or an account that takes the message, SMTP's one answer must be 250, and refusals are
+        // reported by message (RFC 5429 §2.1.2).
+        if refusals == Refusals::InDialogue
+            && remote.is_empty()
+            && let Some(refusal) = filter::refusal(&plan, &accounts)
+        {
+            info!(sender = %format!("<{}>", message.envelope.return_path), users = %refusal.owners().join(", "),
+                "every recipient's sieve script refused the message: refused in the SMTP dialogue, nothing stored");
+            return Err(PersistError::Refused(refusal));
+        }
         let mut targets = plan.targets;
         let mut full = Vec::new();
         let delivered = loop {

@@ -155,5 +155,7 @@ pub(crate) async fn deliver_report(
         // A full mailbox: the attempt is not recorded, so the report is tried again with it.
         Err(PersistError::OverQuota { source, .. }) => Err(source),
         Err(PersistError::Task(error)) => Err(StoreError::Corrupt(format!("report task failed: {error}"))),
+        // Not from `persist`, which reports refusals by message.
+        Err(PersistError::Refused(_)) => Ok(()),
     }
 }

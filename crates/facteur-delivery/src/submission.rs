@@ -18,9 +18,9 @@ use facteur_store::{Account, Store, StoreError};
 use tracing::warn;
 
 use crate::envelope::{Envelope, Unresolved, resolve_recipients};
-use crate::filter::SieveFiltering;
+use crate::filter::{Refusal, SieveFiltering};
 use crate::ownership::{account_owns, from_header_addresses};
-use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist};
+use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist, persist_in_dialogue};
 
 /// The submission path: the store, the signer of our users' mail (`None` sends it unsigned), and the Sieve
 /// limits local recipients' scripts run under.
@@ -70,6 +70,10 @@ pub enum SubmitError {
     /// A task holding the message failed: the client must send it again.
     #[error("submission task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Every recipient's Sieve script refused the message (RFC 5429); nothing was stored or queued. Only from
+    /// [`Submission::submit_in_dialogue`].
+    #[error("refused by the recipients' Sieve filters")]
+    Refused(Refusal),
 }
 
 impl From<PersistError> for SubmitError {
@@ -78,6 +82,7 @@ impl From<PersistError> for SubmitError {
             PersistError::OverQuota { address, .. } => SubmitError::OverQuota { address },
             PersistError::Store(error) => SubmitError::Store(error),
             PersistError::Task(error) => SubmitError::Task(error),
+            PersistError::Refused(refusal) => SubmitError::Refused(refusal),
         }
     }
 }
@@ -113,18 +118,31 @@ impl Submission {
     }
 
     /// Checks, signs and stores `message` for `account`; see the module documentation. Durable when it returns.
+    /// A recipient's Sieve `reject` or `ereject` is reported to the sender by message.
     pub async fn submit(&self, account: &Account, message: Submitted) -> Result<Persisted, SubmitError> {
+        let accepted = self.accepted(account, message).await?;
+        Ok(persist(&self.store, &self.filtering, accepted).await?)
+    }
+
+    /// [`Submission::submit`] for a face still in an SMTP dialogue: a message every recipient's Sieve script
+    /// refuses is not stored, and [`SubmitError::Refused`] says what to answer (RFC 5429 §2.1.1).
+    pub async fn submit_in_dialogue(&self, account: &Account, message: Submitted) -> Result<Persisted, SubmitError> {
+        let accepted = self.accepted(account, message).await?;
+        Ok(persist_in_dialogue(&self.store, &self.filtering, accepted).await?)
+    }
+
+    /// The message checked and signed, ready to persist.
+    async fn accepted(&self, account: &Account, message: Submitted) -> Result<AcceptedMessage, SubmitError> {
         self.check_ownership(account, &message).await?;
         let content = self.sign(&message.envelope, message.content).await?;
-        let accepted = AcceptedMessage {
+        Ok(AcceptedMessage {
             envelope: message.envelope,
             trace: message.trace,
             content,
             filing: Filing::Inbox,
             now: message.now,
             expires_at: message.expires_at,
-        };
-        Ok(persist(&self.store, &self.filtering, accepted).await?)
+        })
     }
 
     async fn check_ownership(&self, account: &Account, message: &Submitted) -> Result<(), SubmitError> {

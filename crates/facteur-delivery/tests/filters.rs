@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use facteur_delivery::{AcceptedMessage, Envelope, Filing, SieveFiltering, persist, resolve_recipients};
+use facteur_delivery::{
+    AcceptedMessage, Envelope, Filing, PersistError, Persisted, SieveFiltering, Srs, persist, persist_in_dialogue,
+    resolve_recipients,
+};
 use facteur_sieve::Limits;
 use facteur_store::{AccountId, SieveLimits, SpecialUse, Store, SystemFlags};
 use facteur_testkit::in_process::{ALICE, BOB, Fixture};
@@ -44,6 +47,26 @@ async fn deliver_filtered(
         expires_at: NOW + 86_400,
     };
     persist(store, filtering, accepted).await.unwrap();
+}
+
+/// Delivers as an SMTP session does, which may hear that every recipient's script refused the message.
+async fn deliver_in_dialogue(
+    store: &Arc<dyn Store>,
+    from: &str,
+    to: &[&str],
+    message: &str,
+) -> Result<Persisted, PersistError> {
+    let to: Vec<String> = to.iter().map(|address| (*address).to_owned()).collect();
+    let recipients = resolve_recipients(store.as_ref(), &to).await.unwrap();
+    let accepted = AcceptedMessage {
+        envelope: Envelope { return_path: from.to_owned(), envid: None, ret: None, require_tls: false, recipients },
+        trace: "Received: from test\r\n".to_owned(),
+        content: message.replace('\n', "\r\n").into_bytes(),
+        filing: Filing::Inbox,
+        now: NOW,
+        expires_at: NOW + 86_400,
+    };
+    persist_in_dialogue(store, &Arc::default(), accepted).await
 }
 
 /// Each message of `mailbox` as (flags, keywords, content).
@@ -244,4 +267,96 @@ async fn editheader_changes_the_stored_copy_only() {
     assert!(alice[0].2.ends_with("Hello.\r\n"), "the body is untouched");
     let bob = mailbox(store, BOB, "INBOX").await;
     assert!(!bob[0].2.contains("X-Filtered") && bob[0].2.contains("Message-ID"), "{}", bob[0].2);
+}
+
+#[tokio::test]
+async fn ereject_for_every_recipient_refuses_in_the_dialogue_and_leaves_nothing() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    // Not a duplicate the first time: were the refused message recorded, the next one would be kept.
+    let script = "require [\"ereject\", \"duplicate\"];\r\nif not duplicate {\r\n  ereject text:\r\nNo mail from you.\r\nGoodbye.\r\n.\r\n;\r\n}\r\n";
+    activate(store, ALICE, script).await;
+    let refused = deliver_in_dialogue(store, "carol@remote.test", &[ALICE], &message("first")).await;
+    let Err(PersistError::Refused(refusal)) = refused else { panic!("not refused: {refused:?}") };
+    assert_eq!(refusal.lines(), ["No mail from you.", "Goodbye."], "RFC 5429 §2.5: one reply line per line");
+    assert_eq!(refusal.owners(), [ALICE]);
+    assert!(mailbox(store, ALICE, "INBOX").await.is_empty(), "nothing stored");
+    assert!(queued(store).await.is_empty(), "no report: the sender hears it in the dialogue");
+
+    // Outside a dialogue (JMAP, our own messages) the same script reports, as before: not a duplicate,
+    // since the refused message left no record.
+    deliver(store, "carol@remote.test", ALICE, &message("first")).await;
+    assert!(mailbox(store, ALICE, "INBOX").await.is_empty());
+    let report = queued(store).await;
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert!(report[0].2.contains("No mail from you.") && report[0].0 == ["carol@remote.test"], "{}", report[0].2);
+
+    // Every recipient refusing with the same words: refused with them.
+    activate(store, BOB, script).await;
+    let both = deliver_in_dialogue(store, "dan@remote.test", &[ALICE, BOB], &message("to both")).await;
+    assert!(matches!(both, Err(PersistError::Refused(ref r)) if r.lines() == ["No mail from you.", "Goodbye."]));
+}
+
+#[tokio::test]
+async fn when_only_some_recipients_refuse_the_others_get_it_and_the_sender_a_report() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    activate(store, ALICE, r#"require "ereject"; ereject "Not interested.";"#).await;
+    // RFC 5429 §2.1.2: one answer to DATA for both, so the server accepts and reports the refusing one.
+    let persisted = deliver_in_dialogue(store, "carol@remote.test", &[ALICE, BOB], &message("mixed")).await.unwrap();
+    assert_eq!(persisted.local_copies, 1);
+    assert!(mailbox(store, ALICE, "INBOX").await.is_empty());
+    assert_eq!(mailbox(store, BOB, "INBOX").await.len(), 1);
+    let report = queued(store).await;
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert!(report[0].2.contains("Not interested.") && report[0].1.is_empty(), "{}", report[0].2);
+}
+
+#[tokio::test]
+async fn reject_is_refused_in_the_dialogue_only_when_its_text_goes_whole() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    activate(store, ALICE, r#"require "reject"; reject "No sales, thank you.";"#).await;
+    let refused = deliver_in_dialogue(store, "carol@remote.test", &[ALICE], &message("sale")).await;
+    assert!(matches!(refused, Err(PersistError::Refused(ref r)) if r.lines() == ["No sales, thank you."]));
+
+    // RFC 5429 §2.2: not US-ASCII, so not in the dialogue; the report keeps the owner's words.
+    activate(store, ALICE, r#"require "reject"; reject "Pas de réclame, merci.";"#).await;
+    deliver_in_dialogue(store, "carol@remote.test", &[ALICE], &message("réclame")).await.unwrap();
+    let report = queued(store).await;
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert!(mailbox(store, ALICE, "INBOX").await.is_empty());
+    // ereject's non-ASCII reason is replaced in the dialogue instead (RFC 5429 §2.1.1).
+    activate(store, ALICE, r#"require "ereject"; ereject "Pas de réclame, merci.";"#).await;
+    let refused = deliver_in_dialogue(store, "carol@remote.test", &[ALICE], &message("encore")).await;
+    assert!(
+        matches!(refused, Err(PersistError::Refused(ref r)) if r.lines() == ["Refused by the recipient's mail filter"])
+    );
+}
+
+#[tokio::test]
+async fn redirects_to_other_domains_leave_with_an_srs_sender_of_the_owners_domain() {
+    let fixture = Fixture::new().await;
+    let store = &fixture.store;
+    let filtering = Arc::new(SieveFiltering::default().with_srs(Srs::new(b"the test secret, 32 octets long!")));
+    activate(store, ALICE, r#"redirect "dave@elsewhere.test"; redirect "bob@example.com";"#).await;
+    deliver_filtered(store, &filtering, "carol@remote.test", ALICE, &message("forward me")).await;
+
+    let queue = queued(store).await;
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let sender = &queue[0].1;
+    assert!(sender.starts_with("SRS0=") && sender.ends_with("=remote.test=carol@example.com"), "{sender}");
+    let (local, _) = sender.rsplit_once('@').unwrap();
+    let srs = filtering.srs().unwrap();
+    assert_eq!(srs.reverse(local, NOW).unwrap(), "carol@remote.test", "a bounce would reach Carol");
+    // Delivered here, the copy needs no SPF: Bob sees Carol as the sender.
+    let bob = mailbox(store, BOB, "INBOX").await;
+    assert!(bob[0].2.starts_with("Return-Path: <carol@remote.test>"), "{}", bob[0].2);
+
+    // Our own users' mail and bounces are sent on as they are.
+    for sender in [BOB, ""] {
+        deliver_filtered(store, &filtering, sender, ALICE, &message("from here")).await;
+        let queue = queued(store).await;
+        assert_eq!(queue.last().unwrap().1, sender, "{queue:?}");
+    }
 }

@@ -5,6 +5,12 @@
 //! glance and is judged on the address after `smtp-proto` has stripped source routes and quotes: whatever
 //! the dressing (`user%other@ours`, `@a,@b:user@c`, `"user@other"@ours`, `User@OTHER.example.`), only the
 //! real domain and the real local part count.
+//!
+//! The MX relays one kind of mail: to an SRS address of ours (`SRS0=…@ours`, the envelope sender we give mail a
+//! Sieve script redirects), which goes on to the address it stands for once `facteur_delivery::Srs` has checked
+//! that we signed it, not long ago. That is how a bounce of redirected mail reaches its sender.
+
+use facteur_delivery::is_srs;
 
 use crate::address::{Domain, Mailbox, has_routing_syntax};
 use crate::settings::Face;
@@ -18,6 +24,9 @@ pub enum RouteDecision {
     Remote,
     /// Another domain without authentication: `554 5.7.1`, we are not a relay.
     RefuseRelay,
+    /// One of our domains, with a local part in SRS form: relay to the address it stands for if its signature
+    /// and age hold, else `550 5.1.1` (the signature is what keeps this from being an open relay).
+    Srs,
     /// One of our domains, but the local part hides a route (`%`, `!`, a quoted `@`): `554 5.7.1`, we do
     /// not forward on local-part syntax (RFC 5321 §3.6.1 lets a server refuse it).
     RefuseRoutingSyntax,
@@ -31,6 +40,7 @@ pub fn route_recipient(face: Face, authenticated: bool, recipient: &Mailbox, dom
     let may_relay = face == Face::Submission && authenticated;
     match (ours, may_relay) {
         (true, _) if has_routing_syntax(recipient) => RouteDecision::RefuseRoutingSyntax,
+        (true, _) if is_srs(&recipient.local) => RouteDecision::Srs,
         (true, _) => RouteDecision::Local,
         (false, true) => RouteDecision::Remote,
         (false, false) => RouteDecision::RefuseRelay,
@@ -62,6 +72,22 @@ mod tests {
             assert_eq!(decide(Face::Mx, false, address, true), RouteDecision::RefuseRoutingSyntax, "{address}");
             assert_eq!(decide(Face::Submission, true, address, true), RouteDecision::RefuseRoutingSyntax);
         }
+    }
+
+    #[test]
+    fn srs_addresses_of_our_domains_go_to_the_signature_check_on_both_faces() {
+        let srs = "SRS0=ABCDEF=AB=remote.test=carol@example.com";
+        assert_eq!(decide(Face::Mx, false, srs, true), RouteDecision::Srs);
+        assert_eq!(decide(Face::Submission, true, srs, true), RouteDecision::Srs);
+        assert_eq!(decide(Face::Mx, false, "srs1=x=h==y@example.com", true), RouteDecision::Srs);
+        assert_eq!(
+            decide(Face::Mx, false, "SRS0=ABCDEF=AB=remote.test=carol@other.net", false),
+            RouteDecision::RefuseRelay
+        );
+        assert_eq!(
+            decide(Face::Mx, false, "SRS0=A=B=remote.test=a%b@example.com", true),
+            RouteDecision::RefuseRoutingSyntax
+        );
     }
 
     #[test]

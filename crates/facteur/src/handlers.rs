@@ -16,7 +16,7 @@ use facteur_store::Store;
 /// guesses on submission too, and on the other nodes of a shared database), one DNS resolver (sender
 /// authentication and outbound delivery share its cache), the sender authentication of every SMTP
 /// listener (its caches, one signer and its loaded keys), and Sieve at delivery (`[sieve]`'s limits, which
-/// ManageSieve compiles uploads under too).
+/// ManageSieve compiles uploads under too, and the SRS secret of redirects, which SMTP checks bounces with).
 pub struct Engines {
     config: Config,
     /// Where relative file names of the configuration (the smarthost's password and CA files) start.
@@ -29,12 +29,14 @@ pub struct Engines {
 }
 
 impl Engines {
-    /// Fails only when the system resolver configuration cannot be read.
+    /// Fails only when the system resolver configuration cannot be read. `srs` signs the sender of mail Sieve
+    /// scripts redirect and checks the bounces that come back (`None` for a command that delivers nothing).
     /// Networks that fail to log in too often go into `bans`, which the listeners refuse.
     pub fn new(
         config: &Config,
         store: Arc<dyn Store>,
         dkim_dir: &Path,
+        srs: Option<facteur_delivery::Srs>,
         bans: facteur_net::Bans,
     ) -> Result<Engines, MailAuthError> {
         let resolver = dns_resolver(&config.dns.nameservers, query_timeout(config))?;
@@ -51,7 +53,11 @@ impl Engines {
             None => LoginThrottle::new(policy),
         };
         let throttle = Arc::new(throttle.banning_into(bans));
-        let filtering = Arc::new(facteur_delivery::SieveFiltering::new(sieve_limits(config)));
+        let filtering = facteur_delivery::SieveFiltering::new(sieve_limits(config));
+        let filtering = Arc::new(match srs {
+            Some(srs) => filtering.with_srs(srs),
+            None => filtering,
+        });
         Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth, filtering })
     }
 

@@ -15,6 +15,7 @@ mod password_input;
 mod postgres_setup;
 mod quickstart;
 mod shared_files;
+mod srs_secret;
 mod warnings;
 
 use std::process::ExitCode;

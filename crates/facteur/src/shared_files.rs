@@ -1,6 +1,6 @@
 //! Files every node of one database must have alike, kept in each node's data directory: the DKIM keys
-//! (`dkim/DOMAIN/`, read by the signer) and the ACME account, key and certificate (`acme/`, served by the
-//! listeners). With PostgreSQL the database holds the true copy ([`SharedState`]) and each node mirrors it:
+//! (`dkim/DOMAIN/`, read by the signer), the ACME account, key and certificate (`acme/`, served by the
+//! listeners) and the SRS secret (`srs/`, read at start: a bounce to an SRS address must verify on any node). With PostgreSQL the database holds the true copy ([`SharedState`]) and each node mirrors it:
 //! at start, then every [`FOLLOW_EVERY`]; a command that changes such a directory first takes the
 //! database's copy, changes it, then shares it. With SQLite there is one node, and its data directory is the
 //! only copy: nothing here runs.
@@ -34,6 +34,8 @@ pub const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 pub const ACME: &str = "acme";
 /// The DKIM key directory: each domain's sub-directory is shared as one.
 const DKIM: &str = "dkim";
+/// The SRS secret's directory, shared as one.
+const SRS: &str = crate::srs_secret::DIRECTORY;
 
 /// Files that name the others of their directory: written after them.
 const WRITTEN_LAST: [&str; 2] = ["selectors", "cert.pem"];
@@ -145,11 +147,13 @@ impl SharedFiles {
         }
     }
 
-    /// The shared directories this data directory has: `acme`, and `dkim/DOMAIN` for each domain.
+    /// The shared directories this data directory has: `acme`, `srs`, and `dkim/DOMAIN` for each domain.
     fn local_directories(&self) -> anyhow::Result<Vec<String>> {
         let mut found = Vec::new();
-        if self.root.join(ACME).is_dir() {
-            found.push(ACME.to_owned());
+        for directory in [ACME, SRS] {
+            if self.root.join(directory).is_dir() {
+                found.push(directory.to_owned());
+            }
         }
         let dkim = self.root.join(DKIM);
         if dkim.is_dir() {
@@ -175,7 +179,7 @@ impl SharedFiles {
 fn local_path(root: &Path, directory: &str) -> anyhow::Result<PathBuf> {
     let plain = |name: &str| !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
     let allowed = match directory.split_once('/') {
-        None => directory == ACME,
+        None => directory == ACME || directory == SRS,
         Some((DKIM, domain)) => plain(domain),
         Some(_) => false,
     };
@@ -262,7 +266,9 @@ mod tests {
         let root = Path::new("/data");
         assert_eq!(local_path(root, "acme").unwrap(), Path::new("/data/acme"));
         assert_eq!(local_path(root, "dkim/example.com").unwrap(), Path::new("/data/dkim/example.com"));
-        for bad in ["tls", "dkim", "dkim/../tls", "dkim/a/b", "dkim/..", "dkim/.hidden", "acme/x", "/etc", ""] {
+        assert_eq!(local_path(root, "srs").unwrap(), Path::new("/data/srs"));
+        for bad in ["tls", "dkim", "dkim/../tls", "dkim/a/b", "dkim/..", "dkim/.hidden", "acme/x", "srs/x", "/etc", ""]
+        {
             assert!(local_path(root, bad).is_err(), "{bad:?} accepted");
         }
     }

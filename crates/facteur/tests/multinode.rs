@@ -164,6 +164,16 @@ fn a_dkim_key_rotated_through_one_node_signs_mail_sent_through_the_other() {
 }
 
 #[test]
+fn every_node_signs_srs_addresses_with_the_first_nodes_secret() {
+    let Some(nodes) = nodes(2, |_| {}) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    // A bounce to an SRS address may reach any node: B took the secret A made and shared, not its own.
+    let secret = |node: &TestServer| std::fs::read(node.data_dir().join("srs/key")).unwrap();
+    assert_eq!(secret(a).len(), 32);
+    assert_eq!(secret(a), secret(b), "B's log:\n{}", b.log());
+}
+
+#[test]
 fn failed_logins_on_one_node_slow_logins_on_the_other() {
     let Some(nodes) = nodes(2, |config| config.auth.allow_plaintext = true) else { return };
     let (a, b) = (&nodes[0], &nodes[1]);

@@ -67,10 +67,9 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
             let mut copy = format!("{DELIVERED_TO}: {owner}\r\n").into_bytes();
             copy.extend_from_slice(delivered.trace.as_bytes());
             copy.extend_from_slice(delivered.content);
-            // The envelope sender stays the original's (RFC 5228 §4.2 leaves it to us), so that bounces reach
-            // whoever wrote the message.
-            send(store, delivered.return_path, &address, copy, delivered).await?;
-            info!(user = %owner, to = %address, "sieve redirected the message");
+            let sender = redirect_sender(store, delivered, &owner, &address).await?;
+            send(store, &sender, &address, copy, delivered).await?;
+            info!(user = %owner, to = %address, sender = %format!("<{sender}>"), "sieve redirected the message");
         }
         FollowUp::Vacation { owner, reply, .. } => {
             let to = reply.to.clone();
@@ -101,6 +100,38 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
         }
     }
     Ok(())
+}
+
+/// The envelope sender of a redirected copy, which RFC 5228 §4.2 leaves to us: the original's, so that bounces
+/// reach whoever wrote the message; in SRS form (`crate::srs`) at the owner's domain when the copy leaves for
+/// another domain and the sender is of another domain too, whose SPF policy would not let our servers send
+/// as them. The null sender, our own domains' senders, and a sender SRS cannot carry stay as they are.
+async fn redirect_sender(
+    store: &Arc<dyn Store>,
+    delivered: &Delivered<'_>,
+    owner: &str,
+    to: &str,
+) -> Result<String, Failure> {
+    let original = delivered.return_path;
+    let Some(srs) = delivered.filtering.srs() else { return Ok(original.to_owned()) };
+    let (Some(sender_domain), Some(to_domain), Some(our_domain)) = (domain(original), domain(to), domain(owner)) else {
+        return Ok(original.to_owned());
+    };
+    if store.is_local_domain(&sender_domain).await? || store.is_local_domain(&to_domain).await? {
+        return Ok(original.to_owned());
+    }
+    match srs.forward(original, &our_domain, delivered.now) {
+        Some(rewritten) => Ok(rewritten),
+        None => {
+            info!(user = %owner, sender = %original, "SRS cannot carry this sender (too long, or quoted): the redirect keeps it");
+            Ok(original.to_owned())
+        }
+    }
+}
+
+/// The domain of an address, lowercase; `None` for the null path.
+fn domain(address: &str) -> Option<String> {
+    address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
 }
 
 /// Sends through [`outgoing::send_filtered`]: our own messages from the null path, retried for a while; a redirect

@@ -22,9 +22,13 @@ mod compiled;
 mod filtering;
 /// The steps that wait until the copies are stored.
 mod follow_up;
+/// Refusing in the SMTP dialogue what every recipient's script refuses (RFC 5429).
+mod refusal;
 
 pub use filtering::SieveFiltering;
 pub(crate) use follow_up::{Delivered, carry_out_follow_ups};
+pub use refusal::Refusal;
+pub(crate) use refusal::refusal;
 use tracing::{info, warn};
 
 use crate::persist::Filing;
@@ -49,11 +53,35 @@ pub(crate) struct EditedCopy {
 /// A step that waits until the account's copies are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FollowUp {
-    Redirect { account: AccountId, owner: String, address: String },
-    Reject { account: AccountId, owner: String, reason: String },
-    Vacation { account: AccountId, owner: String, reply: facteur_sieve::VacationReply },
-    Track { account: AccountId, key: String, until: i64 },
-    ScriptFailed { account: AccountId, owner: String, script: String, error: String },
+    Redirect {
+        account: AccountId,
+        owner: String,
+        address: String,
+    },
+    /// `reject`, or `ereject` (`extended`), reported by message unless the whole message is refused in the
+    /// dialogue ([`refusal`]).
+    Reject {
+        account: AccountId,
+        owner: String,
+        reason: String,
+        extended: bool,
+    },
+    Vacation {
+        account: AccountId,
+        owner: String,
+        reply: facteur_sieve::VacationReply,
+    },
+    Track {
+        account: AccountId,
+        key: String,
+        until: i64,
+    },
+    ScriptFailed {
+        account: AccountId,
+        owner: String,
+        script: String,
+        error: String,
+    },
 }
 
 impl FollowUp {
@@ -282,8 +310,8 @@ async fn carry_out(
                 }
             }
             Action::Discard => info!(user = %owner, "sieve discarded the message"),
-            Action::Reject { reason, .. } => {
-                plan.follow_ups.push(FollowUp::Reject { account, owner: owner.to_owned(), reason });
+            Action::Reject { reason, extended } => {
+                plan.follow_ups.push(FollowUp::Reject { account, owner: owner.to_owned(), reason, extended });
             }
             Action::Vacation(reply) => {
                 plan.follow_ups.push(FollowUp::Vacation { account, owner: owner.to_owned(), reply })

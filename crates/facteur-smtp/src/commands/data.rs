@@ -2,7 +2,11 @@
 //! sender check of `From:` and DKIM signing on submission, SPF/DKIM/DMARC checks on MX, trace headers,
 //! persistence, the one final reply.
 
-use facteur_delivery::{AcceptedMessage, FullMailboxes, PersistError, Persisted, SubmitError, Submitted, persist};
+use std::borrow::Cow;
+
+use facteur_delivery::{
+    AcceptedMessage, FullMailboxes, PersistError, Persisted, Refusal, SubmitError, Submitted, persist_in_dialogue,
+};
 use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
 use facteur_store::Fate;
@@ -181,8 +185,10 @@ impl Session<'_> {
             now: arrival.now,
             expires_at: arrival.expires_at,
         };
-        persist(&self.server.store, &self.server.filtering, message).await.map_err(|error| match error {
+        let persisted = persist_in_dialogue(&self.server.store, &self.server.filtering, message);
+        persisted.await.map_err(|error| match error {
             PersistError::OverQuota { address, .. } => over_quota(&address),
+            PersistError::Refused(refusal) => refused_by_filters(&refusal),
             PersistError::Store(error) => Reply::store_failure(&error, "storing a message"),
             error => storage_failure(&error),
         })
@@ -196,13 +202,14 @@ impl Session<'_> {
         };
         let Arrival { received, now, expires_at } = arrival;
         let message = Submitted { envelope: envelope.for_delivery(), trace: received, content, now, expires_at };
-        self.server.submission.submit(account, message).await.map_err(|error| match error {
+        self.server.submission.submit_in_dialogue(account, message).await.map_err(|error| match error {
             SubmitError::NotOwned { address, from_header } => {
                 warn!(user = %account.address, %address, from_header, "refused a sender address the user does not own");
                 let what = if from_header { "From: header address" } else { "Sender address" };
                 Reply::new(553, "5.7.1", format!("{what} not owned by the authenticated user"))
             }
             SubmitError::OverQuota { address } => over_quota(&address),
+            SubmitError::Refused(refusal) => refused_by_filters(&refusal),
             SubmitError::Store(error) => Reply::store_failure(&error, "storing a submitted message"),
             error => storage_failure(&error),
         })
@@ -222,6 +229,12 @@ struct Arrival {
 fn over_quota(address: &str) -> Reply {
     info!(%address, "message refused: mailbox over quota");
     Reply::new(552, "5.2.2", "Mailbox full")
+}
+
+/// RFC 5429 §2.1.1, §2.5: every recipient's Sieve script refused the message; 550 with the enhanced code it
+/// recommends and the reason, one reply line per line of it (made safe by `facteur-delivery`).
+fn refused_by_filters(refusal: &Refusal) -> Reply {
+    Reply { code: 550, status: Some("5.7.1"), lines: refusal.lines().iter().cloned().map(Cow::Owned).collect() }
 }
 
 /// Nothing was stored (a task failed, not the store: those go to [`Reply::store_failure`]): the client

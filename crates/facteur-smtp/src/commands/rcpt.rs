@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use facteur_delivery::Srs;
+use facteur_primitives::unix_now;
 use facteur_store::{Fate, Notify, RecipientLookup, StoreError};
 use smtp_proto::{
     RCPT_CONNEG, RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS, RCPT_RRVS_CONTINUE,
@@ -44,13 +46,16 @@ impl Session<'_> {
         if !mailbox.is_ascii() && !envelope.smtputf8 {
             return Err(Reply::new(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"));
         }
-        let destination = self.destination(&mailbox, envelope).await?;
-        Ok(Recipient {
-            destination,
-            notify: notify_of(to.flags),
-            orcpt: to.orcpt.as_deref().map(|original| format!("rfc822;{}", xtext_encode(original))),
-            mailbox,
-        })
+        let orcpt = to.orcpt.as_deref().map(|original| format!("rfc822;{}", xtext_encode(original)));
+        let (mailbox, destination, orcpt) = match self.destination(&mailbox, envelope).await? {
+            Routed::As(destination) => (mailbox, destination, orcpt),
+            // RFC 3461 §4.2: the original recipient, for reports, is the SRS address the client named.
+            Routed::Srs(original) => {
+                let orcpt = orcpt.or_else(|| Some(format!("rfc822;{}", xtext_encode(&mailbox.to_string()))));
+                (original, Destination::Remote, orcpt)
+            }
+        };
+        Ok(Recipient { destination, notify: notify_of(to.flags), orcpt, mailbox })
     }
 
     /// `smtp-proto` turns `<postmaster>` (no domain, which RFC 5321 §4.5.1 says must be accepted) into an
@@ -67,7 +72,7 @@ impl Session<'_> {
 
     /// Where the recipient's copy goes, or why it is refused. One store read answers every question RCPT
     /// asks (is the domain ours, who gets it, is there room), from one snapshot.
-    async fn destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Destination, Reply> {
+    async fn destination(&self, mailbox: &Mailbox, envelope: &Envelope) -> Result<Routed, Reply> {
         let lookup = match mailbox.domain_name() {
             Some(_) => match self.server.store.lookup_recipient(&mailbox.normalized()).await {
                 Ok(lookup) => lookup,
@@ -78,9 +83,15 @@ impl Session<'_> {
         };
         let domain_is_local = lookup != RecipientLookup::ForeignDomain;
         let authenticated = self.state.authenticated.is_some();
+        let size = envelope.declared_size.unwrap_or(0);
         match route_recipient(self.server.settings.face, authenticated, mailbox, domain_is_local) {
-            RouteDecision::Local => local_destination(lookup, envelope.declared_size.unwrap_or(0)),
-            RouteDecision::Remote => Ok(Destination::Remote),
+            RouteDecision::Local => local_destination(lookup, size).map(Routed::As),
+            RouteDecision::Remote => Ok(Routed::As(Destination::Remote)),
+            RouteDecision::Srs => match self.server.filtering.srs() {
+                Some(srs) => self.srs_original(srs, mailbox).await.map(Routed::Srs),
+                // Without a secret nothing was signed: the address is looked up as any other.
+                None => local_destination(lookup, size).map(Routed::As),
+            },
             RouteDecision::RefuseRelay => {
                 info!(recipient = %mailbox, "relay attempt refused");
                 Err(Reply::new(554, "5.7.1", "Relaying denied"))
@@ -91,6 +102,38 @@ impl Session<'_> {
             }
         }
     }
+}
+
+impl Session<'_> {
+    /// The address the SRS address `mailbox` (one of our domains) stands for: another domain's, which we
+    /// signed not more than [`facteur_delivery::SRS_MAX_AGE_DAYS`] days ago. Anything else is `550 5.1.1`,
+    /// as for an unknown user: the client learns nothing of which check failed.
+    async fn srs_original(&self, srs: &Srs, mailbox: &Mailbox) -> Result<Mailbox, Reply> {
+        let refused = |why: &dyn std::fmt::Display| {
+            info!(recipient = %mailbox, %why, "SRS address refused");
+            no_such_user()
+        };
+        let original = srs.reverse(&mailbox.local, unix_now()).map_err(|error| refused(&error))?;
+        let original = Mailbox::parse(&original).map_err(|error| refused(&error))?;
+        // We never sign our own domains' senders; such an address cannot be ours.
+        let foreign = match original.domain_name() {
+            Some(domain) => !self.server.store.is_local_domain(domain.as_str()).await.map_err(store_failure)?,
+            None => false,
+        };
+        if !foreign {
+            return Err(refused(&"it stands for an address that is not another domain's"));
+        }
+        info!(recipient = %mailbox, to = %original, "SRS address: relayed to the sender it stands for");
+        Ok(original)
+    }
+}
+
+/// Where one RCPT goes.
+enum Routed {
+    /// The address as the client gave it, here or in the queue.
+    As(Destination),
+    /// An SRS address of ours: on, through the queue, to the address it stands for.
+    Srs(Mailbox),
 }
 
 /// A local address: `550 5.1.1` if nobody has it, `452 4.2.2` if its mailbox cannot take the declared size

@@ -3,7 +3,7 @@
 //! - The store (SQLite) is copied by `facteur_store::sqlite::backup::back_up`: the database as of one
 //!   commit, and the blob files that snapshot references, which blob removals are held back from deleting
 //!   until they are copied (why that is needed, and enough, is explained there).
-//! - Everything else in the data directory (`facteur.toml`, `tls/`, `dkim/`, `acme/`, import state) is
+//! - Everything else in the data directory (`facteur.toml`, `tls/`, `dkim/`, `acme/`, `srs/`, import state) is
 //!   copied file by file, with its permissions (private keys stay 0600, DIR itself is made 0700). Facteur
 //!   writes each of these files whole (a temporary file renamed into place), so each copy is a whole file;
 //!   a certificate renewed or a DKIM key rotated during the backup is there before or after, as for any
@@ -31,7 +31,7 @@ pub async fn run(data_dir: &DataDir, args: &crate::cli::BackupArgs) -> Outcome {
         return Err(usage!(
             "the store is in PostgreSQL, whose backups are pg_dump's job: `pg_dump --format=custom \
              --file=facteur.dump '{}'` (the password as for [store] password_file), and this node's own files \
-             (facteur.toml, tls/, dkim/, acme/) copied as they are",
+             (facteur.toml, tls/, dkim/, acme/, srs/) copied as they are",
             config.store.url
         ));
     }

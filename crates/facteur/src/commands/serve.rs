@@ -12,7 +12,7 @@ use crate::data_dir::{Contents, DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 use crate::handlers::Engines;
 use crate::shared_files::SharedFiles;
-use crate::{certificates, http, logging, quickstart};
+use crate::{certificates, http, logging, quickstart, srs_secret};
 
 /// What the test kit and operators' scripts wait for: every listener is bound.
 const READY_MARK: &str = "facteur is ready";
@@ -46,8 +46,11 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     };
     let connections = facteur_net::ConnectionLimiter::new(&limits);
     let (stop, stopping) = facteur_net::shutdown_channel();
+    // Made before the nodes' shared files are taken, read after: every node signs SRS with the first one's.
+    srs_secret::ensure(data_dir.root())?;
     let shared_files = follow_shared_files(&store, data_dir, &stopping).await?;
-    let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir(), connections.bans())
+    let srs = facteur_delivery::Srs::new(&srs_secret::read(data_dir.root())?);
+    let engines = Engines::new(&config, Arc::clone(&store), &data_dir.dkim_dir(), Some(srs), connections.bans())
         .map_err(|error| Failure::Runtime(error.into()))?;
     // Before any delivery: out-of-office settings from before they were Sieve become Sieve. A failure is
     // logged and the server starts; the settings stay where they were for the next start.
@@ -116,7 +119,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     Ok(())
 }
 
-/// With nodes sharing a database: this node's DKIM keys and ACME files made the database's before anything
+/// With nodes sharing a database: this node's DKIM keys, ACME files and SRS secret made the database's before anything
 /// signs or serves, then kept in step with it. `None` for a node alone.
 async fn follow_shared_files(
     store: &Arc<dyn facteur_store::Store>,

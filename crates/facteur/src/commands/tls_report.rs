@@ -23,7 +23,7 @@ pub async fn run(data_dir: &DataDir, command: TlsReportCommand) -> Outcome {
 
 async fn send(data_dir: &DataDir, config: &facteur_config::Config, store: &Arc<dyn facteur_store::Store>) -> Outcome {
     // No listener here, so bans would refuse nothing.
-    let engines = Engines::new(config, Arc::clone(store), &data_dir.dkim_dir(), facteur_net::Bans::default())
+    let engines = Engines::new(config, Arc::clone(store), &data_dir.dkim_dir(), None, facteur_net::Bans::default())
         .map_err(|error| Failure::Runtime(error.into()))?;
     let engine = engines.outbound().map_err(|error| usage!("{error}"))?;
     let tomorrow = unix_now().div_euclid(facteur_delivery::tlsrpt::DAY) + 1;

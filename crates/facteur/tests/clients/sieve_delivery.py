@@ -108,11 +108,87 @@ def redirect_limit(args):
     print("ok: the configured redirect limit applies at delivery")
 
 
+EREJECT = (
+    'require "ereject";\r\n'
+    'if address :is "from" "spammer@remote.test" {\r\n'
+    '  ereject text:\r\nNo mail from you.\r\nGoodbye.\r\n.\r\n;\r\n'
+    '}\r\n'
+)
+
+
+def ereject(args):
+    """RFC 5429 §2.1.1: a message every recipient's script erejects is refused at the end of DATA with 550
+    5.7.1 and the reason, one reply line per line; with a second recipient who takes it, it is accepted (the
+    caller checks that recipient's copy and the report queued for the sender)."""
+    upload(args, EREJECT)
+    sender = "spammer@remote.test"
+    with smtp_session(args) as smtp:
+        try:
+            smtp.send_message(message(sender, args.user, "refused"), from_addr=sender, to_addrs=[args.user])
+            fail("the message every recipient erejects was accepted")
+        except smtplib.SMTPDataError as error:
+            expected = b"5.7.1 No mail from you.\n5.7.1 Goodbye."
+            if error.smtp_code != 550 or error.smtp_error != expected:
+                fail(f"expected 550 {expected!r}, got {error.smtp_code} {error.smtp_error!r}")
+        # The session goes on: the next transaction, for Alice and the second recipient, is accepted.
+        refused = smtp.send_message(
+            message(sender, args.user, "mixed"), from_addr=sender, to_addrs=[args.user, args.second]
+        )
+        if refused:
+            fail(f"recipients refused: {refused}")
+    inbox = read_mailboxes(args, ["INBOX"])["INBOX"]
+    if inbox:
+        fail(f"Alice's INBOX should be empty: {subjects_of(inbox)}")
+    print("ok: refused in the dialogue when all refuse, accepted for the others otherwise")
+
+
+def srs_redirect(args):
+    """Alice redirects everything to another domain; Carol, of a third domain, writes to her. The caller reads
+    the MAIL FROM the other server received."""
+    upload(args, f'redirect "{args.second}";\r\n')
+    sender = "carol@remote.test"
+    with smtp_session(args) as smtp:
+        smtp.send_message(message(sender, args.user, "forward me"), from_addr=sender, to_addrs=[args.user])
+    print("ok: sent to Alice, who redirects it")
+
+
+def srs_bounce(args):
+    """The other domain's server bounces the redirected mail to its SRS sender: our MX takes it (from the null
+    path, as bounces come) and sends it on; a forged SRS address is refused 550 5.1.1."""
+    bounce = email.message.EmailMessage(policy=email.policy.SMTP)
+    bounce["From"] = "MAILER-DAEMON@b.test"
+    bounce["To"] = args.srs_address
+    bounce["Subject"] = "Undelivered: forward me"
+    bounce.set_content("Your message could not be delivered.")
+    local, domain = args.srs_address.rsplit("@", 1)
+    fields = local.split("=")
+    fields[1] = "A" * len(fields[1]) if fields[1] != "A" * len(fields[1]) else "B" * len(fields[1])
+    forged = "=".join(fields) + "@" + domain
+    with smtp_session(args) as smtp:
+        try:
+            smtp.sendmail("<>", [forged], bounce.as_bytes())
+            fail("a forged SRS address was accepted")
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = error.recipients[forged]
+            if code != 550 or not text.startswith(b"5.1.1"):
+                fail(f"expected 550 5.1.1 for the forged address, got {code} {text!r}")
+        refused = smtp.sendmail("<>", [args.srs_address], bounce.as_bytes())
+        if refused:
+            fail(f"the SRS address was refused: {refused}")
+    print("ok: the bounce to the SRS address was taken, the forged one refused")
+
+
 def subjects_of(messages):
     return " | ".join(header.strip() for _, header in messages)
 
 
-SCENARIOS = {"filing": filing, "redirect-limit": redirect_limit}
+SCENARIOS = {
+    "filing": filing,
+    "redirect-limit": redirect_limit,
+    "ereject": ereject,
+    "srs-redirect": srs_redirect,
+    "srs-bounce": srs_bounce,
+}
 
 
 def main():
@@ -123,6 +199,8 @@ def main():
     parser.add_argument("--managesieve-port", type=int, required=True)
     parser.add_argument("--smtp-port", type=int, required=True)
     parser.add_argument("--imaps-port", type=int, required=True)
+    parser.add_argument("--second", help="another recipient, without a script")
+    parser.add_argument("--srs-address", help="the SRS sender of a redirected message, to bounce to")
     args = parser.parse_args()
     SCENARIOS[args.scenario](args)
 
