@@ -8,6 +8,7 @@
 //! Follow-ups (redirects, replies, records) happen only once the copies are safe, since a failed delivery
 //! must not count as seen (RFC 7352 §3) nor be answered.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -124,7 +125,7 @@ pub(crate) async fn plan(
             continue;
         };
         let Some(owner) = store.account(account).await? else { continue };
-        let context = ScriptContext::load(store, account, &owner.address, delivery.now).await?;
+        let context = ScriptContext::new(account, &owner.address, delivery.now);
         let envelope =
             facteur_sieve::Envelope { from: delivery.return_path.to_owned(), to: recipient_of(account), auth: None };
         match run(store, filtering, source, context, delivery, envelope).await {
@@ -194,28 +195,27 @@ async fn run(
     evaluated.await.map_err(|error| format!("the script's task failed: {error}"))?
 }
 
-/// What a script may ask about its owner, read before it runs (mailboxes, addresses) or from the store while
-/// it runs (records, included scripts).
+/// What a script may ask about its owner. Its folders and addresses are read from the store the first time
+/// the script asks (`mailboxexists`, `vacation`), not before every run: most scripts never ask, and each read
+/// is a round trip on the delivery's path.
 struct ScriptContext {
     account: AccountId,
     now: i64,
-    mailboxes: BTreeSet<String>,
+    owner: String,
+    folders: OnceCell<Folders>,
+    addresses: OnceCell<Vec<String>>,
+}
+
+/// The owner's folder names (lower case) and the special-use roles among them.
+#[derive(Default)]
+struct Folders {
+    names: BTreeSet<String>,
     roles: Vec<SpecialUse>,
-    addresses: Vec<String>,
 }
 
 impl ScriptContext {
-    async fn load(store: &Arc<dyn Store>, account: AccountId, owner: &str, now: i64) -> Result<Self, StoreError> {
-        let list = store.list_mailboxes(account).await?;
-        let mailboxes = list.iter().map(|mailbox| mailbox.name.to_lowercase()).collect();
-        let roles = list.iter().filter_map(|mailbox| mailbox.special_use).collect();
-        let mut addresses = vec![owner.to_owned()];
-        for identity in store.identities(account).await? {
-            if !addresses.iter().any(|known| known.eq_ignore_ascii_case(&identity.email)) {
-                addresses.push(identity.email);
-            }
-        }
-        Ok(ScriptContext { account, now, mailboxes, roles, addresses })
+    fn new(account: AccountId, owner: &str, now: i64) -> Self {
+        ScriptContext { account, now, owner: owner.to_owned(), folders: OnceCell::new(), addresses: OnceCell::new() }
     }
 }
 
@@ -233,8 +233,17 @@ impl Environment for StoreEnvironment {
     /// A name IMAP would resolve counts: the special-folder table's spellings of a role the account has.
     fn mailbox_exists(&mut self, name: &str) -> bool {
         let name = name.strip_prefix("INBOX/").unwrap_or(name);
-        self.context.mailboxes.contains(&name.to_lowercase())
-            || role_of_name(name).is_some_and(|role| self.context.roles.contains(&role))
+        let folders = self.context.folders.get_or_init(|| {
+            // A list that cannot be read counts as empty: `mailboxexists` says no, and `fileinto` still files.
+            let list = self.runtime.block_on(self.store.list_mailboxes(self.context.account)).unwrap_or_else(|error| {
+                warn!(account = self.context.account.0, %error, "sieve: the folders could not be read");
+                Vec::new()
+            });
+            let names = list.iter().map(|mailbox| mailbox.name.to_lowercase()).collect();
+            Folders { names, roles: list.iter().filter_map(|mailbox| mailbox.special_use).collect() }
+        });
+        folders.names.contains(&name.to_lowercase())
+            || role_of_name(name).is_some_and(|role| folders.roles.contains(&role))
     }
 
     fn is_tracked(&mut self, key: &TrackingKey) -> bool {
@@ -254,7 +263,19 @@ impl Environment for StoreEnvironment {
     }
 
     fn own_addresses(&self) -> Vec<String> {
-        self.context.addresses.clone()
+        let context = &self.context;
+        let addresses = context.addresses.get_or_init(|| {
+            let mut addresses = vec![context.owner.clone()];
+            // Identities that cannot be read leave the owner's address: a reply is then judged on it alone.
+            let identities = self.runtime.block_on(self.store.identities(context.account)).unwrap_or_default();
+            for identity in identities {
+                if !addresses.iter().any(|known| known.eq_ignore_ascii_case(&identity.email)) {
+                    addresses.push(identity.email);
+                }
+            }
+            addresses
+        });
+        addresses.clone()
     }
 }
 
