@@ -45,6 +45,7 @@ use tokio::sync::Semaphore;
 
 pub use auth::{AuthRefusal, Authenticated, session_token};
 pub use ids::account as account_id;
+pub use methods::mailbox::role_name as mailbox_role;
 pub use routes::Peer;
 pub use web_session::{CSRF_HEADER, LoginRefused, SESSION_COOKIE, WebSession, WebSessions};
 
@@ -193,6 +194,18 @@ impl Jmap {
 
     pub fn limits(&self) -> JmapLimits {
         self.inner.limits
+    }
+
+    /// The store this server answers from: the webmail's filters page reads and writes the generated Sieve
+    /// script through it, as VacationResponse does.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// What this server was configured with; `sieve_limits` is what the filters page saves under, the same
+    /// limits as VacationResponse/set and ManageSieve.
+    pub fn settings(&self) -> &JmapSettings {
+        &self.inner.settings
     }
 
     /// The first HTML body part of the account's email `email_id` (a JMAP id), or `None` if the email does

@@ -3,6 +3,7 @@
 
 import { bindComposer, closeComposer, isComposing, openComposer } from './compose.js';
 import { byId, show } from './dom.js';
+import { bindFilters, openFilters } from './filters.js';
 import { t, translate } from './i18n.js';
 import { Jmap } from './jmap.js';
 import { bindKeys, showHelp } from './keys.js';
@@ -15,11 +16,12 @@ import { closeReader, currentEmail, openThread, updateToolbar } from './reader.j
 import { searchFilter } from './search.js';
 import { mailboxByRole, notify, on, state } from './state.js';
 
-/** Which pane a phone shows (the CSS reads body[data-view]); on a wide screen, reader or composer. */
+/** Which pane a phone shows (the CSS reads body[data-view]); on a wide screen, reader, composer or filters. */
 function setView(view) {
   document.body.dataset.view = view;
   show(byId('reader'), view === 'reader' && state.reader.emails.length > 0);
   show(byId('composer'), view === 'compose' && isComposing());
+  show(byId('filters'), view === 'filters');
   show(byId('reader-empty'), view === 'list' || view === 'folders');
 }
 
@@ -94,6 +96,7 @@ function bindControls() {
   byId('logout').addEventListener('click', () => logout(state.session));
   byId('compose-button').addEventListener('click', () => openComposer('new'));
   byId('help-button').addEventListener('click', () => showHelp(true));
+  byId('filters-button').addEventListener('click', () => openFilters().catch(report));
   byId('menu-toggle').addEventListener('click', () =>
     setView(document.body.dataset.view === 'folders' ? 'list' : 'folders'),
   );
@@ -121,6 +124,7 @@ function bindControls() {
     else openMailbox(state.currentMailboxId || mailboxByRole('inbox')?.id);
   });
   bindComposer();
+  bindFilters();
   watchScrolling();
   bindKeys({
     next: () => moveSelection(1),

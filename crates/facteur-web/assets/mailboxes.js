@@ -24,7 +24,8 @@ export function displayName(mailbox) {
   return mailbox.role && ROLE_ORDER.includes(mailbox.role) ? t(`mailbox.${mailbox.role}`) : mailbox.name;
 }
 
-function rank(mailbox) {
+/** Where a mailbox (or anything with a `role`) goes in the order: special folders first, in ROLE_ORDER. */
+export function rank(mailbox) {
   const index = ROLE_ORDER.indexOf(mailbox.role);
   return index === -1 ? ROLE_ORDER.length : index;
 }

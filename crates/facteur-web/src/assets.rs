@@ -28,7 +28,7 @@ macro_rules! asset {
 
 /// Every file the app is made of. A module the app imports but this list lacks is a 404 at once in the
 /// route tests, which load each import of each module.
-static ASSETS: [Asset; 26] = [
+static ASSETS: [Asset; 27] = [
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
@@ -39,6 +39,7 @@ static ASSETS: [Asset; 26] = [
     asset!("list.js", "text/javascript; charset=utf-8"),
     asset!("reader.js", "text/javascript; charset=utf-8"),
     asset!("compose.js", "text/javascript; charset=utf-8"),
+    asset!("filters.js", "text/javascript; charset=utf-8"),
     asset!("actions.js", "text/javascript; charset=utf-8"),
     asset!("search.js", "text/javascript; charset=utf-8"),
     asset!("push.js", "text/javascript; charset=utf-8"),

@@ -6,7 +6,8 @@
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
-use facteur_jmap::{SESSION_COOKIE, WebSession};
+use facteur_jmap::web_session::csrf_matches;
+use facteur_jmap::{CSRF_HEADER, SESSION_COOKIE, WebSession};
 
 use crate::error::WebError;
 
@@ -17,6 +18,13 @@ pub async fn session(jmap: &facteur_jmap::Jmap, headers: &HeaderMap) -> Result<(
         _ => WebError::NotLoggedIn,
     })?;
     Ok((session.token.clone(), session))
+}
+
+/// Refuses a change that lacks the session's CSRF token (`X-Facteur-CSRF`): only the page the login answered
+/// knows it, so a request another site makes the browser send (cookie attached or not) is refused.
+pub fn require_csrf(session: &WebSession, headers: &HeaderMap) -> Result<(), WebError> {
+    let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    if csrf_matches(session, presented) { Ok(()) } else { Err(WebError::Csrf) }
 }
 
 /// `Set-Cookie` for a new session.

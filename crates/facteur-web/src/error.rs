@@ -22,9 +22,16 @@ pub enum WebError {
     NotFound,
     #[error("the account store cannot be read; try again")]
     Unavailable,
+    /// A fault of the server's, not of the request: the log says what, the answer does not.
+    #[error("the server could not do this; its log says why")]
+    Internal,
     #[error("this account is not an administrator")]
     NotAdmin,
-    /// An admin operation refused as asked; the message says what to change.
+    /// What the person typed is refused as it is (the Filters page's rules and dates); the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// An operation refused as asked (an admin operation, filters over the account's `[sieve]` limits); the
+    /// message says what to change.
     #[error("{0}")]
     Refused(String),
     /// What the admin page named does not exist.
@@ -39,10 +46,11 @@ impl WebError {
             WebError::Csrf | WebError::NotAdmin => StatusCode::FORBIDDEN,
             WebError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Missing(_) => StatusCode::NOT_FOUND,
-            WebError::BadRequest => StatusCode::BAD_REQUEST,
+            WebError::BadRequest | WebError::Invalid(_) => StatusCode::BAD_REQUEST,
             WebError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Facteur's webmail: a JMAP client (RFC 8620, RFC 8621) written in plain JavaScript, served by Facteur itself
 //! on its https listeners, talking to the JMAP server of `facteur-jmap` like any other client.
 //!
-//! This crate serves the app's files, exchanges a password for a session cookie (and logs out), and turns a
-//! message's HTML into a document safe to show. Everything else (mailboxes, messages, sending) is JMAP,
-//! called by the page.
+//! This crate serves the app's files, exchanges a password for a session cookie (and logs out), turns a
+//! message's HTML into a document safe to show, and reads and saves the Filters page's rules and out-of-office
+//! reply (`facteur-filters`' generated Sieve script, which JMAP has no object for but VacationResponse).
+//! Everything else (mailboxes, messages, sending) is JMAP, called by the page.
 //!
 //! It also serves the admin page (`/admin`, [`admin_router`]) on the same stack, for accounts marked admin:
 //! its endpoints call `facteur-admin`'s operations, the command line's own.
@@ -23,6 +24,8 @@ mod cookie;
 mod css;
 /// Refusals and their statuses.
 mod error;
+/// The Filters page's rules and out-of-office reply.
+mod filters;
 /// Security headers and the two CSPs.
 mod headers;
 /// A message's HTML as a sandboxed document.

@@ -8,8 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use facteur_jmap::web_session::csrf_matches;
-use facteur_jmap::{CSRF_HEADER, Jmap, LoginRefused, WebSession};
+use facteur_jmap::{Jmap, LoginRefused, WebSession};
 use serde::{Deserialize, Serialize};
 use tracing::debug;
 
@@ -76,10 +75,7 @@ pub async fn current(State(jmap): State<Jmap>, headers: HeaderMap) -> Result<Res
 /// worthless from then on) and the browser is told to forget the cookie.
 pub async fn logout(State(jmap): State<Jmap>, headers: HeaderMap) -> Result<Response, WebError> {
     let (token, session) = cookie::session(&jmap, &headers).await?;
-    let presented = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    if !csrf_matches(&session, presented) {
-        return Err(WebError::Csrf);
-    }
+    cookie::require_csrf(&session, &headers)?;
     jmap.web_sessions().close(&token);
     debug!(account = session.account.0, "webmail session closed");
     Ok((StatusCode::NO_CONTENT, [cookie::cleared()]).into_response())

@@ -3,8 +3,9 @@
 //! - `the_app_works_in_a_browser_over_https`: the router in process over facteur-http's HTTPS server and the
 //!   fixture's store (the shell phase: page, CSP, login, cookie, logout, throttling). Runs now.
 //! - `the_webmail_works_end_to_end_against_the_real_binary`: the real binary with SMTP, IMAP and JMAP (the full
-//!   phase). Needs `cargo build -p facteur` first, and a binary that serves the webmail; says so and passes
-//!   when either is missing.
+//!   phase, the Filters page included: its out-of-office replies are checked in the server's log here). Needs
+//!   `cargo build -p facteur` first, and a binary that serves the webmail; says so and passes when either is
+//!   missing.
 //!
 //! Both need Chromium, its driver and python3-selenium (Debian: chromium, chromium-driver, python3-selenium);
 //! without them they say so and pass, as the machine cannot run them.
@@ -118,8 +119,18 @@ fn the_webmail_works_end_to_end_against_the_real_binary() {
         eprintln!("NOTICE: the facteur binary is not built (cargo build -p facteur); end-to-end browser test skipped");
         return;
     }
-    let server =
-        TestServer::builder().account(BINARY_ALICE, BINARY_PASSWORD).account(BINARY_BOB, BINARY_PASSWORD).start();
+    // The Filters scenarios' out-of-office replies go to shop.example and remote.test: to a port nobody listens
+    // on, where they wait in the queue, rather than to DNS and the Internet.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = TestServer::builder()
+        .account(BINARY_ALICE, BINARY_PASSWORD)
+        .account(BINARY_BOB, BINARY_PASSWORD)
+        .configure(move |config| {
+            for domain in ["shop.example", "remote.test"] {
+                config.relay.routes.insert(domain.into(), format!("127.0.0.1:{closed_port}"));
+            }
+        })
+        .start();
     let certificate = server.certificate();
     let args: Vec<String> = [
         ("--url", format!("https://127.0.0.1:{}", server.addr("https").port())),
@@ -135,6 +146,15 @@ fn the_webmail_works_end_to_end_against_the_real_binary() {
     .flat_map(|(name, value)| [name.to_owned(), value])
     .collect();
     run_script(&python, "full", &args);
+    // The out-of-office reply the Filters page turned on answered both messages of its scenario (the Sieve
+    // vacation action's log line, one per reply queued).
+    let log = server.log();
+    for sender in ["deals@shop.example", "friend@remote.test"] {
+        assert!(
+            log.lines().any(|line| line.contains("sieve vacation reply sent") && line.contains(sender)),
+            "no out-of-office reply to {sender} in the server's log:\n{log}"
+        );
+    }
 }
 
 const BINARY_ADMIN: &str = "root@example.test";

@@ -14,7 +14,7 @@ use crate::ids;
 use crate::protocol::MethodError;
 
 /// RFC 8621 §2: role names are the RFC 6154 attributes in lowercase, plus `inbox`.
-pub(crate) fn role_name(mailbox: &Mailbox) -> Option<&'static str> {
+pub fn role_name(mailbox: &Mailbox) -> Option<&'static str> {
     if mailbox.name == INBOX {
         return Some("inbox");
     }

@@ -5,8 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
-use facteur_jmap::web_session::csrf_matches;
-use facteur_jmap::{CSRF_HEADER, WebSession};
+use facteur_jmap::WebSession;
 
 use super::AdminState;
 use crate::cookie;
@@ -33,10 +32,7 @@ impl FromRequestParts<AdminState> for Administrator {
             return Err(WebError::NotAdmin);
         }
         if parts.method != Method::GET {
-            let presented = parts.headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
-            if !csrf_matches(&session, presented) {
-                return Err(WebError::Csrf);
-            }
+            cookie::require_csrf(&session, &parts.headers)?;
         }
         Ok(Administrator { session })
     }

@@ -8,12 +8,15 @@ Called by crates/facteur-web/tests/browser.rs with where the server is:
                   no violation, the login form works, the cookie is out of the page's reach, logout ends the
                   session, wrong passwords are throttled;
   --phase full    the real binary with JMAP, SMTP and IMAP: reading, replying, attachments, moving, searching,
-                  push, and the hostile-HTML battery (nothing runs, nothing leaves the machine).
+                  push, the hostile-HTML battery (nothing runs, nothing leaves the machine), and the Filters page
+                  (a rule files mail, the out-of-office reply is on for JMAP too, both are there after a reload;
+                  the replies themselves are checked in the server's log by browser.rs).
 
 Screenshots go to $FACTEUR_ARTEFACTS (default target/webmail-artefacts). Ends with the plain line
 'N passed, N failed' and exits 1 if anything failed.
 """
 import argparse
+import base64
 import email.message
 import email.policy
 import email.utils
@@ -216,10 +219,26 @@ class Webmail:
 
     # Mail from outside -------------------------------------------------------------------------------------------
 
-    def deliver(self, message, to=None):
+    def deliver(self, message, to=None, sender="sender@remote.test"):
         """Delivers over SMTP to the MX listener, as mail from the Internet arrives."""
         with smtplib.SMTP("127.0.0.1", self.args.smtp_port, local_hostname="client.remote.test", timeout=30) as smtp:
-            smtp.send_message(message, from_addr="sender@remote.test", to_addrs=[to or self.args.user])
+            smtp.send_message(message, from_addr=sender, to_addrs=[to or self.args.user])
+
+    def jmap(self, calls):
+        """JMAP method calls as the user, over HTTP Basic (another client than the webmail); the responses by id."""
+        context = ssl.create_default_context(cafile=self.args.cafile)
+        context.check_hostname = False  # the test certificate names localhost; we dial 127.0.0.1
+        token = base64.b64encode(f"{self.args.user}:{self.args.password}".encode()).decode()
+        headers = {"authorization": f"Basic {token}", "accept": "application/json", "content-type": "application/json"}
+        request = urllib.request.Request(self.url + "/.well-known/jmap", headers=headers)
+        with urllib.request.urlopen(request, context=context, timeout=WAIT) as response:
+            session = json.load(response)
+        account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        using = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail", "urn:ietf:params:jmap:vacationresponse"]
+        body = {"using": using, "methodCalls": [[name, {"accountId": account, **args}, id] for name, args, id in calls]}
+        request = urllib.request.Request(session["apiUrl"], data=json.dumps(body).encode(), headers=headers)
+        with urllib.request.urlopen(request, context=context, timeout=WAIT) as response:
+            return {id: args for _, args, id in json.load(response)["methodResponses"]}
 
     def imap(self, user, password):
         context = ssl.create_default_context(cafile=self.args.cafile)
@@ -239,6 +258,22 @@ class Webmail:
                 typ, parts = imap.fetch(number, "(BODY.PEEK[])")
                 found.append(parts[0][1])
             return found
+        finally:
+            imap.logout()
+
+    def imap_flags(self, mailbox, subject):
+        """The flags of each message of the user's `mailbox` whose Subject contains `subject`."""
+        imap = self.imap(self.args.user, self.args.password)
+        try:
+            typ, _ = imap.select(f'"{mailbox}"', readonly=True)
+            if typ != "OK":
+                return []
+            typ, data = imap.search(None, "SUBJECT", f'"{subject}"')
+            flags = []
+            for number in data[0].split():
+                typ, parts = imap.fetch(number, "(FLAGS)")
+                flags.append(b" ".join(imaplib.ParseFlags(parts[0])).decode())
+            return flags
         finally:
             imap.logout()
 
@@ -488,6 +523,116 @@ def hostile_html_runs_nothing_and_loads_nothing(web):
     check(web.driver.execute_script("return window.__pwned") is None, "scripts with images shown")
 
 
+# The Filters page. The browser's time zone is set to Asia/Kolkata (UTC+05:30 all year) for these two, so that a
+# date typed in the page and the UTC one JMAP reads differ, and by a known amount.
+FILTERS_ZONE = "Asia/Kolkata"
+AWAY_FROM_LOCAL, AWAY_FROM_UTC = "2020-01-15T09:00", "2020-01-15T03:30:00Z"
+AWAY_TO_LOCAL, AWAY_TO_UTC = "2099-12-31T18:30", "2099-12-31T13:00:00Z"
+
+
+def set_value(web, element, value):
+    """Sets an input's value as typing would (a datetime-local input's keys depend on the locale)."""
+    web.driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        element,
+        value,
+    )
+
+
+def open_filters(web):
+    web.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": FILTERS_ZONE})
+    web.click(lambda: web.by_testid("filters-button"))
+    web.visible("filters")
+    web.wait(lambda d: web.by_testid("filters").get_attribute("data-state") == "ready", why="the filters to load")
+
+
+def rule_rows(web):
+    return web.driver.find_elements(By.CSS_SELECTOR, '[data-testid="filter-rule"]')
+
+
+def filters_file_mail_and_turn_the_reply_on(web):
+    open_filters(web)
+    check(rule_rows(web) == [] and web.by_testid("filters-no-rules").is_displayed(), "a new account has no rules")
+    web.by_testid("filters-add-rule").click()
+    row = rule_rows(web)[0]
+    check(web.driver.switch_to.active_element == row.find_element(By.CSS_SELECTOR, '[data-testid="filter-contains"]'),
+          "a new rule's text has the focus")
+    check(Select(row.find_element(By.CSS_SELECTOR, '[data-testid="filter-field"]')).first_selected_option.get_attribute("value") == "from",
+          "a new rule looks at From")
+    row.find_element(By.CSS_SELECTOR, '[data-testid="filter-contains"]').send_keys("shop.example")
+    # Shopping does not exist yet: "New folder…" is where a new rule starts, with its name to type.
+    new_folder = row.find_element(By.CSS_SELECTOR, '[data-testid="filter-new-folder"]')
+    check(new_folder.is_displayed(), "the new folder's name field")
+    new_folder.send_keys("Shopping")
+    row.find_element(By.CSS_SELECTOR, '[data-testid="filter-mark-read"]').click()
+
+    web.by_testid("vacation-enabled").click()
+    set_value(web, web.by_testid("vacation-from"), AWAY_FROM_LOCAL)
+    set_value(web, web.by_testid("vacation-to"), AWAY_TO_LOCAL)
+    web.by_testid("vacation-subject").send_keys("Away until Monday")
+    web.by_testid("vacation-text").send_keys("I am out of the office.\nBack on Monday.")
+    web.screenshot("filters-filled")
+    web.by_testid("filters-save").click()
+    web.wait(lambda d: web.by_testid("filters-status").text == "Filters saved.", why="the save")
+    check(not web.by_testid("filters-other-active").is_displayed() and not web.by_testid("filters-edited").is_displayed(),
+          "no notice for settings the page wrote itself")
+
+    # Another client sees the same reply, its dates in UTC.
+    vacation = web.jmap([["VacationResponse/get", {"ids": None}, "v"]])["v"]["list"][0]
+    expected = {"isEnabled": True, "subject": "Away until Monday", "fromDate": AWAY_FROM_UTC, "toDate": AWAY_TO_UTC}
+    check(all(vacation[key] == value for key, value in expected.items()), f"VacationResponse: {vacation}")
+    check(vacation["textBody"] == "I am out of the office.\nBack on Monday.", f"the reply's text: {vacation['textBody']!r}")
+
+    to = f"Alice <{web.args.user}>"  # RFC 5230 §4.5: a reply only to mail that names her
+    web.deliver(plain_message("Summer sale", "Everything must go.", sender="Deals <deals@shop.example>", to=to),
+                sender="deals@shop.example")
+    web.deliver(plain_message("Dinner tonight", "At eight?", sender="Friend <friend@remote.test>", to=to),
+                sender="friend@remote.test")
+    web.wait_imap(web.args.user, web.args.password, "Shopping", "Summer sale")
+    flags = web.imap_flags("Shopping", "Summer sale")
+    check(len(flags) == 1 and "\\Seen" in flags[0].split(), f"read in Shopping: {flags}")
+    web.wait_imap(web.args.user, web.args.password, "INBOX", "Dinner tonight")
+    check(not web.imap_messages(web.args.user, web.args.password, "INBOX", "Summer sale"), "the shop's mail also in INBOX")
+    flags = web.imap_flags("INBOX", "Dinner tonight")
+    check(len(flags) == 1 and "\\Seen" not in flags[0].split(), f"the other message is unread: {flags}")
+
+
+def filters_are_there_after_a_reload(web):
+    web.driver.refresh()
+    web.visible("app")
+    open_filters(web)
+    web.wait(lambda d: len(rule_rows(web)) == 1, why="the saved rule")
+    row = rule_rows(web)[0]
+    value = lambda testid: row.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]').get_attribute("value")
+    check(value("filter-contains") == "shop.example", f"rule text {value('filter-contains')!r}")
+    # The rule's first match made the folder: it is now one of the menu's.
+    check(value("filter-folder") == "Shopping", f"rule folder {value('filter-folder')!r}")
+    check(not row.find_element(By.CSS_SELECTOR, '[data-testid="filter-new-folder"]').is_displayed(), "no new folder now")
+    check(row.find_element(By.CSS_SELECTOR, '[data-testid="filter-mark-read"]').is_selected(), "mark as read")
+    check(web.by_testid("vacation-enabled").is_selected(), "the reply is on")
+    for testid, wanted in [("vacation-from", AWAY_FROM_LOCAL), ("vacation-to", AWAY_TO_LOCAL),
+                           ("vacation-subject", "Away until Monday"), ("vacation-text", "I am out of the office.\nBack on Monday.")]:
+        got = web.by_testid(testid).get_attribute("value")
+        check(got == wanted, f"{testid}: {got!r}, not {wanted!r}")
+
+    # Rules move with the keyboard's buttons; Cancel leaves without saving.
+    web.by_testid("filters-add-rule").click()
+    rule_rows(web)[1].find_element(By.CSS_SELECTOR, '[data-testid="filter-contains"]').send_keys("newsletter")
+    rule_rows(web)[1].find_element(By.CSS_SELECTOR, '[data-testid="filter-up"]').click()
+    first = rule_rows(web)[0].find_element(By.CSS_SELECTOR, '[data-testid="filter-contains"]').get_attribute("value")
+    check(first == "newsletter", f"moved up: the first rule is now {first!r}")
+    check(web.driver.switch_to.active_element.get_attribute("data-testid") == "filter-down", "the focus stays on the moved rule")
+    web.screenshot("filters-reloaded")
+    web.by_testid("filters-cancel").click()
+    web.wait(lambda d: not web.by_testid("filters").is_displayed(), why="Cancel to close the page")
+    stored = web.jmap([["VacationResponse/get", {"ids": None}, "v"]])["v"]["list"][0]
+    check(stored["isEnabled"], "Cancel changed nothing")
+    web.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+    check(web.csp_violations() == [], f"CSP violations: {web.csp_violations()}")
+
+
 FULL = SHELL[:-1] + [
     reads_a_message_delivered_by_smtp,
     reply_reaches_the_other_account,
@@ -496,6 +641,8 @@ FULL = SHELL[:-1] + [
     search_finds_by_subject_and_sender,
     new_mail_appears_without_reload,
     hostile_html_runs_nothing_and_loads_nothing,
+    filters_file_mail_and_turn_the_reply_on,
+    filters_are_there_after_a_reload,
     logout_ends_the_session,
 ]
 
@@ -524,10 +671,11 @@ def run(web, scenarios, only=None):
     passed, failed = 0, 0
     try:
         for scenario in scenarios:
+            start = time.monotonic()
             try:
                 scenario(web)
                 passed += 1
-                print(f"ok   {scenario.__name__}", flush=True)
+                print(f"ok   {scenario.__name__} ({time.monotonic() - start:.1f} s)", flush=True)
             except Exception as error:  # every failure is reported, then the next scenario runs
                 failed += 1
                 print(f"FAIL {scenario.__name__}: {error}", flush=True)
