@@ -109,9 +109,10 @@ pub trait Store: Send + Sync {
     /// Whether Sieve recorded `key` for the account and the record lasts past `now` (RFC 7352 duplicate ids,
     /// RFC 5230 §4.2 vacation replies; the key is opaque to the store).
     async fn sieve_tracked(&self, account: AccountId, key: &str, now: i64) -> Result<bool>;
-    /// Records `key` until `until` (replacing an older record of it), and forgets the account's records that
-    /// ended before `now`.
-    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()>;
+    /// Records `key` until `until` (extending a record of it still in force), and forgets the account's
+    /// records that ended before `now`. Says whether no record of `key` was in force: of two deliveries
+    /// recording the same key at once, exactly one hears `true` (the one that sends the vacation reply).
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool>;
 
     /// The account's sending identities, oldest first.
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>>;

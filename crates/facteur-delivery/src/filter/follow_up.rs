@@ -62,7 +62,9 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Delivered<'_>) -> Result<(), Failure> {
     match follow_up {
-        FollowUp::Track { account, key, until } => store.track_sieve(account, &key, delivered.now, until).await?,
+        FollowUp::Track { account, key, until } => {
+            store.track_sieve(account, &key, delivered.now, until).await?;
+        }
         FollowUp::Redirect { owner, address, .. } => {
             let mut copy = format!("{DELIVERED_TO}: {owner}\r\n").into_bytes();
             copy.extend_from_slice(delivered.trace.as_bytes());
@@ -71,8 +73,14 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
             send(store, &sender, &address, copy, delivered).await?;
             info!(user = %owner, to = %address, sender = %format!("<{sender}>"), "sieve redirected the message");
         }
-        FollowUp::Vacation { owner, reply, .. } => {
+        FollowUp::Vacation { account, owner, reply, claim } => {
             let to = reply.to.clone();
+            if let Some((key, until)) = claim
+                && !store.track_sieve(account, &key, delivered.now, until).await?
+            {
+                info!(user = %owner, %to, "sieve vacation reply not sent: another delivery just answered");
+                return Ok(());
+            }
             let message = vacation_reply(&owner, &reply, delivered.now)?;
             send(store, "", &to, message, delivered).await?;
             info!(user = %owner, %to, "sieve vacation reply sent");
@@ -88,13 +96,12 @@ async fn carry_out(store: &Arc<dyn Store>, follow_up: FollowUp, delivered: &Deli
         }
         FollowUp::ScriptFailed { account, owner, script, error } => {
             let key = format!("failure\u{0}{script}\u{0}{error}");
-            if store.sieve_tracked(account, &key, delivered.now).await? {
+            // Recorded first, and only the delivery that records it sends: the notice itself goes through the
+            // failing script, which must not answer it with another notice.
+            let until = delivered.now.saturating_add(FAILURE_NOTICE_PERIOD_SECS);
+            if !store.track_sieve(account, &key, delivered.now, until).await? {
                 return Ok(());
             }
-            // Recorded first: the notice itself goes through the failing script, which must not answer it with
-            // another notice.
-            let until = delivered.now.saturating_add(FAILURE_NOTICE_PERIOD_SECS);
-            store.track_sieve(account, &key, delivered.now, until).await?;
             let notice = failure_notice(&owner, &script, &error, delivered.now)?;
             send(store, "", &owner, notice, delivered).await?;
         }

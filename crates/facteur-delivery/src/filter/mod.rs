@@ -71,6 +71,10 @@ pub(crate) enum FollowUp {
         account: AccountId,
         owner: String,
         reply: facteur_sieve::VacationReply,
+        /// Its record (key, until), claimed in the store just before the reply goes: two deliveries from the
+        /// same sender at once both find no record while their scripts run, and only the claim's winner
+        /// answers (RFC 5230 §4.2).
+        claim: Option<(String, i64)>,
     },
     Track {
         account: AccountId,
@@ -335,7 +339,7 @@ async fn carry_out(
                 plan.follow_ups.push(FollowUp::Reject { account, owner: owner.to_owned(), reason, extended });
             }
             Action::Vacation(reply) => {
-                plan.follow_ups.push(FollowUp::Vacation { account, owner: owner.to_owned(), reply })
+                plan.follow_ups.push(FollowUp::Vacation { account, owner: owner.to_owned(), reply, claim: None })
             }
         }
     }
@@ -345,7 +349,15 @@ async fn carry_out(
     for tracking in outcome.tracking {
         let period = i64::try_from(tracking.period_secs).unwrap_or(i64::MAX);
         let until = delivery.now.saturating_add(period);
-        plan.follow_ups.push(FollowUp::Track { account, key: tracking_key(&tracking.key), until });
+        let key = tracking_key(&tracking.key);
+        let reply = plan.follow_ups.iter_mut().find_map(|follow_up| match follow_up {
+            FollowUp::Vacation { account: owner, claim: claim @ None, .. } if *owner == account => Some(claim),
+            _ => None,
+        });
+        match reply {
+            Some(claim) if tracking.key.kind == TrackingKind::Vacation => *claim = Some((key, until)),
+            _ => plan.follow_ups.push(FollowUp::Track { account, key, until }),
+        }
     }
     let targets = distinct(targets);
     match outcome.edited_header {

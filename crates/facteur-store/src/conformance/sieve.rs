@@ -78,15 +78,21 @@ pub async fn sieve_limits_rename_and_delete_follow_rfc_5804(backend: &dyn Backen
 pub async fn sieve_records_last_until_their_time(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     assert!(!store.sieve_tracked(alice, "dup:id-1", 100).await.unwrap());
-    store.track_sieve(alice, "dup:id-1", 100, 200).await.unwrap();
+    assert!(store.track_sieve(alice, "dup:id-1", 100, 200).await.unwrap(), "the first to record it");
     assert!(store.sieve_tracked(alice, "dup:id-1", 199).await.unwrap());
     assert!(!store.sieve_tracked(alice, "dup:id-1", 200).await.unwrap(), "over at its time");
     assert!(!store.sieve_tracked(alice, "dup:ID-1", 150).await.unwrap(), "keys are exact");
     // A shorter record never shortens a longer one.
-    store.track_sieve(alice, "dup:id-1", 120, 150).await.unwrap();
+    assert!(!store.track_sieve(alice, "dup:id-1", 120, 150).await.unwrap(), "a record was in force");
     assert!(store.sieve_tracked(alice, "dup:id-1", 180).await.unwrap());
     // Ended records are forgotten when others are written.
     store.track_sieve(alice, "vacation:bob", 300, 400).await.unwrap();
-    store.track_sieve(alice, "dup:id-1", 300, 310).await.unwrap();
+    assert!(store.track_sieve(alice, "dup:id-1", 300, 310).await.unwrap(), "first again once the old one ended");
     assert!(store.sieve_tracked(alice, "dup:id-1", 305).await.unwrap(), "written again after it ended");
+    // Two deliveries recording one key at the same moment: exactly one is first.
+    let (a, b) = tokio::join!(
+        store.track_sieve(alice, "vacation:carol", 500, 600),
+        store.track_sieve(alice, "vacation:carol", 500, 600)
+    );
+    assert!(a.unwrap() ^ b.unwrap(), "one claim wins");
 }

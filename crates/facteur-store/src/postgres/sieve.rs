@@ -95,14 +95,25 @@ pub(crate) async fn tracked(tx: &Tx<'_>, account: AccountId, key: &str, now: i64
     Ok(row(tx, sql, &[&account.0, &key, &now]).await?.is_some())
 }
 
-pub(crate) async fn track(tx: &Tx<'_>, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+/// Two nodes recording at once: the second insert waits for the first transaction and then conflicts, so one
+/// of them gets the row back.
+pub(crate) async fn track(tx: &Tx<'_>, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
     exec(tx, "DELETE FROM sieve_tracking WHERE account = $1 AND until <= $2", &[&account.0, &now]).await?;
-    exec(
+    let inserted = row(
         tx,
         "INSERT INTO sieve_tracking (account, key, until) VALUES ($1, $2, $3) \
-         ON CONFLICT (account, key) DO UPDATE SET until = greatest(sieve_tracking.until, excluded.until)",
+         ON CONFLICT (account, key) DO NOTHING RETURNING 1",
         &[&account.0, &key, &until],
     )
-    .await?;
-    Ok(())
+    .await?
+    .is_some();
+    if !inserted {
+        exec(
+            tx,
+            "UPDATE sieve_tracking SET until = greatest(until, $3) WHERE account = $1 AND key = $2",
+            &[&account.0, &key, &until],
+        )
+        .await?;
+    }
+    Ok(inserted)
 }

@@ -180,7 +180,7 @@ impl Store for PostgresStore {
         self.read(key.to_owned(), move |tx, key| Box::pin(sieve::tracked(tx, account, key, now))).await
     }
 
-    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
         self.write(key.to_owned(), move |tx, _, key| Box::pin(sieve::track(tx, account, key, now, until))).await
     }
 

@@ -321,7 +321,7 @@ impl Store for SqliteStore {
         self.read(move |conn| sieve::tracked(conn, account, &key, now)).await
     }
 
-    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+    async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
         let key = key.to_owned();
         self.write(move |conn, _| sieve::track(conn, account, &key, now, until)).await
     }

@@ -90,14 +90,20 @@ pub(crate) fn tracked(conn: &Connection, account: AccountId, key: &str, now: i64
     Ok(conn.query_row_cached(sql, params![account, key, now], |_| Ok(())).optional()?.is_some())
 }
 
-pub(crate) fn track(conn: &Connection, account: AccountId, key: &str, now: i64, until: i64) -> Result<()> {
+/// The one writer runs this whole, so the insert decides who recorded first.
+pub(crate) fn track(conn: &Connection, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
     conn.execute_cached("DELETE FROM sieve_tracking WHERE account = ?1 AND until <= ?2", params![account, now])?;
-    conn.execute_cached(
-        "INSERT INTO sieve_tracking (account, key, until) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (account, key) DO UPDATE SET until = max(until, excluded.until)",
+    let inserted = conn.execute_cached(
+        "INSERT INTO sieve_tracking (account, key, until) VALUES (?1, ?2, ?3) ON CONFLICT (account, key) DO NOTHING",
         params![account, key, until],
-    )?;
-    Ok(())
+    )? == 1;
+    if !inserted {
+        conn.execute_cached(
+            "UPDATE sieve_tracking SET until = max(until, ?3) WHERE account = ?1 AND key = ?2",
+            params![account, key, until],
+        )?;
+    }
+    Ok(inserted)
 }
 
 fn quota(limits: SieveLimits) -> StoreError {
