@@ -96,6 +96,18 @@ fn redirects_beyond_the_configured_limit_fail_the_script_and_keep_the_message() 
 }
 
 #[test]
+fn a_runaway_script_is_stopped_and_the_message_kept() {
+    if !sievelib() {
+        return;
+    }
+    let server = server(|_| {});
+    run_scenario(&server, "runaway");
+    let log = server.log();
+    assert!(log.contains("include loop") || log.contains("includes itself"), "the log says why:\n{log}");
+    assert!(log.contains("steps"), "the step limit is named:\n{log}");
+}
+
+#[test]
 fn ereject_refuses_in_the_smtp_dialogue_unless_another_recipient_takes_the_message() {
     if !sievelib() {
         return;

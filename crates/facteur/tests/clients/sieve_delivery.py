@@ -108,6 +108,31 @@ def redirect_limit(args):
     print("ok: the configured redirect limit applies at delivery")
 
 
+def runaway(args):
+    """Sieve has no loop statement; what runs away is a script that includes itself (RFC 6609 §3.2: an include
+    loop is a run-time error) and one whose matching costs more than the step budget (4 KB against 4 KB,
+    thirty times). Either way the message is kept in INBOX and the owner gets a notice."""
+    upload(args, 'require "include";\r\ninclude :personal "rules";\r\n')
+    send(args, "carol@remote.test", "self include")
+    big = "a" * 4000
+    costly = 'require ["variables", "imap4flags"];\r\n' + f'set "v" "{big}";\r\n' + (
+        'if string :matches "${v}" "*${v}*" { addflag "x"; }\r\n' * 30)
+    upload(args, costly)
+    send(args, "carol@remote.test", "costly matching")
+    subjects = subjects_of(read_mailboxes(args, ["INBOX"])["INBOX"])
+    for expected in ("self include", "costly matching"):
+        if expected not in subjects:
+            fail(f"INBOX should hold both messages and the notices: {subjects}")
+    if subjects.count("failed") != 2:
+        fail(f"one notice per failure: {subjects}")
+    print("ok: runaway scripts are stopped and the messages kept")
+
+
+def send(args, sender, subject):
+    with smtp_session(args) as smtp:
+        smtp.send_message(message(sender, args.user, subject), from_addr=sender, to_addrs=[args.user])
+
+
 EREJECT = (
     'require "ereject";\r\n'
     'if address :is "from" "spammer@remote.test" {\r\n'
@@ -185,6 +210,7 @@ def subjects_of(messages):
 SCENARIOS = {
     "filing": filing,
     "redirect-limit": redirect_limit,
+    "runaway": runaway,
     "ereject": ereject,
     "srs-redirect": srs_redirect,
     "srs-bounce": srs_bounce,
