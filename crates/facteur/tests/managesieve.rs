@@ -13,6 +13,8 @@ use std::time::Duration;
 use facteur_store::SieveScriptInfo;
 use facteur_testkit::{TestServer, tool_available};
 
+mod common;
+
 const ALICE: &str = "alice@example.test";
 const ALICE_PASSWORD: &str = "alice's long passphrase";
 
@@ -42,12 +44,7 @@ fn sievelib(server: &TestServer, scenario: &str, password: &str, extra: &[&str])
 }
 
 fn sievelib_available() -> bool {
-    let found = Command::new("python3").args(["-c", "import sievelib"]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "sievelib is not installed: .ci/run should have installed it");
-        eprintln!("SKIPPED: Python's sievelib is not installed (bash .ci/run installs it)");
-    }
-    found
+    common::python_module("sievelib")
 }
 
 fn scripts(server: &TestServer, address: &str) -> Vec<(SieveScriptInfo, String)> {
@@ -140,12 +137,7 @@ fn scramp_logs_in_with_scram_sha_256_and_the_server_proves_itself_in_the_ok() {
 }
 
 fn scramp_available() -> bool {
-    let found = Command::new("python3").args(["-c", "import scramp"]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "scramp is not installed: .ci/run should have installed it");
-        eprintln!("SKIPPED: Python's scramp is not installed (bash .ci/run installs it)");
-    }
-    found
+    common::python_module("scramp")
 }
 
 /// A raw client: what sievelib will not send (AUTHENTICATE before TLS, an oversized literal).

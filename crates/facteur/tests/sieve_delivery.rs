@@ -10,18 +10,15 @@ use std::time::{Duration, Instant};
 
 use facteur_testkit::TestServer;
 
+mod common;
+
 const ALICE: &str = "alice@example.test";
 const PASSWORD: &str = "alice's long passphrase";
 const BOB: &str = "bob@example.test";
 
 /// Whether sievelib is there; without it the tests are skipped (except on CI, where it must be).
 fn sievelib() -> bool {
-    let found = Command::new("python3").args(["-c", "import sievelib"]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "sievelib is not installed: .ci/run should have installed it");
-        eprintln!("SKIPPED: Python's sievelib is not installed (bash .ci/run installs it)");
-    }
-    found
+    common::python_module("sievelib")
 }
 
 /// A port nobody listens on: mail routed there waits in the queue, where the test sees it.
