@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the repository (each `crates/*/fuzz` crate, every target it lists) for a bounded
-# time from its committed corpus, on stable Rust, and fails on any crash. See docs/fuzzing.md.
+# Runs every fuzz target of the repository (the one package in fuzz/, every target it lists) for a bounded time
+# from its committed corpus, on stable Rust, and fails on any crash. See docs/fuzzing.md.
 #
 #   bash fuzz/smoke.sh                 # 30 s per target
 #   FUZZ_SECONDS=300 bash fuzz/smoke.sh
@@ -8,8 +8,8 @@
 # - Stable Rust: targets are built with `--sanitizer none`, which needs no nightly flag. Our crates forbid
 #   `unsafe`, so what a fuzzer finds here is a panic (assertion, overflow, index, unwrap), a stack overflow, a
 #   leak past the RSS limit or a hang, all of which libFuzzer reports without AddressSanitizer.
-# - One build directory for every fuzz crate (target/fuzz, under the ignored /target): the crates share
-#   most dependencies, which compile once and are reused by every crate and every later run.
+# - One build of every target (one cargo invocation, in target/fuzz under the ignored /target): the targets
+#   share one resolution of their dependencies, which compile once and are reused by every later run.
 # - The committed corpus is only read: new inputs go to a temporary directory, listed first so libFuzzer
 #   writes there, and crash inputs too. The work tree is the same after the run as before it.
 # - CPU: each build and each fuzzer runs under `nice -n 19`, one fuzzer at a time.
@@ -47,50 +47,40 @@ before="$(git status --porcelain 2>/dev/null || true)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-mapfile -t fuzz_dirs < <(find crates -mindepth 2 -maxdepth 2 -type d -name fuzz -exec test -f {}/Cargo.toml \; -print | sort)
-if [ ${#fuzz_dirs[@]} -eq 0 ]; then
-  echo "no fuzz crates found under crates/*/fuzz" >&2
-  exit 1
-fi
-
 build_start=$SECONDS
-for dir in "${fuzz_dirs[@]}"; do
-  echo "==> building $dir"
-  (cd "$dir/.." && nice -n 19 cargo fuzz build --sanitizer none $profile)
-done
+echo "==> building every target"
+nice -n 19 cargo fuzz build --sanitizer none $profile
 echo "==> built in $((SECONDS - build_start)) s"
 
 failed=()
 summary=()
-for dir in "${fuzz_dirs[@]}"; do
-  mapfile -t targets < <(cd "$dir/.." && cargo fuzz list)
-  for target in "${targets[@]}"; do
-    echo "==> fuzzing $dir $target for ${seconds} s"
-    new_corpus="$work/corpus/$target"
-    artifacts="$work/artifacts/$target"
-    corpus="$root/$dir/corpus/$target"
-    mkdir -p "$new_corpus" "$artifacts" "$corpus"
-    log="$work/$target.log"
-    status=0
-    (cd "$dir/.." && nice -n 19 cargo fuzz run --sanitizer none $profile "$target" "$new_corpus" "$corpus" -- \
-      -max_total_time="$seconds" -timeout=60 -max_len="$(max_len "$target")" -print_final_stats=1 \
-      -artifact_prefix="$artifacts/") >"$log" 2>&1 || status=$?
-    runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
-    speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
-    line="$target: ${runs:-?} executions (${speed:-?}/s)"
-    if [ "$status" -ne 0 ]; then
-      line="$line FAILED (exit $status)"
-      failed+=("$target")
-      tail -n 60 "$log" >&2
-      for crash in "$artifacts"/*; do
-        [ -f "$crash" ] || continue
-        echo "crash input $(basename "$crash") (base64):" >&2
-        base64 "$crash" >&2
-      done
-    fi
-    echo "$line"
-    summary+=("$line")
-  done
+mapfile -t targets < <(cargo fuzz list)
+for target in "${targets[@]}"; do
+  echo "==> fuzzing $target for ${seconds} s"
+  new_corpus="$work/corpus/$target"
+  artifacts="$work/artifacts/$target"
+  corpus="$root/fuzz/corpus/$target"
+  mkdir -p "$new_corpus" "$artifacts" "$corpus"
+  log="$work/$target.log"
+  status=0
+  nice -n 19 cargo fuzz run --sanitizer none $profile "$target" "$new_corpus" "$corpus" -- \
+    -max_total_time="$seconds" -timeout=60 -max_len="$(max_len "$target")" -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+  runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
+  speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
+  line="$target: ${runs:-?} executions (${speed:-?}/s)"
+  if [ "$status" -ne 0 ]; then
+    line="$line FAILED (exit $status)"
+    failed+=("$target")
+    tail -n 60 "$log" >&2
+    for crash in "$artifacts"/*; do
+      [ -f "$crash" ] || continue
+      echo "crash input $(basename "$crash") (base64):" >&2
+      base64 "$crash" >&2
+    done
+  fi
+  echo "$line"
+  summary+=("$line")
 done
 
 after="$(git status --porcelain 2>/dev/null || true)"
