@@ -8,7 +8,11 @@
 //! The logic is sans-IO: the callers (the SMTP session, delivery, IMAP/JMAP training) do the lookups and the
 //! store reads, and hand the answers in.
 
+pub mod bayes;
 pub mod content;
+pub mod dns_lists;
 mod reason;
+mod verdict;
 
 pub use reason::Reason;
+pub use verdict::{Action, OUR_FIELDS, Thresholds, Verdict};
