@@ -61,9 +61,10 @@ pub fn domain_query(domain: &str, zone: &str) -> String {
 
 /// The first answer that counts as a listing in `zone`, if any.
 pub fn listing(zone: &Zone, answers: &[Ipv4Addr]) -> Option<Ipv4Addr> {
-    answers.iter().copied().find(|answer| {
-        if zone.codes.is_empty() { is_listing_code(*answer) } else { zone.codes.contains(answer) }
-    })
+    answers
+        .iter()
+        .copied()
+        .find(|answer| if zone.codes.is_empty() { is_listing_code(*answer) } else { zone.codes.contains(answer) })
 }
 
 fn is_listing_code(answer: Ipv4Addr) -> bool {

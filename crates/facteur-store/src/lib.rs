@@ -48,6 +48,8 @@ pub mod queue;
 pub mod shared;
 /// Sieve scripts as ManageSieve sees them.
 pub mod sieve;
+/// Each account's spam training and correspondents.
+pub mod spam;
 /// Well-known names of special folders ("Sent Items", "Corbeille", …), resolved to one mailbox per role: by
 /// IMAP, by Sieve's fileinto at delivery, and for imported mail.
 pub mod special_folders;
@@ -78,6 +80,7 @@ pub use queue::{
 };
 pub use shared::{SharedFile, SharedFileVersion, SharedState};
 pub use sieve::{SieveLimits, SieveScriptInfo};
+pub use spam::{SpamClass, SpamProfile, TokenCounts};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;
 pub use tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};

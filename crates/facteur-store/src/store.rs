@@ -19,6 +19,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
+use crate::spam::{SpamClass, SpamProfile, TokenCounts};
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use facteur_primitives::ThreadKeys;
 
@@ -113,6 +114,23 @@ pub trait Store: Send + Sync {
     /// records that ended before `now`. Says whether no record of `key` was in force: of two deliveries
     /// recording the same key at once, exactly one hears `true` (the one that sends the vacation reply).
     async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool>;
+
+    /// What delivery needs to judge a message from `from` for the account: whether its user writes to that
+    /// address, and how much its classifier has learnt.
+    async fn spam_profile(&self, account: AccountId, from: &str) -> Result<SpamProfile>;
+    /// The counts the account's classifier keeps for those of `tokens` it has seen.
+    async fn spam_tokens(&self, account: AccountId, tokens: &[i64]) -> Result<Vec<TokenCounts>>;
+    /// Records that the user called the message `digest` (with these tokens) `class`, or forgets it
+    /// (`None`), taking back what an earlier class of it had added. `Ok(false)`: it already was so.
+    async fn train_spam(
+        &self,
+        account: AccountId,
+        digest: &str,
+        tokens: &[i64],
+        class: Option<SpamClass>,
+    ) -> Result<bool>;
+    /// Remembers that the account's user wrote to these addresses at `now`.
+    async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()>;
 
     /// The account's sending identities, oldest first.
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>>;

@@ -8,8 +8,28 @@ use crate::Reason;
 
 /// Extensions Windows (or a script host it ships) executes when opened.
 const EXECUTABLE_EXTENSIONS: &[&str] = &[
-    "exe", "scr", "pif", "com", "bat", "cmd", "cpl", "msi", "msp", "jar", "js", "jse", "vbs", "vbe", "wsf", "wsh",
-    "hta", "lnk", "ps1", "reg", "application", "gadget",
+    "exe",
+    "scr",
+    "pif",
+    "com",
+    "bat",
+    "cmd",
+    "cpl",
+    "msi",
+    "msp",
+    "jar",
+    "js",
+    "jse",
+    "vbs",
+    "vbe",
+    "wsf",
+    "wsh",
+    "hta",
+    "lnk",
+    "ps1",
+    "reg",
+    "application",
+    "gadget",
 ];
 
 /// Media types that name a Windows program whatever the file is called.

@@ -16,8 +16,24 @@ pub const MAX_LINK_DOMAINS: usize = 20;
 
 /// Services whose links only redirect elsewhere.
 const SHORTENERS: &[&str] = &[
-    "bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly", "shorturl.at",
-    "tiny.cc", "rb.gy", "t.ly", "s.id", "v.gd", "bl.ink", "short.io", "t.co", "lnkd.in",
+    "bit.ly",
+    "tinyurl.com",
+    "goo.gl",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "cutt.ly",
+    "rebrand.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "rb.gy",
+    "t.ly",
+    "s.id",
+    "v.gd",
+    "bl.ink",
+    "short.io",
+    "t.co",
+    "lnkd.in",
 ];
 
 /// The distinct domains of the `http`/`https` links in the message's text parts (plain and HTML), lower case,
@@ -68,7 +84,8 @@ fn strip_scheme(url: &str) -> Option<&str> {
 /// The authority's host, lower case, when it is a plausible domain name: letters, digits, hyphens, at least
 /// one dot, not all digits and dots (an address).
 fn host_of(rest: &str) -> Option<String> {
-    let end = rest.find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | ')' | ']') || c.is_whitespace());
+    let end =
+        rest.find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | ')' | ']') || c.is_whitespace());
     let authority = &rest[..end.unwrap_or(rest.len())];
     let host_and_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     let host = host_and_port.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();

@@ -49,12 +49,16 @@ fn imitates(domain: &str, ours: &str) -> bool {
 /// The name as a reader sees it: characters that look alike made one (RFC 3490's homographs reach further;
 /// these are the ones seen in ASCII names).
 fn skeleton(name: &str) -> String {
-    name.replace("rn", "m").replace("vv", "w").chars().map(|c| match c {
-        '0' => 'o',
-        '1' | 'i' | '|' => 'l',
-        '5' => 's',
-        other => other,
-    }).collect()
+    name.replace("rn", "m")
+        .replace("vv", "w")
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | 'i' | '|' => 'l',
+            '5' => 's',
+            other => other,
+        })
+        .collect()
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.

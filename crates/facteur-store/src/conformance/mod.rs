@@ -15,6 +15,7 @@ mod leases;
 mod mailboxes;
 mod messages;
 mod sieve;
+mod spam;
 
 use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub use leases::*;
 pub use mailboxes::*;
 pub use messages::*;
 pub use sieve::*;
+pub use spam::*;
 
 /// Opens the store under test.
 #[async_trait]
@@ -67,6 +69,8 @@ macro_rules! conformance_tests {
             sieve_scripts_are_kept_listed_and_activated,
             sieve_limits_rename_and_delete_follow_rfc_5804,
             sieve_records_last_until_their_time,
+            spam_training_moves_counts_between_classes,
+            correspondents_are_remembered,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

@@ -151,6 +151,9 @@ pub(crate) const TABLES: &[Table] = &[
         2,
     ),
     table("sieve_tracking", &[column("account", Int), column("key", Text), column("until", Int)], 2),
+    table("spam_trained", &[column("account", Int), column("digest", Text), column("class", Text)], 2),
+    table("spam_tokens", &[column("account", Int), column("token", Int), column("spam", Int), column("ham", Int)], 2),
+    table("correspondents", &[column("account", Int), column("address", Text), column("last_written", Int)], 2),
     with_sequence(table(
         "identities",
         &[

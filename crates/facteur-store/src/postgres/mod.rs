@@ -40,6 +40,7 @@ pub(crate) mod schema;
 mod shared_files;
 mod shared_impl;
 mod sieve;
+mod spam;
 pub(crate) mod sql;
 mod store_impl;
 mod threads;

@@ -329,6 +329,29 @@ const MIGRATIONS: &[&str] = &[
     // 8: out-of-office replies are Sieve's (`sieve_tracking`): step 1's record of whom a reply went to is read
     // by nothing. Its settings (`vacations`) stay until `facteur-filters` has moved them into scripts.
     "DROP TABLE vacation_replies;",
+    // 9: each account's spam defence (issue 18): what its user called spam or not (by message digest), the
+    // hashed tokens its classifier learnt from them, and the addresses the user writes to.
+    r#"
+    CREATE TABLE spam_trained (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        digest  text COLLATE "C" NOT NULL,
+        class   text NOT NULL CHECK (class IN ('spam', 'ham')),
+        PRIMARY KEY (account, digest)
+    );
+    CREATE TABLE spam_tokens (
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        token   bigint NOT NULL,
+        spam    bigint NOT NULL DEFAULT 0,
+        ham     bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, token)
+    );
+    CREATE TABLE correspondents (
+        account      bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        address      text COLLATE "C" NOT NULL,
+        last_written bigint NOT NULL,
+        PRIMARY KEY (account, address)
+    );
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -7,7 +7,7 @@ use facteur_primitives::{ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
 use super::{
-    PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sieve, tls_policy,
+    PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sieve, spam, tls_policy,
 };
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
@@ -23,6 +23,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage, validate};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
+use crate::spam::{SpamClass, SpamProfile, TokenCounts};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 
@@ -182,6 +183,32 @@ impl Store for PostgresStore {
 
     async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
         self.write(key.to_owned(), move |tx, _, key| Box::pin(sieve::track(tx, account, key, now, until))).await
+    }
+
+    async fn spam_profile(&self, account: AccountId, from: &str) -> Result<SpamProfile> {
+        self.read(from.to_owned(), move |tx, from| Box::pin(spam::profile(tx, account, from))).await
+    }
+
+    async fn spam_tokens(&self, account: AccountId, tokens: &[i64]) -> Result<Vec<TokenCounts>> {
+        self.read(tokens.to_vec(), move |tx, tokens| Box::pin(spam::tokens(tx, account, tokens))).await
+    }
+
+    async fn train_spam(
+        &self,
+        account: AccountId,
+        digest: &str,
+        tokens: &[i64],
+        class: Option<SpamClass>,
+    ) -> Result<bool> {
+        let training = (digest.to_owned(), tokens.to_vec());
+        self.write(training, move |tx, _, (digest, tokens)| Box::pin(spam::train(tx, account, digest, tokens, class)))
+            .await
+    }
+
+    async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()> {
+        let addresses = addresses.to_vec();
+        self.write(addresses, move |tx, _, addresses| Box::pin(spam::note_correspondents(tx, account, addresses, now)))
+            .await
     }
 
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {

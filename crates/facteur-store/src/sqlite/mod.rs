@@ -22,6 +22,7 @@ mod queue;
 mod reader;
 pub(crate) mod schema;
 mod sieve;
+mod spam;
 mod threads;
 mod tls_policy;
 mod writer;
@@ -49,6 +50,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
+use crate::spam::{SpamClass, SpamProfile, TokenCounts};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use content::Content;
@@ -324,6 +326,32 @@ impl Store for SqliteStore {
     async fn track_sieve(&self, account: AccountId, key: &str, now: i64, until: i64) -> Result<bool> {
         let key = key.to_owned();
         self.write(move |conn, _| sieve::track(conn, account, &key, now, until)).await
+    }
+
+    async fn spam_profile(&self, account: AccountId, from: &str) -> Result<SpamProfile> {
+        let from = from.to_owned();
+        self.read(move |conn| spam::profile(conn, account, &from)).await
+    }
+
+    async fn spam_tokens(&self, account: AccountId, tokens: &[i64]) -> Result<Vec<TokenCounts>> {
+        let tokens = tokens.to_vec();
+        self.read(move |conn| spam::tokens(conn, account, &tokens)).await
+    }
+
+    async fn train_spam(
+        &self,
+        account: AccountId,
+        digest: &str,
+        tokens: &[i64],
+        class: Option<SpamClass>,
+    ) -> Result<bool> {
+        let (digest, tokens) = (digest.to_owned(), tokens.to_vec());
+        self.write(move |conn, _| spam::train(conn, account, &digest, &tokens, class)).await
+    }
+
+    async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()> {
+        let addresses = addresses.to_vec();
+        self.write(move |conn, _| spam::note_correspondents(conn, account, &addresses, now)).await
     }
 
     async fn identities(&self, account: AccountId) -> Result<Vec<Identity>> {

@@ -318,6 +318,29 @@ const MIGRATIONS: &[&str] = &[
     // 16: out-of-office replies are Sieve's (`sieve_tracking`): step 7's record of whom a reply went to is
     // read by nothing. Its settings (`vacations`) stay until `facteur-filters` has moved them into scripts.
     "DROP TABLE vacation_replies;",
+    // 17: each account's spam defence (issue 18): what its user called spam or not (by message digest), the
+    // hashed tokens its classifier learnt from them, and the addresses the user writes to.
+    r#"
+    CREATE TABLE spam_trained (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        digest  TEXT NOT NULL,
+        class   TEXT NOT NULL CHECK (class IN ('spam', 'ham')),
+        PRIMARY KEY (account, digest)
+    ) WITHOUT ROWID;
+    CREATE TABLE spam_tokens (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        token   INTEGER NOT NULL,
+        spam    INTEGER NOT NULL DEFAULT 0,
+        ham     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, token)
+    ) WITHOUT ROWID;
+    CREATE TABLE correspondents (
+        account      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        address      TEXT NOT NULL,
+        last_written INTEGER NOT NULL,
+        PRIMARY KEY (account, address)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -393,7 +416,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 24, "23 tables and sqlite_sequence");
+        assert_eq!(tables, 27, "26 tables and sqlite_sequence");
     }
 
     #[test]
