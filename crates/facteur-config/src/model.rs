@@ -39,6 +39,8 @@ pub struct Config {
     #[serde(default)]
     pub mail_auth: MailAuthConfig,
     #[serde(default)]
+    pub spam: SpamConfig,
+    #[serde(default)]
     pub log: LogConfig,
 }
 
@@ -449,6 +451,90 @@ impl Default for MailAuthConfig {
     }
 }
 
+/// `[spam]`: whether mail arriving at the MX listeners is wanted (issue 18). The score is the sum of the
+/// reasons found (content checks, DNS lists, the recipient's own classifier); mail from someone the
+/// recipient writes to is never junked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpamConfig {
+    /// Judge mail from other servers and add `X-Spam-Status:`; off, nothing is scored nor added.
+    pub enabled: bool,
+    /// Score from which mail goes to the recipient's Junk mailbox.
+    pub junk_score: f64,
+    /// Score from which mail is refused at the end of DATA (550); 0 never refuses.
+    pub reject_score: f64,
+    /// Score from which mail is accepted and dropped; 0 never drops (the default: the sender believes it
+    /// delivered).
+    pub discard_score: f64,
+    /// Each account's own classifier, trained by moving mail into and out of Junk.
+    pub bayes: bool,
+    /// DNS blocklists of client addresses (e.g. `"zen.spamhaus.org"`); none by default, most need registration.
+    pub dnsbl: Vec<DnsListConfig>,
+    /// DNS allowlists of client addresses (e.g. `"list.dnswl.org"`): a listing lowers the score.
+    pub dnswl: Vec<DnsListConfig>,
+    /// DNS lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain.
+    pub uribl: Vec<DnsListConfig>,
+}
+
+impl Default for SpamConfig {
+    fn default() -> Self {
+        SpamConfig {
+            enabled: true,
+            junk_score: 5.0,
+            reject_score: 15.0,
+            discard_score: 0.0,
+            bayes: true,
+            dnsbl: Vec::new(),
+            dnswl: Vec::new(),
+            uribl: Vec::new(),
+        }
+    }
+}
+
+/// One DNS list: its zone alone, or with the score a listing adds and the answers that count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DnsListConfig {
+    Zone(String),
+    Detailed(DnsListDetails),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsListDetails {
+    pub zone: String,
+    /// What a listing adds to the score (default: the junk score for a blocklist, its negative for an
+    /// allowlist).
+    pub score: Option<f64>,
+    /// The answers that count, e.g. `["127.0.0.2", "127.0.0.3"]`; empty: any in 127.0.0.0/8 but the codes
+    /// lists use for errors.
+    #[serde(default)]
+    pub codes: Vec<std::net::Ipv4Addr>,
+}
+
+impl DnsListConfig {
+    pub fn zone(&self) -> &str {
+        match self {
+            DnsListConfig::Zone(zone) => zone,
+            DnsListConfig::Detailed(details) => &details.zone,
+        }
+    }
+
+    pub fn score(&self) -> Option<f64> {
+        match self {
+            DnsListConfig::Zone(_) => None,
+            DnsListConfig::Detailed(details) => details.score,
+        }
+    }
+
+    pub fn codes(&self) -> &[std::net::Ipv4Addr] {
+        match self {
+            DnsListConfig::Zone(_) => &[],
+            DnsListConfig::Detailed(details) => &details.codes,
+        }
+    }
+}
+
 /// What to do with a message that failed a sender authentication check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -587,6 +673,7 @@ impl Config {
             relay: RelayConfig::default(),
             http: HttpConfig::default(),
             mail_auth: MailAuthConfig::default(),
+            spam: SpamConfig::default(),
             log: LogConfig::default(),
         }
     }

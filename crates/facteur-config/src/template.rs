@@ -26,6 +26,7 @@ pub fn render(config: &Config) -> String {
     render_relay(&mut out, config);
     render_http(&mut out, config);
     render_mail_auth(&mut out, config);
+    render_spam(&mut out, config);
     render_log(&mut out, config);
     out
 }
@@ -425,6 +426,65 @@ fn render_mail_auth(out: &mut String, config: &Config) {
     );
 }
 
+fn render_spam(out: &mut String, config: &Config) {
+    let spam = &config.spam;
+    let _ = writeln!(
+        out,
+        "[spam]\n\
+         # Judge mail from other servers (the smtp listeners): the score is the sum of the reasons found (content\n\
+         # checks, the DNS lists below, each recipient's own classifier), written in X-Spam-Status: and\n\
+         # X-Spam-Reasons:. Mail from an address the recipient has written to, sent by its domain (DMARC), is\n\
+         # never junked. `facteur spam explain` shows why a message was judged so.\n\
+         enabled = {}\n\
+         # Score from which mail goes to the recipient's Junk mailbox.\n\
+         junk_score = {:?}\n\
+         # Score from which mail is refused at the end of DATA (550 5.7.1, nothing stored); 0 never refuses.\n\
+         reject_score = {:?}\n\
+         # Score from which mail is accepted and dropped; 0 never drops (the sender believes it delivered).\n\
+         discard_score = {:?}\n\
+         # Each account's classifier, trained by its user: moving mail into Junk (spam) or out of it (not spam),\n\
+         # and `facteur spam train`. It speaks once it has learnt 10 messages of each kind.\n\
+         bayes = {}\n\
+         # DNS lists (RFC 5782), none by default: most need registration. A zone, or a table naming what a\n\
+         # listing adds to the score and which answers count, e.g.\n\
+         #   dnsbl = [\"zen.spamhaus.org\", {{ zone = \"bl.example\", score = 20.0, codes = [\"127.0.0.2\"] }}]\n\
+         # Blocklists of client addresses (a listing adds the junk score unless told otherwise):\n\
+         dnsbl = {}\n\
+         # Allowlists of client addresses (a listing takes the junk score off unless told otherwise):\n\
+         dnswl = {}\n\
+         # Lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain:\n\
+         uribl = {}\n",
+        spam.enabled,
+        spam.junk_score,
+        spam.reject_score,
+        spam.discard_score,
+        spam.bayes,
+        dns_lists(&spam.dnsbl),
+        dns_lists(&spam.dnswl),
+        dns_lists(&spam.uribl),
+    );
+}
+
+/// A TOML array of DNS lists: zones as strings, detailed ones as inline tables.
+fn dns_lists(lists: &[crate::model::DnsListConfig]) -> String {
+    let entries: Vec<String> = lists
+        .iter()
+        .map(|list| match list {
+            crate::model::DnsListConfig::Zone(zone) => quoted(zone),
+            crate::model::DnsListConfig::Detailed(details) => {
+                let mut table = format!("{{ zone = {}", quoted(&details.zone));
+                if let Some(score) = details.score {
+                    let _ = write!(table, ", score = {score:?}");
+                }
+                let codes: Vec<String> = details.codes.iter().map(|code| quoted(&code.to_string())).collect();
+                let _ = write!(table, ", codes = [{}] }}", codes.join(", "));
+                table
+            }
+        })
+        .collect();
+    format!("[{}]", entries.join(", "))
+}
+
 fn render_log(out: &mut String, config: &Config) {
     let _ = writeln!(
         out,
@@ -489,6 +549,31 @@ mod tests {
         config.mail_auth.spf_fail_without_dmarc = crate::AuthFailAction::Reject;
         config.mail_auth.ed25519_signature = true;
         config.mail_auth.check_timeout_secs = 7;
+        assert_eq!(parse(&render(&config)).unwrap(), config);
+    }
+
+    #[test]
+    fn spam_settings_read_back() {
+        let mut config = standard();
+        config.spam.enabled = false;
+        config.spam.junk_score = 6.5;
+        config.spam.reject_score = 0.0;
+        config.spam.discard_score = 50.0;
+        config.spam.bayes = false;
+        config.spam.dnsbl = vec![
+            crate::DnsListConfig::Zone("zen.spamhaus.org".into()),
+            crate::DnsListConfig::Detailed(crate::DnsListDetails {
+                zone: "bl.example".into(),
+                score: Some(20.0),
+                codes: vec![std::net::Ipv4Addr::new(127, 0, 0, 2)],
+            }),
+        ];
+        config.spam.dnswl = vec![crate::DnsListConfig::Zone("list.dnswl.org".into())];
+        config.spam.uribl = vec![crate::DnsListConfig::Detailed(crate::DnsListDetails {
+            zone: "multi.uribl.example".into(),
+            score: None,
+            codes: vec![],
+        })];
         assert_eq!(parse(&render(&config)).unwrap(), config);
     }
 

@@ -93,11 +93,68 @@ pub struct ArcCheck {
 }
 
 impl Verdict {
+    /// Whether the From: domain itself sent the message: DMARC passed (RFC 7489 §3.1), or, for a domain that
+    /// publishes no DMARC record, an SPF or DKIM pass for the From: domain or one sharing its name (relaxed
+    /// alignment without the public suffix list: equal, or one a subdomain of the other). What a spam filter
+    /// may trust a From: address on, e.g. to know a correspondent.
+    pub fn from_is_authenticated(&self) -> bool {
+        let from = &self.dmarc.header_from;
+        match self.dmarc.result {
+            AuthResult::Pass => true,
+            AuthResult::None if !from.is_empty() => {
+                let spf = self.spf.result == AuthResult::Pass && aligned(&self.spf.domain, from);
+                spf || self.dkim.iter().any(|check| check.result == AuthResult::Pass && aligned(&check.domain, from))
+            }
+            _ => false,
+        }
+    }
+
     /// True when any method hit a DNS error that may go away: such mail must be deferred, never
     /// treated as if the check had passed.
     pub fn has_temporary_error(&self) -> bool {
         self.spf.result == AuthResult::TempError
             || self.dmarc.result == AuthResult::TempError
             || self.dkim.iter().any(|check| check.result == AuthResult::TempError)
+    }
+}
+
+/// Relaxed alignment as far as it can be told without the public suffix list: the same name, or one below the
+/// other.
+fn aligned(domain: &str, from: &str) -> bool {
+    let (domain, from) = (domain.to_ascii_lowercase(), from.to_ascii_lowercase());
+    let below = |a: &str, b: &str| a.strip_suffix(b).is_some_and(|rest| rest.ends_with('.'));
+    !domain.is_empty() && (domain == from || below(&domain, &from) || below(&from, &domain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spf::SpfIdentity;
+
+    fn verdict(dmarc: AuthResult, spf_domain: &str, dkim_domain: &str) -> Verdict {
+        let spf = SpfOutcome {
+            result: AuthResult::Pass,
+            identity: SpfIdentity::MailFrom,
+            domain: spf_domain.into(),
+            checked: String::new(),
+        };
+        let dkim = vec![DkimCheck {
+            result: AuthResult::Pass,
+            domain: dkim_domain.into(),
+            selector: "s".into(),
+            algorithm: DkimAlgorithm::RsaSha256,
+            reason: None,
+        }];
+        let dmarc = DmarcCheck { result: dmarc, policy: DmarcPolicy::None, header_from: "example.org".into() };
+        Verdict { authserv_id: "mx".into(), spf, dkim, dmarc, arc: ArcCheck { result: AuthResult::None, reason: None } }
+    }
+
+    #[test]
+    fn the_from_domain_is_authenticated_by_dmarc_or_an_aligned_pass() {
+        assert!(verdict(AuthResult::Pass, "other.net", "other.net").from_is_authenticated());
+        assert!(!verdict(AuthResult::Fail, "example.org", "example.org").from_is_authenticated());
+        assert!(verdict(AuthResult::None, "mail.example.org", "other.net").from_is_authenticated());
+        assert!(verdict(AuthResult::None, "other.net", "example.org").from_is_authenticated());
+        assert!(!verdict(AuthResult::None, "other.net", "notexample.org").from_is_authenticated());
     }
 }

@@ -30,22 +30,6 @@ const TEXT_LIMIT: usize = 64 * 1024;
 /// Distinct tokens per message, whatever its size.
 const MAX_TOKENS: usize = 1000;
 
-/// What the user called a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    Spam,
-    Ham,
-}
-
-impl Class {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Class::Spam => "spam",
-            Class::Ham => "ham",
-        }
-    }
-}
-
 /// What an account's classifier knows about a message's tokens: how many messages of each class it has
 /// trained, and for each token of the message it has seen, in how many of each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

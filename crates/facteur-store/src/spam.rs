@@ -10,7 +10,7 @@ pub enum SpamClass {
 }
 
 impl SpamClass {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             SpamClass::Spam => "spam",
             SpamClass::Ham => "ham",
