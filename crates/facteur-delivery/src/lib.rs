@@ -54,6 +54,8 @@ mod schedule;
 mod settings;
 /// The smarthost: verified TLS and AUTH.
 mod smarthost;
+/// Each account's spam verdict at local delivery.
+mod spam;
 /// The Sender Rewriting Scheme: the envelope sender of mail filters send on, and its bounces taken back.
 mod srs;
 /// MTA-STS policies found: TXT, verified HTTPS fetch, the store's cache.

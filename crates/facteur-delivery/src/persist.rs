@@ -24,6 +24,7 @@ use tracing::info;
 
 use crate::envelope::{Destination, Envelope, return_path_header, xtext_encode};
 use crate::filter::{self, Refusal, SieveFiltering};
+use crate::spam;
 
 /// One accepted message, to be stored.
 #[derive(Debug)]
@@ -34,8 +35,11 @@ pub struct AcceptedMessage {
     pub trace: String,
     /// The message as the client sent it (dot-unstuffed), less forged results, plus our DKIM signatures.
     pub content: Vec<u8>,
-    /// Which mailbox local copies go to.
+    /// Which mailbox local copies go to, as sender authentication decided.
     pub filing: Filing,
+    /// What the end of DATA found about whether the message is wanted; each account adds its own part
+    /// (`None`: not judged: our own messages, submissions, `[spam]` off).
+    pub spam: Option<facteur_spam::Judgement>,
     /// Unix seconds: INTERNALDATE of local copies.
     pub now: i64,
     /// Unix seconds: when queued copies give up.
@@ -116,29 +120,45 @@ pub async fn persist_in_dialogue(
 async fn persist_as(
     store: &Arc<dyn Store>,
     filtering: &Arc<SieveFiltering>,
-    message: AcceptedMessage,
+    mut message: AcceptedMessage,
     refusals: Refusals,
 ) -> Result<Persisted, PersistError> {
     let accounts = local_accounts(&message.envelope);
     let remote = remote_recipients(&message.envelope);
-    let trace = message.trace;
+    let trace = std::mem::take(&mut message.trace);
     let mut persisted =
         Persisted { local_copies: 0, junk: message.filing == Filing::Junk, queued: None, over_quota: Vec::new() };
     if !accounts.is_empty() {
-        let mut copy = return_path_header(&message.envelope.return_path).into_bytes();
-        copy.reserve(trace.len() + message.content.len());
-        copy.extend_from_slice(trace.as_bytes());
-        copy.extend_from_slice(&message.content);
-        let (content, indexed) = summarise(copy).await?;
-        let delivery = filter::Delivery {
-            content: &content,
-            summary: &indexed.summary,
-            return_path: &message.envelope.return_path,
-            filing: message.filing,
-            now: message.now,
-        };
-        let recipient_of = |account| recipient_of(&message.envelope, account);
-        let plan = filter::plan(store, filtering, &accounts, recipient_of, &delivery).await?;
+        let groups = spam::copy_groups(store.as_ref(), &message, &accounts).await?;
+        let junked: Vec<AccountId> = groups
+            .iter()
+            .filter(|group| group.filing == Filing::Junk)
+            .flat_map(|group| group.accounts.iter().copied())
+            .collect();
+        persisted.junk = !junked.is_empty();
+        // The first copy is delivered with the plan's targets; any other (an account judging the message
+        // differently) goes as an edited copy does, with its own content.
+        let mut plan = filter::Plan::default();
+        let mut first: Option<(Arc<[u8]>, Indexed)> = None;
+        for group in groups {
+            let (content, indexed) = summarise(local_copy(&message, &group.spam_fields, &trace)).await?;
+            let delivery = filter::Delivery {
+                content: &content,
+                summary: &indexed.summary,
+                return_path: &message.envelope.return_path,
+                filing: group.filing,
+                now: message.now,
+            };
+            let recipient_of = |account| recipient_of(&message.envelope, account);
+            let mut planned = filter::plan(store, filtering, &group.accounts, recipient_of, &delivery).await?;
+            if first.is_none() {
+                first = Some((content, indexed));
+            } else if !planned.targets.is_empty() {
+                let targets = std::mem::take(&mut planned.targets);
+                planned.edited.push(filter::EditedCopy { content: content.to_vec(), targets });
+            }
+            plan.absorb(planned);
+        }
         // A plan of refusals only wrote nothing (`fileinto :create`, the one action that writes while
         // planning, never goes with a reject: RFC 5429 §2.4), so a refusal leaves nothing behind. With a remote
         // recipient, or an account that takes the message, SMTP's one answer must be 250, and refusals are
@@ -154,11 +174,11 @@ async fn persist_as(
         let mut targets = plan.targets;
         let mut full = Vec::new();
         let delivered = loop {
-            if targets.is_empty() {
+            let Some((content, indexed)) = first.as_ref().filter(|_| !targets.is_empty()) else {
                 break Vec::new();
-            }
+            };
             let attempt = store.deliver_content(
-                Arc::clone(&content),
+                Arc::clone(content),
                 indexed.summary.clone(),
                 message.now,
                 targets.clone(),
@@ -197,9 +217,9 @@ async fn persist_as(
             expires_at: message.expires_at,
         };
         let mut follow_ups = plan.follow_ups;
-        if message.filing == Filing::Junk {
-            follow_ups.retain(|follow_up| !matches!(follow_up, filter::FollowUp::Vacation { .. }));
-        }
+        follow_ups.retain(|follow_up| {
+            !(matches!(follow_up, filter::FollowUp::Vacation { .. }) && junked.contains(&follow_up.account()))
+        });
         filter::carry_out_follow_ups(store, follow_ups, &reached, &delivered).await;
     }
     if !remote.is_empty() {
@@ -217,6 +237,17 @@ async fn persist_as(
         persisted.queued = Some(store.enqueue_content(Arc::from(copy), queued).await?);
     }
     Ok(persisted)
+}
+
+/// An account's local copy: `Return-Path:` first (RFC 5321 §4.4), then its spam verdict, then our trace
+/// fields (`Authentication-Results:`, `Received:`), then the content.
+fn local_copy(message: &AcceptedMessage, spam_fields: &str, trace: &str) -> Vec<u8> {
+    let mut copy = return_path_header(&message.envelope.return_path).into_bytes();
+    copy.reserve(spam_fields.len() + trace.len() + message.content.len());
+    copy.extend_from_slice(spam_fields.as_bytes());
+    copy.extend_from_slice(trace.as_bytes());
+    copy.extend_from_slice(&message.content);
+    copy
 }
 
 /// A delivery the store refused: over quota (RFC 3463 X.2.2) or a storage failure.

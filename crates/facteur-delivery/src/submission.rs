@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use facteur_mailauth::{MailAuthError, Signer};
-use facteur_primitives::Address;
+use facteur_primitives::{Address, unix_now};
 use facteur_store::{Account, Store, StoreError};
 use tracing::warn;
 
@@ -121,14 +121,28 @@ impl Submission {
     /// A recipient's Sieve `reject` or `ereject` is reported to the sender by message.
     pub async fn submit(&self, account: &Account, message: Submitted) -> Result<Persisted, SubmitError> {
         let accepted = self.accepted(account, message).await?;
-        Ok(persist(&self.store, &self.filtering, accepted).await?)
+        let recipients = recipient_addresses(&accepted.envelope);
+        let persisted = persist(&self.store, &self.filtering, accepted).await?;
+        self.remember_correspondents(account, &recipients).await;
+        Ok(persisted)
     }
 
     /// [`Submission::submit`] for a face still in an SMTP dialogue: a message every recipient's Sieve script
     /// refuses is not stored, and [`SubmitError::Refused`] says what to answer (RFC 5429 §2.1.1).
     pub async fn submit_in_dialogue(&self, account: &Account, message: Submitted) -> Result<Persisted, SubmitError> {
         let accepted = self.accepted(account, message).await?;
-        Ok(persist_in_dialogue(&self.store, &self.filtering, accepted).await?)
+        let recipients = recipient_addresses(&accepted.envelope);
+        let persisted = persist_in_dialogue(&self.store, &self.filtering, accepted).await?;
+        self.remember_correspondents(account, &recipients).await;
+        Ok(persisted)
+    }
+
+    /// The people a user writes to (replies included) are the people whose mail they want: their mail is never
+    /// junked (issue 18). The message is already safe: a failure here is logged, never returned.
+    async fn remember_correspondents(&self, account: &Account, recipients: &[String]) {
+        if let Err(error) = self.store.note_correspondents(account.id, recipients, unix_now()).await {
+            warn!(user = %account.address, %error, "the recipients could not be remembered as correspondents");
+        }
     }
 
     /// The message checked and signed, ready to persist.
@@ -140,6 +154,7 @@ impl Submission {
             trace: message.trace,
             content,
             filing: Filing::Inbox,
+            spam: None,
             now: message.now,
             expires_at: message.expires_at,
         })
@@ -207,4 +222,9 @@ fn signing_domain(envelope: &Envelope, content: &[u8]) -> Option<String> {
 
 fn domain_of(address: &str) -> Option<String> {
     address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
+}
+
+/// Every envelope recipient, as the user addressed them.
+fn recipient_addresses(envelope: &Envelope) -> Vec<String> {
+    envelope.recipients.iter().map(|recipient| recipient.address.clone()).collect()
 }

@@ -39,6 +39,8 @@ mod server;
 mod session;
 /// Listener settings and their defaults.
 mod settings;
+/// The spam verdict at the end of DATA (`facteur-spam`'s checks, DNS lists).
+mod spam;
 /// The session state machine, without I/O.
 mod state;
 /// `Received:`, `Return-Path:`, transaction ids.
@@ -47,3 +49,4 @@ mod trace;
 pub use sender_auth::{InboundChecks, SenderAuth};
 pub use server::SmtpServer;
 pub use settings::{Face, Settings};
+pub use spam::SpamChecks;

@@ -57,6 +57,8 @@ pub struct Checked {
     /// Our `Authentication-Results:` field, when the checks ran.
     pub authentication_results: Option<String>,
     pub filing: Filing,
+    /// The From: domain, when the checks found that it sent the message ([`Verdict::from_is_authenticated`]).
+    pub authenticated_domain: Option<String>,
 }
 
 impl Session<'_> {
@@ -89,12 +91,14 @@ impl Session<'_> {
     /// is stored then.
     pub(crate) async fn check_inbound(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Checked, Reply> {
         let Some(checks) = self.inbound_checks() else {
-            return Ok(Checked { content, authentication_results: None, filing: Filing::Inbox });
+            let content = self.without_forged_verdicts(content);
+            return Ok(Checked { content, authentication_results: None, filing: Filing::Inbox, authenticated_domain: None });
         };
         let authenticator = &checks.authenticator;
         // RFC 8601 §5: a field claiming our authserv-id that we did not write is forged; downstream readers
         // would trust it.
         let content = strip_forged_results(&content, authenticator.authserv_id()).into_owned();
+        let content = self.without_forged_verdicts(content);
         let spf = envelope.spf.clone().unwrap_or_else(|| unchecked_spf(&envelope.sender));
         let mail_from = envelope.sender.address();
         let facts = SessionFacts { ip: self.client_ip(), helo: self.helo_name(), mail_from: &mail_from, spf: &spf };
@@ -111,7 +115,20 @@ impl Session<'_> {
                 return Err(Reply::new(code, enhanced, text));
             }
         };
-        Ok(Checked { content, authentication_results: Some(verdict.authentication_results()), filing })
+        let authenticated_domain = verdict.from_is_authenticated().then(|| verdict.dmarc.header_from.clone());
+        Ok(Checked { content, authentication_results: Some(verdict.authentication_results()), filing, authenticated_domain })
+    }
+
+    /// Without the spam verdict fields a sender wrote (`X-Spam-Status: No`…), when ours will be added: a
+    /// Sieve script or a mail program must read ours only.
+    fn without_forged_verdicts(&self, content: Vec<u8>) -> Vec<u8> {
+        if self.server.spam.is_none() {
+            return content;
+        }
+        match facteur_spam::strip_our_fields(&content) {
+            std::borrow::Cow::Borrowed(_) => content,
+            std::borrow::Cow::Owned(stripped) => stripped,
+        }
     }
 
     fn inbound_checks(&self) -> Option<&InboundChecks> {

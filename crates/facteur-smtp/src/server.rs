@@ -10,6 +10,7 @@ use facteur_primitives::metrics as metric;
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
 
+use crate::spam::SpamChecks;
 use crate::reply::Reply;
 use crate::sender_auth::SenderAuth;
 use crate::session::Session;
@@ -28,6 +29,8 @@ pub struct SmtpServer {
     pub(crate) submission: Submission,
     /// The Sieve limits local recipients' scripts run under; `[sieve]`'s once [`SmtpServer::with_filtering`].
     pub(crate) filtering: Arc<SieveFiltering>,
+    /// The spam verdict on mail from other servers; off unless [`SmtpServer::with_spam_checks`].
+    pub(crate) spam: Option<Arc<SpamChecks>>,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -49,6 +52,7 @@ impl SmtpServer {
             store,
             sender_auth: SenderAuth::default(),
             filtering,
+            spam: None,
         }
     }
 
@@ -56,6 +60,12 @@ impl SmtpServer {
     pub fn with_sender_auth(mut self, sender_auth: SenderAuth) -> SmtpServer {
         self.sender_auth = sender_auth;
         self.with_submission()
+    }
+
+    /// Judges mail arriving on the MX face as `checks` say (the binary's `[spam]`).
+    pub fn with_spam_checks(mut self, checks: Option<SpamChecks>) -> SmtpServer {
+        self.spam = checks.map(Arc::new);
+        self
     }
 
     /// Runs local recipients' Sieve scripts as `filtering` says (the binary's `[sieve]`).

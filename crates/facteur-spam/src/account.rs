@@ -23,6 +23,9 @@ pub struct Judgement {
     pub authenticated_from: Option<String>,
     /// Whether accounts' classifiers are asked.
     pub bayes: bool,
+    /// The message as parsed at the end of DATA (without our header fields): delivery judges each account's
+    /// copy on it rather than parse again.
+    pub summary: MessageSummary,
 }
 
 /// One account's verdict.

@@ -21,4 +21,4 @@ mod verdict;
 
 pub use account::{AccountVerdict, Judged, Judgement};
 pub use reason::Reason;
-pub use verdict::{Action, OUR_FIELDS, Thresholds, Verdict};
+pub use verdict::{Action, OUR_FIELDS, Thresholds, Verdict, strip_our_fields};

@@ -158,3 +158,41 @@ mod tests {
         assert_eq!(clean, "X-Spam-Status: No, score=0.0 required=5.0\r\n\ttests=none\r\nX-Spam-Reasons: mx; none\r\n");
     }
 }
+
+/// `raw` without the [`OUR_FIELDS`] a sender wrote into its header; borrowed when there are none.
+pub fn strip_our_fields(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let header = &raw[..facteur_message::header_length(raw)];
+    // Each field is a slice of `header`: its offset is where it starts in the message.
+    let start = header.as_ptr() as usize;
+    let forged: Vec<std::ops::Range<usize>> = facteur_message::header_fields(header)
+        .filter(|field| OUR_FIELDS.iter().any(|name| field.name_is(name)))
+        .map(|field| {
+            let offset = field.raw.as_ptr() as usize - start;
+            offset..offset + field.raw.len()
+        })
+        .collect();
+    if forged.is_empty() {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut kept = Vec::with_capacity(raw.len());
+    let mut offset = 0;
+    for span in forged {
+        kept.extend_from_slice(&raw[offset..span.start]);
+        offset = span.end;
+    }
+    kept.extend_from_slice(&raw[offset..]);
+    std::borrow::Cow::Owned(kept)
+}
+
+#[cfg(test)]
+mod stripping {
+    use super::*;
+
+    #[test]
+    fn a_senders_verdict_is_removed_and_the_rest_kept() {
+        let raw = b"X-Spam-Status: No, score=-100\r\n\tfolded\r\nSubject: hi\r\nx-spam-flag: NO\r\n\r\nX-Spam-Status: body\r\n";
+        assert_eq!(&*strip_our_fields(raw), b"Subject: hi\r\n\r\nX-Spam-Status: body\r\n");
+        let clean = b"Subject: hi\r\n\r\nbody\r\n";
+        assert!(matches!(strip_our_fields(clean), std::borrow::Cow::Borrowed(_)));
+    }
+}

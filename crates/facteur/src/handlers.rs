@@ -10,6 +10,7 @@ use facteur_mailauth::{
     AuthSettings, Authenticator, FailAction, KeyStore, MailAuthError, Policy, Signer, TokioResolver, dns_resolver,
 };
 use facteur_net::ConnectionHandler;
+use facteur_spam::dns_lists::{ListKind, Zone};
 use facteur_store::Store;
 
 /// What every protocol engine shares: the store, one login throttle (so that failures on IMAP slow down
@@ -206,7 +207,42 @@ impl Engines {
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
         settings.queue_lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         let server = facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle));
-        Arc::new(server.with_sender_auth(self.sender_auth.clone()).with_filtering(Arc::clone(&self.filtering)))
+        let server = server.with_sender_auth(self.sender_auth.clone()).with_filtering(Arc::clone(&self.filtering));
+        Arc::new(server.with_spam_checks(self.spam_checks()))
+    }
+}
+
+impl Engines {
+    /// `[spam]` as the SMTP engine applies it; `None` when it is off.
+    fn spam_checks(&self) -> Option<facteur_smtp::SpamChecks> {
+        let spam = &self.config.spam;
+        if !spam.enabled {
+            return None;
+        }
+        let thresholds = facteur_spam::Thresholds {
+            junk: spam.junk_score,
+            reject: (spam.reject_score > 0.0).then_some(spam.reject_score),
+            discard: (spam.discard_score > 0.0).then_some(spam.discard_score),
+        };
+        let lists = [(ListKind::Block, &spam.dnsbl, spam.junk_score), (ListKind::Allow, &spam.dnswl, -spam.junk_score)];
+        let lists = lists.into_iter().chain([(ListKind::Uri, &spam.uribl, spam.junk_score)]);
+        let zones = lists
+            .flat_map(|(kind, configured, default_score)| {
+                configured.iter().map(move |list| Zone {
+                    name: list.zone().trim_end_matches('.').to_ascii_lowercase(),
+                    kind,
+                    score: list.score().unwrap_or(default_score),
+                    codes: list.codes().to_vec(),
+                })
+            })
+            .collect();
+        Some(facteur_smtp::SpamChecks {
+            resolver: self.resolver.clone(),
+            zones,
+            thresholds,
+            bayes: spam.bayes,
+            timeout: query_timeout(&self.config),
+        })
     }
 }
 

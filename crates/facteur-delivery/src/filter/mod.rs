@@ -45,6 +45,15 @@ pub(crate) struct Plan {
     pub follow_ups: Vec<FollowUp>,
 }
 
+impl Plan {
+    /// Adds another plan's copies and follow-ups (the plan of accounts that got another copy).
+    pub fn absorb(&mut self, other: Plan) {
+        self.targets.extend(other.targets);
+        self.edited.extend(other.edited);
+        self.follow_ups.extend(other.follow_ups);
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct EditedCopy {
     pub content: Vec<u8>,

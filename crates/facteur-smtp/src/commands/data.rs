@@ -177,11 +177,13 @@ impl Session<'_> {
     /// MX: SPF/DKIM/DMARC and the receiving policy decide, then the one persist path.
     async fn receive(&self, envelope: &Envelope, content: Vec<u8>, arrival: Arrival) -> Result<Persisted, Reply> {
         let checked = self.check_inbound(envelope, content).await?;
+        let spam = self.judge_spam(envelope, &checked.content, checked.authenticated_domain.as_deref()).await?;
         let message = AcceptedMessage {
             envelope: envelope.for_delivery(),
             trace: format!("{}{}", checked.authentication_results.unwrap_or_default(), arrival.received),
             content: checked.content,
             filing: checked.filing,
+            spam,
             now: arrival.now,
             expires_at: arrival.expires_at,
         };
