@@ -2,8 +2,8 @@
 //! not to Trash) was not. IMAP, JMAP, the webmail and `facteur spam train` all learn through [`learn`].
 
 use facteur_message::{MessageSummary, header_length};
-use facteur_store::{AccountId, SpamClass, SpecialUse, Store, StoreError};
-use tracing::info;
+use facteur_store::{AccountId, Mailbox, SpamClass, SpecialUse, Store, StoreError, Uid};
+use tracing::{info, warn};
 
 use crate::bayes;
 
@@ -45,6 +45,41 @@ pub async fn learn(
         info!(account = account.0, class = taught, tokens = tokens.len(), "spam classifier trained");
     }
     Ok(changed)
+}
+
+/// Messages learnt from one move at most: a user moving a whole archive into Junk must not hold the command
+/// for minutes. The rest keep their training as it was.
+pub const MAX_LEARNT_PER_MOVE: usize = 1000;
+
+/// Teaches `account`'s classifier what a move or copy from a mailbox of role `from` into `to` says about the
+/// messages it placed there (their new UIDs in `to`). Called once the move is done: a failure is logged, since
+/// the move itself stands.
+pub async fn learn_from_move(
+    store: &dyn Store,
+    account: AccountId,
+    from: Option<SpecialUse>,
+    to: &Mailbox,
+    placed: &[Uid],
+) {
+    let Some(class) = class_for_move(from, to.special_use) else { return };
+    let (Some(&first), Some(&last)) = (placed.iter().min(), placed.iter().max()) else { return };
+    let messages = match store.messages_in_range(to.id, first, last).await {
+        Ok(messages) => messages,
+        Err(error) => return warn!(%error, "moved messages could not be read to train the spam classifier"),
+    };
+    let moved = messages.iter().filter(|message| placed.contains(&message.uid));
+    if placed.len() > MAX_LEARNT_PER_MOVE {
+        info!(account = account.0, moved = placed.len(), learnt = MAX_LEARNT_PER_MOVE, "large move: learning from part");
+    }
+    for message in moved.take(MAX_LEARNT_PER_MOVE) {
+        let learnt = match store.read_blob(message.blob).await {
+            Ok(raw) => learn(store, account, &raw, Some(class)).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = learnt {
+            warn!(%error, uid = message.uid.get(), "a moved message could not train the spam classifier");
+        }
+    }
 }
 
 #[cfg(test)]

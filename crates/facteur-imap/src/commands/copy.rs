@@ -3,7 +3,7 @@
 
 use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{MailboxName, MessageSet, ResponseCode, SeqSet, StatusResponse, Uid as WireUid};
-use facteur_store::Uid;
+use facteur_store::{SpecialUse, Uid};
 
 use crate::commands::{resolve_mailbox, store_failure};
 use crate::io::Ending;
@@ -47,6 +47,14 @@ impl Session<'_> {
             Ok(pairs) => pairs,
             Err(error) => return Ok(store_failure(&error)),
         };
+        let source_role = if target.special_use == Some(SpecialUse::Junk) {
+            None
+        } else {
+            store.mailbox(selected.id).await.ok().flatten().and_then(|source| source.special_use)
+        };
+        let placed: Vec<Uid> = pairs.iter().map(|(_, to)| *to).collect();
+        // Into Junk is "this is spam", out of it "this is not" (issue 18): the user's classifier learns.
+        facteur_spam::training::learn_from_move(store, account.id, source_role, &target, &placed).await;
         let code = copy_uid(target.uidvalidity.0, &pairs);
         let done = if moving { "MOVE completed" } else { "COPY completed" };
         if !moving {

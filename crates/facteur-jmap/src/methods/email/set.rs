@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use facteur_primitives::parse_rfc3339;
-use facteur_store::{DeliveryTarget, EmailMeta, FlagChange, FlagOp, MailboxId, SystemFlags};
+use facteur_store::{DeliveryTarget, EmailMeta, FlagChange, FlagOp, MailboxId, SystemFlags, Uid};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -204,9 +204,20 @@ async fn update(context: &Context<'_>, id: &str, patch: &Value) -> Result<(), Va
     let mailbox_value = Value::Object(mailboxes.into_iter().map(|(k, v)| (k, Value::Bool(v))).collect());
     let target = target_mailbox(context, Some(&mailbox_value)).await?;
     if target != email.mailbox {
-        store.move_messages(email.mailbox, &[message.uid], target).await.map_err(store_set_error)?;
+        let moved = store.move_messages(email.mailbox, &[message.uid], target).await.map_err(store_set_error)?;
+        learn_from_move(context, email.mailbox, target, &moved).await;
     }
     Ok(())
+}
+
+/// Into Junk is "this is spam", out of it "this is not": the user's classifier learns, as from an IMAP MOVE
+/// (the webmail's "spam" and "not spam" are such moves).
+async fn learn_from_move(context: &Context<'_>, from: MailboxId, to: MailboxId, moved: &[(Uid, Uid)]) {
+    let store = context.inner.store.as_ref();
+    let role = |mailbox| async move { store.mailbox(mailbox).await.ok().flatten() };
+    let (Some(source), Some(target)) = (role(from).await, role(to).await) else { return };
+    let placed: Vec<Uid> = moved.iter().map(|(_, placed)| *placed).collect();
+    facteur_spam::training::learn_from_move(store, context.account.id, source.special_use, &target, &placed).await;
 }
 
 async fn destroy(context: &Context<'_>, id: &str) -> Result<(), Value> {
