@@ -39,7 +39,7 @@ pub(crate) async fn send_filtered(
         trace: String::new(),
         content,
         filing: Filing::Inbox,
-            spam: None,
+        spam: None,
         now,
         expires_at,
     };

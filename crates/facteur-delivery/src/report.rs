@@ -146,7 +146,7 @@ pub(crate) async fn deliver_report(
         trace: String::new(),
         content: report,
         filing: Filing::Inbox,
-            spam: None,
+        spam: None,
         now,
         expires_at: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
     };

@@ -92,7 +92,12 @@ impl Session<'_> {
     pub(crate) async fn check_inbound(&self, envelope: &Envelope, content: Vec<u8>) -> Result<Checked, Reply> {
         let Some(checks) = self.inbound_checks() else {
             let content = self.without_forged_verdicts(content);
-            return Ok(Checked { content, authentication_results: None, filing: Filing::Inbox, authenticated_domain: None });
+            return Ok(Checked {
+                content,
+                authentication_results: None,
+                filing: Filing::Inbox,
+                authenticated_domain: None,
+            });
         };
         let authenticator = &checks.authenticator;
         // RFC 8601 §5: a field claiming our authserv-id that we did not write is forged; downstream readers
@@ -116,7 +121,12 @@ impl Session<'_> {
             }
         };
         let authenticated_domain = verdict.from_is_authenticated().then(|| verdict.dmarc.header_from.clone());
-        Ok(Checked { content, authentication_results: Some(verdict.authentication_results()), filing, authenticated_domain })
+        Ok(Checked {
+            content,
+            authentication_results: Some(verdict.authentication_results()),
+            filing,
+            authenticated_domain,
+        })
     }
 
     /// Without the spam verdict fields a sender wrote (`X-Spam-Status: No`…), when ours will be added: a

@@ -10,11 +10,11 @@ use facteur_primitives::metrics as metric;
 use facteur_store::Store;
 use tracing::{Instrument, field, info_span};
 
-use crate::spam::SpamChecks;
 use crate::reply::Reply;
 use crate::sender_auth::SenderAuth;
 use crate::session::Session;
 use crate::settings::Settings;
+use crate::spam::SpamChecks;
 
 /// The SMTP engine for one listener (MX or submission, as its [`Settings`] say).
 pub struct SmtpServer {

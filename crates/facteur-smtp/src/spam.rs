@@ -80,7 +80,9 @@ impl Session<'_> {
             bayes: checks.bayes,
             summary,
         };
-        if judgement.verdict.action(&checks.thresholds) == Action::Reject && !self.known_to_a_recipient(&judgement, envelope).await {
+        if judgement.verdict.action(&checks.thresholds) == Action::Reject
+            && !self.known_to_a_recipient(&judgement, envelope).await
+        {
             return Err(refusal(&judgement.verdict, envelope));
         }
         Ok(Some(judgement))

@@ -79,7 +79,7 @@ pub fn reason(zone: &Zone, what: &str, answer: Ipv4Addr) -> Reason {
         ListKind::Allow => "DNSWL",
         ListKind::Uri => "URIBL",
     };
-    Reason::new(rule, zone.score, format!("{what} listed in {} ({answer})", zone.name))
+    Reason::new(rule, zone.score, format!("{what} listed in {}, answer {answer}", zone.name))
 }
 
 #[cfg(test)]

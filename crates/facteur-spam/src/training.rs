@@ -69,7 +69,12 @@ pub async fn learn_from_move(
     };
     let moved = messages.iter().filter(|message| placed.contains(&message.uid));
     if placed.len() > MAX_LEARNT_PER_MOVE {
-        info!(account = account.0, moved = placed.len(), learnt = MAX_LEARNT_PER_MOVE, "large move: learning from part");
+        info!(
+            account = account.0,
+            moved = placed.len(),
+            learnt = MAX_LEARNT_PER_MOVE,
+            "large move: learning from part"
+        );
     }
     for message in moved.take(MAX_LEARNT_PER_MOVE) {
         let learnt = match store.read_blob(message.blob).await {

@@ -1,0 +1,104 @@
+//! The spam defence against the real binary (issue 18): DNS lists served by an in-process DNS server
+//! (`[dns] nameservers`), mail from outside delivered with Python's smtplib, the user's mail program played by
+//! imaplib (tests/clients/spam.py, one scenario per test).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::Command;
+
+use facteur_config::{DnsListConfig, DnsListDetails};
+use facteur_mailauth::testdns::TestDns;
+use facteur_testkit::TestServer;
+
+const ALICE: &str = "alice@example.test";
+const PASSWORD: &str = "alice's long passphrase";
+
+/// The test DNS server and the runtime that drives it (dropped in this order).
+struct Dns {
+    server: TestDns,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Dns {
+    /// remote.test sends from the loopback network, with a DMARC record: its mail is authenticated.
+    fn start() -> Dns {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(TestDns::start()).unwrap();
+        server.add_txt("remote.test", "v=spf1 ip4:127.0.0.0/8 -all");
+        server.add_txt("_dmarc.remote.test", "v=DMARC1; p=none");
+        Dns { server, _runtime: runtime }
+    }
+}
+
+/// A port nobody listens on: mail Alice sends to remote.test waits in the queue.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Alice's server, checking mail against `dns`, `[spam]` as `spam` leaves it.
+fn server(dns: &Dns, spam: impl FnOnce(&mut facteur_config::SpamConfig) + 'static) -> TestServer {
+    let nameserver = dns.server.addr();
+    let closed = closed_port();
+    TestServer::builder()
+        .account(ALICE, PASSWORD)
+        .configure(move |config| {
+            config.mail_auth.verify_inbound = true;
+            config.dns.nameservers = vec![nameserver];
+            config.relay.routes.insert("remote.test".into(), format!("127.0.0.1:{closed}"));
+            spam(&mut config.spam);
+        })
+        .start()
+}
+
+fn run_scenario(server: &TestServer, scenario: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/spam.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .args(["--scenario", scenario, "--user", ALICE, "--password", PASSWORD])
+        .args(["--smtp-port", &server.addr("smtp").port().to_string()])
+        .args(["--submissions-port", &server.addr("submissions").port().to_string()])
+        .args(["--imaps-port", &server.addr("imaps").port().to_string()])
+        .env("SSL_CERT_FILE", server.certificate())
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    eprintln!("{said}");
+    assert!(output.status.success(), "{said}\nserver log:\n{}", server.log());
+}
+
+#[test]
+fn a_listed_client_is_junked_and_a_listed_link_domain_refused_as_configured() {
+    let dns = Dns::start();
+    // RFC 5782 §5: every list names 127.0.0.2, its test entry; the client sending from it is "listed".
+    dns.server.add_a("2.0.0.127.bl.test", Ipv4Addr::new(127, 0, 0, 2));
+    dns.server.add_a("spam.example.uri.test", Ipv4Addr::new(127, 0, 0, 2));
+    // An answer lists use for "query refused" is not a listing.
+    dns.server.add_a("fine.example.uri.test", Ipv4Addr::new(127, 0, 0, 1));
+    let server = server(&dns, |spam| {
+        spam.dnsbl = vec![DnsListConfig::Zone("bl.test".into())];
+        spam.uribl =
+            vec![DnsListConfig::Detailed(DnsListDetails { zone: "uri.test".into(), score: Some(20.0), codes: vec![] })];
+    });
+    run_scenario(&server, "lists");
+    let log = server.log();
+    assert!(log.contains("listed in a DNS list"), "the listing is logged:\n{log}");
+    assert!(log.contains("message refused as spam"), "the refusal is logged:\n{log}");
+}
+
+#[test]
+fn gtube_is_junked_but_a_known_correspondent_reaches_the_inbox() {
+    let dns = Dns::start();
+    // Junked rather than refused, to see where it lands.
+    let server = server(&dns, |spam| spam.reject_score = 0.0);
+    run_scenario(&server, "correspondents");
+}
+
+#[test]
+fn moving_mail_into_junk_teaches_the_classifier_and_moving_it_back_unteaches_it() {
+    let dns = Dns::start();
+    let server = server(&dns, |_| {});
+    run_scenario(&server, "classifier");
+    assert!(server.log().contains("spam classifier trained"), "training is logged");
+}
