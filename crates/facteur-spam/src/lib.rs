@@ -10,5 +10,7 @@
 
 pub mod content;
 mod reason;
+/// rspamd's verdict over its HTTP protocol, for those who run it.
+pub mod rspamd;
 
 pub use reason::Reason;
