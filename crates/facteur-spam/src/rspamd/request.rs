@@ -1,6 +1,7 @@
 //! What we tell rspamd with a message: the SMTP dialogue's facts, as the HTTP header fields of its protocol
-//! (rspamd's `doc/developers/protocol.md`, "HTTP headers"). Given them, rspamd does not guess: without `IP` it
-//! takes the message for one from localhost, without `From` and `Rcpt` it reads the envelope from the header.
+//! (rspamd's `doc/developers/protocol.md`, "HTTP headers"). Without them rspamd would judge the message by the
+//! wrong facts: without `IP` it takes the address of the HTTP connection (ours, loopback) for the sender's, and
+//! without `From` and `Rcpt` its envelope rules have nothing to compare the header with.
 
 use std::net::IpAddr;
 
@@ -24,7 +25,7 @@ pub struct RspamdRequest {
     pub our_hostname: Option<String>,
     /// Our queue id for the message (`Queue-Id`): rspamd's log names the message by it.
     pub queue_id: Option<String>,
-    /// The SASL login of an authenticated sender (`User`): rspamd then skips checks meant for strangers.
+    /// The SASL login of an authenticated sender (`User`): rspamd treats such mail as our users' own.
     pub authenticated_user: Option<String>,
     /// The message as received, header and body.
     pub message: Bytes,
