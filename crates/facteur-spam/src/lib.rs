@@ -8,14 +8,16 @@
 //!   of Junk;
 //! - each part gives [`Reason`]s, scored; their sum and the configured thresholds make the verdict.
 //!
-//! The logic is sans-IO: the callers (the SMTP session, delivery, IMAP/JMAP training) do the lookups and the
-//! store reads, and hand the answers in.
+//! The rules are sans-IO: the SMTP session does the DNS lookups and hands the answers in. What touches the store
+//! (an account's verdict, training) and rspamd's HTTP client are thin layers over them.
 
 mod account;
 pub mod bayes;
 pub mod content;
 pub mod dns_lists;
 mod reason;
+/// rspamd's verdict over its HTTP protocol, for those who run it.
+pub mod rspamd;
 pub mod training;
 mod verdict;
 

@@ -16,6 +16,8 @@ pub mod cli;
 pub mod in_process;
 /// A throwaway PostgreSQL cluster (one per test process, a database per test) for the postgres backend.
 pub mod postgres;
+/// A private rspamd (Debian's package) on a free loopback port, with no network, for the spam checks.
+pub mod rspamd;
 /// The running server.
 mod server;
 /// Reading what the server stored, through the store's own API, while it runs.
