@@ -474,6 +474,32 @@ pub struct SpamConfig {
     pub dnswl: Vec<DnsListConfig>,
     /// DNS lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain.
     pub uribl: Vec<DnsListConfig>,
+    /// A running rspamd's address (`http://127.0.0.1:11333`); empty: not asked.
+    pub rspamd: String,
+    /// `"beside"`: rspamd's score adds to the built-in one; `"replace"`: rspamd's action decides instead of the
+    /// built-in checks (each account's classifier and correspondents still count).
+    pub rspamd_mode: RspamdMode,
+    /// Seconds to wait for rspamd; past them the built-in score applies alone.
+    pub rspamd_timeout_secs: u64,
+    /// rspamd's `Password:` header, when its worker asks for one; empty: none sent.
+    pub rspamd_password: String,
+}
+
+/// How rspamd's verdict joins the built-in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RspamdMode {
+    Beside,
+    Replace,
+}
+
+impl RspamdMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RspamdMode::Beside => "beside",
+            RspamdMode::Replace => "replace",
+        }
+    }
 }
 
 impl Default for SpamConfig {
@@ -487,6 +513,10 @@ impl Default for SpamConfig {
             dnsbl: Vec::new(),
             dnswl: Vec::new(),
             uribl: Vec::new(),
+            rspamd: String::new(),
+            rspamd_mode: RspamdMode::Beside,
+            rspamd_timeout_secs: 5,
+            rspamd_password: String::new(),
         }
     }
 }

@@ -453,7 +453,16 @@ fn render_spam(out: &mut String, config: &Config) {
          # Allowlists of client addresses (a listing takes the junk score off unless told otherwise):\n\
          dnswl = {}\n\
          # Lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain:\n\
-         uribl = {}\n",
+         uribl = {}\n\
+         # A running rspamd (its normal worker, e.g. \"http://127.0.0.1:11333\"), asked about each message over\n\
+         # its HTTP protocol; empty: not asked. If it does not answer in time, the built-in score applies alone.\n\
+         rspamd = {}\n\
+         # \"beside\": rspamd's score adds to the built-in one; \"replace\": rspamd's action decides in place of the\n\
+         # built-in checks (each recipient's classifier and correspondents still count).\n\
+         rspamd_mode = \"{}\"\n\
+         rspamd_timeout_secs = {}\n\
+         # rspamd's Password: header, if its worker asks for one.\n\
+         rspamd_password = {}\n",
         spam.enabled,
         spam.junk_score,
         spam.reject_score,
@@ -462,6 +471,10 @@ fn render_spam(out: &mut String, config: &Config) {
         dns_lists(&spam.dnsbl),
         dns_lists(&spam.dnswl),
         dns_lists(&spam.uribl),
+        quoted(&spam.rspamd),
+        spam.rspamd_mode.as_str(),
+        spam.rspamd_timeout_secs,
+        quoted(&spam.rspamd_password),
     );
 }
 
@@ -569,6 +582,10 @@ mod tests {
             }),
         ];
         config.spam.dnswl = vec![crate::DnsListConfig::Zone("list.dnswl.org".into())];
+        config.spam.rspamd = "http://127.0.0.1:11333".into();
+        config.spam.rspamd_mode = crate::RspamdMode::Replace;
+        config.spam.rspamd_timeout_secs = 2;
+        config.spam.rspamd_password = "q\"uote".into();
         config.spam.uribl = vec![crate::DnsListConfig::Detailed(crate::DnsListDetails {
             zone: "multi.uribl.example".into(),
             score: None,

@@ -49,4 +49,4 @@ mod trace;
 pub use sender_auth::{InboundChecks, SenderAuth};
 pub use server::SmtpServer;
 pub use settings::{Face, Settings};
-pub use spam::SpamChecks;
+pub use spam::{Rspamd, SpamChecks};

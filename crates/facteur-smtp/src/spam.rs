@@ -9,6 +9,7 @@ use std::time::Duration;
 use facteur_delivery::Destination;
 use facteur_primitives::unix_now;
 use facteur_spam::dns_lists::{self, ListKind, Zone};
+use facteur_spam::rspamd::{Bytes, RspamdAction, RspamdClient, RspamdReply, RspamdRequest};
 use facteur_spam::{Action, Judgement, Reason, Thresholds, Verdict, content};
 use futures_util::future::join_all;
 use hickory_resolver::TokioResolver;
@@ -31,6 +32,16 @@ pub struct SpamChecks {
     /// How long the DNS list lookups of one message may take together. Past it they are skipped, with a log
     /// line: a slow list must neither defer mail nor let it wait.
     pub timeout: Duration,
+    /// A running rspamd, asked about each message.
+    pub rspamd: Option<Rspamd>,
+}
+
+/// rspamd, and how its verdict joins ours (`[spam] rspamd_mode`).
+#[derive(Debug, Clone)]
+pub struct Rspamd {
+    pub client: RspamdClient,
+    /// Its action decides in place of the built-in checks; otherwise its score adds to theirs.
+    pub replaces_builtin: bool,
 }
 
 impl std::fmt::Debug for SpamChecks {
@@ -61,19 +72,24 @@ impl Session<'_> {
     ) -> Result<Option<Judgement>, Reply> {
         let Some(checks) = self.server.spam.as_deref() else { return Ok(None) };
         let summary = facteur_message::ingest(content);
-        let local_domains = recipient_domains(envelope);
-        let facts = content::Facts { raw: content, summary: &summary, now: unix_now(), local_domains: &local_domains };
-        let mut reasons = content::check(&facts);
-        let mut domains = content::link_domains(content, &summary);
-        domains.extend(self.helo_domain());
-        domains.extend(sender_domain(envelope));
-        domains.dedup();
-        let queried = Queried { client: self.connection.peer_addr().ip(), domains, checks };
-        reasons.extend(list_reasons(&queried).await);
+        let rspamd = self.ask_rspamd(checks, envelope, content).await;
+        let mut decided = None;
+        let mut reasons = Vec::new();
+        match &rspamd {
+            Some((reply, true)) => {
+                decided = Some(rspamd_action(reply, envelope)?);
+                reasons.push(rspamd_reason(reply, true));
+            }
+            _ => {
+                reasons = self.builtin_reasons(checks, envelope, content, &summary).await;
+                if let Some((reply, false)) = &rspamd {
+                    reasons.push(rspamd_reason(reply, false));
+                }
+            }
+        }
         let authenticated_from = authenticated_from(&summary, authenticated_domain);
-        let reasons = reasons;
         let judgement = Judgement {
-            verdict: Verdict { reasons, known_correspondent: None },
+            verdict: Verdict { reasons, known_correspondent: None, decided },
             thresholds: checks.thresholds,
             hostname: self.server.settings.hostname.clone(),
             authenticated_from,
@@ -86,6 +102,55 @@ impl Session<'_> {
             return Err(refusal(&judgement.verdict, envelope));
         }
         Ok(Some(judgement))
+    }
+
+    /// The content checks and what the DNS lists say.
+    async fn builtin_reasons(
+        &self,
+        checks: &SpamChecks,
+        envelope: &Envelope,
+        content: &[u8],
+        summary: &facteur_message::MessageSummary,
+    ) -> Vec<Reason> {
+        let local_domains = recipient_domains(envelope);
+        let facts = content::Facts { raw: content, summary, now: unix_now(), local_domains: &local_domains };
+        let mut reasons = content::check(&facts);
+        let mut domains = content::link_domains(content, summary);
+        domains.extend(self.helo_domain());
+        domains.extend(sender_domain(envelope));
+        domains.dedup();
+        let queried = Queried { client: self.connection.peer_addr().ip(), domains, checks };
+        reasons.extend(list_reasons(&queried).await);
+        reasons
+    }
+
+    /// rspamd's reply and whether it replaces the built-in checks; `None` when it is not configured or did
+    /// not answer (logged: the built-in checks then apply alone).
+    async fn ask_rspamd(
+        &self,
+        checks: &SpamChecks,
+        envelope: &Envelope,
+        content: &[u8],
+    ) -> Option<(RspamdReply, bool)> {
+        let rspamd = checks.rspamd.as_ref()?;
+        let request = RspamdRequest {
+            client_ip: self.connection.peer_addr().ip(),
+            client_hostname: None,
+            helo: self.state.greeting.as_ref().map(|greeting| greeting.name.clone()),
+            mail_from: envelope.sender.address(),
+            recipients: envelope.recipients.iter().map(|recipient| recipient.mailbox.to_string()).collect(),
+            our_hostname: Some(self.server.settings.hostname.clone()),
+            queue_id: None,
+            authenticated_user: None,
+            message: Bytes::copy_from_slice(content),
+        };
+        match rspamd.client.check(&request).await {
+            Ok(reply) => Some((reply, rspamd.replaces_builtin)),
+            Err(error) => {
+                warn!(url = %rspamd.client.url(), %error, "rspamd did not answer; the built-in score applies alone");
+                None
+            }
+        }
     }
 
     /// Whether some local recipient writes to the authenticated sender: such mail is never refused for its
@@ -115,6 +180,36 @@ fn refusal(verdict: &Verdict, envelope: &Envelope) -> Reply {
     info!(sender = %envelope.sender.bracketed(), score = format!("{:.1}", verdict.score()), rules = %rules.join(","),
         "message refused as spam");
     Reply::new(550, "5.7.1", format!("Message refused as spam (score {:.1}: {})", verdict.score(), rules.join(", ")))
+}
+
+/// rspamd's verdict as one reason: its score (counted when it is beside ours, shown only when its action
+/// decides) and its weightiest symbols.
+fn rspamd_reason(reply: &RspamdReply, decides: bool) -> Reason {
+    let symbols: Vec<String> =
+        reply.symbols.iter().take(12).map(|symbol| format!("{}={:.1}", symbol.rule, symbol.score)).collect();
+    let detail = format!(
+        "action {}, score {:.1} of {:.1}: {}",
+        reply.action.as_str(),
+        reply.score,
+        reply.required_score,
+        if symbols.is_empty() { "no symbols".to_owned() } else { symbols.join(" ") }
+    );
+    Reason::new("RSPAMD", if decides { 0.0 } else { reply.score }, detail)
+}
+
+/// rspamd's action as ours, when it decides: a soft reject is said now (451), like a greylisting would be;
+/// adding a header, rewriting the subject or quarantining all mean Junk here.
+fn rspamd_action(reply: &RspamdReply, envelope: &Envelope) -> Result<Action, Reply> {
+    Ok(match reply.action {
+        RspamdAction::NoAction | RspamdAction::Greylist => Action::Deliver,
+        RspamdAction::AddHeader | RspamdAction::RewriteSubject | RspamdAction::Quarantine => Action::Junk,
+        RspamdAction::Reject => Action::Reject,
+        RspamdAction::Discard => Action::Discard,
+        RspamdAction::SoftReject => {
+            info!(sender = %envelope.sender.bracketed(), "rspamd asked to try again later");
+            return Err(Reply::new(451, "4.7.1", "Try again later"));
+        }
+    })
 }
 
 /// What every configured list says, asked all at once within the time limit.

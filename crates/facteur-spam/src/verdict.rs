@@ -18,8 +18,8 @@ impl Default for Thresholds {
     }
 }
 
-/// What the score says to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the score says to do, mildest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     Deliver,
     Junk,
@@ -45,6 +45,9 @@ pub struct Verdict {
     pub reasons: Vec<Reason>,
     /// Set when the sender is someone the account writes to, authenticated: never junked (issue 18).
     pub known_correspondent: Option<String>,
+    /// An action decided elsewhere (rspamd's, when it replaces the built-in score): the verdict is at least
+    /// that, whatever the score.
+    pub decided: Option<Action>,
 }
 
 impl Verdict {
@@ -58,7 +61,7 @@ impl Verdict {
             return Action::Deliver;
         }
         let score = self.score();
-        if thresholds.discard.is_some_and(|discard| score >= discard) {
+        let by_score = if thresholds.discard.is_some_and(|discard| score >= discard) {
             Action::Discard
         } else if thresholds.reject.is_some_and(|reject| score >= reject) {
             Action::Reject
@@ -66,7 +69,8 @@ impl Verdict {
             Action::Junk
         } else {
             Action::Deliver
-        }
+        };
+        self.decided.map_or(by_score, |decided| decided.max(by_score))
     }
 
     /// `X-Spam-Status:` in SpamAssassin's form, which mail programs and Sieve scripts already test
@@ -130,7 +134,7 @@ mod tests {
 
     fn verdict(scores: &[(&str, f64)]) -> Verdict {
         let reasons = scores.iter().map(|&(rule, score)| Reason::new(rule, score, "seen (here)\r\nX: y")).collect();
-        Verdict { reasons, known_correspondent: None }
+        Verdict { reasons, known_correspondent: None, decided: None }
     }
 
     #[test]
@@ -143,6 +147,11 @@ mod tests {
         let mut known = verdict(&[("A", 1000.0)]);
         known.known_correspondent = Some("friend@example.org".into());
         assert_eq!(known.action(&thresholds), Action::Deliver);
+        let mut decided = verdict(&[("A", 1.0)]);
+        decided.decided = Some(Action::Junk);
+        assert_eq!(decided.action(&thresholds), Action::Junk, "rspamd's action holds below the threshold");
+        decided.reasons.push(Reason::new("BAYES_99", 20.0, ""));
+        assert_eq!(decided.action(&thresholds), Action::Reject, "and the score may still go further");
     }
 
     #[test]

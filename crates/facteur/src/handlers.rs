@@ -242,7 +242,28 @@ impl Engines {
             thresholds,
             bayes: spam.bayes,
             timeout: query_timeout(&self.config),
+            rspamd: self.rspamd(),
         })
+    }
+
+    /// `[spam] rspamd`, when set. An address the client cannot use is logged and rspamd left out: mail must
+    /// flow without it.
+    fn rspamd(&self) -> Option<facteur_smtp::Rspamd> {
+        let spam = &self.config.spam;
+        if spam.rspamd.is_empty() {
+            return None;
+        }
+        let timeout = Duration::from_secs(spam.rspamd_timeout_secs.max(1));
+        let client = match facteur_spam::rspamd::RspamdClient::new(&spam.rspamd, timeout) {
+            Ok(client) if spam.rspamd_password.is_empty() => client,
+            Ok(client) => client.with_password(spam.rspamd_password.clone()),
+            Err(error) => {
+                tracing::warn!(url = %spam.rspamd, %error, "[spam] rspamd is unusable; not asking it");
+                return None;
+            }
+        };
+        let replaces_builtin = spam.rspamd_mode == facteur_config::RspamdMode::Replace;
+        Some(facteur_smtp::Rspamd { client, replaces_builtin })
     }
 }
 

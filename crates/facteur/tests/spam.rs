@@ -1,6 +1,6 @@
 //! The spam defence against the real binary (issue 18): DNS lists served by an in-process DNS server
 //! (`[dns] nameservers`), mail from outside delivered with Python's smtplib, the user's mail program played by
-//! imaplib (tests/clients/spam.py, one scenario per test).
+//! imaplib (tests/clients/spam.py, one scenario per test); a real rspamd (Debian's) where it is asked.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
@@ -101,4 +101,19 @@ fn moving_mail_into_junk_teaches_the_classifier_and_moving_it_back_unteaches_it(
     let server = server(&dns, |_| {});
     run_scenario(&server, "classifier");
     assert!(server.log().contains("spam classifier trained"), "training is logged");
+}
+
+#[test]
+fn rspamd_decides_when_asked_and_mail_flows_without_it() {
+    let Some(mut rspamd) = facteur_testkit::rspamd::Rspamd::start() else { return };
+    let dns = Dns::start();
+    let url = rspamd.url();
+    let server = server(&dns, move |spam| {
+        spam.rspamd = url;
+        spam.rspamd_mode = facteur_config::RspamdMode::Replace;
+    });
+    run_scenario(&server, "rspamd_up");
+    rspamd.stop();
+    run_scenario(&server, "rspamd_down");
+    assert!(server.log().contains("rspamd did not answer"), "the fallback is logged");
 }

@@ -191,16 +191,50 @@ def classifier(args):
     mailbox.logout()
 
 
+def rspamd_up(args):
+    """rspamd decides (replace mode): its verdict and symbols are in the header; its reject is said at DATA."""
+    to = args.user
+    code, _ = deliver(args, message("alice@remote.test", to, "lunch on thursday", "Shall we have lunch?"))
+    if code != 250:
+        fail(f"an ordinary message refused: {code}")
+    code, text = deliver(args, message("news@remote.test", to, "gtube via rspamd", f"{GTUBE}\n"))
+    if code != 550 or "RSPAMD" not in text:
+        fail(f"GTUBE: expected rspamd's reject, got {code} {text}")
+    mailbox = Mailbox(args)
+    expect(mailbox.headers("INBOX"), "lunch on thursday", ["X-Spam-Status: No", "RSPAMD=+0.0 (action no action", "MIME_GOOD"])
+    mailbox.logout()
+
+
+def rspamd_down(args):
+    """rspamd stopped: mail still flows, judged by the built-in checks."""
+    code, _ = deliver(args, message("alice@remote.test", args.user, "while rspamd is down", "Still there?"))
+    if code != 250:
+        fail(f"refused while rspamd is down: {code}")
+    mailbox = Mailbox(args)
+    found = mailbox.headers("INBOX")
+    expect(found, "while rspamd is down", ["X-Spam-Status: No"])
+    if "RSPAMD" in found["while rspamd is down"]:
+        fail("an rspamd verdict without rspamd")
+    mailbox.logout()
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", required=True, choices=["lists", "correspondents", "classifier"])
+    parser.add_argument("--scenario", required=True, choices=["lists", "correspondents", "classifier", "rspamd_up", "rspamd_down"])
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--smtp-port", type=int, required=True)
     parser.add_argument("--submissions-port", type=int, required=True)
     parser.add_argument("--imaps-port", type=int, required=True)
     args = parser.parse_args()
-    {"lists": lists, "correspondents": correspondents, "classifier": classifier}[args.scenario](args)
+    scenarios = {
+        "lists": lists,
+        "correspondents": correspondents,
+        "classifier": classifier,
+        "rspamd_up": rspamd_up,
+        "rspamd_down": rspamd_down,
+    }
+    scenarios[args.scenario](args)
     print(f"{args.scenario}: ok")
 
 
