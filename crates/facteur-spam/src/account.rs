@@ -65,20 +65,31 @@ impl Judgement {
         account: AccountId,
         message: &Judged<'_>,
     ) -> Result<AccountVerdict, StoreError> {
+        let verdict = self.assess(store, account, message).await?;
+        if self.bayes && verdict.verdict.known_correspondent.is_some() {
+            let digest = training::digest(message.raw, message.summary);
+            store.train_spam(account, &digest, message.tokens(), Some(SpamClass::Ham)).await?;
+        }
+        Ok(verdict)
+    }
+
+    /// The account's verdict, learning nothing: what `facteur spam explain` shows.
+    pub async fn assess(
+        &self,
+        store: &dyn Store,
+        account: AccountId,
+        message: &Judged<'_>,
+    ) -> Result<AccountVerdict, StoreError> {
         let mut verdict = self.verdict.clone();
         let from = self.authenticated_from.as_deref().unwrap_or_default();
         let profile = store.spam_profile(account, from).await?;
         if profile.correspondent && !from.is_empty() {
             verdict.known_correspondent = Some(from.to_owned());
         }
-        if self.bayes {
-            if let Some(reason) = self.classify(store, account, message, profile).await? {
-                verdict.reasons.push(reason);
-            }
-            if verdict.known_correspondent.is_some() {
-                let digest = training::digest(message.raw, message.summary);
-                store.train_spam(account, &digest, message.tokens(), Some(SpamClass::Ham)).await?;
-            }
+        if self.bayes
+            && let Some(reason) = self.classify(store, account, message, profile).await?
+        {
+            verdict.reasons.push(reason);
         }
         let action = verdict.action(&self.thresholds);
         let header_fields = verdict.header_fields(&self.thresholds, &self.hostname);

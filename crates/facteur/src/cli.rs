@@ -62,6 +62,9 @@ pub enum Command {
     /// What happened to mail, from the delivery history ([log] history_days): each recipient accepted or
     /// refused here, and delivered, deferred or bounced onward, with the server that answered and its reply.
     Trace(TraceArgs),
+    /// Why a message was judged spam or not, and teaching an account's classifier (`[spam]`).
+    #[command(subcommand)]
+    Spam(SpamCommand),
     /// Delivery indicators over the last 24 hours and 7 days: delivered, deferred and bounced recipients and
     /// their rates, per destination domain and per sender, and the most common bounce reasons.
     Stats(StatsArgs),
@@ -77,6 +80,36 @@ pub enum Command {
     Backup(BackupArgs),
     /// Bring a backup made by `facteur backup` into the data directory, which must be empty or absent.
     Restore(RestoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpamCommand {
+    /// Show why a message (a file, as saved from a mail program or found in a Maildir) was judged so: the
+    /// verdict recorded when it arrived (X-Spam-Status, X-Spam-Reasons: DNS lists and rspamd as they answered
+    /// then), and the content checks, correspondents and classifier of ACCOUNT now. Changes nothing.
+    Explain {
+        /// The message file; `-` reads standard input.
+        #[arg(value_name = "MESSAGE")]
+        message: PathBuf,
+        /// Judge it for this account too: its correspondents and its classifier.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Option<String>,
+    },
+    /// Teach an account's classifier that messages are spam (`--spam`) or not (`--ham`), or make it forget them
+    /// (`--forget`), as moving them into or out of Junk does. Each PATH is a message file or a directory of
+    /// them (a Maildir's cur/ and new/ are read too).
+    Train {
+        #[arg(long, value_name = "ADDRESS")]
+        account: String,
+        #[arg(long, conflicts_with_all = ["ham", "forget"], required_unless_present_any = ["ham", "forget"])]
+        spam: bool,
+        #[arg(long, conflicts_with = "forget")]
+        ham: bool,
+        #[arg(long)]
+        forget: bool,
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -219,11 +219,7 @@ impl Engines {
         if !spam.enabled {
             return None;
         }
-        let thresholds = facteur_spam::Thresholds {
-            junk: spam.junk_score,
-            reject: (spam.reject_score > 0.0).then_some(spam.reject_score),
-            discard: (spam.discard_score > 0.0).then_some(spam.discard_score),
-        };
+        let thresholds = spam_thresholds(&self.config);
         let lists = [(ListKind::Block, &spam.dnsbl, spam.junk_score), (ListKind::Allow, &spam.dnswl, -spam.junk_score)];
         let lists = lists.into_iter().chain([(ListKind::Uri, &spam.uribl, spam.junk_score)]);
         let zones = lists
@@ -264,6 +260,16 @@ impl Engines {
         };
         let replaces_builtin = spam.rspamd_mode == facteur_config::RspamdMode::Replace;
         Some(facteur_smtp::Rspamd { client, replaces_builtin })
+    }
+}
+
+/// `[spam]`'s thresholds, a 0 meaning "never": the server's, and those `facteur spam explain` judges by.
+pub fn spam_thresholds(config: &Config) -> facteur_spam::Thresholds {
+    let spam = &config.spam;
+    facteur_spam::Thresholds {
+        junk: spam.junk_score,
+        reject: (spam.reject_score > 0.0).then_some(spam.reject_score),
+        discard: (spam.discard_score > 0.0).then_some(spam.discard_score),
     }
 }
 

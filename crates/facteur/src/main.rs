@@ -59,6 +59,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::DnsRecords(args) => commands::dns_records::run(&data_dir, &args).await,
         Command::TlsReport(command) => commands::tls_report::run(&data_dir, command).await,
         Command::Trace(args) => commands::trace::run(&data_dir, &args).await,
+        Command::Spam(command) => commands::spam::run(&data_dir, command).await,
         Command::Stats(args) => commands::stats::run(&data_dir, &args).await,
         Command::Import(command) => commands::import::run(&data_dir, command).await,
         Command::Export(args) => commands::export::run(&data_dir, &args).await,

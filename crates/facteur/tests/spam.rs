@@ -93,6 +93,37 @@ fn gtube_is_junked_but_a_known_correspondent_reaches_the_inbox() {
     // Junked rather than refused, to see where it lands.
     let server = server(&dns, |spam| spam.reject_score = 0.0);
     run_scenario(&server, "correspondents");
+
+    // `facteur spam explain` on the junked message, saved as a file: what was recorded, and why now.
+    let junk = server.messages(ALICE, "Junk");
+    assert_eq!(junk.len(), 1);
+    let file = server.data_dir().join("junked.eml");
+    std::fs::write(&file, &junk[0].bytes).unwrap();
+    let explained = server.cli(&["spam", "explain", file.to_str().unwrap(), "--account", ALICE], None);
+    assert!(explained.success(), "{}{}", explained.stdout, explained.stderr);
+    for expected in ["X-Spam-Status: Yes, score=1000.0", "GTUBE", "+1000.0", "junk at 5.0", ": junk"] {
+        assert!(explained.stdout.contains(expected), "{expected:?} in:\n{}", explained.stdout);
+    }
+}
+
+#[test]
+fn facteur_spam_train_teaches_from_files_once() {
+    let dns = Dns::start();
+    let server = server(&dns, |_| {});
+    let folder = server.data_dir().join("old-spam");
+    std::fs::create_dir_all(folder.join("cur")).unwrap();
+    for n in 0..3 {
+        let message = format!("Message-ID: <{n}@deals.test>\r\nSubject: offer {n}\r\n\r\nbig casino bonus {n}\r\n");
+        std::fs::write(folder.join("cur").join(format!("{n}.eml")), message).unwrap();
+    }
+    let train = |class: &str| server.cli(&["spam", "train", "--account", ALICE, class, folder.to_str().unwrap()], None);
+    let first = train("--spam");
+    assert!(first.success(), "{}", first.stderr);
+    assert!(first.stdout.contains("3 messages learnt as spam, 0 already so"), "{}", first.stdout);
+    assert!(train("--spam").stdout.contains("0 messages learnt as spam, 3 already so"));
+    assert!(train("--forget").stdout.contains("3 messages forgotten, 0 not learnt before"));
+    let refused = server.cli(&["spam", "train", "--account", "nobody@example.test", "--ham", "/nonexistent"], None);
+    assert!(!refused.success());
 }
 
 #[test]

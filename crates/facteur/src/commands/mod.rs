@@ -14,6 +14,7 @@ pub mod init;
 pub mod queue;
 pub mod restore;
 pub mod serve;
+pub mod spam;
 pub mod stats;
 pub mod store;
 pub mod tls_report;
