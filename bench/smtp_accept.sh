@@ -2,6 +2,7 @@
 # Durable SMTP acceptance, Facteur against Postfix, same machine, same client, same run.
 #
 #   bench/smtp_accept.sh [MESSAGES]        (default 5000 messages of 5 KB, with 10 then 50 parallel sessions)
+#   SPAM_CHECKS=compare bench/smtp_accept.sh   (then again with [spam] off: the cost of the spam verdict)
 #   SIEVE_RULES=50 bench/smtp_accept.sh     (then again with a Sieve script of 50 rules active for the account)
 #
 # The client is Postfix's smtp-source, driven by ../shared/bench/clients/smtp_e2e.py (one message per connection).
@@ -16,6 +17,9 @@ set -euo pipefail
 MESSAGES=${1:-5000}
 SIZE=5120
 SESSIONS=(10 50)
+# With SPAM_CHECKS=compare, Facteur runs again with `[spam] enabled = false`: the cost of the spam verdict (content
+# checks, the account's classifier; no DNS list is configured by default) is the difference.
+SPAM_CHECKS=${SPAM_CHECKS:-}
 # With SIEVE_RULES=N, Facteur runs twice: without a script, then with N rules active (uploaded over
 # ManageSieve by sievelib), none of which matches, so that every test runs and every message ends in INBOX.
 SIEVE_RULES=${SIEVE_RULES:-0}
@@ -68,6 +72,13 @@ PY
     facteur_runs "-sieve$SIEVE_RULES"
     runs=2
 fi
+if [ "$SPAM_CHECKS" = compare ]; then
+    facteur_stop
+    facteur_set "$DATA" spam enabled false
+    facteur_serve "$DATA" "$WORK/serve-nospam.log"
+    facteur_runs "-nospam"
+    runs=$((runs + 1))
+fi
 stored=$("$FACTEUR" --data-dir "$DATA" account list | awk '$1 == "bench@example.test" {print $2}')
 expected=$((MESSAGES * ${#SESSIONS[@]} * runs))
 echo "{\"label\": \"facteur-check\", \"stored\": $stored, \"expected\": $expected}" | tee -a "$RESULTS"
@@ -103,4 +114,9 @@ for sessions in (10, 50):
         if label.startswith("facteur-sieve") and label.endswith(f"-{sessions}") and f:
             cost = 1 - run["accept_msgs_per_sec"] / f["accept_msgs_per_sec"]
             print(f"  {sessions:>2} sessions: {label} {run['accept_msgs_per_sec']:>7}  ({cost:+.1%} slower than without)")
+    off = runs.get(f"facteur-nospam-{sessions}")
+    if f and off:
+        cost = 1 - f["accept_msgs_per_sec"] / off["accept_msgs_per_sec"]
+        print(f"  {sessions:>2} sessions: spam checks off {off['accept_msgs_per_sec']:>7}, on {f['accept_msgs_per_sec']:>7}"
+              f"  (the checks cost {cost:+.1%})")
 PY

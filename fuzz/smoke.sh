@@ -32,7 +32,7 @@ export CARGO_INCREMENTAL=0
 # Largest input libFuzzer generates, per target: enough for each parser's limits (see docs/fuzzing.md).
 max_len() {
   case "$1" in
-    smtp_session | message_ingest | jmap_request | sanitize_html) echo 65536 ;;
+    smtp_session | message_ingest | spam_verdict | jmap_request | sanitize_html) echo 65536 ;;
     command_parser) echo 16384 ;;
     *) echo 4096 ;;
   esac

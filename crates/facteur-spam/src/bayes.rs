@@ -28,7 +28,7 @@ const PRIOR_WEIGHT: f64 = 1.0;
 /// Bytes of each text part read: the words that matter are near the top.
 const TEXT_LIMIT: usize = 64 * 1024;
 /// Distinct tokens per message, whatever its size.
-const MAX_TOKENS: usize = 1000;
+pub const MAX_TOKENS: usize = 1000;
 
 /// What an account's classifier knows about a message's tokens: how many messages of each class it has
 /// trained, and for each token of the message it has seen, in how many of each.
