@@ -474,6 +474,10 @@ pub struct SpamConfig {
     pub dnswl: Vec<DnsListConfig>,
     /// DNS lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain.
     pub uribl: Vec<DnsListConfig>,
+    /// Greylisting (RFC 6647): the first attempt of a client network, sender and recipient is answered 451; a
+    /// retry after `greylist_delay_secs` (and within a day) passes, and the three then pass for 36 days.
+    pub greylisting: bool,
+    pub greylist_delay_secs: u64,
     /// A running rspamd's address (`http://127.0.0.1:11333`); empty: not asked.
     pub rspamd: String,
     /// `"beside"`: rspamd's score adds to the built-in one; `"replace"`: rspamd's action decides instead of the
@@ -513,6 +517,8 @@ impl Default for SpamConfig {
             dnsbl: Vec::new(),
             dnswl: Vec::new(),
             uribl: Vec::new(),
+            greylisting: false,
+            greylist_delay_secs: 300,
             rspamd: String::new(),
             rspamd_mode: RspamdMode::Beside,
             rspamd_timeout_secs: 5,

@@ -454,6 +454,11 @@ fn render_spam(out: &mut String, config: &Config) {
          dnswl = {}\n\
          # Lists of domains, asked about the domains a message links to, its HELO name and MAIL FROM domain:\n\
          uribl = {}\n\
+         # Greylisting (RFC 6647): the first attempt of a client network, sender and recipient is answered 451; a\n\
+         # retry after greylist_delay_secs (and within a day) passes, and the three pass at once for 36 days.\n\
+         # Mail from someone the recipient writes to is never delayed. Off by default: it delays first mail.\n\
+         greylisting = {}\n\
+         greylist_delay_secs = {}\n\
          # A running rspamd (its normal worker, e.g. \"http://127.0.0.1:11333\"), asked about each message over\n\
          # its HTTP protocol; empty: not asked. If it does not answer in time, the built-in score applies alone.\n\
          rspamd = {}\n\
@@ -471,6 +476,8 @@ fn render_spam(out: &mut String, config: &Config) {
         dns_lists(&spam.dnsbl),
         dns_lists(&spam.dnswl),
         dns_lists(&spam.uribl),
+        spam.greylisting,
+        spam.greylist_delay_secs,
         quoted(&spam.rspamd),
         spam.rspamd_mode.as_str(),
         spam.rspamd_timeout_secs,
@@ -582,6 +589,8 @@ mod tests {
             }),
         ];
         config.spam.dnswl = vec![crate::DnsListConfig::Zone("list.dnswl.org".into())];
+        config.spam.greylisting = true;
+        config.spam.greylist_delay_secs = 60;
         config.spam.rspamd = "http://127.0.0.1:11333".into();
         config.spam.rspamd_mode = crate::RspamdMode::Replace;
         config.spam.rspamd_timeout_secs = 2;

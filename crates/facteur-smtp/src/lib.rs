@@ -26,6 +26,8 @@ mod commands;
 /// Public because [`body::MessageBody::verdict`] takes an [`envelope::Envelope`].
 pub mod envelope;
 /// Inbound events for the delivery history.
+/// Greylisting at RCPT (RFC 6647).
+mod greylist;
 mod history;
 /// THE relay decision.
 mod relay;

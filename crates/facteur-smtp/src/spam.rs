@@ -34,6 +34,8 @@ pub struct SpamChecks {
     pub timeout: Duration,
     /// A running rspamd, asked about each message.
     pub rspamd: Option<Rspamd>,
+    /// Greylisting at RCPT, when on.
+    pub greylisting: Option<facteur_store::Greylisting>,
 }
 
 /// rspamd, and how its verdict joins ours (`[spam] rspamd_mode`).

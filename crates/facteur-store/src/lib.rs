@@ -80,7 +80,7 @@ pub use queue::{
 };
 pub use shared::{SharedFile, SharedFileVersion, SharedState};
 pub use sieve::{SieveLimits, SieveScriptInfo};
-pub use spam::{SpamClass, SpamProfile, TokenCounts};
+pub use spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;
 pub use tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};

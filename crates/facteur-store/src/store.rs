@@ -19,7 +19,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use facteur_primitives::ThreadKeys;
 
@@ -129,6 +129,9 @@ pub trait Store: Send + Sync {
         tokens: &[i64],
         class: Option<SpamClass>,
     ) -> Result<bool>;
+    /// Greylisting (RFC 6647): whether an attempt at `now` of the triplet `key` (client network, sender,
+    /// recipient) passes under `policy`, recording it. Atomic: nodes sharing a database agree.
+    async fn greylist(&self, key: &str, now: i64, policy: Greylisting) -> Result<bool>;
     /// Remembers that the account's user wrote to these addresses at `now`.
     async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()>;
 

@@ -239,6 +239,12 @@ impl Engines {
             bayes: spam.bayes,
             timeout: query_timeout(&self.config),
             rspamd: self.rspamd(),
+            greylisting: spam.greylisting.then(|| facteur_store::Greylisting {
+                delay: i64::try_from(spam.greylist_delay_secs).unwrap_or(i64::MAX),
+                // RFC 6647 §4.2: retries are expected within hours; a day is generous.
+                window: 24 * 3600,
+                keep: 36 * 24 * 3600,
+            }),
         })
     }
 

@@ -53,6 +53,10 @@ fn server(dns: &Dns, spam: impl FnOnce(&mut facteur_config::SpamConfig) + 'stati
 }
 
 fn run_scenario(server: &TestServer, scenario: &str) {
+    run_scenario_with(server, scenario, &[]);
+}
+
+fn run_scenario_with(server: &TestServer, scenario: &str, more: &[&str]) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/spam.py");
     let output = Command::new("python3")
         .arg(&script)
@@ -60,6 +64,7 @@ fn run_scenario(server: &TestServer, scenario: &str) {
         .args(["--smtp-port", &server.addr("smtp").port().to_string()])
         .args(["--submissions-port", &server.addr("submissions").port().to_string()])
         .args(["--imaps-port", &server.addr("imaps").port().to_string()])
+        .args(more)
         .env("SSL_CERT_FILE", server.certificate())
         .output()
         .unwrap();
@@ -147,4 +152,15 @@ fn rspamd_decides_when_asked_and_mail_flows_without_it() {
     rspamd.stop();
     run_scenario(&server, "rspamd_down");
     assert!(server.log().contains("rspamd did not answer"), "the fallback is logged");
+}
+
+#[test]
+fn greylisting_delays_a_first_attempt_but_never_a_correspondent() {
+    let dns = Dns::start();
+    let server = server(&dns, |spam| {
+        spam.greylisting = true;
+        spam.greylist_delay_secs = 1;
+    });
+    run_scenario_with(&server, "greylisting", &["--delay", "1"]);
+    assert!(server.log().contains("greylisted"), "the delay is logged");
 }

@@ -25,7 +25,11 @@ impl Session<'_> {
             Ok(envelope) => envelope,
             Err(refusal) => return refusal,
         };
-        match self.recipient(&to, envelope).await {
+        let recipient = match self.recipient(&to, envelope).await {
+            Ok(recipient) => self.greylist(envelope, &recipient).await.map(|()| recipient),
+            Err(refusal) => Err(refusal),
+        };
+        match recipient {
             Ok(recipient) => {
                 self.state.add_recipient(recipient);
                 Reply::new(250, "2.1.5", "Recipient OK")

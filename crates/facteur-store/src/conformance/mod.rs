@@ -71,6 +71,7 @@ macro_rules! conformance_tests {
             sieve_records_last_until_their_time,
             spam_training_moves_counts_between_classes,
             correspondents_are_remembered,
+            greylisting_passes_a_patient_retry,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

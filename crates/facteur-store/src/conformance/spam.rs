@@ -2,7 +2,7 @@
 //! whatever the case of the address.
 
 use crate::conformance::{Backend, with_alice};
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 
 fn counts(token: i64, spam: u64, ham: u64) -> TokenCounts {
     TokenCounts { token, spam, ham }
@@ -42,4 +42,17 @@ pub async fn correspondents_are_remembered(backend: &dyn Backend) {
     store.note_correspondents(alice, &addresses[..1], 50).await.unwrap();
     assert!(store.spam_profile(alice, "FRIEND@example.org").await.unwrap().correspondent);
     assert!(!store.spam_profile(alice, "stranger@example.org").await.unwrap().correspondent);
+}
+
+pub async fn greylisting_passes_a_patient_retry(backend: &dyn Backend) {
+    let store = backend.open().await;
+    let policy = Greylisting { delay: 60, window: 3600, keep: 86_400 };
+    assert!(!store.greylist("192.0.2.0|a@x|b@y", 1000, policy).await.unwrap(), "first attempt");
+    assert!(!store.greylist("192.0.2.0|a@x|b@y", 1030, policy).await.unwrap(), "too soon");
+    assert!(!store.greylist("192.0.2.0|a@x|c@y", 1070, policy).await.unwrap(), "another triplet");
+    assert!(store.greylist("192.0.2.0|a@x|b@y", 1061, policy).await.unwrap(), "after the delay");
+    assert!(store.greylist("192.0.2.0|a@x|b@y", 50_000, policy).await.unwrap(), "remembered");
+    // Of two nodes seeing a new triplet at once, neither lets it pass.
+    let (one, two) = tokio::join!(store.greylist("new", 5000, policy), store.greylist("new", 5000, policy));
+    assert!(!one.unwrap() && !two.unwrap());
 }

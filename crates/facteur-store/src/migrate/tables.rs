@@ -154,6 +154,11 @@ pub(crate) const TABLES: &[Table] = &[
     table("spam_trained", &[column("account", Int), column("digest", Text), column("class", Text)], 2),
     table("spam_tokens", &[column("account", Int), column("token", Int), column("spam", Int), column("ham", Int)], 2),
     table("correspondents", &[column("account", Int), column("address", Text), column("last_written", Int)], 2),
+    table(
+        "greylist",
+        &[column("key", Text), column("first_seen", Int), column("passed_until", Int), column("expires", Int)],
+        1,
+    ),
     with_sequence(table(
         "identities",
         &[

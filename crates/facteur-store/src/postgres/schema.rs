@@ -352,6 +352,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, address)
     );
     "#,
+    // 10: greylisting's triplets (RFC 6647), each kept until `expires`.
+    r#"
+    CREATE TABLE greylist (
+        key          text COLLATE "C" PRIMARY KEY,
+        first_seen   bigint NOT NULL,
+        passed_until bigint,
+        expires      bigint NOT NULL
+    );
+    CREATE INDEX greylist_expires ON greylist(expires);
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::ids::AccountId;
 use crate::postgres::sql::{Tx, exec, row, rows, to_u64};
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 
 pub(crate) async fn profile(tx: &Tx<'_>, account: AccountId, from: &str) -> Result<SpamProfile> {
     let sql = "SELECT \
@@ -83,4 +83,23 @@ pub(crate) async fn note_correspondents(tx: &Tx<'_>, account: AccountId, address
                SET last_written = greatest(correspondents.last_written, excluded.last_written)";
     exec(tx, sql, &[&account.0, &addresses, &now]).await?;
     Ok(())
+}
+
+/// Two nodes seeing the same triplet at once: the row lock makes the second read the first's record.
+pub(crate) async fn greylist(tx: &Tx<'_>, key: &str, now: i64, policy: Greylisting) -> Result<bool> {
+    exec(tx, "DELETE FROM greylist WHERE expires < $1", &[&now]).await?;
+    exec(
+        tx,
+        "INSERT INTO greylist (key, first_seen, expires) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+        &[&key, &now, &i64::MAX],
+    )
+    .await?;
+    let sql = "SELECT first_seen, passed_until, expires FROM greylist WHERE key = $1 FOR UPDATE";
+    let found = row(tx, sql, &[&key]).await?;
+    // Just inserted (expires at the end of time): the first attempt.
+    let record = found.filter(|row| row.get::<_, i64>(2) != i64::MAX).map(|row| (row.get(0), row.get(1)));
+    let (passed, kept) = policy.attempt(record, now);
+    let sql = "UPDATE greylist SET first_seen = $2, passed_until = $3, expires = $4 WHERE key = $1";
+    exec(tx, sql, &[&key, &kept.0, &kept.1, &policy.expires(kept)]).await?;
+    Ok(passed)
 }

@@ -23,7 +23,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage, validate};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 
@@ -203,6 +203,10 @@ impl Store for PostgresStore {
         let training = (digest.to_owned(), tokens.to_vec());
         self.write(training, move |tx, _, (digest, tokens)| Box::pin(spam::train(tx, account, digest, tokens, class)))
             .await
+    }
+
+    async fn greylist(&self, key: &str, now: i64, policy: Greylisting) -> Result<bool> {
+        self.write(key.to_owned(), move |tx, _, key| Box::pin(spam::greylist(tx, key, now, policy))).await
     }
 
     async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()> {

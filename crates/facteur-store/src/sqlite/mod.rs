@@ -50,7 +50,7 @@ use crate::message::{
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 use crate::store::Store;
 use crate::tls_policy::{CachedStsPolicy, TlsResultCount, TlsSessionResult};
 use content::Content;
@@ -347,6 +347,11 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         let (digest, tokens) = (digest.to_owned(), tokens.to_vec());
         self.write(move |conn, _| spam::train(conn, account, &digest, &tokens, class)).await
+    }
+
+    async fn greylist(&self, key: &str, now: i64, policy: Greylisting) -> Result<bool> {
+        let key = key.to_owned();
+        self.write(move |conn, _| spam::greylist(conn, &key, now, policy)).await
     }
 
     async fn note_correspondents(&self, account: AccountId, addresses: &[String], now: i64) -> Result<()> {

@@ -341,6 +341,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, address)
     ) WITHOUT ROWID;
     "#,
+    // 18: greylisting's triplets (RFC 6647), each kept until `expires`.
+    r#"
+    CREATE TABLE greylist (
+        key          TEXT PRIMARY KEY,
+        first_seen   INTEGER NOT NULL,
+        passed_until INTEGER,
+        expires      INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX greylist_expires ON greylist(expires);
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -416,7 +426,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 27, "26 tables and sqlite_sequence");
+        assert_eq!(tables, 28, "27 tables and sqlite_sequence");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 use crate::ids::AccountId;
-use crate::spam::{SpamClass, SpamProfile, TokenCounts};
+use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
 use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::to_u64;
 
@@ -92,4 +92,18 @@ pub(crate) fn note_correspondents(conn: &Connection, account: AccountId, address
         statement.execute(params![account, address.to_lowercase(), now])?;
     }
     Ok(())
+}
+
+pub(crate) fn greylist(conn: &Connection, key: &str, now: i64, policy: Greylisting) -> Result<bool> {
+    conn.execute_cached("DELETE FROM greylist WHERE expires < ?1", [now])?;
+    let sql = "SELECT first_seen, passed_until FROM greylist WHERE key = ?1";
+    let record = conn.query_row_cached(sql, [key], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
+    let (passed, kept) = policy.attempt(record, now);
+    conn.execute_cached(
+        "INSERT INTO greylist (key, first_seen, passed_until, expires) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (key) DO UPDATE SET first_seen = excluded.first_seen, passed_until = excluded.passed_until, \
+         expires = excluded.expires",
+        params![key, kept.0, kept.1, policy.expires(kept)],
+    )?;
+    Ok(passed)
 }

@@ -15,6 +15,7 @@ import imaplib
 import smtplib
 import ssl
 import sys
+import time
 
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
@@ -50,6 +51,9 @@ def deliver(args, msg, source="127.0.0.1"):
             smtp.send_message(msg)
         except smtplib.SMTPDataError as refused:
             return refused.smtp_code, refused.smtp_error.decode()
+        except smtplib.SMTPRecipientsRefused as refused:
+            code, text = next(iter(refused.recipients.values()))
+            return code, text.decode()
         return 250, ""
 
 
@@ -191,6 +195,33 @@ def classifier(args):
     mailbox.logout()
 
 
+def greylisting(args):
+    """A first attempt is told to retry, a retry too soon too; after the delay it passes. Mail from someone the
+    user writes to is not delayed."""
+    to = args.user
+    first = message("news@remote.test", to, "greylisted", "Hello.")
+    for attempt in ("first", "too soon"):
+        code, text = deliver(args, first)
+        if code != 451 or "Greylisted" not in text:
+            fail(f"{attempt} attempt: expected 451 Greylisted, got {code} {text}")
+    time.sleep(args.delay + 0.5)
+    code, text = deliver(args, first)
+    if code != 250:
+        fail(f"the retry after the delay: {code} {text}")
+    code, _ = deliver(args, message("news@remote.test", to, "once passed", "Again."))
+    if code != 250:
+        fail(f"a triplet that passed is delayed again: {code}")
+    submit(args, message(args.user, "friend@remote.test", "hi", "Hello friend."))
+    code, text = deliver(args, message("friend@remote.test", to, "from a friend", "Hi!"))
+    if code != 250:
+        fail(f"a correspondent was greylisted: {code} {text}")
+    mailbox = Mailbox(args)
+    inbox = mailbox.headers("INBOX")
+    for subject in ("greylisted", "once passed", "from a friend"):
+        expect(inbox, subject, ["X-Spam-Status: No"])
+    mailbox.logout()
+
+
 def rspamd_up(args):
     """rspamd decides (replace mode): its verdict and symbols are in the header; its reject is said at DATA."""
     to = args.user
@@ -220,17 +251,19 @@ def rspamd_down(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", required=True, choices=["lists", "correspondents", "classifier", "rspamd_up", "rspamd_down"])
+    parser.add_argument("--scenario", required=True, choices=["lists", "correspondents", "classifier", "greylisting", "rspamd_up", "rspamd_down"])
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--smtp-port", type=int, required=True)
     parser.add_argument("--submissions-port", type=int, required=True)
     parser.add_argument("--imaps-port", type=int, required=True)
+    parser.add_argument("--delay", type=float, default=0)
     args = parser.parse_args()
     scenarios = {
         "lists": lists,
         "correspondents": correspondents,
         "classifier": classifier,
+        "greylisting": greylisting,
         "rspamd_up": rspamd_up,
         "rspamd_down": rspamd_down,
     }
