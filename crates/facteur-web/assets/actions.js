@@ -1,5 +1,5 @@
 // What can be done to messages: flag, read/unread, move, delete (to Trash, or for good from Trash), spam
-// (to Junk with $junk). All are Email/set (RFC 8621 §4.6); moves and deletes act on the whole thread's
+// (to Junk with $junk) and not spam (from Junk back to the inbox with $notjunk). All are Email/set (RFC 8621 §4.6); moves and deletes act on the whole thread's
 // emails in the mailbox shown, as the list shows threads.
 
 import { t } from './i18n.js';
@@ -100,4 +100,26 @@ export function markSpam(email) {
     notify(t('action.spam'));
     emit('removed', email);
   });
+}
+
+/** Whether the mailbox shown is Junk, where the spam action is "not spam". */
+export function showingJunk() {
+  const junk = mailboxByRole('junk');
+  return Boolean(junk) && state.currentMailboxId === junk.id;
+}
+
+/** Back to the inbox with $notjunk: the server's classifier learns that it was wanted (a move out of Junk). */
+export function markNotSpam(email) {
+  return act(async () => {
+    const inbox = mailboxByRole('inbox');
+    if (!inbox) throw new Error('no inbox');
+    await moveThread(email, inbox.id, { 'keywords/$junk': null, 'keywords/$notjunk': true });
+    notify(t('action.notSpam'));
+    emit('removed', email);
+  });
+}
+
+/** Spam, or not spam when Junk is shown. */
+export function toggleSpam(email) {
+  return showingJunk() ? markNotSpam(email) : markSpam(email);
 }

@@ -7,7 +7,7 @@ import { bindFilters, openFilters } from './filters.js';
 import { t, translate } from './i18n.js';
 import { Jmap } from './jmap.js';
 import { bindKeys, showHelp } from './keys.js';
-import { markSpam, move, remove, toggleFlag, toggleSeen } from './actions.js';
+import { move, remove, toggleFlag, toggleSeen, toggleSpam } from './actions.js';
 import { loadMailboxes, renderMailboxes } from './mailboxes.js';
 import { refreshList, select, selectedEmail, showMailbox, showSearch, watchScrolling } from './list.js';
 import { askForLogin, logout, restoreSession } from './login.js';
@@ -106,7 +106,7 @@ function bindControls() {
   byId('forward').addEventListener('click', composeFrom('forward'));
   byId('flag').addEventListener('click', withTarget(toggleFlag));
   byId('toggle-seen').addEventListener('click', withTarget(toggleSeen));
-  byId('spam').addEventListener('click', withTarget(markSpam));
+  byId('spam').addEventListener('click', withTarget(toggleSpam));
   byId('delete').addEventListener('click', withTarget(remove));
   byId('move-menu').addEventListener('change', (event) => {
     const targetId = event.target.value;
@@ -140,7 +140,7 @@ function bindControls() {
     compose: () => openComposer('new'),
     flag: withTarget(toggleFlag),
     delete: withTarget(remove),
-    spam: withTarget(markSpam),
+    spam: withTarget(toggleSpam),
     search: () => byId('search').focus(),
   });
 }

@@ -6,12 +6,16 @@
 import { byId, clear, el, linkify, show } from './dom.js';
 import { addresses, fullDate, size } from './format.js';
 import { t } from './i18n.js';
+import { showingJunk } from './actions.js';
 import { ref } from './jmap.js';
 import { emit, state } from './state.js';
 
 const PROPERTIES = [
   'threadId', 'mailboxIds', 'keywords', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
   'messageId', 'inReplyTo', 'references', 'textBody', 'htmlBody', 'attachments', 'bodyValues', 'preview',
+  // The server's spam verdict and its reasons (only ours: the server removes fields of these names that senders
+  // wrote).
+  'header:X-Spam-Status:asText', 'header:X-Spam-Reasons:asText',
 ];
 
 /** Never `allow-scripts`, never `allow-same-origin`: the message is a document of no origin that runs
@@ -70,6 +74,22 @@ export function updateToolbar() {
   if (!current) return;
   byId('flag').textContent = current.keywords?.$flagged ? t('reader.unflag') : t('reader.flag');
   byId('toggle-seen').textContent = current.keywords?.$seen ? t('reader.markUnread') : t('reader.markRead');
+  byId('spam').textContent = showingJunk() ? t('reader.notSpam') : t('reader.spam');
+}
+
+/** Why the server judged the message spam: its score and each reason, as text (never markup). */
+function spamVerdict(email) {
+  const status = email['header:X-Spam-Status:asText'] || '';
+  if (!status.trim().startsWith('Yes')) return null;
+  const score = /score=(-?[0-9.]+)/.exec(status)?.[1] ?? '?';
+  // "host; RULE=+5.0 (what it saw); RULE=…": the first part names the server.
+  const reasons = (email['header:X-Spam-Reasons:asText'] || '').split(';').slice(1).map((reason) => reason.trim());
+  return el(
+    'details',
+    { class: 'spam-verdict', dataset: { testid: 'spam-verdict' } },
+    el('summary', {}, t('reader.judgedSpam', { score })),
+    el('ul', {}, reasons.filter(Boolean).map((reason) => el('li', {}, reason))),
+  );
 }
 
 function message(email, expanded) {
@@ -89,6 +109,8 @@ function message(email, expanded) {
       ),
     ),
   );
+  const verdict = spamVerdict(email);
+  if (verdict) node.append(verdict);
   node.append(...body(email));
   if (email.attachments?.length) node.append(attachmentList(email));
   return node;

@@ -442,6 +442,27 @@ def move_is_seen_over_imap(web):
     check(not web.imap_messages(web.args.user, web.args.password, "INBOX", "To be archived"), "still in INBOX")
 
 
+def spam_shows_why_and_not_spam_brings_it_back(web):
+    """A message the server junked (an executable attachment) shows its reasons in Junk; "Not spam" moves it to
+    the inbox, as IMAP sees."""
+    message = plain_message("Your invoice", "Please open the attached invoice.")
+    message.add_attachment(b"MZ not really a program", maintype="application", subtype="octet-stream", filename="invoice.pdf.exe")
+    web.deliver(message)
+    web.wait_imap(web.args.user, web.args.password, "Junk", "Your invoice")
+    web.open_mailbox("junk")
+    web.open_message("Your invoice")
+    verdict = web.visible("spam-verdict")
+    verdict.find_element(By.TAG_NAME, "summary").click()
+    check("EXECUTABLE_ATTACHMENT" in verdict.text and "invoice.pdf.exe" in verdict.text, f"the reasons: {verdict.text!r}")
+    spam = web.by_testid("spam")
+    check(spam.text in ("Not spam", "Pas indésirable"), f"the spam button in Junk says {spam.text!r}")
+    web.screenshot("spam-verdict")
+    spam.click()
+    web.wait(lambda d: web.imap_messages(web.args.user, web.args.password, "INBOX", "Your invoice"), why="the move to INBOX")
+    check(not web.imap_messages(web.args.user, web.args.password, "Junk", "Your invoice"), "still in Junk")
+    web.open_mailbox("inbox")
+
+
 def search_finds_by_subject_and_sender(web):
     web.deliver(plain_message("Invoice 4711", "Amount due."))
     web.open_mailbox("inbox")
@@ -638,6 +659,7 @@ FULL = SHELL[:-1] + [
     reply_reaches_the_other_account,
     attachment_arrives_byte_identical,
     move_is_seen_over_imap,
+    spam_shows_why_and_not_spam_brings_it_back,
     search_finds_by_subject_and_sender,
     new_mail_appears_without_reload,
     hostile_html_runs_nothing_and_loads_nothing,
