@@ -435,9 +435,19 @@ def move_is_seen_over_imap(web):
     web.deliver(plain_message("To be archived", "Keep this."))
     web.open_mailbox("inbox")
     web.open_message("To be archived")
-    menu = Select(web.by_testid("move-menu"))
-    archive = web.driver.find_element(By.CSS_SELECTOR, '[data-testid="move-menu"] option[data-role="archive"]')
-    menu.select_by_value(archive.get_attribute("value"))
+
+    def choose_archive():
+        # The menu is rebuilt when the mailboxes change (new mail elsewhere): found again if it was.
+        for _ in range(5):
+            try:
+                menu = Select(web.by_testid("move-menu"))
+                archive = web.driver.find_element(By.CSS_SELECTOR, '[data-testid="move-menu"] option[data-role="archive"]')
+                return menu.select_by_value(archive.get_attribute("value"))
+            except StaleElementReferenceException:
+                time.sleep(0.2)
+        raise Failure("the move menu kept being redrawn")
+
+    choose_archive()
     web.wait(lambda d: web.imap_messages(web.args.user, web.args.password, "Archive", "To be archived"), why="IMAP to see the move")
     check(not web.imap_messages(web.args.user, web.args.password, "INBOX", "To be archived"), "still in INBOX")
 
