@@ -43,6 +43,7 @@ async fn deliver_filtered(
         trace: "Received: from test\r\n".to_owned(),
         content: message.replace('\n', "\r\n").into_bytes(),
         filing: Filing::Inbox,
+        spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
     };
@@ -63,6 +64,7 @@ async fn deliver_in_dialogue(
         trace: "Received: from test\r\n".to_owned(),
         content: message.replace('\n', "\r\n").into_bytes(),
         filing: Filing::Inbox,
+        spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
     };
@@ -257,6 +259,7 @@ async fn editheader_changes_the_stored_copy_only() {
         trace: String::new(),
         content: message("edited").replace('\n', "\r\n").into_bytes(),
         filing: Filing::Inbox,
+        spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
     };

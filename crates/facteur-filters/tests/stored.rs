@@ -27,6 +27,7 @@ async fn deliver(store: &Arc<dyn Store>, from: &str, subject: &str) {
         trace: "Received: from test\r\n".to_owned(),
         content: content.into_bytes(),
         filing: Filing::Inbox,
+        spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
     };

@@ -11,7 +11,7 @@ mod message_id;
 use facteur_message::{BodyPart, MessageSummary};
 
 pub use gtube::{GTUBE, contains_gtube};
-pub use links::link_domains;
+pub use links::{MAX_LINK_DOMAINS, link_domains};
 
 use crate::Reason;
 
