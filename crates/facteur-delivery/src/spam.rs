@@ -5,6 +5,7 @@
 
 use facteur_spam::{Action, Judged};
 use facteur_store::{AccountId, Store, StoreError};
+use facteur_primitives::metrics as metric;
 use tracing::info;
 
 use crate::persist::{AcceptedMessage, Filing};
@@ -34,6 +35,7 @@ pub(crate) async fn copy_groups(
         let score = format!("{:.1}", verdict.verdict.score());
         info!(account = account.0, sender = %format!("<{}>", message.envelope.return_path), %score,
             action = verdict.action.as_str(), "spam verdict");
+        metrics::counter!(metric::SPAM_VERDICTS_TOTAL, metric::labels::ACTION => verdict.action.as_str()).increment(1);
         let filing = match verdict.action {
             Action::Discard => continue,
             // Past the end of DATA a reject can no longer be said; it came through a correspondent's exception

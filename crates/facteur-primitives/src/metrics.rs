@@ -19,6 +19,8 @@ pub mod labels {
     pub const RESULT: &str = "result";
     /// An HTTP status code (`200`, `404`, `413`).
     pub const STATUS: &str = "status";
+    /// What a spam verdict decided: `deliver`, `junk`, `reject`, `discard`.
+    pub const ACTION: &str = "action";
     /// A destination domain, one of a bounded set (the first 50 delivered to), else `other`.
     pub const DOMAIN: &str = "domain";
 }
@@ -60,6 +62,9 @@ pub const COMMANDS_TOTAL: &str = "facteur_commands_total";
 /// Time from a command's last byte read to its response written out (queued for the socket), in seconds, by [`labels::PROTOCOL`] and
 /// [`labels::COMMAND`]. A histogram with [`LATENCY_BUCKETS`].
 pub const COMMAND_DURATION_SECONDS: &str = "facteur_command_duration_seconds";
+/// Spam verdicts on mail from other servers, by [`labels::ACTION`]: one per recipient account delivered to, one
+/// per message refused at the end of DATA.
+pub const SPAM_VERDICTS_TOTAL: &str = "facteur_spam_verdicts_total";
 /// HTTP requests answered by the discovery listener, by [`labels::STATUS`].
 pub const HTTP_REQUESTS_TOTAL: &str = "facteur_http_requests_total";
 
@@ -154,6 +159,11 @@ pub const ALL: &[MetricName] = &[
         name: COMMAND_DURATION_SECONDS,
         kind: MetricKind::Histogram,
         help: "Command handling time in seconds, by protocol and command.",
+    },
+    MetricName {
+        name: SPAM_VERDICTS_TOTAL,
+        kind: MetricKind::Counter,
+        help: "Spam verdicts on mail from other servers, by action: per recipient account, or per message refused.",
     },
     MetricName {
         name: HTTP_REQUESTS_TOTAL,

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use facteur_delivery::Destination;
+use facteur_primitives::metrics as metric;
 use facteur_primitives::unix_now;
 use facteur_spam::dns_lists::{self, ListKind, Zone};
 use facteur_spam::rspamd::{Bytes, RspamdAction, RspamdClient, RspamdReply, RspamdRequest};
@@ -181,6 +182,7 @@ fn refusal(verdict: &Verdict, envelope: &Envelope) -> Reply {
     let rules: Vec<&str> = verdict.reasons.iter().map(|reason| reason.rule.as_str()).collect();
     info!(sender = %envelope.sender.bracketed(), score = format!("{:.1}", verdict.score()), rules = %rules.join(","),
         "message refused as spam");
+    metrics::counter!(metric::SPAM_VERDICTS_TOTAL, metric::labels::ACTION => Action::Reject.as_str()).increment(1);
     Reply::new(550, "5.7.1", format!("Message refused as spam (score {:.1}: {})", verdict.score(), rules.join(", ")))
 }
 

@@ -10,7 +10,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use facteur_mailauth::KeyStore;
-use facteur_mailauth::testdns::TestDns;
 use facteur_testkit::{CliOutput, StoredMessage, TestServer};
 
 const CAROL: &str = "carol@example.test";
@@ -21,20 +20,17 @@ const AUTHSERV_ID: &str = "localhost";
 /// An address that is not the test client's (127.0.0.1): SPF records authorising only it fail.
 const ELSEWHERE: &str = "ip4:192.0.2.1";
 
-/// The test DNS server and the runtime that drives it (dropped in this order).
-struct Dns {
-    server: TestDns,
-    _runtime: tokio::runtime::Runtime,
+mod common;
+
+use common::dns::Dns;
+
+/// Records of the senders' domains.
+trait SenderDomains {
+    /// SPF authorising `mechanism`, and optionally a DMARC record, for `domain`.
+    fn sender_domain(&self, domain: &str, mechanism: &str, dmarc: Option<&str>);
 }
 
-impl Dns {
-    fn start() -> Dns {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let server = runtime.block_on(TestDns::start()).unwrap();
-        Dns { server, _runtime: runtime }
-    }
-
-    /// SPF authorising `mechanism`, and optionally a DMARC record, for `domain`.
+impl SenderDomains for Dns {
     fn sender_domain(&self, domain: &str, mechanism: &str, dmarc: Option<&str>) {
         self.server.add_txt(domain, &format!("v=spf1 {mechanism} -all"));
         if let Some(dmarc) = dmarc {
@@ -157,6 +153,7 @@ fn dns_failures_defer_the_message_with_451() {
     assert!(server.messages(CAROL, "INBOX").is_empty());
 }
 
+/// Return-Path first (RFC 5321 §4.4), then our spam verdict, then our results above our Received (RFC 8601 §5).
 #[test]
 fn a_passing_message_carries_our_exact_authentication_results_above_received() {
     let dns = Dns::start();
@@ -168,6 +165,10 @@ fn a_passing_message_carries_our_exact_authentication_results_above_received() {
     assert_eq!(inbox.len(), 1);
     let expected = format!(
         "Return-Path: <alice@good.test>\r\n\
+         X-Spam-Status: No, score=1.0 required=5.0\r\n\
+         \ttests=MISSING_DATE\r\n\
+         X-Spam-Reasons: {AUTHSERV_ID};\r\n\
+         \tMISSING_DATE=+1.0 (no Date: field)\r\n\
          Authentication-Results: {AUTHSERV_ID};\r\n\
          \tspf=pass smtp.mailfrom=alice@good.test;\r\n\
          \tdkim=none;\r\n\

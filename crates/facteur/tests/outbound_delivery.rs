@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use facteur_testkit::TestServer;
 
 mod common;
+
+use common::dns::Dns;
 use common::sink::Sink;
 
 const ALICE: &str = "alice@example.test";
@@ -210,18 +212,6 @@ fn subjects_of(messages: &[facteur_testkit::StoredMessage]) -> Vec<String> {
     messages.iter().map(|message| subject(&message.bytes)).collect()
 }
 
-/// The test DNS server and the runtime that drives it (dropped in this order).
-struct Dns {
-    server: facteur_mailauth::testdns::TestDns,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn start_dns() -> Dns {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(facteur_mailauth::testdns::TestDns::start()).unwrap();
-    Dns { server, _runtime: runtime }
-}
-
 /// Instance A resolving through `dns`, delivering to MX hosts on `mx_port` (B's smtp port in these tests).
 fn instance_a_using_dns(dns: &Dns, mx_port: u16) -> TestServer {
     let nameserver = dns.server.addr();
@@ -237,7 +227,7 @@ fn instance_a_using_dns(dns: &Dns, mx_port: u16) -> TestServer {
 #[test]
 fn mail_goes_to_the_mx_hosts_found_in_dns_in_preference_order() {
     let b = instance_b();
-    let dns = start_dns();
+    let dns = Dns::start();
     // The preferred MX refuses connections (nothing listens on 127.0.0.2), so the next one gets the mail.
     dns.server.add_mx("b.test", 10, "down.b.test");
     dns.server.add_a("down.b.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
@@ -252,7 +242,7 @@ fn mail_goes_to_the_mx_hosts_found_in_dns_in_preference_order() {
 
 #[test]
 fn a_domain_with_a_null_mx_bounces_at_once() {
-    let dns = start_dns();
+    let dns = Dns::start();
     dns.server.add_mx("nomail.test", 0, ".");
     let a = instance_a_using_dns(&dns, 25);
     submit(&a, "anyone@nomail.test", "to a domain that takes no mail");

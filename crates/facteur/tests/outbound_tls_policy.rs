@@ -6,6 +6,10 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
+mod common;
+
+use common::dns::Dns;
+
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -50,20 +54,14 @@ impl Certificates {
     }
 }
 
-/// The test DNS server and the runtime that drives it (dropped in this order).
-struct Dns {
-    server: facteur_mailauth::testdns::TestDns,
-    _runtime: tokio::runtime::Runtime,
-}
-
 /// b.test's MX is mx.b.test, and it and mta-sts.b.test are on loopback.
 fn start_dns() -> Dns {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(facteur_mailauth::testdns::TestDns::start()).unwrap();
+    let dns = Dns::start();
+    let server = &dns.server;
     server.add_mx("b.test", 10, "mx.b.test");
     server.add_a("mx.b.test", Ipv4Addr::LOCALHOST);
     server.add_a("mta-sts.b.test", Ipv4Addr::LOCALHOST);
-    Dns { server, _runtime: runtime }
+    dns
 }
 
 /// B: mx.b.test, with `certificates`, publishing an MTA-STS policy in `mode` for b.test.

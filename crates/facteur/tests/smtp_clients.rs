@@ -38,12 +38,12 @@ fn write_message(dir: &Path, content: &[u8]) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-/// The message without the header fields the server adds: trace fields (`Return-Path:`, `Received:`), and on
-/// submission our `DKIM-Signature:`.
+/// The message without the header fields the server adds: trace fields (`Return-Path:`, `Received:`), on the MX
+/// our spam verdict (`X-Spam-Status:`, `X-Spam-Reasons:`), and on submission our `DKIM-Signature:`.
 fn without_trace_headers(stored: &[u8]) -> &[u8] {
     let mut rest = stored;
     loop {
-        let is_trace = ["return-path:", "received:", "dkim-signature:"]
+        let is_trace = ["return-path:", "received:", "dkim-signature:", "x-spam-status:", "x-spam-reasons:"]
             .iter()
             .any(|name| rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes()));
         if !is_trace {

@@ -9,27 +9,21 @@ use std::path::Path;
 use std::process::Command;
 
 use facteur_config::{DnsListConfig, DnsListDetails};
-use facteur_mailauth::testdns::TestDns;
 use facteur_testkit::TestServer;
 
 const ALICE: &str = "alice@example.test";
 const PASSWORD: &str = "alice's long passphrase";
 
-/// The test DNS server and the runtime that drives it (dropped in this order).
-struct Dns {
-    server: TestDns,
-    _runtime: tokio::runtime::Runtime,
-}
+mod common;
 
-impl Dns {
-    /// remote.test sends from the loopback network, with a DMARC record: its mail is authenticated.
-    fn start() -> Dns {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let server = runtime.block_on(TestDns::start()).unwrap();
-        server.add_txt("remote.test", "v=spf1 ip4:127.0.0.0/8 -all");
-        server.add_txt("_dmarc.remote.test", "v=DMARC1; p=none");
-        Dns { server, _runtime: runtime }
-    }
+use common::dns::Dns;
+
+/// remote.test sends from the loopback network, with a DMARC record: its mail is authenticated.
+fn start_dns() -> Dns {
+    let dns = Dns::start();
+    dns.server.add_txt("remote.test", "v=spf1 ip4:127.0.0.0/8 -all");
+    dns.server.add_txt("_dmarc.remote.test", "v=DMARC1; p=none");
+    dns
 }
 
 /// A port nobody listens on: mail Alice sends to remote.test waits in the queue.
@@ -75,7 +69,7 @@ fn run_scenario_with(server: &TestServer, scenario: &str, more: &[&str]) {
 
 #[test]
 fn a_listed_client_is_junked_and_a_listed_link_domain_refused_as_configured() {
-    let dns = Dns::start();
+    let dns = start_dns();
     // RFC 5782 §5: every list names 127.0.0.2, its test entry; the client sending from it is "listed".
     dns.server.add_a("2.0.0.127.bl.test", Ipv4Addr::new(127, 0, 0, 2));
     dns.server.add_a("spam.example.uri.test", Ipv4Addr::new(127, 0, 0, 2));
@@ -94,7 +88,7 @@ fn a_listed_client_is_junked_and_a_listed_link_domain_refused_as_configured() {
 
 #[test]
 fn gtube_is_junked_but_a_known_correspondent_reaches_the_inbox() {
-    let dns = Dns::start();
+    let dns = start_dns();
     // Junked rather than refused, to see where it lands.
     let server = server(&dns, |spam| spam.reject_score = 0.0);
     run_scenario(&server, "correspondents");
@@ -113,7 +107,7 @@ fn gtube_is_junked_but_a_known_correspondent_reaches_the_inbox() {
 
 #[test]
 fn facteur_spam_train_teaches_from_files_once() {
-    let dns = Dns::start();
+    let dns = start_dns();
     let server = server(&dns, |_| {});
     let folder = server.data_dir().join("old-spam");
     std::fs::create_dir_all(folder.join("cur")).unwrap();
@@ -133,7 +127,7 @@ fn facteur_spam_train_teaches_from_files_once() {
 
 #[test]
 fn moving_mail_into_junk_teaches_the_classifier_and_moving_it_back_unteaches_it() {
-    let dns = Dns::start();
+    let dns = start_dns();
     let server = server(&dns, |_| {});
     run_scenario(&server, "classifier");
     assert!(server.log().contains("spam classifier trained"), "training is logged");
@@ -142,7 +136,7 @@ fn moving_mail_into_junk_teaches_the_classifier_and_moving_it_back_unteaches_it(
 #[test]
 fn rspamd_decides_when_asked_and_mail_flows_without_it() {
     let Some(mut rspamd) = facteur_testkit::rspamd::Rspamd::start() else { return };
-    let dns = Dns::start();
+    let dns = start_dns();
     let url = rspamd.url();
     let server = server(&dns, move |spam| {
         spam.rspamd = url;
@@ -156,7 +150,7 @@ fn rspamd_decides_when_asked_and_mail_flows_without_it() {
 
 #[test]
 fn greylisting_delays_a_first_attempt_but_never_a_correspondent() {
-    let dns = Dns::start();
+    let dns = start_dns();
     let server = server(&dns, |spam| {
         spam.greylisting = true;
         spam.greylist_delay_secs = 1;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod dns;
 pub mod imap;
 pub mod jmap;
 pub mod sink;
