@@ -24,8 +24,8 @@ pub use load::{ConfigError, load, parse};
 pub use model::{
     AcmeChallenge, AcmeConfig, AuthConfig, AuthFailAction, CertificatePair, Config, DeleAction, DnsConfig,
     HIGHEST_STANDARD_PORT, HttpConfig, LETS_ENCRYPT, LETS_ENCRYPT_STAGING, Limits, ListenerConfig, LogConfig,
-    LogFormat, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig, SieveConfig, SmarthostTls,
-    SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
+    LogFormat, MailAuthConfig, OutboundConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, ServerConfig,
+    SieveConfig, SmarthostTls, SmtpConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

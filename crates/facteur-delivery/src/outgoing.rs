@@ -41,6 +41,7 @@ pub(crate) async fn send_filtered(
         filing: Filing::Inbox,
         now,
         expires_at,
+        sender_account: None,
     };
     Box::pin(persist(store, filtering, message)).await?;
     Ok(())

@@ -45,6 +45,7 @@ async fn deliver_filtered(
         filing: Filing::Inbox,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist(store, filtering, accepted).await.unwrap();
 }
@@ -65,6 +66,7 @@ async fn deliver_in_dialogue(
         filing: Filing::Inbox,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist_in_dialogue(store, &Arc::default(), accepted).await
 }
@@ -259,6 +261,7 @@ async fn editheader_changes_the_stored_copy_only() {
         filing: Filing::Inbox,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     let persisted = persist(store, &Arc::default(), accepted).await.unwrap();
     assert_eq!(persisted.local_copies, 2);

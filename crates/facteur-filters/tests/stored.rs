@@ -29,6 +29,7 @@ async fn deliver(store: &Arc<dyn Store>, from: &str, subject: &str) {
         filing: Filing::Inbox,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist(store, &Arc::new(SieveFiltering::default()), accepted).await.unwrap();
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
-use facteur_delivery::{SieveFiltering, Submission};
+use facteur_delivery::{SendingPolicy, SieveFiltering, Submission};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_primitives::metrics as metric;
 use facteur_store::Store;
@@ -28,6 +28,8 @@ pub struct SmtpServer {
     pub(crate) submission: Submission,
     /// The Sieve limits local recipients' scripts run under; `[sieve]`'s once [`SmtpServer::with_filtering`].
     pub(crate) filtering: Arc<SieveFiltering>,
+    /// What accounts may send (`[outbound]`), once [`SmtpServer::with_sending_policy`]; no limit before.
+    pub(crate) sending: Arc<SendingPolicy>,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -49,6 +51,7 @@ impl SmtpServer {
             store,
             sender_auth: SenderAuth::default(),
             filtering,
+            sending: Arc::default(),
         }
     }
 
@@ -64,10 +67,18 @@ impl SmtpServer {
         self.with_submission()
     }
 
-    /// The submission path, with the signer and the filtering as they are now.
+    /// Applies `policy` (the binary's `[outbound]`) to what authenticated users send.
+    pub fn with_sending_policy(mut self, policy: Arc<SendingPolicy>) -> SmtpServer {
+        self.sending = policy;
+        self.with_submission()
+    }
+
+    /// The submission path, with the signer, the filtering and the sending policy as they are now.
     fn with_submission(mut self) -> SmtpServer {
         let signer = self.sender_auth.signer.clone();
-        self.submission = Submission::new(Arc::clone(&self.store), signer).with_filtering(Arc::clone(&self.filtering));
+        self.submission = Submission::new(Arc::clone(&self.store), signer)
+            .with_filtering(Arc::clone(&self.filtering))
+            .with_policy(Arc::clone(&self.sending));
         self
     }
 

@@ -329,6 +329,31 @@ const MIGRATIONS: &[&str] = &[
     // 8: out-of-office replies are Sieve's (`sieve_tracking`): step 1's record of whom a reply went to is read
     // by nothing. Its settings (`vacations`) stay until `facteur-filters` has moved them into scripts.
     "DROP TABLE vacation_replies;",
+    // 9: outbound abuse (issue 18, `crate::sending`), as SQLite's step 17: the submitting account of a queued
+    // message, each account's sends, the final outcomes of its last remote deliveries, and held accounts.
+    r#"
+    ALTER TABLE queue ADD COLUMN account bigint;
+    CREATE TABLE account_sends (
+        id         bigserial PRIMARY KEY,
+        account    bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at         bigint NOT NULL,
+        recipients bigint NOT NULL
+    );
+    CREATE INDEX account_sends_account ON account_sends(account, at);
+    CREATE TABLE account_outcomes (
+        id      bigserial PRIMARY KEY,
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at      bigint NOT NULL,
+        bounced boolean NOT NULL
+    );
+    CREATE INDEX account_outcomes_account ON account_outcomes(account, id);
+    CREATE TABLE account_holds (
+        account  bigint PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        reason   text NOT NULL,
+        since    bigint NOT NULL,
+        released bigint
+    );
+    "#,
 ];
 
 /// The schema version this program writes.
