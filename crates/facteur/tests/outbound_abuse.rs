@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use facteur_testkit::TestServer;
@@ -23,21 +21,8 @@ const BOB: &str = "bob@example.test";
 const BOB_PASSWORD: &str = "bob's long passphrase";
 const CAROL: &str = "carol@example.test";
 
-/// Runs `scenario` of `clients/outbound_abuse.py` as `user` on the submissions (465) listener; fails the test
-/// with what it said and the server's log unless it succeeds.
 fn smtplib(server: &TestServer, scenario: &str, user: (&str, &str), extra: &[&str]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/outbound_abuse.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(scenario)
-        .args(["--port", &server.addr("submissions").port().to_string()])
-        .args(["--cafile", server.certificate().to_str().unwrap()])
-        .args(["--user", user.0, "--password", user.1])
-        .args(extra)
-        .output()
-        .expect("python3 runs");
-    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "outbound_abuse.py {scenario}:\n{said}\n{}", server.log());
+    common::outbound_abuse_client(server, scenario, user, extra);
 }
 
 fn with_limits(messages: u32, recipients: u32) -> TestServer {
