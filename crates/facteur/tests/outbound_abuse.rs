@@ -141,7 +141,7 @@ fn an_account_that_starts_bouncing_is_held_until_the_operator_releases_it() {
     smtplib(&server, "send", alice, &["--recipient", "ok-2@remote.test", "--subject", "while held"]);
     let listing = wait_for_listing(&server, "held with account");
     assert!(listing.contains(&format!("held with account {ALICE}")), "{listing}");
-    assert!(listing.contains("ok-2@remote.test  pending  attempts 0"), "{listing}");
+    assert!(listing.contains("ok-2@remote.test  pending  attempts 0  held with its account"), "{listing}");
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(sink.received_within(2, Duration::ZERO).len(), 1, "a held account's message was delivered");
 
@@ -171,6 +171,10 @@ fn the_operator_holds_an_account_by_hand() {
     smtplib(&server, "send", (ALICE, ALICE_PASSWORD), &["--recipient", "ok@remote.test", "--subject", "waits"]);
     let listing = wait_for_listing(&server, "held with account");
     assert!(listing.contains("held by the operator"), "{listing}");
+    let line = listing.lines().find(|line| line.contains("held with account")).unwrap();
+    let id = line.split_whitespace().next().unwrap();
+    let shown = server.cli(&["queue", "show", id], None);
+    assert!(shown.stdout.contains(&format!("held:     with account {ALICE}: held by the operator")), "{shown:?}");
     std::thread::sleep(Duration::from_secs(2));
     assert!(sink.received_within(1, Duration::ZERO).is_empty(), "a held account's message was delivered");
     assert!(server.cli(&["queue", "release", "--account", ALICE], None).success());

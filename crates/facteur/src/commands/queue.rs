@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use facteur_admin::{header_fields, is_waiting};
 use facteur_delivery::explain_reply;
-use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
+use facteur_store::{
+    AccountHold, QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError,
+};
 
 use crate::cli::{HoldTarget, QueueCommand, QueueTarget};
 use crate::data_dir::{DataDir, store_failure};
@@ -74,13 +76,10 @@ async fn list(store: &Arc<dyn Store>, now: i64) -> Outcome {
         return Ok(());
     }
     for entry in &entries {
-        let held = entry.account.and_then(|account| holds.iter().find(|hold| hold.account == account));
-        match held {
-            Some(hold) => println!("{}  held with account {}", summary_line(entry, now), hold.address),
-            None => println!("{}", summary_line(entry, now)),
-        }
+        let held = held_with(entry, &holds);
+        println!("{}", summary_line(entry, held, now));
         for recipient in &entry.recipients {
-            print_recipient(recipient, now);
+            print_recipient(recipient, held.is_some(), now);
         }
     }
     println!("{} message(s) queued", entries.len());
@@ -90,7 +89,12 @@ async fn list(store: &Arc<dyn Store>, now: i64) -> Outcome {
 async fn show(store: &Arc<dyn Store>, id: QueueId, now: i64) -> Outcome {
     let entries = store.queue().await.map_err(store_failure)?;
     let entry = entries.into_iter().find(|entry| entry.id == id).ok_or_else(|| no_such_message(id))?;
-    println!("{}", summary_line(&entry, now));
+    let holds = store.account_holds().await.map_err(store_failure)?;
+    let held = held_with(&entry, &holds);
+    println!("{}", summary_line(&entry, held, now));
+    if let Some(hold) = held {
+        println!("  held:     with account {}: {}", hold.address, hold.reason);
+    }
     println!("  queued:   {}", relative(entry.created_at, now));
     println!("  expires:  {}", relative(entry.expires_at, now));
     if let Some(envid) = &entry.envid {
@@ -103,7 +107,7 @@ async fn show(store: &Arc<dyn Store>, id: QueueId, now: i64) -> Outcome {
     }
     println!("  recipients:");
     for recipient in &entry.recipients {
-        print_recipient(recipient, now);
+        print_recipient(recipient, held.is_some(), now);
     }
     Ok(())
 }
@@ -148,19 +152,27 @@ async fn local_account(store: &Arc<dyn Store>, address: &str) -> Result<facteur_
         .ok_or_else(|| usage!("no account {address} here (see `facteur account list`)"))
 }
 
-fn summary_line(entry: &QueueEntry, now: i64) -> String {
+/// The hold of the account that submitted `entry`, if that account is held.
+fn held_with<'h>(entry: &QueueEntry, holds: &'h [AccountHold]) -> Option<&'h AccountHold> {
+    entry.account.and_then(|account| holds.iter().find(|hold| hold.account == account))
+}
+
+fn summary_line(entry: &QueueEntry, held: Option<&AccountHold>, now: i64) -> String {
     let sender = if entry.return_path.is_empty() { "<> (a delivery report)" } else { &entry.return_path };
     let waiting = entry.recipients.iter().filter(|r| is_waiting(r.status)).count();
+    let held = held.map_or_else(String::new, |hold| format!("  held with account {}", hold.address));
     format!(
-        "{}  from {sender}  queued {}  {waiting} of {} recipient(s) waiting",
+        "{}  from {sender}  queued {}  {waiting} of {} recipient(s) waiting{held}",
         entry.id.0,
         relative(entry.created_at, now),
         entry.recipients.len()
     )
 }
 
-fn print_recipient(recipient: &QueueRecipient, now: i64) {
+/// `account_held`: the message waits with its held account, whatever its recipients' schedule says.
+fn print_recipient(recipient: &QueueRecipient, account_held: bool, now: i64) {
     let when = match recipient.status {
+        RecipientStatus::Pending if account_held => "held with its account".to_owned(),
         RecipientStatus::Pending if recipient.next_attempt <= now => "next attempt now".to_owned(),
         RecipientStatus::Pending => format!("next attempt {}", relative(recipient.next_attempt, now)),
         RecipientStatus::Held => "held until released".to_owned(),
