@@ -404,7 +404,8 @@ pub enum TlsReportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// List queued messages: id, sender, each recipient with its status, next attempt and last reply.
+    /// List queued messages: id, sender, each recipient with its status, next attempt and last reply; first the
+    /// accounts whose outgoing mail is held, and why.
     List,
     /// Show one queued message in full, with its main header fields.
     Show {
