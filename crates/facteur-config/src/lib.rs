@@ -24,9 +24,9 @@ pub use load::{ConfigError, load, parse};
 pub use model::{
     AcmeChallenge, AcmeConfig, AuthConfig, AuthFailAction, CertificatePair, Config, DeleAction, DnsConfig,
     DnsListConfig, DnsListDetails, HIGHEST_STANDARD_PORT, HttpConfig, LETS_ENCRYPT, LETS_ENCRYPT_STAGING, Limits,
-    ListenerConfig, LogConfig, LogFormat, MailAuthConfig, Pop3Config, Protocol, QueueConfig, RelayConfig, RspamdMode,
-    ServerConfig, SieveConfig, SmarthostTls, SmtpConfig, SpamConfig, StoreBackend, StoreConfig, TlsConfig, TlsMode,
-    standard_listeners,
+    ListenerConfig, LogConfig, LogFormat, MailAuthConfig, OutboundConfig, Pop3Config, Protocol, QueueConfig,
+    RelayConfig, RspamdMode, ServerConfig, SieveConfig, SmarthostTls, SmtpConfig, SpamConfig, StoreBackend,
+    StoreConfig, TlsConfig, TlsMode, standard_listeners,
 };
 
 /// The file name of the configuration inside the data directory.

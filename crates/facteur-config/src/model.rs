@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub sieve: SieveConfig,
     #[serde(default)]
+    pub outbound: OutboundConfig,
+    #[serde(default)]
     pub dns: DnsConfig,
     #[serde(default)]
     pub relay: RelayConfig,
@@ -628,6 +630,39 @@ impl Default for SieveConfig {
     }
 }
 
+/// `[outbound]`: what one local account may send, and when its outgoing mail is held as abuse (issue 18).
+/// Each 0 turns its rule off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// Messages one account may submit per hour (SMTP submission, JMAP, webmail).
+    pub max_messages_per_hour: u32,
+    /// Recipients one account's messages may name per hour.
+    pub max_recipients_per_hour: u32,
+    /// Hold the account's outgoing mail when more than this percentage of ...
+    pub hold_bounce_percent: u32,
+    /// ... its last this many remote delivery outcomes (delivered or bounced) were bounces.
+    pub hold_bounce_window: u32,
+    /// Hold it when its last hour's messages are more than this many times its hourly average of the past
+    /// week ...
+    pub hold_volume_factor: u32,
+    /// ... and at least this many.
+    pub hold_volume_min_messages: u32,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            max_messages_per_hour: 200,
+            max_recipients_per_hour: 1000,
+            hold_bounce_percent: 50,
+            hold_bounce_window: 20,
+            hold_volume_factor: 10,
+            hold_volume_min_messages: 100,
+        }
+    }
+}
+
 /// What POP3 DELE does once the client says QUIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -705,6 +740,7 @@ impl Config {
             queue: QueueConfig::default(),
             pop3: Pop3Config::default(),
             sieve: SieveConfig::default(),
+            outbound: OutboundConfig::default(),
             dns: DnsConfig::default(),
             relay: RelayConfig::default(),
             http: HttpConfig::default(),

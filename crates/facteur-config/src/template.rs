@@ -22,6 +22,7 @@ pub fn render(config: &Config) -> String {
     render_queue(&mut out, config);
     render_pop3(&mut out, config);
     render_sieve(&mut out, config);
+    render_outbound(&mut out, config);
     render_dns(&mut out, config);
     render_relay(&mut out, config);
     render_http(&mut out, config);
@@ -311,6 +312,35 @@ fn render_sieve(out: &mut String, config: &Config) {
          # Redirects one script may make per message (a script asking for more fails, and the message is kept).\n\
          max_redirects = {}\n",
         sieve.max_scripts, sieve.max_script_bytes, sieve.max_redirects
+    );
+}
+
+fn render_outbound(out: &mut String, config: &Config) {
+    let outbound = &config.outbound;
+    let _ = writeln!(
+        out,
+        "[outbound]\n\
+         # What one local account may send, against a stolen password turning it into a spam cannon. 0 turns\n\
+         # a rule off. Counted in the store: nodes sharing one database share the counts.\n\
+         # Messages and recipients per hour, over SMTP submission, JMAP and the webmail alike (SMTP answers\n\
+         # 450 4.7.1 at MAIL FROM and 452 4.7.1 at RCPT; the client tries again later).\n\
+         max_messages_per_hour = {}\n\
+         max_recipients_per_hour = {}\n\
+         # Hold an account's outgoing mail when more than hold_bounce_percent of its last hold_bounce_window\n\
+         # remote deliveries bounced. Its mail stays queued, new messages too, until\n\
+         # `facteur queue release --account ADDRESS`.\n\
+         hold_bounce_percent = {}\n\
+         hold_bounce_window = {}\n\
+         # Hold it too when its last hour's messages are at least hold_volume_min_messages and more than\n\
+         # hold_volume_factor times its hourly average of the past week.\n\
+         hold_volume_factor = {}\n\
+         hold_volume_min_messages = {}\n",
+        outbound.max_messages_per_hour,
+        outbound.max_recipients_per_hour,
+        outbound.hold_bounce_percent,
+        outbound.hold_bounce_window,
+        outbound.hold_volume_factor,
+        outbound.hold_volume_min_messages
     );
 }
 

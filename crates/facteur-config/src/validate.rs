@@ -231,6 +231,9 @@ fn check_limits(config: &Config) -> Result<(), ConfigError> {
     if config.sieve.max_script_bytes > MAX_SIEVE_SCRIPT_BYTES {
         return Err(invalid("sieve.max_script_bytes", format!("must be at most {MAX_SIEVE_SCRIPT_BYTES} (16 MiB)")));
     }
+    if config.outbound.hold_bounce_percent > 100 {
+        return Err(invalid("outbound.hold_bounce_percent", "must be a percentage, 0 to 100"));
+    }
     if config.sieve.max_redirects > MAX_SIEVE_REDIRECTS {
         return Err(invalid("sieve.max_redirects", format!("must be at most {MAX_SIEVE_REDIRECTS}")));
     }

@@ -64,6 +64,7 @@ pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -
     let events =
         settled.iter().map(|(index, outcome)| event(&entry, *index, outcome, vias.remove(index), now)).collect();
     facteur_store::history::record(&engine.store, events);
+    count_outcomes(engine, &entry, &settled, now).await;
     for (index, outcome) in settled {
         let attempt = record(engine, &entry.recipients[index], &outcome, now);
         let recipient = &mut entry.recipients[index];
@@ -76,6 +77,22 @@ pub async fn work_on(engine: &DeliveryEngine, mut entry: QueueEntry, now: i64) -
         engine.store.dequeue(entry.id).await?;
     }
     Ok(())
+}
+
+/// Reports the final outcomes of a submitted message's recipients to the sending policy, which may hold the
+/// account. A failure to count is logged: the attempt's results are recorded all the same.
+async fn count_outcomes(engine: &DeliveryEngine, entry: &QueueEntry, settled: &[(usize, Outcome)], now: i64) {
+    let Some(account) = entry.account else {
+        return;
+    };
+    let bounced: Vec<bool> = settled
+        .iter()
+        .filter(|(_, outcome)| outcome.verdict != Verdict::Temporary)
+        .map(|(_, outcome)| outcome.verdict == Verdict::Permanent)
+        .collect();
+    if let Err(error) = engine.settings.sending.count_outcomes(engine.store.as_ref(), account, bounced, now).await {
+        warn!(queue_id = entry.id.0, %error, "outbound: the account's delivery outcomes could not be counted");
+    }
 }
 
 /// The server an attempt reached, as the delivery history tells it.

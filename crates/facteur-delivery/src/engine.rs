@@ -16,7 +16,7 @@ use facteur_primitives::unix_now;
 
 use facteur_mailauth::{Signer, TokioResolver};
 use facteur_net::ShutdownSignal;
-use facteur_store::{QueueEntry, QueueId, RecipientStatus, Store, StoreError};
+use facteur_store::{AccountId, QueueEntry, QueueId, RecipientStatus, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
@@ -174,7 +174,12 @@ impl DeliveryEngine {
         let queue = self.store.queue().await?;
         let waiting = queue.iter().flat_map(|entry| &entry.recipients).filter(|r| !is_settled_status(r.status)).count();
         metrics::gauge!(metric::QUEUE_SIZE).set(waiting as f64);
+        let held = self.held_accounts().await?;
         for entry in queue {
+            // A held account's mail waits, neither tried nor expired, until the operator releases the account.
+            if entry.account.is_some_and(|account| held.contains(&account)) {
+                continue;
+            }
             if is_settled(&entry) {
                 // A crash after the last record but before the dequeue, or a task that settled it since the
                 // queue was read and dequeues it itself.
@@ -225,6 +230,11 @@ impl DeliveryEngine {
             // Harmless: the lease runs out by itself.
             Err(error) => warn!(queue_id = id.0, %error, "outbound: cannot release the message's lease"),
         }
+    }
+
+    /// The accounts whose outgoing mail is held now (`crate::sending_policy`).
+    async fn held_accounts(&self) -> Result<HashSet<AccountId>, StoreError> {
+        Ok(self.store.account_holds().await?.into_iter().map(|hold| hold.account).collect())
     }
 
     fn claim(&self, id: QueueId) -> bool {

@@ -50,6 +50,8 @@ mod report;
 mod route;
 /// The retry back-off.
 mod schedule;
+/// THE rules on what an account sends: hourly limits, and when its outgoing mail is held.
+mod sending_policy;
 /// The engine's settings.
 mod settings;
 /// The smarthost: verified TLS and AUTH.
@@ -84,6 +86,7 @@ pub use reply::{Reply, Verdict, enhanced_status, explain_reply};
 pub use report::{FullMailboxes, report_full_mailboxes};
 pub use route::{Hop, MxPlan, RouteError, Router, plan_mx};
 pub use schedule::RetrySchedule;
+pub use sending_policy::{BounceHold, Limited, RateLimited, SendingPolicy, VolumeHold};
 pub use settings::OutboundSettings;
 pub use smarthost::{Smarthost, SmarthostError, SmarthostTls, verifying_client_config};
 pub use srs::{MAX_AGE_DAYS as SRS_MAX_AGE_DAYS, Srs, SrsError, is_srs};

@@ -42,6 +42,7 @@ pub(crate) async fn send_filtered(
         spam: None,
         now,
         expires_at,
+        sender_account: None,
     };
     Box::pin(persist(store, filtering, message)).await?;
     Ok(())

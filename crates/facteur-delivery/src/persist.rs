@@ -44,6 +44,9 @@ pub struct AcceptedMessage {
     pub now: i64,
     /// Unix seconds: when queued copies give up.
     pub expires_at: i64,
+    /// The local account that submitted it: its queued copy is that account's, held with the account's other
+    /// mail (`crate::sending_policy`). `None` for mail received, forwarded, or reports of ours.
+    pub sender_account: Option<AccountId>,
 }
 
 /// Where local copies are filed, as the receiving policy decided.
@@ -233,6 +236,7 @@ async fn persist_as(
             expires_at: message.expires_at,
             require_tls: envelope.require_tls,
             recipients: remote,
+            account: message.sender_account,
         };
         persisted.queued = Some(store.enqueue_content(Arc::from(copy), queued).await?);
     }

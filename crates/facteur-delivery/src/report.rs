@@ -149,6 +149,7 @@ pub(crate) async fn deliver_report(
         spam: None,
         now,
         expires_at: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+        sender_account: None,
     };
     match persist(store, filtering, message).await {
         Ok(_) => Ok(()),

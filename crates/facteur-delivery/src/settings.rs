@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::RootCertStore;
 
 use crate::filter::SieveFiltering;
+use crate::sending_policy::SendingPolicy;
 
 use crate::schedule::RetrySchedule;
 use crate::smarthost::Smarthost;
@@ -57,6 +58,8 @@ pub struct OutboundSettings {
     pub history_days: u32,
     /// The Sieve limits our reports meet when their recipient is local (`[sieve]`).
     pub filtering: Arc<SieveFiltering>,
+    /// When an account's outgoing mail is held (`[outbound]`): the engine reports each account's outcomes.
+    pub sending: Arc<SendingPolicy>,
 }
 
 impl OutboundSettings {
@@ -84,6 +87,7 @@ impl OutboundSettings {
             tls_report_from: String::new(),
             history_days: 30,
             filtering: Arc::default(),
+            sending: Arc::default(),
         }
     }
 }

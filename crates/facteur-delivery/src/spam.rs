@@ -3,9 +3,9 @@
 //! gets its own, with its own `X-Spam-Status:`. An account whose score reaches the discard threshold gets
 //! none.
 
+use facteur_primitives::metrics as metric;
 use facteur_spam::{Action, Judged};
 use facteur_store::{AccountId, Store, StoreError};
-use facteur_primitives::metrics as metric;
 use tracing::info;
 
 use crate::persist::{AcceptedMessage, Filing};

@@ -2,33 +2,39 @@
 //! and 465 today, JMAP's EmailSubmission and the webmail next). Faces never call each other; they all call
 //! [`Submission::submit`]:
 //!
-//! 1. the envelope sender and every `From:` address must be the account's own ([`crate::ownership`]; RFC 6409
+//! 1. a message carrying the GTUBE test string is refused (`facteur_spam::content`): a user's client that
+//!    sends it is testing that we refuse spam, and we do;
+//! 2. the envelope sender and every `From:` address must be the account's own ([`crate::ownership`]; RFC 6409
 //!    §6.1 and §8 let the MSA hold them to it, and we do, against spoofing);
-//! 2. the message is DKIM-signed for its `From:` domain (RFC 6376 §5), off the async threads;
-//! 3. it is persisted: local recipients get it at once, remote ones through the outbound queue.
+//! 3. the account must be within its hourly limits ([`crate::sending_policy`], `[outbound]`);
+//! 4. the message is DKIM-signed for its `From:` domain (RFC 6376 §5), off the async threads;
+//! 5. it is persisted: local recipients get it at once, remote ones through the outbound queue, marked as the
+//!    account's (held with its other mail if the account is held); then it is counted against the limits.
 //!
-//! A face still checks the envelope sender when the sender is named (SMTP's MAIL FROM), to refuse early;
-//! the check here is the one that counts.
+//! A face still checks the envelope sender and the limits when it can ask before the content (SMTP's MAIL
+//! FROM and RCPT), to refuse early; the checks here are the ones that count.
 
 use std::sync::Arc;
 
 use facteur_mailauth::{MailAuthError, Signer};
 use facteur_primitives::{Address, unix_now};
 use facteur_store::{Account, Store, StoreError};
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::envelope::{Envelope, Unresolved, resolve_recipients};
 use crate::filter::{Refusal, SieveFiltering};
 use crate::ownership::{account_owns, from_header_addresses};
 use crate::persist::{AcceptedMessage, Filing, PersistError, Persisted, persist, persist_in_dialogue};
+use crate::sending_policy::{RateLimited, SendingPolicy};
 
-/// The submission path: the store, the signer of our users' mail (`None` sends it unsigned), and the Sieve
-/// limits local recipients' scripts run under.
+/// The submission path: the store, the signer of our users' mail (`None` sends it unsigned), the Sieve
+/// limits local recipients' scripts run under, and the rules on how much an account sends.
 #[derive(Clone)]
 pub struct Submission {
     store: Arc<dyn Store>,
     signer: Option<Arc<Signer>>,
     filtering: Arc<SieveFiltering>,
+    policy: Arc<SendingPolicy>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -74,6 +80,12 @@ pub enum SubmitError {
     /// [`Submission::submit_in_dialogue`].
     #[error("refused by the recipients' Sieve filters")]
     Refused(Refusal),
+    /// The account is at one of its hourly limits (`[outbound]`): try again later.
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
+    /// The message is spam by a rule no legitimate message breaks (`rule`: the GTUBE test string).
+    #[error("message refused as spam ({rule})")]
+    Spam { rule: &'static str },
 }
 
 impl From<PersistError> for SubmitError {
@@ -90,7 +102,25 @@ impl From<PersistError> for SubmitError {
 impl Submission {
     /// Local recipients' scripts run under `facteur-sieve`'s default limits until [`Submission::with_filtering`].
     pub fn new(store: Arc<dyn Store>, signer: Option<Arc<Signer>>) -> Submission {
-        Submission { store, signer, filtering: Arc::default() }
+        Submission { store, signer, filtering: Arc::default(), policy: Arc::default() }
+    }
+
+    /// Applies `policy` (the binary's `[outbound]`) to what accounts send; none until then.
+    pub fn with_policy(mut self, policy: Arc<SendingPolicy>) -> Submission {
+        self.policy = policy;
+        self
+    }
+
+    /// `Err(RateLimited)` if `account` may not send a message to `recipients` (more) recipients now; 0
+    /// recipients asks whether it may start a message at all. For a face that can ask before the content.
+    pub async fn check_limits(&self, account: &Account, recipients: u64, now: i64) -> Result<(), SubmitError> {
+        match self.policy.check(self.store.as_ref(), account, recipients, now).await? {
+            Some(limited) => {
+                info!(account = %account.address, limit = limited.limit, what = %limited.what, used = limited.used, "submission refused: hourly limit reached");
+                Err(SubmitError::RateLimited(limited))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Runs local recipients' Sieve scripts as `filtering` says (the binary's `[sieve]`).
@@ -123,6 +153,7 @@ impl Submission {
         let accepted = self.accepted(account, message).await?;
         let recipients = recipient_addresses(&accepted.envelope);
         let persisted = persist(&self.store, &self.filtering, accepted).await?;
+        self.count(account, recipients.len()).await;
         self.remember_correspondents(account, &recipients).await;
         Ok(persisted)
     }
@@ -133,6 +164,7 @@ impl Submission {
         let accepted = self.accepted(account, message).await?;
         let recipients = recipient_addresses(&accepted.envelope);
         let persisted = persist_in_dialogue(&self.store, &self.filtering, accepted).await?;
+        self.count(account, recipients.len()).await;
         self.remember_correspondents(account, &recipients).await;
         Ok(persisted)
     }
@@ -147,7 +179,14 @@ impl Submission {
 
     /// The message checked and signed, ready to persist.
     async fn accepted(&self, account: &Account, message: Submitted) -> Result<AcceptedMessage, SubmitError> {
+        if facteur_spam::content::contains_gtube(&message.content) {
+            // The account only, never the content: the log is no place for a user's mail.
+            warn!(account = %account.address, "submission refused: the message contains the GTUBE test string");
+            return Err(SubmitError::Spam { rule: "GTUBE" });
+        }
         self.check_ownership(account, &message).await?;
+        let recipients = message.envelope.recipients.len() as u64;
+        self.check_limits(account, recipients, message.now).await?;
         let content = self.sign(&message.envelope, message.content).await?;
         Ok(AcceptedMessage {
             envelope: message.envelope,
@@ -157,7 +196,17 @@ impl Submission {
             spam: None,
             now: message.now,
             expires_at: message.expires_at,
+            sender_account: Some(account.id),
         })
+    }
+
+    /// Counts a stored message against the account's limits. The message is safe whatever happens here: a
+    /// count that cannot be written is logged, and the message is not refused after the fact.
+    async fn count(&self, account: &Account, recipients: usize) {
+        let counted = self.policy.count_message(self.store.as_ref(), account, recipients as u64, unix_now()).await;
+        if let Err(error) = counted {
+            warn!(account = %account.address, %error, "submission: the message was stored but not counted against the hourly limits");
+        }
     }
 
     async fn check_ownership(&self, account: &Account, message: &Submitted) -> Result<(), SubmitError> {

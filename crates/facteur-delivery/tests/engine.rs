@@ -118,6 +118,7 @@ impl Fixture {
             expires_at: facteur_primitives::unix_now() + 3600,
             require_tls: false,
             recipients: vec![QueuedRecipient { address: recipient.to_owned(), orcpt: None, notify: Notify::default() }],
+            account: None,
         };
         self.store.enqueue_content(Arc::from(MESSAGE), envelope).await.unwrap();
     }

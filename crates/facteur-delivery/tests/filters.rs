@@ -46,6 +46,7 @@ async fn deliver_filtered(
         spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist(store, filtering, accepted).await.unwrap();
 }
@@ -67,6 +68,7 @@ async fn deliver_in_dialogue(
         spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist_in_dialogue(store, &Arc::default(), accepted).await
 }
@@ -262,6 +264,7 @@ async fn editheader_changes_the_stored_copy_only() {
         spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     let persisted = persist(store, &Arc::default(), accepted).await.unwrap();
     assert_eq!(persisted.local_copies, 2);

@@ -30,6 +30,7 @@ async fn deliver(store: &Arc<dyn Store>, from: &str, subject: &str) {
         spam: None,
         now: NOW,
         expires_at: NOW + 86_400,
+        sender_account: None,
     };
     persist(store, &Arc::new(SieveFiltering::default()), accepted).await.unwrap();
 }

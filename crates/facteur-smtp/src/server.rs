@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use facteur_auth::{Login, LoginThrottle};
-use facteur_delivery::{SieveFiltering, Submission};
+use facteur_delivery::{SendingPolicy, SieveFiltering, Submission};
 use facteur_net::{Connection, ConnectionHandler, Refusal, ShutdownSignal};
 use facteur_primitives::metrics as metric;
 use facteur_store::Store;
@@ -31,6 +31,8 @@ pub struct SmtpServer {
     pub(crate) filtering: Arc<SieveFiltering>,
     /// The spam verdict on mail from other servers; off unless [`SmtpServer::with_spam_checks`].
     pub(crate) spam: Option<Arc<SpamChecks>>,
+    /// What accounts may send (`[outbound]`), once [`SmtpServer::with_sending_policy`]; no limit before.
+    pub(crate) sending: Arc<SendingPolicy>,
 }
 
 impl std::fmt::Debug for SmtpServer {
@@ -53,6 +55,7 @@ impl SmtpServer {
             sender_auth: SenderAuth::default(),
             filtering,
             spam: None,
+            sending: Arc::default(),
         }
     }
 
@@ -74,10 +77,18 @@ impl SmtpServer {
         self.with_submission()
     }
 
-    /// The submission path, with the signer and the filtering as they are now.
+    /// Applies `policy` (the binary's `[outbound]`) to what authenticated users send.
+    pub fn with_sending_policy(mut self, policy: Arc<SendingPolicy>) -> SmtpServer {
+        self.sending = policy;
+        self.with_submission()
+    }
+
+    /// The submission path, with the signer, the filtering and the sending policy as they are now.
     fn with_submission(mut self) -> SmtpServer {
         let signer = self.sender_auth.signer.clone();
-        self.submission = Submission::new(Arc::clone(&self.store), signer).with_filtering(Arc::clone(&self.filtering));
+        self.submission = Submission::new(Arc::clone(&self.store), signer)
+            .with_filtering(Arc::clone(&self.filtering))
+            .with_policy(Arc::clone(&self.sending));
         self
     }
 

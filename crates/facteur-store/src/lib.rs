@@ -44,6 +44,8 @@ pub mod migrate;
 pub mod postgres;
 /// The outbound queue's data.
 pub mod queue;
+/// What each account sends: counts for the rate limits, outcomes for the bounce rate, held accounts.
+pub mod sending;
 /// State several nodes share besides the mail: login failures, mirrored files, http-01 answers.
 pub mod shared;
 /// Sieve scripts as ManageSieve sees them.
@@ -78,6 +80,7 @@ pub use queue::{
     DeliveryAttempt, Notify, QueueAction, QueueEntry, QueueRecipient, QueuedEnvelope, QueuedMessage, QueuedRecipient,
     RecipientStatus, Ret,
 };
+pub use sending::{AccountHold, OutcomeTally, SendingUsage};
 pub use shared::{SharedFile, SharedFileVersion, SharedState};
 pub use sieve::{SieveLimits, SieveScriptInfo};
 pub use spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use crate::account::Address;
 use crate::blob::BlobId;
 use crate::error::{Result, StoreError};
-use crate::ids::QueueId;
+use crate::ids::{AccountId, QueueId};
 
 /// DSN `RET` (RFC 3461 §4.3): what a bounce should carry back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,9 @@ pub struct QueuedMessage {
     /// `REQUIRETLS` (RFC 8689).
     pub require_tls: bool,
     pub recipients: Vec<QueuedRecipient>,
+    /// The local account that submitted it: its mail is held as one ([`crate::sending`]). `None` for our
+    /// reports and for mail forwarded on.
+    pub account: Option<AccountId>,
 }
 
 /// A message handed to the queue with its bytes ([`Store::enqueue_content`](crate::Store::enqueue_content)):
@@ -84,13 +87,15 @@ pub struct QueuedEnvelope {
     /// `REQUIRETLS` (RFC 8689): only over verified TLS to servers that offer REQUIRETLS, else not at all.
     pub require_tls: bool,
     pub recipients: Vec<QueuedRecipient>,
+    /// The local account that submitted it, if one did.
+    pub account: Option<AccountId>,
 }
 
 impl QueuedEnvelope {
     /// The queued message this envelope makes with the content stored as `blob`.
     pub fn with_blob(self, blob: BlobId) -> QueuedMessage {
-        let QueuedEnvelope { return_path, envid, ret, expires_at, require_tls, recipients } = self;
-        QueuedMessage { blob, return_path, envid, ret, expires_at, require_tls, recipients }
+        let QueuedEnvelope { return_path, envid, ret, expires_at, require_tls, recipients, account } = self;
+        QueuedMessage { blob, return_path, envid, ret, expires_at, require_tls, recipients, account }
     }
 }
 
@@ -155,6 +160,8 @@ pub struct QueueEntry {
     /// `REQUIRETLS` (RFC 8689).
     pub require_tls: bool,
     pub recipients: Vec<QueueRecipient>,
+    /// The local account that submitted it, if one did.
+    pub account: Option<AccountId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

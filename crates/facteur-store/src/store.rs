@@ -17,6 +17,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::sending::{AccountHold, OutcomeTally, SendingUsage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
@@ -299,6 +300,28 @@ pub trait Store: Send + Sync {
     /// soon as it is due (an operator's retry, say) rather than when the lease would have run out. Nothing
     /// happens if the lease expired and another holder has it now, or the message is gone.
     async fn release_queue_entry(&self, id: QueueId, until: i64) -> Result<()>;
+
+    // ---- What accounts send (crate::sending) ----
+
+    /// What `account` submitted at or after `since` (unix seconds).
+    async fn sending_usage(&self, account: AccountId, since: i64) -> Result<SendingUsage>;
+    /// Counts one message `account` submitted at `at` to `recipients` recipients, and forgets its sends before
+    /// `forget_before`.
+    async fn record_sending(&self, account: AccountId, at: i64, recipients: u64, forget_before: i64) -> Result<()>;
+    /// Keeps the final outcomes (`true`: bounced) of `account`'s remote deliveries at `at`, forgets all but
+    /// its last `keep`, and returns the tally of those.
+    async fn record_outcomes(&self, account: AccountId, at: i64, bounced: Vec<bool>, keep: u64)
+    -> Result<OutcomeTally>;
+    /// Holds `account`'s outgoing mail from `now`, for `reason`. `false` if it was held already (the first
+    /// reason stays).
+    async fn hold_account(&self, account: AccountId, reason: &str, now: i64) -> Result<bool>;
+    /// Releases `account`'s outgoing mail at `now`, and forgets the outcomes that held it (a fresh start).
+    /// `false` if it was not held.
+    async fn release_account(&self, account: AccountId, now: i64) -> Result<bool>;
+    /// When `account` was last released, if ever: its volume is judged from then on.
+    async fn account_released_at(&self, account: AccountId) -> Result<Option<i64>>;
+    /// The accounts held now.
+    async fn account_holds(&self) -> Result<Vec<AccountHold>>;
 
     // ---- Outbound TLS policy ----
 

@@ -131,6 +131,7 @@ async fn populate(dir: &Path) {
         expires_at: 1_800_000_000,
         require_tls: true,
         recipients: vec![QueuedRecipient { address: "x@remote.test".into(), orcpt: None, notify: Notify::default() }],
+        account: None,
     };
     let queued = store.enqueue_content(b"Subject: out\r\n\r\nbye\r\n".as_slice().into(), envelope).await.unwrap();
     let attempt = DeliveryAttempt {

@@ -216,6 +216,7 @@ async fn queue_works_across_nodes() {
         expires_at: 2_000_000_000,
         require_tls: false,
         recipients: vec![QueuedRecipient { address: "x@remote.net".into(), orcpt: None, notify: Default::default() }],
+        account: None,
     };
     let id = first.enqueue_content(b"bounce".as_slice().into(), envelope).await.unwrap();
     assert_eq!(second.queue().await.unwrap()[0].id, id);
@@ -240,6 +241,7 @@ async fn one_node_at_a_time_holds_a_queued_message_until_it_releases_or_the_leas
         expires_at: 2_000_000_000,
         require_tls: false,
         recipients: vec![QueuedRecipient { address: "x@remote.net".into(), orcpt: None, notify: Default::default() }],
+        account: None,
     };
     let id = first.enqueue_content(b"once".as_slice().into(), envelope).await.unwrap();
     assert!(first.claim_queue_entry(id, 1_000, 2_800).await.unwrap().is_some());

@@ -231,6 +231,7 @@ async fn queued_messages_are_held_released_and_deleted() {
         expires_at: facteur_primitives::unix_now() + 3600,
         require_tls: false,
         recipients: vec![QueuedRecipient { address: "dan@remote.test".into(), orcpt: None, notify: Notify::default() }],
+        account: None,
     };
     let content: Arc<[u8]> =
         Arc::from(b"From: alice@example.com\r\nSubject: <b>quarterly</b> report\r\n\r\nhi\r\n".as_slice());

@@ -437,7 +437,8 @@ pub enum TlsReportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// List queued messages: id, sender, each recipient with its status, next attempt and last reply.
+    /// List queued messages: id, sender, each recipient with its status, next attempt and last reply; first the
+    /// accounts whose outgoing mail is held, and why.
     List,
     /// Show one queued message in full, with its main header fields.
     Show {
@@ -454,10 +455,27 @@ pub enum QueueCommand {
         #[arg(long)]
         bounce: bool,
     },
-    /// Keep messages in the queue without trying them (nor letting them expire) until released.
-    Hold(QueueTarget),
-    /// Release held messages: their recipients are tried now.
-    Release(QueueTarget),
+    /// Keep messages in the queue without trying them (nor letting them expire) until released. With
+    /// --account, all of an account's outgoing mail, queued and to come, as Facteur does by itself when an
+    /// account's deliveries bounce or its volume leaps ([outbound] in facteur.toml).
+    Hold(HoldTarget),
+    /// Release held messages: their recipients are tried now. With --account, release an account's outgoing
+    /// mail (held by the operator, or by Facteur: `facteur queue list` says why).
+    Release(HoldTarget),
+}
+
+/// One queued message, all of them, or one account's outgoing mail.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct HoldTarget {
+    /// The queue id, as `facteur queue list` shows it.
+    pub id: Option<i64>,
+    /// Every queued message.
+    #[arg(long)]
+    pub all: bool,
+    /// A local account's address: all its outgoing mail, held as one.
+    #[arg(long, value_name = "ADDRESS")]
+    pub account: Option<String>,
 }
 
 /// One queued message, or all of them.

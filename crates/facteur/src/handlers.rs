@@ -27,6 +27,8 @@ pub struct Engines {
     resolver: TokioResolver,
     sender_auth: facteur_smtp::SenderAuth,
     filtering: Arc<facteur_delivery::SieveFiltering>,
+    /// `[outbound]`: the one policy submission (every face) and the delivery engine apply.
+    sending: Arc<facteur_delivery::SendingPolicy>,
 }
 
 impl Engines {
@@ -59,7 +61,8 @@ impl Engines {
             Some(srs) => filtering.with_srs(srs),
             None => filtering,
         });
-        Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth, filtering })
+        let sending = Arc::new(sending_policy(&config.outbound));
+        Ok(Engines { config: config.clone(), data_dir, store, throttle, resolver, sender_auth, filtering, sending })
     }
 
     /// The handler for listeners speaking `protocol`; `None` for `http`, which `facteur-http` serves itself
@@ -97,6 +100,7 @@ impl Engines {
         settings.tls_report_from = self.config.relay.tls_report_from.clone();
         settings.history_days = self.config.log.history_days;
         settings.filtering = Arc::clone(&self.filtering);
+        settings.sending = Arc::clone(&self.sending);
         let engine = facteur_delivery::DeliveryEngine::new(settings, Arc::clone(&self.store), self.resolver.clone())?;
         if let Some(signer) = &self.sender_auth.signer {
             engine.sign_reports_with(Arc::clone(signer));
@@ -146,7 +150,8 @@ impl Engines {
     pub fn jmap(&self) -> facteur_jmap::Jmap {
         let login = Arc::new(facteur_auth::Login::new(Arc::clone(&self.store), Arc::clone(&self.throttle)));
         let submission = facteur_delivery::Submission::new(Arc::clone(&self.store), self.sender_auth.signer.clone())
-            .with_filtering(Arc::clone(&self.filtering));
+            .with_filtering(Arc::clone(&self.filtering))
+            .with_policy(Arc::clone(&self.sending));
         let settings = facteur_jmap::JmapSettings {
             hostname: self.config.server.hostname.clone(),
             queue_lifetime: Duration::from_secs(self.config.queue.lifetime_secs),
@@ -207,6 +212,7 @@ impl Engines {
         settings.allow_plaintext_auth = self.config.auth.allow_plaintext;
         settings.queue_lifetime = Duration::from_secs(self.config.queue.lifetime_secs);
         let server = facteur_smtp::SmtpServer::new(settings, Arc::clone(&self.store), Arc::clone(&self.throttle));
+        let server = server.with_sending_policy(Arc::clone(&self.sending));
         let server = server.with_sender_auth(self.sender_auth.clone()).with_filtering(Arc::clone(&self.filtering));
         Arc::new(server.with_spam_checks(self.spam_checks()))
     }
@@ -276,6 +282,25 @@ pub fn spam_thresholds(config: &Config) -> facteur_spam::Thresholds {
         junk: spam.junk_score,
         reject: (spam.reject_score > 0.0).then_some(spam.reject_score),
         discard: (spam.discard_score > 0.0).then_some(spam.discard_score),
+    }
+}
+
+/// `[outbound]` as delivery applies it: each 0 turns its rule off.
+fn sending_policy(outbound: &facteur_config::OutboundConfig) -> facteur_delivery::SendingPolicy {
+    let bounce_hold =
+        (outbound.hold_bounce_percent > 0 && outbound.hold_bounce_window > 0).then(|| facteur_delivery::BounceHold {
+            percent: u64::from(outbound.hold_bounce_percent),
+            window: u64::from(outbound.hold_bounce_window),
+        });
+    let volume_hold = (outbound.hold_volume_factor > 0).then(|| facteur_delivery::VolumeHold {
+        factor: u64::from(outbound.hold_volume_factor),
+        min_messages: u64::from(outbound.hold_volume_min_messages),
+    });
+    facteur_delivery::SendingPolicy {
+        max_messages_per_hour: u64::from(outbound.max_messages_per_hour),
+        max_recipients_per_hour: u64::from(outbound.max_recipients_per_hour),
+        bounce_hold,
+        volume_hold,
     }
 }
 

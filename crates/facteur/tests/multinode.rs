@@ -68,6 +68,10 @@ fn two_nodes_deliver_a_shared_queue_of_1000_messages_each_exactly_once() {
     let route = format!("127.0.0.1:{}", sink.port);
     let Some(nodes) = nodes(2, move |config| {
         config.relay.routes.insert("remote.test".into(), route.clone());
+        // One account sends them all: `[outbound]`'s hourly limits and volume hold are for people.
+        config.outbound.max_messages_per_hour = 0;
+        config.outbound.max_recipients_per_hour = 0;
+        config.outbound.hold_volume_factor = 0;
     }) else {
         return;
     };
@@ -83,6 +87,19 @@ fn two_nodes_deliver_a_shared_queue_of_1000_messages_each_exactly_once() {
     let dequeued: Vec<usize> =
         nodes.iter().map(|node| node.log().matches("message settled for every recipient, dequeued").count()).collect();
     eprintln!("messages dequeued by each node: {dequeued:?}");
+}
+
+#[test]
+fn the_hourly_limit_of_an_account_is_counted_once_for_every_node() {
+    let Some(nodes) = nodes(2, |config| config.outbound.max_messages_per_hour = 3) else { return };
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let alice = (ALICE, ALICE_PASSWORD);
+    common::outbound_abuse_client(a, "send", alice, &["--recipient", BOB, "--subject", "a1", "--subject", "a2"]);
+    common::outbound_abuse_client(b, "send", alice, &["--recipient", BOB, "--subject", "b1"]);
+    // Three sent between the nodes: the next MAIL FROM gets 450 4.7.1 on either.
+    for node in [a, b] {
+        common::outbound_abuse_client(node, "message-limit", alice, &["--recipient", BOB, "--limit", "0"]);
+    }
 }
 
 #[test]

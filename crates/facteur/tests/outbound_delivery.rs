@@ -284,6 +284,8 @@ fn a_crash_in_the_middle_of_delivering_100_messages_loses_none_and_repeats_only_
         .account(ALICE, ALICE_PASSWORD)
         .configure(move |config| {
             config.relay.routes.insert("b.test".into(), route);
+            // A hundred messages at once from a new account is what `[outbound]`'s volume rule holds.
+            config.outbound.hold_volume_factor = 0;
         })
         .start();
     let subjects: Vec<String> = (0..100).map(|n| format!("crash test {n:03}")).collect();

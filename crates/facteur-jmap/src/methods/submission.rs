@@ -196,6 +196,9 @@ fn refusal(error: SubmitError) -> Value {
             json!({ "type": "invalidRecipients", "invalidRecipients": [address], "description": "no such recipient" })
         }
         SubmitError::OverQuota { address } => set_error("forbiddenToSend", format!("{address}'s mailbox is full")),
+        // RFC 8621 §7.5: forbiddenToSend, "the user does not have permission to send at all right now".
+        SubmitError::RateLimited(limited) => set_error("forbiddenToSend", format!("{limited}; try again later")),
+        SubmitError::Spam { rule } => set_error("forbiddenToSend", format!("the message was refused as spam ({rule})")),
         other => {
             tracing::warn!(error = %other, "JMAP submission failed");
             set_error("serverFail", "the message could not be stored; try again")

@@ -15,6 +15,7 @@ use facteur_net::Line;
 use tracing::{info, warn};
 
 use crate::body::{DataLine, DataReader, MessageBody, too_big};
+use crate::commands::limits::rate_limited;
 use crate::envelope::Envelope;
 use crate::reply::Reply;
 use crate::session::{DATA_LINE_MAX, Ending, Handled, Session};
@@ -186,6 +187,7 @@ impl Session<'_> {
             spam,
             now: arrival.now,
             expires_at: arrival.expires_at,
+            sender_account: None,
         };
         let persisted = persist_in_dialogue(&self.server.store, &self.server.filtering, message);
         persisted.await.map_err(|error| match error {
@@ -212,6 +214,10 @@ impl Session<'_> {
             }
             SubmitError::OverQuota { address } => over_quota(&address),
             SubmitError::Refused(refusal) => refused_by_filters(&refusal),
+            // 450 whichever limit: after DATA the whole message is refused, not one recipient.
+            SubmitError::RateLimited(limited) => Reply { code: 450, ..rate_limited(&limited) },
+            // RFC 3463 X.7.1: refused by policy; a 5xx, since sending it again would change nothing.
+            SubmitError::Spam { rule } => Reply::new(554, "5.7.1", format!("Message refused as spam ({rule})")),
             SubmitError::Store(error) => Reply::store_failure(&error, "storing a submitted message"),
             error => storage_failure(&error),
         })

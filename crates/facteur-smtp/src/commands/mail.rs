@@ -25,6 +25,9 @@ impl Session<'_> {
         if let Err(refusal) = self.state.check_mail_allowed() {
             return refusal;
         }
+        if let Err(refusal) = self.check_sending_limits(0).await {
+            return refusal;
+        }
         match self.envelope_from(&from).await {
             Ok(mut envelope) => {
                 envelope.spf = self.spf_at_mail(&envelope.sender).await;

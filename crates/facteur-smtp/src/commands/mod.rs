@@ -8,6 +8,8 @@ mod auth;
 mod data;
 /// EHLO and HELO (RFC 5321 §4.1.1.1), and the capabilities we announce.
 mod hello;
+/// What an account may send per hour, asked at MAIL and RCPT on submission.
+mod limits;
 /// MAIL FROM (RFC 5321 §4.1.1.2) and its ESMTP parameters.
 mod mail;
 /// RCPT TO (RFC 5321 §4.1.1.3): relay control, recipient resolution, DSN parameters.

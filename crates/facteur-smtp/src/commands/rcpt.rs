@@ -25,6 +25,9 @@ impl Session<'_> {
             Ok(envelope) => envelope,
             Err(refusal) => return refusal,
         };
+        if let Err(refusal) = self.check_sending_limits(envelope.recipients.len() + 1).await {
+            return refusal;
+        }
         let recipient = match self.recipient(&to, envelope).await {
             Ok(recipient) => self.greylist(envelope, &recipient).await.map(|()| recipient),
             Err(refusal) => Err(refusal),

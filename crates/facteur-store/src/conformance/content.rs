@@ -31,6 +31,7 @@ fn envelope() -> QueuedEnvelope {
         expires_at: 2_000_000_000,
         require_tls: false,
         recipients: vec![QueuedRecipient { address: "x@remote.net".into(), orcpt: None, notify: Notify::default() }],
+        account: None,
     }
 }
 

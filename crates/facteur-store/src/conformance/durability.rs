@@ -24,6 +24,7 @@ fn queued(blob: crate::BlobId) -> QueuedMessage {
             },
             QueuedRecipient { address: "y@remote.net".into(), orcpt: None, notify: Notify::SUCCESS | Notify::FAILURE },
         ],
+        account: None,
     }
 }
 

@@ -14,6 +14,7 @@ mod durability;
 mod leases;
 mod mailboxes;
 mod messages;
+mod sending;
 mod sieve;
 mod spam;
 
@@ -31,6 +32,7 @@ pub use durability::*;
 pub use leases::*;
 pub use mailboxes::*;
 pub use messages::*;
+pub use sending::*;
 pub use sieve::*;
 pub use spam::*;
 
@@ -121,6 +123,10 @@ macro_rules! conformance_tests {
             delivery_history_is_found_by_queue_address_and_domain,
             a_lease_has_one_holder_until_released_or_expired,
             a_free_lease_taken_at_once_by_many_goes_to_one,
+            sending_is_counted_per_account_and_window,
+            only_the_last_outcomes_are_tallied,
+            account_hold_is_listed_until_released,
+            queued_message_keeps_its_submitting_account,
         );
     };
     (@each $backend:expr; $($check:ident),* $(,)?) => {

@@ -184,6 +184,7 @@ pub(crate) const TABLES: &[Table] = &[
             column("created_at", Int),
             column("expires_at", Int),
             column("require_tls", Bool),
+            column("account", Int),
         ],
         1,
     )),
@@ -200,6 +201,21 @@ pub(crate) const TABLES: &[Table] = &[
             column("last_reply", Text),
         ],
         2,
+    ),
+    with_sequence(table(
+        "account_sends",
+        &[column("id", Int), column("account", Int), column("at", Int), column("recipients", Int)],
+        1,
+    )),
+    with_sequence(table(
+        "account_outcomes",
+        &[column("id", Int), column("account", Int), column("at", Int), column("bounced", Bool)],
+        1,
+    )),
+    table(
+        "account_holds",
+        &[column("account", Int), column("reason", Text), column("since", Int), column("released", Int)],
+        1,
     ),
     table(
         "mta_sts_policies",

@@ -37,6 +37,7 @@ mod messages;
 mod notify;
 mod queue;
 pub(crate) mod schema;
+mod sending;
 mod shared_files;
 mod shared_impl;
 mod sieve;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Result, StoreError};
-use crate::ids::QueueId;
+use crate::ids::{AccountId, QueueId};
 use crate::postgres::columns::blob_id;
 use crate::postgres::sql::{Tx, exec, row, rows, value};
 use crate::postgres::{Effects, content};
@@ -19,8 +19,8 @@ pub(crate) async fn insert(tx: &Tx<'_>, message: &QueuedMessage, content: Option
     content::acquire(tx, message.blob, content, 1, None).await?;
     let id: i64 = value(
         tx,
-        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at, require_tls) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at, require_tls, account) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         &[
             &&message.blob.0[..],
             &message.return_path,
@@ -29,6 +29,7 @@ pub(crate) async fn insert(tx: &Tx<'_>, message: &QueuedMessage, content: Option
             &now,
             &message.expires_at,
             &message.require_tls,
+            &message.account.map(|account| account.0),
         ],
     )
     .await?
@@ -63,7 +64,7 @@ async fn entries(tx: &Tx<'_>, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
         if only.is_some() { ("id = $1", "queue = $1") } else { ("$1::bigint IS NULL", "$1::bigint IS NULL") };
     let only = only.map(|id| id.0);
     let sql = format!(
-        "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls FROM queue \
+        "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls, account FROM queue \
          WHERE {in_queue} ORDER BY id"
     );
     let mut entries = BTreeMap::new();
@@ -79,6 +80,7 @@ async fn entries(tx: &Tx<'_>, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
             expires_at: found.try_get(6)?,
             require_tls: found.try_get(7)?,
             recipients: Vec::new(),
+            account: found.try_get::<_, Option<i64>>(8)?.map(AccountId),
         };
         entries.insert(id, entry);
     }

@@ -362,6 +362,31 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX greylist_expires ON greylist(expires);
     "#,
+    // 11: outbound abuse (issue 18, `crate::sending`), as SQLite's step 19: the submitting account of a queued
+    // message, each account's sends, the final outcomes of its last remote deliveries, and held accounts.
+    r#"
+    ALTER TABLE queue ADD COLUMN account bigint;
+    CREATE TABLE account_sends (
+        id         bigserial PRIMARY KEY,
+        account    bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at         bigint NOT NULL,
+        recipients bigint NOT NULL
+    );
+    CREATE INDEX account_sends_account ON account_sends(account, at);
+    CREATE TABLE account_outcomes (
+        id      bigserial PRIMARY KEY,
+        account bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at      bigint NOT NULL,
+        bounced boolean NOT NULL
+    );
+    CREATE INDEX account_outcomes_account ON account_outcomes(account, id);
+    CREATE TABLE account_holds (
+        account  bigint PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        reason   text NOT NULL,
+        since    bigint NOT NULL,
+        released bigint
+    );
+    "#,
 ];
 
 /// The schema version this program writes.

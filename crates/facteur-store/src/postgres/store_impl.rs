@@ -7,7 +7,8 @@ use facteur_primitives::{ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
 use super::{
-    PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sieve, spam, tls_policy,
+    PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sending, sieve, spam,
+    tls_policy,
 };
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
@@ -21,6 +22,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage, validate};
+use crate::sending::{AccountHold, OutcomeTally, SendingUsage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
@@ -471,6 +473,41 @@ impl Store for PostgresStore {
 
     async fn forget_history(&self, before: i64) -> Result<u64> {
         self.write((), move |tx, _, ()| Box::pin(history::forget(tx, before))).await
+    }
+
+    async fn sending_usage(&self, account: AccountId, since: i64) -> Result<SendingUsage> {
+        self.read((), move |tx, ()| Box::pin(sending::usage(tx, account, since))).await
+    }
+
+    async fn record_sending(&self, account: AccountId, at: i64, recipients: u64, forget_before: i64) -> Result<()> {
+        self.write((), move |tx, _, ()| Box::pin(sending::record(tx, account, at, recipients, forget_before))).await
+    }
+
+    async fn record_outcomes(
+        &self,
+        account: AccountId,
+        at: i64,
+        bounced: Vec<bool>,
+        keep: u64,
+    ) -> Result<OutcomeTally> {
+        self.write(bounced, move |tx, _, bounced| Box::pin(sending::record_outcomes(tx, account, at, bounced, keep)))
+            .await
+    }
+
+    async fn hold_account(&self, account: AccountId, reason: &str, now: i64) -> Result<bool> {
+        self.write(reason.to_owned(), move |tx, _, reason| Box::pin(sending::hold(tx, account, reason, now))).await
+    }
+
+    async fn release_account(&self, account: AccountId, now: i64) -> Result<bool> {
+        self.write((), move |tx, _, ()| Box::pin(sending::release(tx, account, now))).await
+    }
+
+    async fn account_released_at(&self, account: AccountId) -> Result<Option<i64>> {
+        self.read((), move |tx, ()| Box::pin(sending::released_at(tx, account))).await
+    }
+
+    async fn account_holds(&self) -> Result<Vec<AccountHold>> {
+        self.read((), |tx, ()| Box::pin(sending::holds(tx))).await
     }
 
     async fn count_tls_result(&self, result: TlsSessionResult) -> Result<()> {

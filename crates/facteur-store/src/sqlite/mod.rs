@@ -21,6 +21,7 @@ mod messages;
 mod queue;
 mod reader;
 pub(crate) mod schema;
+mod sending;
 mod sieve;
 mod spam;
 mod threads;
@@ -48,6 +49,7 @@ use crate::message::{
     AccountChanges, Delivered, Delivery, DeliveryTarget, EmailMeta, FlagsStored, MailboxChanges, MessageMeta,
 };
 use crate::queue::{DeliveryAttempt, QueueAction, QueueEntry, QueuedEnvelope, QueuedMessage};
+use crate::sending::{AccountHold, OutcomeTally, SendingUsage};
 use crate::shared::SharedState;
 use crate::sieve::{SieveLimits, SieveScriptInfo};
 use crate::spam::{Greylisting, SpamClass, SpamProfile, TokenCounts};
@@ -605,6 +607,41 @@ impl Store for SqliteStore {
 
     async fn dequeue(&self, id: QueueId) -> Result<()> {
         self.write(move |conn, effects| queue::dequeue(conn, effects, id)).await
+    }
+
+    async fn sending_usage(&self, account: AccountId, since: i64) -> Result<SendingUsage> {
+        self.read(move |conn| sending::usage(conn, account, since)).await
+    }
+
+    async fn record_sending(&self, account: AccountId, at: i64, recipients: u64, forget_before: i64) -> Result<()> {
+        self.write(move |conn, _| sending::record(conn, account, at, recipients, forget_before)).await
+    }
+
+    async fn record_outcomes(
+        &self,
+        account: AccountId,
+        at: i64,
+        bounced: Vec<bool>,
+        keep: u64,
+    ) -> Result<OutcomeTally> {
+        self.write(move |conn, _| sending::record_outcomes(conn, account, at, &bounced, keep)).await
+    }
+
+    async fn hold_account(&self, account: AccountId, reason: &str, now: i64) -> Result<bool> {
+        let reason = reason.to_owned();
+        self.write(move |conn, _| sending::hold(conn, account, &reason, now)).await
+    }
+
+    async fn release_account(&self, account: AccountId, now: i64) -> Result<bool> {
+        self.write(move |conn, _| sending::release(conn, account, now)).await
+    }
+
+    async fn account_released_at(&self, account: AccountId) -> Result<Option<i64>> {
+        self.read(move |conn| sending::released_at(conn, account)).await
+    }
+
+    async fn account_holds(&self) -> Result<Vec<AccountHold>> {
+        self.read(sending::holds).await
     }
 
     async fn mta_sts_policy(&self, domain: &str) -> Result<Option<CachedStsPolicy>> {

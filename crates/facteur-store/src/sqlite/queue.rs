@@ -21,8 +21,8 @@ pub(crate) fn enqueue(conn: &Connection, blobs: &BlobStore, message: &QueuedMess
 /// Writes the queue rows of a validated message whose blob reference is taken.
 pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Result<QueueId> {
     conn.execute_cached(
-        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at, require_tls) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO queue (blob, return_path, envid, ret, created_at, expires_at, require_tls, account) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             message.blob,
             message.return_path,
@@ -30,7 +30,8 @@ pub(crate) fn insert(conn: &Connection, message: &QueuedMessage, now: i64) -> Re
             message.ret.map(ret_to_text),
             now,
             message.expires_at,
-            message.require_tls
+            message.require_tls,
+            message.account
         ],
     )?;
     let id = QueueId(conn.last_insert_rowid());
@@ -67,7 +68,7 @@ fn entries(conn: &Connection, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
         if only.is_some() { ("id = ?1", "queue = ?1") } else { ("?1 IS NULL", "?1 IS NULL") };
     let mut entries: Vec<QueueEntry> = conn
         .prepare_cached(&format!(
-            "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls FROM queue \
+            "SELECT id, blob, return_path, envid, ret, created_at, expires_at, require_tls, account FROM queue \
              WHERE {in_queue} ORDER BY id"
         ))?
         .query_map([only], |row| {
@@ -81,6 +82,7 @@ fn entries(conn: &Connection, only: Option<QueueId>) -> Result<Vec<QueueEntry>> 
                 expires_at: row.get(6)?,
                 require_tls: row.get(7)?,
                 recipients: Vec::new(),
+                account: row.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

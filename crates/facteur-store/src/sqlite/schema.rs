@@ -351,6 +351,33 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX greylist_expires ON greylist(expires);
     "#,
+    // 19: outbound abuse (issue 18, `crate::sending`). Which account submitted a queued message (NULL for our
+    // reports and forwarded mail), so an account's mail can be held as one; what each account sent when (the
+    // hourly rate limits, and its usual volume); the final outcomes of its last remote deliveries (its bounce
+    // rate); and the accounts whose outgoing mail is held, with why, until the operator releases them.
+    r#"
+    ALTER TABLE queue ADD COLUMN account INTEGER;
+    CREATE TABLE account_sends (
+        id         INTEGER PRIMARY KEY,
+        account    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at         INTEGER NOT NULL,
+        recipients INTEGER NOT NULL
+    );
+    CREATE INDEX account_sends_account ON account_sends(account, at);
+    CREATE TABLE account_outcomes (
+        id      INTEGER PRIMARY KEY,
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        at      INTEGER NOT NULL,
+        bounced INTEGER NOT NULL
+    );
+    CREATE INDEX account_outcomes_account ON account_outcomes(account, id);
+    CREATE TABLE account_holds (
+        account  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        reason   TEXT NOT NULL,
+        since    INTEGER NOT NULL,
+        released INTEGER
+    );
+    "#,
 ];
 
 /// The schema version this program writes.
@@ -426,7 +453,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 28, "27 tables and sqlite_sequence");
+        assert_eq!(tables, 31, "30 tables and sqlite_sequence");
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! `facteur queue list|show|retry|delete|hold|release`: the operator's view of the outbound queue.
 //!
+//! Besides single messages, an account's outgoing mail is held as one (`--account`): by the operator, or by
+//! the server itself when the account looks stolen (`[outbound]`, `facteur_delivery::SendingPolicy`). The
+//! list shows held accounts first, with why, and marks their messages.
+//!
 //! The running server's delivery engine reads the queue from the store every second, so what these commands
 //! change takes effect without a restart. Last replies are shown with a short plain-language explanation of
 //! their class (`facteur_delivery::explain_reply`).
@@ -9,9 +13,11 @@ use std::sync::Arc;
 
 use facteur_admin::{header_fields, is_waiting};
 use facteur_delivery::explain_reply;
-use facteur_store::{QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError};
+use facteur_store::{
+    AccountHold, QueueAction, QueueEntry, QueueId, QueueRecipient, RecipientStatus, Store, StoreError,
+};
 
-use crate::cli::{QueueCommand, QueueTarget};
+use crate::cli::{HoldTarget, QueueCommand, QueueTarget};
 use crate::data_dir::{DataDir, store_failure};
 use crate::failure::{Failure, Outcome, usage};
 
@@ -30,8 +36,12 @@ async fn execute(store: &Arc<dyn Store>, command: QueueCommand) -> Outcome {
         QueueCommand::List => list(store, now).await,
         QueueCommand::Show { id } => show(store, QueueId(id), now).await,
         QueueCommand::Retry(target) => act(store, &target, QueueAction::RetryNow, now, "due now").await,
-        QueueCommand::Hold(target) => act(store, &target, QueueAction::Hold, now, "held").await,
-        QueueCommand::Release(target) => act(store, &target, QueueAction::Release, now, "released, due now").await,
+        QueueCommand::Hold(HoldTarget { account: Some(address), .. }) => hold_account(store, &address, now).await,
+        QueueCommand::Release(HoldTarget { account: Some(address), .. }) => release_account(store, &address, now).await,
+        QueueCommand::Hold(target) => act(store, &target.messages(), QueueAction::Hold, now, "held").await,
+        QueueCommand::Release(target) => {
+            act(store, &target.messages(), QueueAction::Release, now, "released, due now").await
+        }
         QueueCommand::Delete { id, bounce: false } => {
             store.dequeue(QueueId(id)).await.map_err(queue_failure)?;
             println!("deleted queued message {id}; no report sent to the sender");
@@ -50,15 +60,26 @@ async fn execute(store: &Arc<dyn Store>, command: QueueCommand) -> Outcome {
 }
 
 async fn list(store: &Arc<dyn Store>, now: i64) -> Outcome {
+    let holds = store.account_holds().await.map_err(store_failure)?;
+    for hold in &holds {
+        println!(
+            "account {} held {}: {} (facteur queue release --account {})",
+            hold.address,
+            relative(hold.since, now),
+            hold.reason,
+            hold.address
+        );
+    }
     let entries = store.queue().await.map_err(store_failure)?;
     if entries.is_empty() {
         println!("the queue is empty");
         return Ok(());
     }
     for entry in &entries {
-        println!("{}", summary_line(entry, now));
+        let held = held_with(entry, &holds);
+        println!("{}", summary_line(entry, held, now));
         for recipient in &entry.recipients {
-            print_recipient(recipient, now);
+            print_recipient(recipient, held.is_some(), now);
         }
     }
     println!("{} message(s) queued", entries.len());
@@ -68,7 +89,12 @@ async fn list(store: &Arc<dyn Store>, now: i64) -> Outcome {
 async fn show(store: &Arc<dyn Store>, id: QueueId, now: i64) -> Outcome {
     let entries = store.queue().await.map_err(store_failure)?;
     let entry = entries.into_iter().find(|entry| entry.id == id).ok_or_else(|| no_such_message(id))?;
-    println!("{}", summary_line(&entry, now));
+    let holds = store.account_holds().await.map_err(store_failure)?;
+    let held = held_with(&entry, &holds);
+    println!("{}", summary_line(&entry, held, now));
+    if let Some(hold) = held {
+        println!("  held:     with account {}: {}", hold.address, hold.reason);
+    }
     println!("  queued:   {}", relative(entry.created_at, now));
     println!("  expires:  {}", relative(entry.expires_at, now));
     if let Some(envid) = &entry.envid {
@@ -81,7 +107,7 @@ async fn show(store: &Arc<dyn Store>, id: QueueId, now: i64) -> Outcome {
     }
     println!("  recipients:");
     for recipient in &entry.recipients {
-        print_recipient(recipient, now);
+        print_recipient(recipient, held.is_some(), now);
     }
     Ok(())
 }
@@ -96,19 +122,57 @@ async fn act(store: &Arc<dyn Store>, target: &QueueTarget, action: QueueAction, 
     Ok(())
 }
 
-fn summary_line(entry: &QueueEntry, now: i64) -> String {
+async fn hold_account(store: &Arc<dyn Store>, address: &str, now: i64) -> Outcome {
+    let account = local_account(store, address).await?;
+    if store.hold_account(account.id, "held by the operator", now).await.map_err(store_failure)? {
+        tracing::warn!(account = %account.address, "outbound: the account's outgoing mail is held by the operator");
+        println!("account {}: outgoing mail held until `facteur queue release --account`", account.address);
+    } else {
+        println!("account {}: outgoing mail was held already (see `facteur queue list`)", account.address);
+    }
+    Ok(())
+}
+
+async fn release_account(store: &Arc<dyn Store>, address: &str, now: i64) -> Outcome {
+    let account = local_account(store, address).await?;
+    if store.release_account(account.id, now).await.map_err(store_failure)? {
+        tracing::info!(account = %account.address, "outbound: the account's outgoing mail is released by the operator");
+        println!("account {}: outgoing mail released, its queued messages are tried again", account.address);
+    } else {
+        println!("account {}: its outgoing mail was not held", account.address);
+    }
+    Ok(())
+}
+
+async fn local_account(store: &Arc<dyn Store>, address: &str) -> Result<facteur_store::Account, Failure> {
+    store
+        .account_by_address(address)
+        .await
+        .map_err(store_failure)?
+        .ok_or_else(|| usage!("no account {address} here (see `facteur account list`)"))
+}
+
+/// The hold of the account that submitted `entry`, if that account is held.
+fn held_with<'h>(entry: &QueueEntry, holds: &'h [AccountHold]) -> Option<&'h AccountHold> {
+    entry.account.and_then(|account| holds.iter().find(|hold| hold.account == account))
+}
+
+fn summary_line(entry: &QueueEntry, held: Option<&AccountHold>, now: i64) -> String {
     let sender = if entry.return_path.is_empty() { "<> (a delivery report)" } else { &entry.return_path };
     let waiting = entry.recipients.iter().filter(|r| is_waiting(r.status)).count();
+    let held = held.map_or_else(String::new, |hold| format!("  held with account {}", hold.address));
     format!(
-        "{}  from {sender}  queued {}  {waiting} of {} recipient(s) waiting",
+        "{}  from {sender}  queued {}  {waiting} of {} recipient(s) waiting{held}",
         entry.id.0,
         relative(entry.created_at, now),
         entry.recipients.len()
     )
 }
 
-fn print_recipient(recipient: &QueueRecipient, now: i64) {
+/// `account_held`: the message waits with its held account, whatever its recipients' schedule says.
+fn print_recipient(recipient: &QueueRecipient, account_held: bool, now: i64) {
     let when = match recipient.status {
+        RecipientStatus::Pending if account_held => "held with its account".to_owned(),
         RecipientStatus::Pending if recipient.next_attempt <= now => "next attempt now".to_owned(),
         RecipientStatus::Pending => format!("next attempt {}", relative(recipient.next_attempt, now)),
         RecipientStatus::Held => "held until released".to_owned(),
@@ -133,6 +197,13 @@ fn human_span(seconds: u64) -> String {
         (0, 0, m) => format!("{m}m"),
         (0, h, m) => format!("{h}h {m}m"),
         (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+impl HoldTarget {
+    /// The messages it names (its account is handled apart).
+    fn messages(&self) -> QueueTarget {
+        QueueTarget { id: self.id, all: self.all }
     }
 }
 

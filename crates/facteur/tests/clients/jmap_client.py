@@ -408,6 +408,40 @@ def identities(args):
     check(after["name"] == "Alice Martin" and after["textSignature"] == "-- \nAlice", f"{after}")
 
 
+def sending_refused(args):
+    """EmailSubmission through the submission path SMTP uses (issue 18): a message carrying GTUBE is refused with
+    forbiddenToSend, and with the hourly limit of messages (--limit, 0 before the test) reached the next is
+    refused with forbiddenToSend too; the plain messages before it are sent."""
+    client = Jmap(args, args.user, args.password)
+    drafts = client.mailbox("drafts")
+    identity = client.call(["Identity/get", {}, "i"])["i"]["list"][0]
+    # Written in two halves so that this file is no GTUBE message itself.
+    gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*" + "GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+    def submit(subject, body):
+        responses = client.call(
+            ["Email/set", {"create": {"draft": {
+                "mailboxIds": {drafts: True}, "keywords": {"$draft": True},
+                "from": [{"email": args.user}], "to": [{"email": args.recipient}], "subject": subject,
+                "textBody": [{"partId": "t", "type": "text/plain"}], "bodyValues": {"t": {"value": body}},
+            }}}, "c"],
+            ["EmailSubmission/set", {"create": {"sub": {"identityId": identity["id"], "emailId": "#draft"}}}, "s"],
+        )
+        check(responses["c"].get("created"), f"Email/set create: {responses['c']}")
+        return responses["s"]
+
+    refused = submit("spam test", f"Testing the filter:\n{gtube}\n")
+    error = (refused.get("notCreated") or {}).get("sub") or {}
+    check(error.get("type") == "forbiddenToSend" and "spam" in error.get("description", ""), f"GTUBE: {refused}")
+    for n in range(int(args.limit)):
+        sent = submit(f"plain {n + 1}", "Hello.\n")
+        check((sent.get("created") or {}).get("sub"), f"message {n + 1} within the limit: {sent}")
+    over = submit("one too many", "Hello.\n")
+    error = (over.get("notCreated") or {}).get("sub") or {}
+    check(error.get("type") == "forbiddenToSend" and "limit" in error.get("description", ""), f"over the limit: {over}")
+    print(error["description"])
+
+
 def limits(args):
     """Each advertised limit answers with the RFC's error."""
     client = Jmap(args, args.user, args.password)
@@ -498,11 +532,12 @@ def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--recipient")
     parser.add_argument("--recipient-password")
+    parser.add_argument("--limit")
     args = parser.parse_args()
     scenarios = {"discovery": discovery, "imap-then-jmap": imap_then_jmap, "send-with-attachment": send_with_attachment,
                  "push-after-smtp": push_after_smtp, "limits": limits, "vacation": vacation,
                  "vacation-is-sieve": vacation_is_sieve,
-                 "identities": identities, "states": states}
+                 "identities": identities, "states": states, "sending-refused": sending_refused}
     scenarios[args.scenario](args)
     print("OK")
 

@@ -21,3 +21,20 @@ pub fn python_module(module: &str) -> bool {
     }
     found
 }
+
+/// Runs `scenario` of `clients/outbound_abuse.py` (smtplib) as `user` on the submissions (465) listener of
+/// `server`; fails the test with what it said and the server's log unless it succeeds.
+pub fn outbound_abuse_client(server: &facteur_testkit::TestServer, scenario: &str, user: (&str, &str), extra: &[&str]) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/outbound_abuse.py");
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(scenario)
+        .args(["--port", &server.addr("submissions").port().to_string()])
+        .args(["--cafile", server.certificate().to_str().expect("the certificate path is UTF-8")])
+        .args(["--user", user.0, "--password", user.1])
+        .args(extra)
+        .output()
+        .expect("python3 runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "outbound_abuse.py {scenario}:\n{said}\n{}", server.log());
+}
