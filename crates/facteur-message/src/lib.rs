@@ -49,7 +49,7 @@ pub use body::{BodyPart, Disposition, EncapsulatedMessage, Parameter};
 pub use envelope::Envelope;
 pub use header::{HeaderField, HeaderFields, header_fields, header_length};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
-pub use part_text::part_text;
+pub use part_text::{part_text, readable_text};
 pub use preview::PREVIEW_CHARS;
 pub use sort_keys::{SortAddress, SortKeys};
 pub use summary::{FORMAT_VERSION, Indexed, MessageSummary, SummaryError, index, ingest};

@@ -1,8 +1,9 @@
 //! A part's text as people read it: transfer encoding (base64, quoted-printable) undone and the charset
-//! converted to UTF-8, by mail-parser's decoders. The preview, Sieve's `body` test and search all read parts
-//! through here, so that they agree on what a part says.
+//! converted to UTF-8, by mail-parser's decoders. The preview, Sieve's `body` test, the spam classifier and
+//! search all read parts through here, so that they agree on what a part says.
 
 use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::decoders::html::html_to_text;
 use mail_parser::parsers::MessageStream;
 
 use crate::body::BodyPart;
@@ -17,6 +18,13 @@ pub fn part_text(raw: &[u8], part: &BodyPart, limit: usize) -> String {
         Some(decode) => decode(&bytes),
         None => String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+/// What a reader sees of a text part: [`part_text`], with HTML reduced to its text (no tags, attributes nor
+/// styles). The preview and the spam classifier read parts so; Sieve's `body :text` too.
+pub fn readable_text(raw: &[u8], part: &BodyPart, limit: usize) -> String {
+    let text = part_text(raw, part, limit);
+    if part.is("text", "html") { html_to_text(&text) } else { text }
 }
 
 /// Base64 and quoted-printable decoding; on damaged input, the raw bytes.

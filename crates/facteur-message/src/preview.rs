@@ -5,10 +5,8 @@
 //! text. Only the first [`SCAN_LIMIT`] bytes of the chosen part are decoded, so a
 //! huge text part costs no more than a small one.
 
-use mail_parser::decoders::html::html_to_text;
-
 use crate::body::BodyPart;
-use crate::part_text::part_text;
+use crate::part_text::readable_text;
 
 /// Characters kept; RFC 8970 §3 allows at most 256.
 pub const PREVIEW_CHARS: usize = 200;
@@ -22,8 +20,7 @@ const SCAN_LIMIT: usize = 64 * 1024;
 /// encapsulated messages. `None` when there is no such part or it holds no text.
 pub(crate) fn preview(raw: &[u8], root: &BodyPart) -> Option<String> {
     let part = first_inline(root, "plain").or_else(|| first_inline(root, "html"))?;
-    let text = part_text(raw, part, SCAN_LIMIT);
-    let text = if part.is("text", "html") { html_to_text(&text) } else { text };
+    let text = readable_text(raw, part, SCAN_LIMIT);
     let collapsed = collapse_whitespace(&text, PREVIEW_CHARS);
     (!collapsed.is_empty()).then_some(collapsed)
 }

@@ -3,7 +3,6 @@
 //! text/plain as it is, text/html reduced to text, as Pigeonhole does).
 
 use facteur_message::BodyPart;
-use mail_parser::decoders::html::html_to_text;
 
 use super::Test;
 use crate::capability::Capability;
@@ -133,8 +132,11 @@ fn collect(
             }
             stack.push(&inner.body);
         } else if wanted(part) {
-            let text = facteur_message::part_text(raw, part, max);
-            out.push(if html_as_text && part.is("text", "html") { html_to_text(&text) } else { text });
+            out.push(if html_as_text {
+                facteur_message::readable_text(raw, part, max)
+            } else {
+                facteur_message::part_text(raw, part, max)
+            });
         }
     }
 }
