@@ -4,6 +4,7 @@
 # package mirror, the one apt already uses):
 #
 #   bench/spam_accuracy.sh                 # FACTEUR=path/to/facteur to measure another build
+#   KEEP_WORK=1 bench/spam_accuracy.sh     # keeps the corpus and the work directory under /var/tmp
 #
 # 1. Downloads Debian bookworm packages that ship mail (binary packages, and the upstream tarballs of source
 #    packages whose test suites hold real mail), each pinned by name and unpacked in a work directory: no
@@ -11,11 +12,11 @@
 # 2. bench/spam_accuracy.py builds the corpus from them: ham (mailing-list archives, an inbox, mail libraries'
 #    test messages), the real spam they hold (GTUBE left out), and 15 variants of each real spam; then splits
 #    each source in half (train, test) by a keyed hash, a spam message and its variants always in the same half.
-# 3. Trains a fresh Facteur account on the train half (`facteur spam train`), and asks `facteur spam explain`
-#    about each test message.
-# 4. Runs `spamassassin -L -t` (local tests only) on each test message with a private site configuration:
+# 3. Runs `spamassassin -L -t` (local tests only) on each test message with a private site configuration:
 #    once without Bayes, once after `sa-learn` on the same train half (bayes_min_spam_num and
 #    bayes_min_ham_num 10, as Facteur's MIN_TRAINED, instead of SpamAssassin's 200; no auto-learning).
+# 4. Trains a fresh Facteur account on the train half (`facteur spam train`), and asks `facteur spam explain`
+#    about each test message.
 # 5. Prints precision, recall, F1 and the confusion matrix of each, and keeps the report and the per-message
 #    verdicts in bench/results/spam_accuracy/ (ignored by git).
 #
@@ -35,7 +36,13 @@ BINARY_PACKAGES=(libpython3.11-testsuite golang-github-jhillyerd-enmime-dev pyth
 SOURCE_PACKAGES=(notmuch bogofilter rspamd)
 
 started=$(date +%s)
-bench_work_dir facteur-spam-accuracy
+if [ -n "${KEEP_WORK:-}" ]; then
+    # The corpus and both classifiers' data stay for a closer look (third-party mail: never in the repository).
+    WORK=$(mktemp -d /var/tmp/facteur-spam-accuracy.XXXXXX)
+    echo "Work directory (kept): $WORK"
+else
+    bench_work_dir facteur-spam-accuracy
+fi
 mkdir -p "$RESULTS"
 
 # ---- tools -------------------------------------------------------------------------------------------------------
@@ -50,7 +57,12 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-echo "SpamAssassin: $(spamassassin -V | head -1), rules from $(dpkg-query -W -f='${Package} ${Version}' spamassassin)"
+rules=/usr/share/spamassassin
+# sa-update's rules, when the host ever ran it, take precedence over the package's.
+for updated in /var/lib/spamassassin/[0-9]*; do
+    if [ -d "$updated" ]; then rules=$updated; fi
+done
+echo "SpamAssassin: $(spamassassin -V | head -1), $(dpkg-query -W -f='${Package} ${Version}' spamassassin), rules in $rules"
 
 # ---- the packages ------------------------------------------------------------------------------------------------
 
@@ -99,18 +111,6 @@ apt_private update >/dev/null
 CORPUS=$WORK/corpus
 python3 "$HERE/spam_accuracy.py" corpus "$WORK/packages" "$CORPUS"
 
-# ---- Facteur -----------------------------------------------------------------------------------------------------
-
-facteur_binary
-ACCOUNT=reader@example.test
-facteur_init "$WORK/data" "${PORT_BASE:-$(free_port_base)}"
-facteur_add_accounts "$WORK/data" "bench-password-18" "$ACCOUNT"
-t0=$(date +%s)
-"$FACTEUR" --data-dir "$WORK/data" spam train --account "$ACCOUNT" --spam "$CORPUS/train/spam"
-"$FACTEUR" --data-dir "$WORK/data" spam train --account "$ACCOUNT" --ham "$CORPUS/train/ham"
-python3 "$HERE/spam_accuracy.py" facteur "$CORPUS" "$FACTEUR" "$WORK/data" "$ACCOUNT"
-echo "Facteur: trained and classified in $(($(date +%s) - t0)) s"
-
 # ---- SpamAssassin ------------------------------------------------------------------------------------------------
 
 # A private site configuration: the plugins Debian loads (its .pre files) and our settings, not whatever the
@@ -126,16 +126,28 @@ bayes_min_spam_num 10
 bayes_min_ham_num 10
 EOF
 sa_options=(-L --siteconfigpath="$SA_SITE" -x)
-export HOME=$WORK/sa-home
 t0=$(date +%s)
-python3 "$HERE/spam_accuracy.py" spamassassin "$CORPUS" sa-nobayes -- \
+HOME=$WORK/sa-home python3 "$HERE/spam_accuracy.py" spamassassin "$CORPUS" sa-nobayes -- \
     spamassassin "${sa_options[@]}" -t --cf='use_bayes 0'
-sa-learn -L --siteconfigpath="$SA_SITE" --spam "$CORPUS/train/spam"
-sa-learn -L --siteconfigpath="$SA_SITE" --ham "$CORPUS/train/ham"
-sa-learn --siteconfigpath="$SA_SITE" --dump magic | grep -E 'nspam|nham'
-python3 "$HERE/spam_accuracy.py" spamassassin "$CORPUS" sa-bayes -- \
+HOME=$WORK/sa-home sa-learn -L --siteconfigpath="$SA_SITE" --spam "$CORPUS/train/spam"
+HOME=$WORK/sa-home sa-learn -L --siteconfigpath="$SA_SITE" --ham "$CORPUS/train/ham"
+HOME=$WORK/sa-home sa-learn --siteconfigpath="$SA_SITE" --dump magic | grep -E 'nspam|nham'
+HOME=$WORK/sa-home python3 "$HERE/spam_accuracy.py" spamassassin "$CORPUS" sa-bayes -- \
     spamassassin "${sa_options[@]}" -t --cf='use_bayes 1'
 echo "SpamAssassin: learnt and classified twice in $(($(date +%s) - t0)) s"
+cp "$CORPUS"/sources.txt "$CORPUS"/verdicts-*.tsv "$RESULTS/"
+
+# ---- Facteur -----------------------------------------------------------------------------------------------------
+
+facteur_binary
+ACCOUNT=reader@example.test
+facteur_init "$WORK/data" "${PORT_BASE:-$(free_port_base)}"
+facteur_add_accounts "$WORK/data" "bench-password-18" "$ACCOUNT"
+t0=$(date +%s)
+"$FACTEUR" --data-dir "$WORK/data" spam train --account "$ACCOUNT" --spam "$CORPUS/train/spam"
+"$FACTEUR" --data-dir "$WORK/data" spam train --account "$ACCOUNT" --ham "$CORPUS/train/ham"
+python3 "$HERE/spam_accuracy.py" facteur "$CORPUS" "$FACTEUR" "$WORK/data" "$ACCOUNT"
+echo "Facteur: trained and classified in $(($(date +%s) - t0)) s"
 
 # ---- the report --------------------------------------------------------------------------------------------------
 
