@@ -131,8 +131,8 @@ def load_sources(packages):
         dropped = ", ".join(f"{n} {why}" for n, why in
                             [(dropped_gtube, "GTUBE"), (dropped_dup, "duplicate"), (dropped_not_mail, "not mail")]
                             if n)
-        notes.append((name, label, package, version, kind, " ".join(p.removeprefix("mbox:") for p in patterns if not p.startswith("!")),
-                      kept, dropped or "-"))
+        paths = " ".join(p.removeprefix("mbox:") for p in patterns if not p.startswith("!"))
+        notes.append((name, label, package, version, kind, paths, kept, dropped or "-"))
     return corpus, notes
 
 

@@ -62,7 +62,8 @@ rules=/usr/share/spamassassin
 for updated in /var/lib/spamassassin/[0-9]*; do
     if [ -d "$updated" ]; then rules=$updated; fi
 done
-echo "SpamAssassin: $(spamassassin -V | head -1), $(dpkg-query -W -f='${Package} ${Version}' spamassassin), rules in $rules"
+echo "SpamAssassin: $(spamassassin -V | head -1)," \
+    "$(dpkg-query -W -f='${Package} ${Version}' spamassassin), rules in $rules"
 
 # ---- the packages ------------------------------------------------------------------------------------------------
 
