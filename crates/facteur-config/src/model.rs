@@ -68,6 +68,9 @@ pub struct StoreConfig {
     /// PostgreSQL only: a PEM file of CA certificates to trust, besides the public CAs, for the database
     /// server's TLS certificate (relative to the data directory); empty for none.
     pub ca_file: String,
+    /// SQLite only: keep a full-text index of every message (trigrams of its decoded text, in the transaction
+    /// that stores it), so that IMAP SEARCH BODY/TEXT and JMAP's text filter read only the messages it names.
+    pub full_text_index: bool,
 }
 
 impl Default for StoreConfig {
@@ -78,6 +81,7 @@ impl Default for StoreConfig {
             url: String::new(),
             password_file: String::new(),
             ca_file: String::new(),
+            full_text_index: true,
         }
     }
 }

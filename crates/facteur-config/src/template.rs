@@ -87,12 +87,17 @@ fn render_store(out: &mut String, config: &Config) {
          # ca_file: a PEM file of the CA that signed the database server's certificate, if not a public one.\n\
          url = {}\n\
          password_file = {}\n\
-         ca_file = {}\n",
+         ca_file = {}\n\
+         # SQLite only: a full-text index of every message's decoded text, so that searching a message's text\n\
+         # (IMAP SEARCH BODY/TEXT, the webmail, JMAP) reads only the messages it names; rebuilt by `facteur\n\
+         # reindex`. Off, searches read every message. PostgreSQL searches by reading, for now.\n\
+         full_text_index = {}\n",
         quoted(backend),
         quoted(&config.store.path.to_string_lossy()),
         quoted(&config.store.url),
         quoted(&config.store.password_file),
-        quoted(&config.store.ca_file)
+        quoted(&config.store.ca_file),
+        config.store.full_text_index
     );
 }
 

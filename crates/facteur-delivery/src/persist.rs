@@ -186,6 +186,7 @@ async fn persist_as(
                 message.now,
                 targets.clone(),
                 indexed.thread.clone(),
+                Some(indexed.text.clone()),
             );
             match attempt.await {
                 Ok(delivered) => break delivered,
@@ -303,7 +304,8 @@ async fn deliver_edited(
     full: &mut Vec<(String, Option<AccountId>)>,
 ) -> Result<usize, PersistError> {
     let (content, indexed) = summarise(edited.content).await?;
-    let attempt = store.deliver_content(content, indexed.summary, now, edited.targets.clone(), indexed.thread);
+    let targets = edited.targets.clone();
+    let attempt = store.deliver_content(content, indexed.summary, now, targets, indexed.thread, Some(indexed.text));
     match attempt.await {
         Ok(delivered) => Ok(delivered.len()),
         Err(StoreError::QuotaExceeded { address, .. }) => {

@@ -38,6 +38,8 @@ mod mime;
 mod part_text;
 /// The decoded text preview.
 mod preview;
+/// [`Searchable`]: the text SEARCH compares, and what the full-text index keeps.
+mod search_text;
 /// [`SortKeys`]: decoded values for SORT and SEARCH.
 mod sort_keys;
 /// [`MessageSummary`], [`ingest`], storage form and section lookup.
@@ -51,5 +53,6 @@ pub use header::{HeaderField, HeaderFields, header_fields, header_length};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 pub use part_text::{part_text, readable_text};
 pub use preview::PREVIEW_CHARS;
+pub use search_text::{INDEX_TEXT_LIMIT, Searchable, fold};
 pub use sort_keys::{SortAddress, SortKeys};
 pub use summary::{FORMAT_VERSION, Indexed, MessageSummary, SummaryError, index, ingest};

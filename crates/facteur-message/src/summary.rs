@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use facteur_primitives::ThreadKeys;
+use facteur_primitives::{SearchText, ThreadKeys};
 use serde::{Deserialize, Serialize};
 
 use crate::body::BodyPart;
@@ -11,6 +11,7 @@ use crate::envelope::Envelope;
 use crate::header::first_value;
 use crate::mime::parse_tree;
 use crate::preview::preview;
+use crate::search_text::Searchable;
 use crate::sort_keys::SortKeys;
 
 /// Version of the stored format. Bump it when a field changes meaning (not when
@@ -83,18 +84,23 @@ pub fn ingest(raw: &[u8]) -> MessageSummary {
     }
 }
 
-/// What the store keeps about a new message besides its bytes: the serialised summary and the identifiers
-/// that thread it.
+/// What the store keeps about a new message besides its bytes: the serialised summary, the identifiers that
+/// thread it and the text its full-text index finds it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indexed {
     pub summary: Vec<u8>,
     pub thread: ThreadKeys,
+    pub text: SearchText,
 }
 
-/// [`ingest`] for storing: every writer of messages (SMTP delivery, IMAP APPEND, JMAP) calls this one.
+/// [`ingest`] for storing: every writer of messages (SMTP delivery, IMAP APPEND, JMAP, import) calls this one.
 pub fn index(raw: &[u8]) -> Indexed {
     let summary = ingest(raw);
-    Indexed { thread: summary.thread_keys(raw), summary: summary.to_bytes() }
+    Indexed {
+        thread: summary.thread_keys(raw),
+        text: Searchable::of(raw, &summary.body).into_search_text(),
+        summary: summary.to_bytes(),
+    }
 }
 
 impl MessageSummary {

@@ -18,6 +18,8 @@ pub mod calendar;
 pub mod metrics;
 /// [`client_network`]: what one client is.
 pub mod network;
+/// [`SearchText`]: a message's searchable text, for the full-text index.
+pub mod search;
 /// Sizes as people write and read them (`500M`, `1.5 GiB`).
 pub mod size;
 /// The message identifiers that thread a conversation.
@@ -28,5 +30,6 @@ pub use calendar::{
     CivilDate, asctime, days_from_civil, parse_rfc3339, parse_trailing_asctime, rfc3339_utc, rfc5322_date, unix_now,
 };
 pub use network::client_network;
+pub use search::SearchText;
 pub use size::{SizeError, human_size, parse_size};
 pub use thread::ThreadKeys;

@@ -77,13 +77,13 @@ async fn deliver_one(store: &Arc<SqliteStore>, mode: Mode, content: Vec<u8>, tar
             let blobs = store.blobs().clone();
             let blob = tokio::task::spawn_blocking(move || blobs.put(&content)).await.unwrap().unwrap();
             store
-                .deliver(Delivery { blob, summary, internal_date, targets, thread: ThreadKeys::default() })
+                .deliver(Delivery { text: None, blob, summary, internal_date, targets, thread: ThreadKeys::default() })
                 .await
                 .unwrap();
         }
         Mode::Content => {
             store
-                .deliver_content(content.into(), summary, internal_date, targets, ThreadKeys::default())
+                .deliver_content(content.into(), summary, internal_date, targets, ThreadKeys::default(), None)
                 .await
                 .unwrap();
         }

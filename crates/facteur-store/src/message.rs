@@ -3,7 +3,7 @@
 use crate::blob::BlobId;
 use crate::flags::{Keywords, SystemFlags};
 use crate::ids::{AccountId, EmailId, MailboxId, ModSeq, ThreadId, Uid};
-use facteur_primitives::ThreadKeys;
+use facteur_primitives::{SearchText, ThreadKeys};
 
 /// One message to place into one or more mailboxes, in one transaction.
 ///
@@ -20,6 +20,9 @@ pub struct Delivery {
     pub targets: Vec<DeliveryTarget>,
     /// Files the message in the conversation of any message of the same account it shares one with.
     pub thread: ThreadKeys,
+    /// What the full-text index finds it by, kept with the blob in the same transaction (ignored if the blob
+    /// already has it). `None` leaves the blob to the background indexer, and searches read it until then.
+    pub text: Option<SearchText>,
 }
 
 /// Where one copy of a delivered message goes.

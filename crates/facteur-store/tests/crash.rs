@@ -59,11 +59,21 @@ async fn write_until_killed(dir: PathBuf) {
                 let delivered = if n % 5 < 2 {
                     let blob = store_blob(&store, content, n.is_multiple_of(5)).await;
                     store
-                        .deliver(Delivery { blob, summary, internal_date: 0, targets, thread: ThreadKeys::default() })
+                        .deliver(Delivery {
+                            text: None,
+                            blob,
+                            summary,
+                            internal_date: 0,
+                            targets,
+                            thread: ThreadKeys::default(),
+                        })
                         .await
                         .unwrap()
                 } else {
-                    store.deliver_content(content.into(), summary, 0, targets, ThreadKeys::default()).await.unwrap()
+                    store
+                        .deliver_content(content.into(), summary, 0, targets, ThreadKeys::default(), None)
+                        .await
+                        .unwrap()
                 };
                 for delivered in delivered {
                     // One write(2) per line: the kernel keeps it even if we die right after.

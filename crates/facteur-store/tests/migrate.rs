@@ -79,7 +79,8 @@ impl Setup {
 
 /// Something of everything the store keeps. Content above 64 bytes is a blob file, below it inline.
 async fn populate(dir: &Path) {
-    let store = SqliteStore::open_with(dir, SqliteOptions { inline_max: 64 }).await.unwrap();
+    let store =
+        SqliteStore::open_with(dir, SqliteOptions { inline_max: 64, ..SqliteOptions::default() }).await.unwrap();
     store.add_domain("example.com").await.unwrap();
     let alice = store.create_account(ALICE, "argon2-hash-a").await.unwrap();
     let bob = store.create_account(BOB, "argon2-hash-b").await.unwrap();
@@ -113,6 +114,7 @@ async fn populate(dir: &Path) {
                 1_700_000_000 + i64::from(n),
                 vec![to_alice, DeliveryTarget::inbox(bob)],
                 thread,
+                None,
             )
             .await
             .unwrap();
@@ -247,6 +249,7 @@ async fn the_copy_reads_back_as_the_original_and_new_rows_follow_its_ids() {
             0,
             vec![DeliveryTarget::inbox(alice)],
             ThreadKeys::default(),
+            None,
         )
         .await
         .unwrap();

@@ -90,6 +90,7 @@ async fn a_delivery_through_one_node_is_heard_by_another() {
         0,
         vec![DeliveryTarget::inbox(alice)],
         ThreadKeys::default(),
+        None,
     );
     let delivered = delivered.await.unwrap();
     let expected = Change { account: alice, mailbox: delivered[0].mailbox, modseq: delivered[0].modseq };
@@ -121,9 +122,16 @@ async fn two_nodes_delivering_at_once_never_share_a_uid() {
         let node = nodes[n % 2].clone();
         tasks.push(tokio::spawn(async move {
             let content = format!("Subject: {n}\r\n\r\nbody\r\n").into_bytes();
-            node.deliver_content(content.into(), vec![], 0, vec![DeliveryTarget::inbox(alice)], ThreadKeys::default())
-                .await
-                .unwrap()[0]
+            node.deliver_content(
+                content.into(),
+                vec![],
+                0,
+                vec![DeliveryTarget::inbox(alice)],
+                ThreadKeys::default(),
+                None,
+            )
+            .await
+            .unwrap()[0]
                 .uid
         }));
     }
@@ -186,6 +194,7 @@ async fn a_staged_blob_is_copied_in_at_delivery_and_read_by_every_node() {
     let alice = first.create_account("alice@example.com", "h").await.unwrap();
     let blob = first.blobs().put(b"streamed APPEND").unwrap();
     let delivery = facteur_store::Delivery {
+        text: None,
         blob,
         summary: vec![],
         internal_date: 0,

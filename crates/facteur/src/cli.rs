@@ -65,6 +65,10 @@ pub enum Command {
     /// Why a message was judged spam or not, and teaching an account's classifier (`[spam]`).
     #[command(subcommand)]
     Spam(SpamCommand),
+    /// Rebuild the full-text index ([store] full_text_index) of ACCOUNT's messages, or of every account's: each
+    /// message is read again and its text indexed. Searches stay right meanwhile (they read what is not indexed
+    /// yet). Safe while the server runs.
+    Reindex(ReindexArgs),
     /// Delivery indicators over the last 24 hours and 7 days: delivered, deferred and bounced recipients and
     /// their rates, per destination domain and per sender, and the most common bounce reasons.
     Stats(StatsArgs),
@@ -128,6 +132,13 @@ pub struct TraceArgs {
     /// The current time, in Unix seconds (tests).
     #[arg(long, hide = true)]
     pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// The account (its address); every account when absent.
+    #[arg(value_name = "ACCOUNT")]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Args)]

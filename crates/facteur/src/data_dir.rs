@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use facteur_config::{CONFIG_FILE, Config, StoreBackend, StoreConfig};
-use facteur_store::{PostgresOptions, PostgresStore, SqliteStore, Store, StoreError};
+use facteur_store::{PostgresOptions, PostgresStore, SqliteOptions, SqliteStore, Store, StoreError};
 
 use crate::failure::{Failure, Outcome, usage};
 
@@ -90,7 +90,9 @@ impl DataDir {
         let path = self.resolve(&config.store.path);
         match config.store.backend {
             StoreBackend::Sqlite => {
-                let store = SqliteStore::open(&path)
+                let options =
+                    SqliteOptions { full_text_index: config.store.full_text_index, ..SqliteOptions::default() };
+                let store = SqliteStore::open_with(&path, options)
                     .await
                     .with_context(|| format!("cannot open the store in {}", path.display()))?;
                 Ok(Arc::new(store))

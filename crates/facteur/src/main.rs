@@ -16,6 +16,7 @@ mod postgres_setup;
 mod quickstart;
 mod shared_files;
 mod srs_secret;
+mod text_indexer;
 mod warnings;
 
 use std::process::ExitCode;
@@ -61,6 +62,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Trace(args) => commands::trace::run(&data_dir, &args).await,
         Command::Spam(command) => commands::spam::run(&data_dir, command).await,
         Command::Stats(args) => commands::stats::run(&data_dir, &args).await,
+        Command::Reindex(args) => commands::reindex::run(&data_dir, &args).await,
         Command::Import(command) => commands::import::run(&data_dir, command).await,
         Command::Export(args) => commands::export::run(&data_dir, &args).await,
         Command::Backup(args) => commands::backup::run(&data_dir, &args).await,

@@ -165,6 +165,7 @@ impl Session<'_> {
                         internal_date,
                         vec![destination],
                         indexed.thread,
+                        Some(indexed.text),
                     )
                     .await
             }
@@ -197,8 +198,8 @@ async fn deliver_streamed(
     let blob = tokio::task::spawn_blocking(move || writer.finish()).await.map_err(|_| StoreError::Closed)??;
     let content = store.blobs().read(blob)?;
     let indexed = tokio::task::spawn_blocking(move || index(&content)).await.map_err(|_| StoreError::Closed)?;
-    let Indexed { summary, thread } = indexed;
-    store.deliver(Delivery { blob, summary, internal_date, targets: vec![target], thread }).await
+    let Indexed { summary, thread, text } = indexed;
+    store.deliver(Delivery { blob, summary, internal_date, targets: vec![target], thread, text: Some(text) }).await
 }
 
 fn tagged(mut status: StatusResponse, tag: &Tag) -> StatusResponse {

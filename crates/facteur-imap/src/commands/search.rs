@@ -4,13 +4,14 @@
 //! Criteria on flags, sizes, dates and numbers use the metadata only; address and subject criteria the
 //! stored summary (raw ENVELOPE strings and their decoded forms); HEADER, BODY and TEXT read the message.
 //! Each message's summary and content are loaded only if the criteria need them. Matching is
-//! case-insensitive substring matching on UTF-8 (the only charsets accepted are UTF-8 and US-ASCII).
+//! case-insensitive substring matching on UTF-8 (the only charsets accepted are UTF-8 and US-ASCII); BODY and
+//! TEXT compare the decoded text, accents folded ([`facteur_message::Searchable`]).
 
 use facteur_imap_proto::MessageNumber as _;
 use facteur_imap_proto::{
     Data, ESearchItem, Flag, ResponseCode, SearchCommand, SearchKey, SearchReturn, StatusResponse, Uid as WireUid,
 };
-use facteur_message::{MessageSummary, header_fields};
+use facteur_message::{MessageSummary, Searchable, fold, header_fields};
 use facteur_store::{MessageMeta, SystemFlags};
 
 use crate::commands::store_failure;
@@ -32,6 +33,26 @@ struct Candidate<'a> {
     recent: bool,
     summary: Option<std::sync::Arc<MessageSummary>>,
     content: Option<Vec<u8>>,
+    /// The decoded text BODY and TEXT compare.
+    text: Option<Searchable>,
+}
+
+/// What the criteria need of each message besides its metadata.
+#[derive(Debug, Clone, Copy, Default)]
+struct Needs {
+    summary: bool,
+    content: bool,
+    text: bool,
+}
+
+impl Needs {
+    fn or(self, other: Needs) -> Needs {
+        Needs {
+            summary: self.summary || other.summary,
+            content: self.content || other.content,
+            text: self.text || other.text,
+        }
+    }
 }
 
 impl Session<'_> {
@@ -82,41 +103,89 @@ pub(crate) async fn matching(
     selected: &crate::selected::Selected,
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, MessageMeta)>, StatusResponse> {
-    let (needs_summary, needs_content) = needs(criteria);
-    let exists = selected.exists();
-    let largest_uid = selected.uids().last().map_or(0, |uid| uid.get());
+    let looking = Looking { store, summaries, selected, criteria, needs: needs(criteria) };
+    // The full-text index narrows a search for a text every match must contain to candidates, each then read
+    // and checked like any message: the index decides nothing alone.
+    if let Some(needle) = required_text(criteria) {
+        let candidates = store.text_candidates(selected.id, &needle).await.map_err(|e| store_failure(&e))?;
+        if let Some(candidates) = candidates {
+            return Ok(looking.among(&candidates).await);
+        }
+    }
     let mut found: Vec<(u32, MessageMeta)> = Vec::new();
     // A slice of the mailbox at a time: metadata of a huge mailbox is never all in memory.
-    for (batch_index, batch) in selected.uids().chunks(SEARCH_BATCH).enumerate() {
+    for batch in selected.uids().chunks(SEARCH_BATCH) {
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else { continue };
         let metas = store.messages_in_range(selected.id, *first, *last).await.map_err(|e| store_failure(&e))?;
-        for (offset, uid) in batch.iter().enumerate() {
-            let Ok(at) = metas.binary_search_by_key(uid, |m| m.uid) else { continue };
-            let meta = &metas[at];
-            // A message whose content went meanwhile (expunged by another session) matches nothing.
-            let content = match needs_content {
-                false => None,
-                true => match store.read_blob(meta.blob).await {
-                    Ok(content) => Some(content),
-                    Err(_) => continue,
-                },
-            };
-            let summary = match needs_summary {
-                false => None,
-                true => match summaries.get(store, meta).await {
-                    Some(summary) => Some(summary),
-                    None => continue,
-                },
-            };
-            let seq = (batch_index * SEARCH_BATCH + offset) as u32 + 1;
-            let recent = selected.is_recent(meta.uid);
-            let candidate = Candidate { seq, exists, largest_uid, meta, recent, summary, content };
-            if matches(criteria, &candidate) {
+        found.extend(looking.among(&metas).await);
+    }
+    Ok(found)
+}
+
+/// One search's question, asked of message after message.
+struct Looking<'a> {
+    store: &'a dyn facteur_store::Store,
+    summaries: &'a crate::summaries::SummaryCache,
+    selected: &'a crate::selected::Selected,
+    criteria: &'a SearchKey,
+    needs: Needs,
+}
+
+impl Looking<'_> {
+    /// Those of `metas` (by UID) that are in the session's view and match, with their sequence numbers.
+    async fn among(&self, metas: &[MessageMeta]) -> Vec<(u32, MessageMeta)> {
+        let mut found = Vec::new();
+        for meta in metas {
+            let Some(seq) = self.selected.seq_of(meta.uid) else { continue };
+            if self.matches(seq, meta).await {
                 found.push((seq, meta.clone()));
             }
         }
+        found
     }
-    Ok(found)
+
+    async fn matches(&self, seq: u32, meta: &MessageMeta) -> bool {
+        // A message whose content went meanwhile (expunged by another session) matches nothing.
+        let content = match self.needs.content {
+            false => None,
+            true => match self.store.read_blob(meta.blob).await {
+                Ok(content) => Some(content),
+                Err(_) => return false,
+            },
+        };
+        let summary = match self.needs.summary {
+            false => None,
+            true => match self.summaries.get(self.store, meta).await {
+                Some(summary) => Some(summary),
+                None => return false,
+            },
+        };
+        let text = match (self.needs.text, &summary, &content) {
+            (true, Some(summary), Some(content)) => Some(Searchable::of(content, &summary.body)),
+            _ => None,
+        };
+        let candidate = Candidate {
+            seq,
+            exists: self.selected.exists(),
+            largest_uid: self.selected.uids().last().map_or(0, |uid| uid.get()),
+            meta,
+            recent: self.selected.is_recent(meta.uid),
+            summary,
+            content,
+            text,
+        };
+        matches(self.criteria, &candidate)
+    }
+}
+
+/// A text every message the criteria match must contain (BODY or TEXT, alone or in a conjunction), folded: the
+/// longest, which narrows most.
+fn required_text(key: &SearchKey) -> Option<String> {
+    match key {
+        SearchKey::Body(needle) | SearchKey::Text(needle) => Some(folded(needle)),
+        SearchKey::And(keys) => keys.iter().filter_map(required_text).max_by_key(|needle| needle.chars().count()),
+        _ => None,
+    }
 }
 
 /// RFC 7162 §3.1.5: the highest MODSEQ of the messages reported; with only MIN or only MAX (or both) that
@@ -156,14 +225,11 @@ pub(crate) fn esearch_items(returns: &[SearchReturn], numbers: &[u32], mod_seq: 
     items
 }
 
-/// Whether the criteria need the summary, and the message content.
-fn needs(key: &SearchKey) -> (bool, bool) {
+/// What the criteria need of each message.
+fn needs(key: &SearchKey) -> Needs {
     match key {
-        SearchKey::And(keys) => keys.iter().map(needs).fold((false, false), |a, b| (a.0 || b.0, a.1 || b.1)),
-        SearchKey::Or(a, b) => {
-            let (a, b) = (needs(a), needs(b));
-            (a.0 || b.0, a.1 || b.1)
-        }
+        SearchKey::And(keys) => keys.iter().map(needs).fold(Needs::default(), Needs::or),
+        SearchKey::Or(a, b) => needs(a).or(needs(b)),
         SearchKey::Not(inner) => needs(inner),
         SearchKey::Bcc(_)
         | SearchKey::Cc(_)
@@ -172,9 +238,10 @@ fn needs(key: &SearchKey) -> (bool, bool) {
         | SearchKey::Subject(_)
         | SearchKey::SentBefore(_)
         | SearchKey::SentOn(_)
-        | SearchKey::SentSince(_) => (true, false),
-        SearchKey::Body(_) | SearchKey::Text(_) | SearchKey::Header(..) => (true, true),
-        _ => (false, false),
+        | SearchKey::SentSince(_) => Needs { summary: true, ..Needs::default() },
+        SearchKey::Header(..) => Needs { summary: true, content: true, text: false },
+        SearchKey::Body(_) | SearchKey::Text(_) => Needs { summary: true, content: true, text: true },
+        _ => Needs::default(),
     }
 }
 
@@ -226,11 +293,8 @@ fn matches(key: &SearchKey, message: &Candidate<'_>) -> bool {
             }
             _ => false,
         },
-        SearchKey::Body(text) => match (summary, &message.content) {
-            (Some(summary), Some(content)) => contains(content.get(summary.text()).unwrap_or_default(), text),
-            _ => false,
-        },
-        SearchKey::Text(text) => message.content.as_deref().is_some_and(|content| contains(content, text)),
+        SearchKey::Body(needle) => message.text.as_ref().is_some_and(|text| text.body_contains(&folded(needle))),
+        SearchKey::Text(needle) => message.text.as_ref().is_some_and(|text| text.text_contains(&folded(needle))),
         SearchKey::Before(date) => internal_day < convert::days_from_civil(*date),
         SearchKey::On(date) => internal_day == convert::days_from_civil(*date),
         SearchKey::Since(date) => internal_day >= convert::days_from_civil(*date),
@@ -271,6 +335,11 @@ fn addresses_contain(
         contains(spelled.as_bytes(), text)
     });
     raw || decoded.is_some_and(|d| contains(d.display.as_bytes(), text))
+}
+
+/// A search string as [`Searchable`] compares it.
+fn folded(needle: &[u8]) -> String {
+    fold(&String::from_utf8_lossy(needle))
 }
 
 /// Case-insensitive substring (RFC 9051 §6.4.4); an empty needle matches everything.

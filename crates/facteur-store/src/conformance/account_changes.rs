@@ -71,8 +71,14 @@ pub async fn deleting_a_mailbox_destroys_its_emails(backend: &dyn Backend) {
     let projects = store.create_mailbox(alice, "Projects", None).await.unwrap();
     let blob = put(&store, &message(1)).await;
     let target = DeliveryTarget { mailbox: Some(projects), ..DeliveryTarget::inbox(alice) };
-    let delivery =
-        Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target], thread: ThreadKeys::default() };
+    let delivery = Delivery {
+        text: None,
+        blob,
+        summary: Vec::new(),
+        internal_date: 0,
+        targets: vec![target],
+        thread: ThreadKeys::default(),
+    };
     let delivered = store.deliver(delivery).await.unwrap().remove(0);
     let since = store.account_state(alice).await.unwrap();
     store.delete_mailbox(alice, "Projects").await.unwrap();
@@ -90,8 +96,14 @@ pub async fn replies_join_the_thread_of_what_they_answer(backend: &dyn Backend) 
         async move {
             let blob = put(&store, &content).await;
             let target = DeliveryTarget { mailbox, ..DeliveryTarget::inbox(alice) };
-            let delivery =
-                Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target], thread: keys };
+            let delivery = Delivery {
+                text: None,
+                blob,
+                summary: Vec::new(),
+                internal_date: 0,
+                targets: vec![target],
+                thread: keys,
+            };
             store.deliver(delivery).await.unwrap().remove(0)
         }
     };
@@ -150,6 +162,7 @@ pub async fn newest_first_lists_by_arrival_then_id(backend: &dyn Backend) {
     for (n, date) in [300, 100, 300, 200].into_iter().enumerate() {
         let blob = put(&store, &message(n)).await;
         let delivery = Delivery {
+            text: None,
             blob,
             summary: Vec::new(),
             internal_date: date,

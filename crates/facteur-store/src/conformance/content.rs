@@ -18,7 +18,7 @@ fn large_message(n: u8) -> Vec<u8> {
 
 async fn deliver_content(store: &Arc<dyn Store>, content: &[u8], targets: Vec<DeliveryTarget>) -> crate::Result<Uid> {
     let delivered = store
-        .deliver_content(content.into(), b"summary".to_vec(), 1_700_000_000, targets, ThreadKeys::default())
+        .deliver_content(content.into(), b"summary".to_vec(), 1_700_000_000, targets, ThreadKeys::default(), None)
         .await?;
     Ok(delivered[0].uid)
 }
@@ -107,7 +107,7 @@ pub async fn refused_content_delivery_stores_nothing(backend: &dyn Backend) {
         assert!(is_missing(store.read_blob(blob).await, blob));
     }
     let nowhere =
-        store.deliver_content(message(4).into(), Vec::new(), 0, Vec::new(), ThreadKeys::default()).await.unwrap();
+        store.deliver_content(message(4).into(), Vec::new(), 0, Vec::new(), ThreadKeys::default(), None).await.unwrap();
     assert!(nowhere.is_empty());
     let blob = BlobId::of(&message(4));
     assert!(is_missing(store.read_blob(blob).await, blob), "a delivery to no one keeps nothing");

@@ -173,8 +173,14 @@ pub async fn invalid_keywords_are_refused(backend: &dyn Backend) {
     let blob = put(&store, &message(2)).await;
     let mut target = DeliveryTarget::inbox(alice);
     target.keywords = ["\\Seen".to_string()].into();
-    let delivery =
-        Delivery { blob, summary: Vec::new(), internal_date: 0, targets: vec![target], thread: ThreadKeys::default() };
+    let delivery = Delivery {
+        text: None,
+        blob,
+        summary: Vec::new(),
+        internal_date: 0,
+        targets: vec![target],
+        thread: ThreadKeys::default(),
+    };
     assert!(matches!(store.deliver(delivery).await, Err(StoreError::InvalidKeyword(_))));
     assert_eq!(inbox(&store, alice).await.exists, 1);
 }
@@ -206,6 +212,7 @@ pub async fn quota_refusal_writes_nothing(backend: &dyn Backend) {
     deliver_to(&store, &content, &[bob]).await;
     let big = put(&store, &[b'y'; 60]).await;
     let delivery = Delivery {
+        text: None,
         blob: big,
         summary: b"s".to_vec(),
         internal_date: 0,
@@ -271,6 +278,7 @@ pub async fn deleting_mailbox_releases_its_blobs(backend: &dyn Backend) {
     target.mailbox = Some(folder);
     store
         .deliver(Delivery {
+            text: None,
             blob,
             summary: Vec::new(),
             internal_date: 0,
@@ -298,6 +306,7 @@ pub async fn failing_write_leaves_concurrent_writes_intact(backend: &dyn Backend
             target.mailbox = (n % 2 == 1).then_some(MailboxId(i64::MAX));
             store
                 .deliver(Delivery {
+                    text: None,
                     blob,
                     summary: Vec::new(),
                     internal_date: 0,
@@ -330,6 +339,7 @@ pub async fn delivery_to_a_foreign_mailbox_is_refused(backend: &dyn Backend) {
     target.mailbox = Some(bobs_inbox);
     let err = store
         .deliver(Delivery {
+            text: None,
             blob,
             summary: Vec::new(),
             internal_date: 0,
@@ -340,6 +350,7 @@ pub async fn delivery_to_a_foreign_mailbox_is_refused(backend: &dyn Backend) {
     assert!(matches!(err, Err(StoreError::NoSuchMailbox(_))));
     let missing = crate::BlobId::of(b"never stored");
     let delivery = Delivery {
+        text: None,
         blob: missing,
         summary: Vec::new(),
         internal_date: 0,
@@ -353,6 +364,7 @@ pub async fn summary_is_kept_with_the_blob(backend: &dyn Backend) {
     let (store, alice) = with_alice(backend).await;
     let blob = put(&store, &message(1)).await;
     let deliver = |summary: &[u8]| Delivery {
+        text: None,
         blob,
         summary: summary.to_vec(),
         internal_date: 1_234_567,

@@ -170,6 +170,7 @@ async fn deliver_to(store: &Arc<dyn Store>, content: &[u8], accounts: &[AccountI
     let targets = accounts.iter().map(|&account| DeliveryTarget::inbox(account)).collect();
     store
         .deliver(Delivery {
+            text: None,
             blob,
             summary: b"summary".to_vec(),
             internal_date: 1_700_000_000,

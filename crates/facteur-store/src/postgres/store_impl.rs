@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use facteur_primitives::{ThreadKeys, unix_now};
+use facteur_primitives::{SearchText, ThreadKeys, unix_now};
 use tokio::sync::broadcast;
 
 use super::{
@@ -349,12 +349,13 @@ impl Store for PostgresStore {
         internal_date: i64,
         targets: Vec<DeliveryTarget>,
         thread: ThreadKeys,
+        text: Option<SearchText>,
     ) -> Result<Vec<Delivered>> {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
         let blob = BlobId::of(&content);
-        let delivery = Delivery { blob, summary, internal_date, targets, thread };
+        let delivery = Delivery { blob, summary, internal_date, targets, thread, text };
         self.write((delivery, content), |tx, fx, (delivery, content)| {
             Box::pin(messages::deliver(tx, fx, delivery, Some(content)))
         })

@@ -13,6 +13,7 @@ use crate::sqlite::cached::CachedStatements;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, keywords_to_text, message_from_row, to_i64, to_u64};
 use crate::sqlite::content::Content;
 use crate::sqlite::mailboxes::{self, account_of, add_usage, allocate_uid, bump_modseq, check_quota, usage_delta};
+use crate::sqlite::text_index;
 use crate::sqlite::writer::Effects;
 use crate::sqlite::{blobrefs, changes, threads};
 use facteur_primitives::ThreadKeys;
@@ -95,6 +96,7 @@ pub(crate) fn deliver(
     let size = blob_size(conn, blobs, delivery.blob)?;
     let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
     blobrefs::acquire(conn, blobs, delivery.blob, delivery.targets.len() as u64, Some(&delivery.summary))?;
+    text_index::keep(conn, delivery.blob, delivery.text.as_ref())?;
     insert_copies(conn, effects, delivery, size, mailboxes)
 }
 
@@ -112,6 +114,7 @@ pub(crate) fn deliver_content(
     let size = content.len();
     let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
     content.acquire(conn, blobs, delivery.targets.len() as u64, Some(&delivery.summary))?;
+    text_index::keep(conn, delivery.blob, delivery.text.as_ref())?;
     insert_copies(conn, effects, delivery, size, mailboxes)
 }
 

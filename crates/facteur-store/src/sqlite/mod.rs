@@ -24,11 +24,12 @@ pub(crate) mod schema;
 mod sending;
 mod sieve;
 mod spam;
+mod text_index;
 mod threads;
 mod tls_policy;
 mod writer;
 
-use facteur_primitives::{ThreadKeys, unix_now};
+use facteur_primitives::{SearchText, ThreadKeys, unix_now};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -73,11 +74,15 @@ pub struct SqliteOptions {
     /// database; larger ones as blob files. 0 makes every message a file. Only decides where NEW content goes:
     /// changing it leaves stored blobs where they are.
     pub inline_max: usize,
+    /// Keep the full-text index and search through it (`[store] full_text_index`). Off, messages are still
+    /// listed as pending, so that turning it on again indexes them in the background, but searches read every
+    /// message.
+    pub full_text_index: bool,
 }
 
 impl Default for SqliteOptions {
     fn default() -> SqliteOptions {
-        SqliteOptions { inline_max: DEFAULT_INLINE_MAX }
+        SqliteOptions { inline_max: DEFAULT_INLINE_MAX, full_text_index: true }
     }
 }
 
@@ -150,6 +155,11 @@ impl SqliteStore {
     {
         let blobs = self.blobs.clone();
         self.writer.write(move |conn, effects| op(conn, &blobs, effects)).await
+    }
+
+    /// A delivery's text as the index takes it: none while the index is off (the blob is then listed pending).
+    fn indexed(&self, text: Option<SearchText>) -> Option<SearchText> {
+        text.filter(|_| self.options.full_text_index)
     }
 
     /// Hashes content and decides where it goes, writing large content to its file (off the async threads;
@@ -477,7 +487,8 @@ impl Store for SqliteStore {
         self.read_heavy(move |conn| changes::account_emails(conn, account)).await
     }
 
-    async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>> {
+    async fn deliver(&self, mut delivery: Delivery) -> Result<Vec<Delivered>> {
+        delivery.text = self.indexed(delivery.text);
         self.write_with_blobs(move |conn, blobs, effects| messages::deliver(conn, blobs, effects, &delivery)).await
     }
 
@@ -488,16 +499,41 @@ impl Store for SqliteStore {
         internal_date: i64,
         targets: Vec<DeliveryTarget>,
         thread: ThreadKeys,
+        text: Option<SearchText>,
     ) -> Result<Vec<Delivered>> {
         if targets.is_empty() {
             return Ok(Vec::new());
         }
         let content = self.place(content).await?;
-        let delivery = Delivery { blob: content.id, summary, internal_date, targets, thread };
+        let text = self.indexed(text);
+        let delivery = Delivery { blob: content.id, summary, internal_date, targets, thread, text };
         self.write_with_blobs(move |conn, blobs, effects| {
             messages::deliver_content(conn, blobs, effects, &content, &delivery)
         })
         .await
+    }
+
+    async fn text_candidates(&self, mailbox: MailboxId, needle: &str) -> Result<Option<Vec<MessageMeta>>> {
+        if !self.options.full_text_index {
+            return Ok(None);
+        }
+        let needle = needle.to_owned();
+        self.read_heavy(move |conn| text_index::candidates(conn, mailbox, &needle)).await
+    }
+
+    async fn text_pending(&self, limit: usize) -> Result<Vec<BlobId>> {
+        if !self.options.full_text_index {
+            return Ok(Vec::new());
+        }
+        self.read(move |conn| text_index::pending(conn, limit)).await
+    }
+
+    async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {
+        self.write(move |conn, _| texts.iter().try_for_each(|(blob, text)| text_index::insert(conn, *blob, text))).await
+    }
+
+    async fn forget_texts(&self, account: Option<AccountId>) -> Result<u64> {
+        self.write(move |conn, _| text_index::forget(conn, account)).await
     }
 
     async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>> {

@@ -378,6 +378,27 @@ const MIGRATIONS: &[&str] = &[
         released INTEGER
     );
     "#,
+    // 20: the full-text index (sqlite/text_index.rs): a document number per indexed blob, whether its text was
+    // cut, the FTS5 table of trigrams (contentless, no positions: it only narrows, the caller checks), and the
+    // blobs the background indexer has still to read: every message stored before this step.
+    r#"
+    CREATE TABLE blob_text (
+        doc      INTEGER PRIMARY KEY,
+        blob     BLOB NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE,
+        complete INTEGER NOT NULL
+    );
+    CREATE INDEX blob_text_incomplete ON blob_text(blob) WHERE complete = 0;
+    CREATE VIRTUAL TABLE blob_text_index USING fts5(
+        text, content = '', contentless_delete = 1, detail = none, tokenize = 'trigram case_sensitive 1'
+    );
+    CREATE TRIGGER blob_text_forget AFTER DELETE ON blob_text BEGIN
+        DELETE FROM blob_text_index WHERE rowid = old.doc;
+    END;
+    CREATE TABLE blob_text_pending (
+        blob BLOB PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    INSERT INTO blob_text_pending (blob) SELECT id FROM blob_summaries;
+    "#,
 ];
 
 /// The schema version this program writes.

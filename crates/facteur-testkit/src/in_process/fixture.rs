@@ -90,6 +90,7 @@ impl Fixture {
             internal_date,
             vec![target],
             indexed.thread,
+            Some(indexed.text),
         );
         let delivered = delivered.await;
         delivered.expect("deliver")[0].uid

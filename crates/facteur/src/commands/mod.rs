@@ -12,6 +12,7 @@ mod file_flags;
 pub mod import;
 pub mod init;
 pub mod queue;
+pub mod reindex;
 pub mod restore;
 pub mod serve;
 pub mod spam;

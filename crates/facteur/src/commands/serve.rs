@@ -98,6 +98,7 @@ pub async fn run(data_dir: &DataDir, args: &ServeArgs) -> Outcome {
     }
     let outbound = engines.outbound().map_err(|error| usage!("{error}"))?;
     let delivering = tokio::spawn(outbound.run(stopping.clone()));
+    tokio::spawn(crate::text_indexer::run(Arc::clone(&store), stopping.clone()));
     info!("{READY_MARK}");
     if let Some(quickstart) = &quickstart {
         quickstart.print(data_dir, &config);

@@ -145,7 +145,7 @@ async fn store_message(
     let delivered = context
         .inner
         .store
-        .deliver_content(Arc::from(raw), indexed.summary, received, vec![target], indexed.thread)
+        .deliver_content(Arc::from(raw), indexed.summary, received, vec![target], indexed.thread, Some(indexed.text))
         .await
         .map_err(store_set_error)?;
     let delivered = delivered.first().ok_or_else(|| set_error("serverFail", "nothing stored"))?;

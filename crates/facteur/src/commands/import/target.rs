@@ -112,6 +112,7 @@ impl Folder<'_> {
                 message.internal_date,
                 vec![target],
                 indexed.thread,
+                Some(indexed.text),
             )
             .await;
         match delivered {
