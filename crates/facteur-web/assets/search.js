@@ -15,7 +15,9 @@ export function searchFilter(text) {
       conditions.push({ [field]: value });
     } else {
       const word = field ? `${name}:${value}` : value;
-      conditions.push({ operator: 'OR', conditions: [{ from: word }, { to: word }, { subject: word }, { text: word }] });
+      // `text` is From, To, Cc, Bcc, Subject and the body at once (RFC 8621 §4.4.1): one condition, which the
+      // server's full-text index can answer.
+      conditions.push({ text: word });
     }
   }
   if (conditions.length === 0) return null;

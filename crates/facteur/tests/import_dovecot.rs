@@ -10,12 +10,15 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use facteur_testkit::{CliOutput, TestServer, tool_available};
+mod common;
+
+use common::dovecot::Dovecot;
+use facteur_testkit::{CliOutput, TestServer};
 use tempfile::TempDir;
 
 const BOB: &str = "bob@example.test";
@@ -23,234 +26,6 @@ const BOB_PASSWORD: &str = "bob's long passphrase";
 /// The Dovecot account.
 const ALICE: &str = "alice@old.example.org";
 const ALICE_PASSWORD: &str = "alice's password at the old provider";
-/// Debian's paths (`/usr/sbin` is not on every user's PATH).
-const DOVECOT: &str = "/usr/sbin/dovecot";
-const DOVECOT_IMAP: &str = "/usr/lib/dovecot/imap";
-/// How long Dovecot may take to listen, or to stop.
-const DOVECOT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A private Dovecot: its own configuration, state, logs, mail and certificate in a temporary directory,
-/// listening on 127.0.0.1 only, IMAPS on one port and IMAP (STARTTLS, TLS required to log in) on another.
-/// Stopped when dropped, so that a failing test leaves no server behind.
-struct Dovecot {
-    master: Child,
-    imaps_port: u16,
-    imap_port: u16,
-    dir: TempDir,
-}
-
-impl Dovecot {
-    /// `None` when Dovecot is not installed (with a notice; under CI that fails the test instead).
-    fn start() -> Option<Dovecot> {
-        let installed = Path::new(DOVECOT).exists() && Path::new(DOVECOT_IMAP).exists();
-        if !installed && !tool_available("dovecot") {
-            eprintln!("NOTICE: Dovecot is not installed ({DOVECOT}, {DOVECOT_IMAP}): import_dovecot did not run");
-            return None;
-        }
-        let dir = tempfile::Builder::new().prefix("facteur-dovecot-").tempdir().unwrap();
-        let certificate = dir.path().join("cert.pem");
-        // A certificate for localhost and 127.0.0.1 that is no CA: what a real server has.
-        facteur_net::generate_self_signed("localhost", &certificate, &dir.path().join("key.pem")).unwrap();
-        std::fs::write(dir.path().join("users"), format!("{ALICE}:{{PLAIN}}{ALICE_PASSWORD}::::::\n")).unwrap();
-        for sub in ["run", "state", "mail"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        let identity = Identity::of_this_process();
-        if identity.is_root() {
-            // Dovecot runs no mail process as root: the mail belongs to its own `dovecot` user, who must be
-            // able to reach it.
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-            let chown = Command::new("chown").arg("dovecot:dovecot").arg(dir.path().join("mail")).status().unwrap();
-            assert!(chown.success(), "chown dovecot: {chown}");
-        }
-        // The ports are found free, then given to Dovecot: another process may take one meanwhile, and then
-        // Dovecot stops at once and the start is tried again on others.
-        let mut failures = Vec::new();
-        for _ in 0..5 {
-            let (imaps_port, imap_port) = (free_port(), free_port());
-            let config = dir.path().join("dovecot.conf");
-            std::fs::write(&config, configuration(dir.path(), imaps_port, imap_port, &identity)).unwrap();
-            let binary = if installed { DOVECOT } else { "dovecot" };
-            let mut master = Command::new(binary)
-                .arg("-F")
-                .arg("-c")
-                .arg(&config)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            match wait_until_listening(&mut master, dir.path(), [imaps_port, imap_port]) {
-                Ok(()) => return Some(Dovecot { master, imaps_port, imap_port, dir }),
-                Err(why) => {
-                    stop(&mut master);
-                    failures.push(format!("{why}\n{}", dovecot_log(dir.path())));
-                }
-            }
-        }
-        panic!("Dovecot did not start:\n{}", failures.join("\n----\n"));
-    }
-
-    fn certificate(&self) -> PathBuf {
-        self.dir.path().join("cert.pem")
-    }
-
-    /// ALICE on the IMAPS listener, as import_dovecot.py takes it.
-    fn endpoint(&self) -> String {
-        format!("{},{},{ALICE},{ALICE_PASSWORD}", self.imaps_port, self.certificate().display())
-    }
-
-    fn log(&self) -> String {
-        dovecot_log(self.dir.path())
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        stop(&mut self.master);
-    }
-}
-
-/// Dovecot's log in its directory.
-fn dovecot_log(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default()
-}
-
-/// Until Dovecot says it started (which it does once its listeners are bound: a port another process took
-/// meanwhile stops it first) and its ports answer.
-fn wait_until_listening(master: &mut Child, dir: &Path, ports: [u16; 2]) -> Result<(), String> {
-    let deadline = Instant::now() + DOVECOT_TIMEOUT;
-    loop {
-        if let Some(status) = master.try_wait().unwrap() {
-            return Err(format!("dovecot exited: {status}"));
-        }
-        let started = dovecot_log(dir).contains("starting up");
-        if started && ports.iter().all(|port| TcpStream::connect(("127.0.0.1", *port)).is_ok()) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("dovecot is not listening after {DOVECOT_TIMEOUT:?}"));
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// SIGTERM to the master, which stops its processes; SIGKILL if it is still there after the timeout.
-fn stop(master: &mut Child) {
-    if master.try_wait().ok().flatten().is_some() {
-        return;
-    }
-    let _ = Command::new("kill").arg("-TERM").arg(master.id().to_string()).status();
-    let deadline = Instant::now() + DOVECOT_TIMEOUT;
-    while Instant::now() < deadline {
-        if master.try_wait().ok().flatten().is_some() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    let _ = master.kill();
-    let _ = master.wait();
-}
-
-/// Who this test runs as, for Dovecot's users: as root, Dovecot's defaults (`dovenull` for the login
-/// processes, `dovecot` for the others and the mail); otherwise this user for all of them.
-struct Identity {
-    uid: u32,
-    user: String,
-    group: String,
-}
-
-impl Identity {
-    fn of_this_process() -> Identity {
-        let id = |flag: &str| {
-            let output = Command::new("id").arg(flag).output().unwrap();
-            String::from_utf8(output.stdout).unwrap().trim().to_owned()
-        };
-        Identity { uid: id("-u").parse().unwrap(), user: id("-un"), group: id("-gn") }
-    }
-
-    fn is_root(&self) -> bool {
-        self.uid == 0
-    }
-}
-
-/// The instance's dovecot.conf (Dovecot 2.3): only what differs from Dovecot's defaults, as the bench peer's
-/// (../shared/bench/peers/dovecot/dovecot.conf) has it, with TLS required before any login.
-fn configuration(dir: &Path, imaps_port: u16, imap_port: u16, identity: &Identity) -> String {
-    let dir = dir.display();
-    let (users, mail_user, mail_group) = match identity.is_root() {
-        true => (String::new(), "dovecot", "dovecot"),
-        false => (
-            format!(
-                "default_login_user = {0}\ndefault_internal_user = {0}\ndefault_internal_group = {1}\n",
-                identity.user, identity.group
-            ),
-            identity.user.as_str(),
-            identity.group.as_str(),
-        ),
-    };
-    format!(
-        r#"instance_name = facteur-test-{pid}-{imaps_port}
-base_dir = {dir}/run
-state_dir = {dir}/state
-log_path = {dir}/dovecot.log
-{users}
-protocols = imap
-listen = 127.0.0.1
-ssl = required
-ssl_cert = <{dir}/cert.pem
-ssl_key = <{dir}/key.pem
-auth_mechanisms = plain login
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {dir}/users
-}}
-userdb {{
-  driver = static
-  args = uid={mail_user} gid={mail_group} home={dir}/mail/%n
-}}
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-first_valid_gid = 1
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Drafts {{
-    special_use = \Drafts
-  }}
-  mailbox Sent {{
-    special_use = \Sent
-  }}
-  mailbox Trash {{
-    special_use = \Trash
-  }}
-}}
-# No chroot: it needs root, and the instance may run without.
-service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {imap_port}
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {imaps_port}
-    ssl = yes
-  }}
-}}
-"#,
-        pid = std::process::id(),
-    )
-}
-
-/// A port free on 127.0.0.1 a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// Runs a scenario of clients/import_dovecot.py; what it printed if it succeeds.
 fn python(args: &[&str], dovecot: &Dovecot) -> String {
@@ -296,7 +71,7 @@ fn imported(server: &TestServer, dovecot: &Dovecot, from: &str, expected: &str) 
 
 #[test]
 fn an_account_on_dovecot_comes_over_with_its_folders_bytes_flags_keywords_and_dates_then_only_what_is_new() {
-    let Some(dovecot) = Dovecot::start() else { return };
+    let Some(dovecot) = Dovecot::start(ALICE, ALICE_PASSWORD) else { return };
     let server = TestServer::builder().account(BOB, BOB_PASSWORD).start();
     let (messages, folders) = populated(&python(&["populate", &dovecot.endpoint()], &dovecot));
     let from = format!("imaps://127.0.0.1:{}", dovecot.imaps_port);
@@ -318,7 +93,7 @@ fn an_account_on_dovecot_comes_over_with_its_folders_bytes_flags_keywords_and_da
 
 #[test]
 fn import_over_starttls_verifies_the_certificate_and_copies_the_same() {
-    let Some(dovecot) = Dovecot::start() else { return };
+    let Some(dovecot) = Dovecot::start(ALICE, ALICE_PASSWORD) else { return };
     let server = TestServer::builder().account(BOB, BOB_PASSWORD).start();
     let (messages, folders) = populated(&python(&["populate", &dovecot.endpoint()], &dovecot));
     let from = format!("imap://127.0.0.1:{}", dovecot.imap_port);

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use facteur_store::Uid;
 use facteur_testkit::TestServer;
 
 const ALICE: &str = "alice@example.test";
@@ -103,6 +104,7 @@ fn kill_9_during_deliveries_loses_no_acknowledged_message() {
     let acknowledged = acknowledged.lock().unwrap().clone();
 
     let mut present = BTreeSet::new();
+    let mut uids = Vec::new();
     for stored in server.messages(ALICE, "INBOX") {
         let text = String::from_utf8_lossy(&stored.bytes).into_owned();
         let subject = text.lines().find_map(|line| line.strip_prefix("Subject: crash ")).expect("a crash-test message");
@@ -110,7 +112,10 @@ fn kill_9_during_deliveries_loses_no_acknowledged_message() {
         let key: (usize, usize) = (client.parse().unwrap(), sequence.trim().parse().unwrap());
         assert_eq!(without_trace_headers(&stored.bytes), message(key.0, key.1), "message {key:?} is intact");
         assert!(present.insert(key), "message {key:?} stored twice");
+        uids.push((stored.uid, key));
     }
+    let unfound = not_found_by_the_index(&server, &uids);
+    assert!(unfound.is_empty(), "present but not found through the full-text index: {unfound:?}");
     eprintln!("{} acknowledged before the kill, {} present after the restart", acknowledged.len(), present.len());
     let missing: Vec<_> = acknowledged.difference(&present).collect();
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
@@ -121,4 +126,23 @@ fn kill_9_during_deliveries_loses_no_acknowledged_message() {
         present.len() - acknowledged.len()
     );
     assert!(acknowledged.len() >= CLIENTS, "the clients delivered too little before the kill: {}", acknowledged.len());
+}
+
+/// The messages (by UID) that the full-text index, written in each delivery's own transaction, does not name
+/// for a phrase of their own; none may be left pending either.
+fn not_found_by_the_index(server: &TestServer, messages: &[(Uid, (usize, usize))]) -> Vec<(usize, usize)> {
+    server.with_store(async |store| {
+        let account = store.account_by_address(ALICE).await.unwrap().unwrap();
+        let inbox = store.mailbox_by_name(account.id, "INBOX").await.unwrap().unwrap();
+        assert_eq!(store.text_pending(1).await.unwrap(), vec![], "every delivery indexed its message");
+        let mut unfound = Vec::new();
+        for (uid, (client, sequence)) in messages {
+            let needle = format!("client {client} message {sequence} line 59");
+            let candidates = store.text_candidates(inbox.id, &needle).await.unwrap().unwrap();
+            if !candidates.iter().any(|meta| meta.uid == *uid) {
+                unfound.push((*client, *sequence));
+            }
+        }
+        unfound
+    })
 }

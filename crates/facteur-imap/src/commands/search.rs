@@ -364,6 +364,16 @@ mod tests {
     }
 
     #[test]
+    fn only_a_text_every_match_must_contain_narrows_through_the_index() {
+        let body = |text: &str| SearchKey::Body(text.as_bytes().to_vec());
+        assert_eq!(required_text(&body("Café")).as_deref(), Some("cafe"));
+        let both = SearchKey::And(vec![SearchKey::All, body("thé"), SearchKey::Text(b"longer one".to_vec())]);
+        assert_eq!(required_text(&both).as_deref(), Some("longer one"));
+        assert_eq!(required_text(&SearchKey::Or(Box::new(body("a")), Box::new(SearchKey::All))), None);
+        assert_eq!(required_text(&SearchKey::Not(Box::new(body("abc")))), None);
+    }
+
+    #[test]
     fn esearch_omits_min_max_all_when_nothing_matched() {
         let items = esearch_items(&[SearchReturn::Min, SearchReturn::Count, SearchReturn::All], &[], None);
         assert_eq!(items, vec![ESearchItem::Count(0)]);

@@ -474,7 +474,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 31, "30 tables and sqlite_sequence");
+        assert_eq!(tables, 38, "30 tables, sqlite_sequence, the text index's 2 and its FTS5 table with 4 shadows");
     }
 
     #[test]

@@ -114,7 +114,7 @@ mod tests {
     fn a_query_asks_for_every_trigram_quoted() {
         assert_eq!(match_query("ab"), None);
         assert_eq!(match_query("hello").as_deref(), Some("\"ell\" AND \"hel\" AND \"llo\""));
-        assert_eq!(match_query("a\"b c").as_deref(), Some("\" c\" AND \"a\"\"b\" AND \"\"\"b \""));
+        assert_eq!(match_query("a\"b c").as_deref(), Some("\"\"\"b \" AND \"a\"\"b\" AND \"b c\""));
         let long = "abcdefghijklmnopqrstuvwxyz0123456789";
         assert!(match_query(long).is_some_and(|query| query.matches(" AND ").count() < MAX_QUERY_TRIGRAMS));
     }

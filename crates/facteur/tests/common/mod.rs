@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod dovecot;
 pub mod imap;
 pub mod jmap;
 pub mod sink;

@@ -1,15 +1,17 @@
 //! Email/query (RFC 8621 §4.4): filter, sort, collapse threads, then the window the client asked for.
 //!
 //! The common query, one mailbox newest first, reads only store rows. Conditions on addresses, subject or
-//! text read each candidate's stored summary (and for `body` and `text`, its content) once, lazily. A search
-//! index is the next step for large accounts.
+//! text read each candidate's stored summary (and for `body` and `text`, its content) once, lazily. A `body` or
+//! `text` condition every match must meet first narrows the candidates to those the store's full-text index
+//! names, as IMAP SEARCH does; text is compared as IMAP compares it (decoded, accents folded:
+//! [`facteur_message::Searchable`]).
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
-use facteur_message::MessageSummary;
+use facteur_message::{MessageSummary, Searchable, fold};
 use facteur_primitives::parse_rfc3339;
-use facteur_store::{EmailId, EmailMeta, Store, ThreadId};
+use facteur_store::{EmailId, EmailMeta, MailboxId, Store, ThreadId, Uid};
 use mail_parser::{Message, MessageParser};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -86,6 +88,16 @@ impl Candidate<'_> {
             self.content = Some(store.read_blob(self.email.message.blob).await?);
         }
         self.content.as_deref().ok_or_else(|| MethodError::server_fail("content"))
+    }
+
+    /// Whether the decoded text of the message's body contains `needle` (folded).
+    async fn body_contains(&mut self, store: &dyn Store, needle: &str) -> Result<bool, MethodError> {
+        self.summary(store).await?;
+        self.content(store).await?;
+        match (&self.summary, &self.content) {
+            (Some(summary), Some(content)) => Ok(Searchable::of(content, &summary.body).body_contains(needle)),
+            _ => Err(MethodError::server_fail("content")),
+        }
     }
 
     /// The decoded header fields, from the stored header block.
@@ -171,6 +183,7 @@ async fn filtered_and_sorted(
 ) -> Result<Vec<(EmailId, ThreadId)>, MethodError> {
     let store = context.inner.store.as_ref();
     let emails = candidates(context, request.filter.as_ref()).await?;
+    let emails = narrowed_by_index(store, emails, request.filter.as_ref()).await?;
     let mut matching: Vec<Candidate<'_>> = Vec::new();
     for email in &emails {
         let mut candidate = Candidate { email, summary: None, content: None };
@@ -228,6 +241,35 @@ async fn candidates(context: &Context<'_>, filter: Option<&Value>) -> Result<Vec
         return Ok(messages.into_iter().map(|message| EmailMeta { mailbox: mailbox.id, message }).collect());
     }
     Ok(store.account_emails(context.account.id).await?)
+}
+
+/// The candidates the full-text index names for a `body` or `text` condition every match must meet; all of them
+/// when there is none, or when the index cannot narrow (a short needle, a store without an index).
+async fn narrowed_by_index(
+    store: &dyn Store,
+    emails: Vec<EmailMeta>,
+    filter: Option<&Value>,
+) -> Result<Vec<EmailMeta>, MethodError> {
+    let Some(needle) = filter.and_then(required_text) else { return Ok(emails) };
+    let mailboxes: BTreeSet<MailboxId> = emails.iter().map(|email| email.mailbox).collect();
+    let mut named: HashSet<(MailboxId, Uid)> = HashSet::new();
+    for mailbox in mailboxes {
+        match store.text_candidates(mailbox, &needle).await? {
+            Some(found) => named.extend(found.iter().map(|meta| (mailbox, meta.uid))),
+            None => return Ok(emails),
+        }
+    }
+    Ok(emails.into_iter().filter(|email| named.contains(&(email.mailbox, email.message.uid))).collect())
+}
+
+/// A text every match must contain (a `body` or `text` condition, alone or under AND), folded: the longest.
+fn required_text(filter: &Value) -> Option<String> {
+    if let Some(operator) = filter.get("operator") {
+        let conditions = filter.get("conditions").and_then(Value::as_array)?;
+        return (operator == "AND").then(|| conditions.iter().filter_map(required_text).max_by_key(String::len))?;
+    }
+    let texts = ["body", "text"].into_iter().filter_map(|key| filter.get(key)?.as_str());
+    texts.map(fold).max_by_key(String::len)
 }
 
 /// RFC 8620 §5.5 FilterOperator / RFC 8621 §4.4.1 FilterCondition.
@@ -310,20 +352,21 @@ async fn condition_holds(
                 _ => false,
             }
         }
+        // RFC 8621 §4.4.1: `text` also looks in From, To, Cc, Bcc and Subject.
         "body" | "text" => {
-            let needle = text();
+            let needle = fold(value.as_str().unwrap_or_default());
             let header_hit = if key == "text" {
                 let header = candidate.header_text(store).await?;
                 let parsed = MessageParser::default().parse_headers(header.as_bytes());
                 parsed.as_ref().is_some_and(|parsed| {
                     ["from", "to", "cc", "bcc", "subject"]
                         .iter()
-                        .any(|field| field_text(parsed, field).contains(&needle))
+                        .any(|field| fold(&field_text(parsed, field)).contains(&needle))
                 })
             } else {
                 false
             };
-            header_hit || body_contains(candidate.content(store).await?, &needle)
+            header_hit || candidate.body_contains(store, &needle).await?
         }
         other => return Err(MethodError::new("unsupportedFilter", format!("no email filter {other}"))),
     })
@@ -347,15 +390,6 @@ fn field_text(parsed: &Message<'_>, field: &str) -> String {
         })
         .unwrap_or_default()
         .to_lowercase()
-}
-
-/// Whether any text part of the message, decoded, contains `needle` (lowercase).
-fn body_contains(raw: &[u8], needle: &str) -> bool {
-    let Some(message) = MessageParser::default().parse(raw) else { return false };
-    let texts = message.text_body.iter().chain(&message.html_body);
-    texts
-        .filter_map(|&index| message.parts.get(index as usize))
-        .any(|part| part.text_contents().is_some_and(|text| text.to_lowercase().contains(needle)))
 }
 
 /// One value per comparator, compared in order.
