@@ -88,9 +88,9 @@ fn render_store(out: &mut String, config: &Config) {
          url = {}\n\
          password_file = {}\n\
          ca_file = {}\n\
-         # SQLite only: a full-text index of every message's decoded text, so that searching a message's text\n\
-         # (IMAP SEARCH BODY/TEXT, the webmail, JMAP) reads only the messages it names; rebuilt by `facteur\n\
-         # reindex`. Off, searches read every message. PostgreSQL searches by reading, for now.\n\
+         # A full-text index of every message's decoded text, so that searching a message's text (IMAP SEARCH\n\
+         # BODY/TEXT, the webmail, JMAP) reads only the messages it names; rebuilt by `facteur reindex`. Off,\n\
+         # searches read every message. SQLite only: PostgreSQL always keeps its index (pg_trgm).\n\
          full_text_index = {}\n",
         quoted(backend),
         quoted(&config.store.path.to_string_lossy()),

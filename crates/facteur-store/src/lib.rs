@@ -59,6 +59,8 @@ pub mod special_folders;
 pub mod sqlite;
 /// The `Store` trait.
 pub mod store;
+/// The rule both backends' full-text indexes share (trigrams: three characters at least).
+mod text_index;
 /// MTA-STS policies and TLS-RPT counts, kept for outbound delivery.
 pub mod tls_policy;
 

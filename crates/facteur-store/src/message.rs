@@ -22,6 +22,7 @@ pub struct Delivery {
     pub thread: ThreadKeys,
     /// What the full-text index finds it by, kept with the blob in the same transaction (ignored if the blob
     /// already has it). `None` leaves the blob to the background indexer, and searches read it until then.
+    /// (SQLite's and PostgreSQL's indexes: `sqlite/text_index.rs`, `postgres/text_index.rs`.)
     pub text: Option<SearchText>,
 }
 

@@ -237,29 +237,16 @@ pub trait Store: Send + Sync {
 
     /// `mailbox`'s messages whose searchable text may contain `needle` (`facteur_message::fold`ed), by UID:
     /// every message that does, and maybe others, for the caller to read and check. `None` when the index
-    /// cannot narrow the search (a needle under three characters, or a backend without an index, which
-    /// PostgreSQL is for now: its search reads every message).
-    async fn text_candidates(&self, mailbox: MailboxId, needle: &str) -> Result<Option<Vec<MessageMeta>>> {
-        let _ = (mailbox, needle);
-        Ok(None)
-    }
+    /// cannot narrow the search (a needle under three characters, or the index turned off).
+    async fn text_candidates(&self, mailbox: MailboxId, needle: &str) -> Result<Option<Vec<MessageMeta>>>;
     /// Blobs whose text the index still lacks (stored before it, or delivered without it), at most `limit`: the
     /// background indexer's work list.
-    async fn text_pending(&self, limit: usize) -> Result<Vec<BlobId>> {
-        let _ = limit;
-        Ok(Vec::new())
-    }
+    async fn text_pending(&self, limit: usize) -> Result<Vec<BlobId>>;
     /// Keeps each blob's text in the index and takes it off the pending list (a blob gone meanwhile is skipped).
-    async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {
-        let _ = texts;
-        Ok(())
-    }
+    async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()>;
     /// Puts the blobs of `account`'s messages (every account's, for `None`) back on the pending list with their
     /// documents removed, for the indexer to read them again (`facteur reindex`). Returns how many.
-    async fn forget_texts(&self, account: Option<AccountId>) -> Result<u64> {
-        let _ = account;
-        Ok(0)
-    }
+    async fn forget_texts(&self, account: Option<AccountId>) -> Result<u64>;
 
     /// The bytes of a message, wherever they are stored (inline or file). THE way protocol code reads
     /// message content (FETCH BODY[], POP3 RETR, the outbound client); `blobs().read` does not see inline

@@ -1,8 +1,8 @@
 //! SEARCH BODY and TEXT on decoded text (RFC 9051 §6.4.4), through the full-text index and through the scan it
 //! must agree with, and beside Dovecot: one corpus (accents, quoted-printable, base64, Latin-1, UTF-7, HTML, a text
 //! attachment, a binary one, an encoded subject, an expunged message) APPENDed by Python's imaplib to a Facteur
-//! with its index, a Facteur without (`[store] full_text_index = false`) and a private Dovecot at its defaults,
-//! then the same searches on all three (tests/clients/search.py).
+//! with its index, a Facteur without (`[store] full_text_index = false`), one on PostgreSQL (pg_trgm) and a
+//! private Dovecot at its defaults, then the same searches on all (tests/clients/search.py).
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
@@ -80,6 +80,13 @@ fn the_index_finds_what_the_scan_finds_and_both_find_the_decoded_text() {
     let (with_index, by_scan) = (facteur_results(&indexed), facteur_results(&scanning));
     assert_eq!(with_index, by_scan, "the index must find exactly what the scan finds");
     assert_eq!(with_index, expected());
+}
+
+#[test]
+fn on_postgresql_the_index_finds_the_same() {
+    let Some(cluster) = facteur_testkit::postgres_cluster() else { return };
+    let server = TestServer::builder().store(&cluster.create_database()).account(ALICE, ALICE_PASSWORD).start();
+    assert_eq!(facteur_results(&server), expected());
 }
 
 #[test]

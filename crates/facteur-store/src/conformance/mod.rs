@@ -17,6 +17,7 @@ mod messages;
 mod sending;
 mod sieve;
 mod spam;
+mod text_index;
 
 use facteur_primitives::ThreadKeys;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use messages::*;
 pub use sending::*;
 pub use sieve::*;
 pub use spam::*;
+pub use text_index::*;
 
 /// Opens the store under test.
 #[async_trait]
@@ -74,6 +76,7 @@ macro_rules! conformance_tests {
             spam_training_moves_counts_between_classes,
             correspondents_are_remembered,
             greylisting_passes_a_patient_retry,
+            the_text_index_names_every_message_that_may_contain_a_needle,
             scram_verifier_is_kept_for_its_password_only,
             alias_catch_all_subaddress_and_case_resolve,
             alias_to_alias_is_followed_one_level_and_loops_end,

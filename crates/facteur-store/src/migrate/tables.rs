@@ -5,7 +5,8 @@
 //! Not copied: `blob_content` (inline message content: it becomes `blob_chunks`, with the blob files, in the
 //! `blobs` step), the columns SQLite keeps unused since its own migrations (`blobs.summary`,
 //! `mailboxes.subscribed`), `queue.leased_until`, which PostgreSQL alone has (0: no node holds the entry), and
-//! the full-text index (`blob_text*`), which PostgreSQL has not: it searches by reading every message.
+//! SQLite's full-text index (`blob_text*`): PostgreSQL keeps another kind, built anew from the copied messages
+//! (`Target::finish` lists them all for its indexer).
 
 use super::value::Kind;
 

@@ -102,9 +102,13 @@ impl Target {
         Ok(())
     }
 
-    /// Records that the copy is complete and verified.
+    /// Records that the copy is complete and verified, with every copied message listed for the full-text index,
+    /// which is not copied (PostgreSQL's is another kind): the server's background indexer builds it, and
+    /// searches read the messages it has not reached yet.
     pub async fn finish(&mut self) -> Result<()> {
         let tx = self.client.transaction().await?;
+        tx.execute("INSERT INTO blob_text_pending (blob) SELECT id FROM blob_summaries ON CONFLICT DO NOTHING", &[])
+            .await?;
         progress::finish(&tx).await?;
         tx.commit().await?;
         Ok(())

@@ -13,7 +13,7 @@ use crate::message::{Delivered, Delivery, DeliveryTarget, FlagsStored, MailboxCh
 use crate::postgres::columns::{MESSAGE_COLUMNS, keywords_to_text, message_from_row, uid_column};
 use crate::postgres::mailboxes::{self, account_of, add_usage, allocate_uid, bump_modseq, check_quota, lock_mailbox};
 use crate::postgres::sql::{Tx, exec, rows, to_i64};
-use crate::postgres::{Effects, changes, content, threads};
+use crate::postgres::{Effects, changes, content, text_index, threads};
 
 /// A message row about to be written into a mailbox.
 struct NewMessage<'a> {
@@ -92,6 +92,7 @@ pub(crate) async fn deliver(
     let mailboxes = resolve_targets(tx, &delivery.targets, size).await?;
     let count = delivery.targets.len() as u64;
     content::acquire(tx, delivery.blob, content, count, Some(&delivery.summary)).await?;
+    text_index::keep(tx, delivery.blob, delivery.text.as_ref()).await?;
     insert_copies(tx, effects, delivery, size, mailboxes).await
 }
 

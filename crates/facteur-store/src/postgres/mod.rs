@@ -44,6 +44,7 @@ mod sieve;
 mod spam;
 pub(crate) mod sql;
 mod store_impl;
+mod text_index;
 mod threads;
 mod tls_policy;
 

@@ -387,6 +387,24 @@ const MIGRATIONS: &[&str] = &[
         released bigint
     );
     "#,
+    // 12: the full-text index (postgres/text_index.rs), as SQLite's step 20 with pg_trgm: each blob's folded text
+    // under a trigram GIN index, and the blobs the background indexer has still to read (every message stored
+    // before this step). pg_trgm ships with PostgreSQL and is a trusted extension: the database's owner may
+    // create it.
+    r#"
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE TABLE blob_texts (
+        blob     bytea PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+        folded   text NOT NULL,
+        complete boolean NOT NULL
+    );
+    CREATE INDEX blob_texts_trigrams ON blob_texts USING gin (folded gin_trgm_ops);
+    CREATE INDEX blob_texts_incomplete ON blob_texts (blob) WHERE NOT complete;
+    CREATE TABLE blob_text_pending (
+        blob bytea PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE
+    );
+    INSERT INTO blob_text_pending (blob) SELECT id FROM blob_summaries;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 
 use super::{
     PostgresStore, accounts, changes, content, history, leases, mailboxes, messages, queue, sending, sieve, spam,
-    tls_policy,
+    text_index, tls_policy,
 };
 use crate::account::{Account, Alias, Identity, RecipientLookup, Resolution, Vacation, normalize_domain};
 use crate::blob::{BlobId, BlobStore};
@@ -360,6 +360,32 @@ impl Store for PostgresStore {
             Box::pin(messages::deliver(tx, fx, delivery, Some(content)))
         })
         .await
+    }
+
+    async fn text_candidates(&self, mailbox: MailboxId, needle: &str) -> Result<Option<Vec<MessageMeta>>> {
+        let needle = needle.to_owned();
+        self.read((mailbox, needle), |tx, (mailbox, needle)| Box::pin(text_index::candidates(tx, *mailbox, needle)))
+            .await
+    }
+
+    async fn text_pending(&self, limit: usize) -> Result<Vec<BlobId>> {
+        self.read(limit, |tx, &limit| Box::pin(text_index::pending(tx, limit))).await
+    }
+
+    async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {
+        self.write(texts, |tx, _, texts| {
+            Box::pin(async move {
+                for (blob, text) in texts.iter() {
+                    text_index::insert(tx, *blob, text).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn forget_texts(&self, account: Option<AccountId>) -> Result<u64> {
+        self.write(account, |tx, _, &account| Box::pin(text_index::forget(tx, account))).await
     }
 
     async fn read_blob(&self, id: BlobId) -> Result<Vec<u8>> {

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::ids::{AccountId, MailboxId};
 use crate::message::MessageMeta;
 use crate::sqlite::columns::{MESSAGE_COLUMNS, message_from_row};
+use crate::text_index::can_narrow;
 
 /// Trigrams of a needle the query asks for at most: each one only narrows further, and a long needle's first
 /// few already leave few candidates.
@@ -93,6 +94,9 @@ pub(crate) fn candidates(conn: &Connection, mailbox: MailboxId, needle: &str) ->
 /// The FTS5 query asking for every trigram of `needle` (at most [`MAX_QUERY_TRIGRAMS`], spread over it), each a
 /// quoted string; `None` under three characters.
 fn match_query(needle: &str) -> Option<String> {
+    if !can_narrow(needle) {
+        return None;
+    }
     let chars: Vec<char> = needle.chars().collect();
     let mut trigrams: Vec<String> = chars.windows(3).map(|window| window.iter().collect()).collect();
     if trigrams.is_empty() {

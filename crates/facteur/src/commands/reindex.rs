@@ -9,10 +9,7 @@ use crate::text_indexer;
 
 pub async fn run(data_dir: &DataDir, args: &ReindexArgs) -> Outcome {
     let config = data_dir.load_config()?;
-    if config.store.backend == facteur_config::StoreBackend::Postgres {
-        return Err(usage!("the PostgreSQL store has no full-text index yet: its searches read every message"));
-    }
-    if !config.store.full_text_index {
+    if config.store.backend == facteur_config::StoreBackend::Sqlite && !config.store.full_text_index {
         return Err(usage!("[store] full_text_index is off: there is no index to rebuild"));
     }
     let store = data_dir.open_store(&config).await?;
