@@ -80,6 +80,16 @@ fn the_index_finds_what_the_scan_finds_and_both_find_the_decoded_text() {
     let (with_index, by_scan) = (facteur_results(&indexed), facteur_results(&scanning));
     assert_eq!(with_index, by_scan, "the index must find exactly what the scan finds");
     assert_eq!(with_index, expected());
+
+    // Rebuilt beside the running server, the index finds the same.
+    let rebuilt = indexed.cli(&["reindex", ALICE], None);
+    assert!(rebuilt.success(), "{rebuilt:?}");
+    assert!(rebuilt.stdout.contains("9 messages to index, 9 indexed"), "the corpus less the expunged: {rebuilt:?}");
+    let port = indexed.addr("imaps").port();
+    let said = search_py("search", port, &indexed.certificate(), ALICE, ALICE_PASSWORD);
+    assert_eq!(serde_json::from_str::<Results>(said.trim()).unwrap(), expected());
+    let unknown = indexed.cli(&["reindex", "nobody@example.test"], None);
+    assert!(!unknown.success() && unknown.stderr.contains("no account nobody@example.test"), "{unknown:?}");
 }
 
 #[test]
