@@ -9,21 +9,24 @@
 //! - the summary survives `to_bytes`/`from_bytes`, and arbitrary stored bytes never panic `from_bytes`;
 //! - an ENVELOPE address list never has an end-of-group marker (all NIL) without a group to close;
 //! - the preview is at most `PREVIEW_CHARS` characters of collapsed whitespace;
-//! - binary parts re-encoded as base64 keep the tree and decode back to the original octets (RFC 3516 §4.4).
+//! - binary parts re-encoded as base64 keep the tree and decode back to the original octets (RFC 3516 §4.4);
+//! - the searchable text (SEARCH BODY/TEXT) is folded (folding it again changes nothing), and the full-text
+//!   index's text is at most `INDEX_TEXT_LIMIT` bytes and, when complete, finds every text the scan finds.
 //!
 //! Run with `cargo fuzz run --sanitizer none message_ingest` from `crates/facteur-message`
 //! (see docs/fuzzing.md).
 #![no_main]
 
 use facteur_message::{
-    Address, BodyPart, Envelope, MAX_DEPTH, MAX_PARTS, MessageSummary, PREVIEW_CHARS, encode_binary_parts,
-    header_fields, ingest, parse_address_list,
+    Address, BodyPart, Envelope, INDEX_TEXT_LIMIT, MAX_DEPTH, MAX_PARTS, MessageSummary, PREVIEW_CHARS, Searchable,
+    encode_binary_parts, fold, header_fields, ingest, parse_address_list,
 };
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|raw: &[u8]| {
     let summary = ingest(raw);
     check_summary(raw, &summary);
+    check_search_text(raw, &summary);
 
     // The same bytes as a stored summary (a damaged row) and as a bare address list.
     let _ = MessageSummary::from_bytes(raw);
@@ -70,6 +73,17 @@ fn check_summary(raw: &[u8], summary: &MessageSummary) {
     let stored = summary.to_bytes();
     let restored = MessageSummary::from_bytes(&stored).expect("a summary we wrote reads back");
     assert_eq!(&restored, summary);
+}
+
+/// The index keeps what the scan compares: a complete index text contains every needle the scan finds (here,
+/// the scan's whole body and the start of its header), so the index never rules out a message the scan matches.
+fn check_search_text(raw: &[u8], summary: &MessageSummary) {
+    let indexed = Searchable::for_index(raw, &summary.body);
+    assert!(indexed.text.len() <= INDEX_TEXT_LIMIT);
+    assert_eq!(fold(&indexed.text), indexed.text, "index text is folded");
+    let probe: String = indexed.text.chars().take_while(|&c| c != '\n').take(16).collect();
+    let scanned = Searchable::of(raw, &summary.body);
+    assert!(scanned.text_contains(&probe), "{probe:?} is in the index text but not in the scan's");
 }
 
 /// The first part number below `part` (at `path`) that names nothing.

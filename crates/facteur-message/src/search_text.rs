@@ -35,7 +35,17 @@ impl Searchable {
     /// The searchable text of `raw`, whose MIME tree is `root`.
     pub fn of(raw: &[u8], root: &BodyPart) -> Searchable {
         let header = header_text(raw.get(root.mime_header()).unwrap_or_default());
-        Searchable { header: fold(&header), body: fold(&body_text(raw, root)) }
+        let (body, _) = body_text(raw, root, usize::MAX);
+        Searchable { header: fold(&header), body: fold(&body) }
+    }
+
+    /// What the full-text index keeps of `raw`: header then body, at most [`INDEX_TEXT_LIMIT`] bytes, reading no
+    /// more of the message than that needs (an 11 MiB text part is not decoded whole to be cut).
+    pub fn for_index(raw: &[u8], root: &BodyPart) -> SearchText {
+        let header = fold(&header_text(raw.get(root.mime_header()).unwrap_or_default()));
+        let (body, whole) = body_text(raw, root, INDEX_TEXT_LIMIT.saturating_sub(header.len()));
+        let text = Searchable { header, body: fold(&body) }.into_search_text();
+        SearchText { complete: text.complete && whole, ..text }
     }
 
     /// SEARCH BODY: `needle` (already [`fold`]ed) is in the body's text.
@@ -48,8 +58,8 @@ impl Searchable {
         self.header.contains(needle) || self.body.contains(needle)
     }
 
-    /// What the full-text index keeps: header then body, cut at [`INDEX_TEXT_LIMIT`] bytes.
-    pub fn into_search_text(self) -> SearchText {
+    /// Header then body, cut at [`INDEX_TEXT_LIMIT`] bytes.
+    fn into_search_text(self) -> SearchText {
         let mut text = self.header;
         text.push('\n');
         text.push_str(&self.body);
@@ -65,14 +75,16 @@ impl Searchable {
     }
 }
 
-/// How search compares text: lower case, compatibility-decomposed, combining marks (accents) removed.
+/// How search compares text: compatibility-decomposed, lower case, combining marks (accents) removed. Decomposed
+/// first, so that folding twice changes nothing (`ℌ` decomposes to `H`, which must then be lowered).
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
             folded.push(c.to_ascii_lowercase());
         } else {
-            folded.extend(c.to_lowercase().nfkd().filter(|c| !is_combining_mark(*c)));
+            let decomposed = std::iter::once(c).nfkd().flat_map(char::to_lowercase);
+            folded.extend(decomposed.filter(|c| !is_combining_mark(*c)));
         }
     }
     folded
@@ -98,12 +110,17 @@ fn decoded_value(value: &[u8]) -> String {
     }
 }
 
-/// The text of every text part, in order, and the header fields of attached messages. Iterative, so that the
-/// tree's depth does not matter.
-fn body_text(raw: &[u8], root: &BodyPart) -> String {
+/// The text of every text part, in order, and the header fields of attached messages, as far as about `limit`
+/// bytes (each part read no further than what is left of it); `false` when something was left out. Iterative,
+/// so that the tree's depth does not matter.
+fn body_text(raw: &[u8], root: &BodyPart, limit: usize) -> (String, bool) {
     let mut text = String::new();
     let mut stack = vec![root];
     while let Some(part) = stack.pop() {
+        let left = limit.saturating_sub(text.len());
+        if left == 0 {
+            return (text, false);
+        }
         if let Some(message) = &part.message {
             text.push_str(&header_text(raw.get(message.body.mime_header()).unwrap_or_default()));
             stack.push(&message.body);
@@ -111,11 +128,15 @@ fn body_text(raw: &[u8], root: &BodyPart) -> String {
             stack.extend(part.children.iter().rev());
         } else if part.media_type.eq_ignore_ascii_case("text") {
             let size = usize::try_from(part.size()).unwrap_or(usize::MAX);
+            if size > left {
+                text.push_str(&readable_text(raw, part, left));
+                return (text, false);
+            }
             text.push_str(&readable_text(raw, part, size));
             text.push('\n');
         }
     }
-    text
+    (text, true)
 }
 
 #[cfg(test)]
@@ -135,6 +156,9 @@ mod tests {
     fn folding_removes_case_and_accents() {
         assert_eq!(fold("Été À L'ÎLE, Straße"), "ete a l'ile, straße");
         assert_eq!(fold("ﬁn"), "fin", "compatibility ligatures are split");
+        for tricky in ["ℌ", "İ", "ǅ", "Ω", "ẞ"] {
+            assert_eq!(fold(&fold(tricky)), fold(tricky), "{tricky}");
+        }
     }
 
     #[test]
@@ -174,6 +198,18 @@ mod tests {
         assert!(message.body_contains("bonjour tout le monde"));
         assert!(!message.body_contains("<b>"));
         assert!(!message.body_contains("hidden"), "a binary part says nothing");
+    }
+
+    #[test]
+    fn a_long_text_part_is_indexed_in_part_and_marked_so() {
+        let long = format!("Subject: x\r\n\r\n{}", "mot ".repeat(INDEX_TEXT_LIMIT));
+        let text = Searchable::for_index(long.as_bytes(), &ingest(long.as_bytes()).body);
+        assert!(!text.complete);
+        assert!(text.text.len() <= INDEX_TEXT_LIMIT);
+        let short = "Subject: Été\r\n\r\nBonjour\r\n";
+        let text = Searchable::for_index(short.as_bytes(), &ingest(short.as_bytes()).body);
+        assert!(text.complete);
+        assert_eq!(text.text, "subject: ete\n\nbonjour\r\n\n");
     }
 
     #[test]

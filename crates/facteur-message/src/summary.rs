@@ -98,7 +98,7 @@ pub fn index(raw: &[u8]) -> Indexed {
     let summary = ingest(raw);
     Indexed {
         thread: summary.thread_keys(raw),
-        text: Searchable::of(raw, &summary.body).into_search_text(),
+        text: Searchable::for_index(raw, &summary.body),
         summary: summary.to_bytes(),
     }
 }

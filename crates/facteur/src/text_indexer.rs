@@ -67,7 +67,7 @@ async fn text_of(store: &dyn Store, blob: BlobId) -> Result<SearchText, StoreErr
     };
     let text = tokio::task::spawn_blocking(move || {
         let summary = facteur_message::ingest(&content);
-        Searchable::of(&content, &summary.body).into_search_text()
+        Searchable::for_index(&content, &summary.body)
     });
     text.await.map_err(|_| StoreError::Closed)
 }
