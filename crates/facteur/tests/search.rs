@@ -11,6 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
 use common::imap::{ALICE, ALICE_PASSWORD};
@@ -90,6 +91,24 @@ fn the_index_finds_what_the_scan_finds_and_both_find_the_decoded_text() {
     assert_eq!(serde_json::from_str::<Results>(said.trim()).unwrap(), expected());
     let unknown = indexed.cli(&["reindex", "nobody@example.test"], None);
     assert!(!unknown.success() && unknown.stderr.contains("no account nobody@example.test"), "{unknown:?}");
+
+    // The index turned on over a store filled without it: the server indexes what is there in the background.
+    let mut scanning = scanning;
+    scanning.stop_and_restart(|data_dir| {
+        let path = data_dir.join("facteur.toml");
+        let mut config = facteur_config::load(&path).unwrap();
+        config.store.full_text_index = true;
+        std::fs::write(&path, facteur_config::template::render(&config)).unwrap();
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !scanning.log().contains("full-text index: caught up") {
+        assert!(Instant::now() < deadline, "the background indexer did not catch up:\n{}", scanning.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(scanning.with_store(async |store| store.text_pending(1).await.unwrap().is_empty()));
+    let port = scanning.addr("imaps").port();
+    let said = search_py("search", port, &scanning.certificate(), ALICE, ALICE_PASSWORD);
+    assert_eq!(serde_json::from_str::<Results>(said.trim()).unwrap(), expected());
 }
 
 #[test]
