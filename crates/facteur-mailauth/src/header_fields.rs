@@ -11,17 +11,6 @@ pub(crate) struct HeaderField<'a> {
     pub(crate) span: Range<usize>,
 }
 
-impl<'a> HeaderField<'a> {
-    /// The bytes after the colon, continuation lines included.
-    pub(crate) fn value<'m>(&self, message: &'m [u8]) -> &'m [u8] {
-        let field = &message[self.span.clone()];
-        match field.iter().position(|&b| b == b':') {
-            Some(colon) => &field[colon + 1..],
-            None => &[],
-        }
-    }
-}
-
 /// The header fields of `message`, in order, stopping at the empty line that ends the header block.
 /// Lines without a colon (not valid header fields) are skipped, never merged into a neighbour.
 pub(crate) fn header_fields(message: &[u8]) -> Vec<HeaderField<'_>> {
@@ -74,7 +63,6 @@ mod tests {
         assert_eq!(fields.len(), 2);
         assert_eq!(fields[0].name, b"Subject");
         assert_eq!(&message[fields[0].span.clone()], b"Subject: one\r\n two\r\n");
-        assert_eq!(fields[0].value(message), b" one\r\n two\r\n");
         assert_eq!(fields[1].name, b"From");
     }
 

@@ -1,6 +1,5 @@
 //! The `Authentication-Results` header (RFC 8601): writing ours, and removing forged ones.
 
-use crate::header_fields::header_fields;
 use crate::outcome::AuthResult;
 use crate::spf::SpfIdentity;
 use crate::verdict::Verdict;
@@ -132,26 +131,17 @@ fn quoted(value: &str) -> String {
 /// continuation lines included. RFC 8601 §5: a field claiming our identity that we did not write is
 /// forged, and downstream filters would trust it. Fields of other authserv-ids are kept.
 pub fn strip_forged_results<'m>(message: &'m [u8], authserv_id: &str) -> Cow<'m, [u8]> {
-    let forged: Vec<_> = header_fields(message)
-        .into_iter()
-        .filter(|field| field.name.eq_ignore_ascii_case(b"Authentication-Results"))
-        .filter(|field| {
-            authserv_id_of(field.value(message)).is_some_and(|id| id.eq_ignore_ascii_case(authserv_id.as_bytes()))
-        })
-        .map(|field| field.span)
-        .collect();
-    if forged.is_empty() {
-        return Cow::Borrowed(message);
+    let stripped = facteur_message::without_fields(message, |field| {
+        field.name_is("Authentication-Results")
+            && authserv_id_of(field.value).is_some_and(|id| id.eq_ignore_ascii_case(authserv_id.as_bytes()))
+    });
+    if let Cow::Owned(kept) = &stripped {
+        tracing::info!(
+            removed_bytes = message.len() - kept.len(),
+            "removed Authentication-Results claiming our authserv-id"
+        );
     }
-    tracing::info!(count = forged.len(), "removed Authentication-Results claiming our authserv-id");
-    let mut kept = Vec::with_capacity(message.len());
-    let mut offset = 0;
-    for span in forged {
-        kept.extend_from_slice(&message[offset..span.start]);
-        offset = span.end;
-    }
-    kept.extend_from_slice(&message[offset..]);
-    Cow::Owned(kept)
+    stripped
 }
 
 /// The authserv-id at the start of an `Authentication-Results` value (RFC 8601 §2.2): skip folding

@@ -5,6 +5,7 @@
 //! exactly as sent (RFC 9051 §6.4.5 `HEADER.FIELDS`, §7.5.2 ENVELOPE strings are not
 //! decoded), so no charset or RFC 2047 decoding happens in this module.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One header field of a header block, as raw slices of the block.
@@ -122,6 +123,32 @@ pub(crate) fn header_end(bytes: &[u8], range: Range<usize>) -> usize {
         pos = end;
     }
     range.end
+}
+
+/// `message` without the fields of its header that `drop` picks, each removed whole (its continuation lines
+/// too); the message itself, borrowed, when it picks none. How a receiver removes fields a sender may have forged
+/// (`Authentication-Results` with our authserv-id, our `X-Spam-*` verdict).
+pub fn without_fields<'m>(message: &'m [u8], drop: impl Fn(&HeaderField<'_>) -> bool) -> Cow<'m, [u8]> {
+    let header = &message[..header_length(message)];
+    let dropped: Vec<Range<usize>> = header_fields(header)
+        .filter(|field| drop(field))
+        .map(|field| {
+            // Each field is a slice of `header`, which starts the message: its offset is where it starts.
+            let offset = field.raw.as_ptr() as usize - header.as_ptr() as usize;
+            offset..offset + field.raw.len()
+        })
+        .collect();
+    if dropped.is_empty() {
+        return Cow::Borrowed(message);
+    }
+    let mut kept = Vec::with_capacity(message.len());
+    let mut offset = 0;
+    for span in dropped {
+        kept.extend_from_slice(&message[offset..span.start]);
+        offset = span.end;
+    }
+    kept.extend_from_slice(&message[offset..]);
+    Cow::Owned(kept)
 }
 
 /// The length of a message's header block, its empty line included: where its body starts.

@@ -49,7 +49,7 @@ pub use address::{Address, parse_address_list};
 pub use binary::encode_binary_parts;
 pub use body::{BodyPart, Disposition, EncapsulatedMessage, Parameter};
 pub use envelope::Envelope;
-pub use header::{HeaderField, HeaderFields, header_fields, header_length};
+pub use header::{HeaderField, HeaderFields, header_fields, header_length, without_fields};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 pub use part_text::{part_text, readable_text};
 pub use preview::PREVIEW_CHARS;

@@ -170,27 +170,7 @@ mod tests {
 
 /// `raw` without the [`OUR_FIELDS`] a sender wrote into its header; borrowed when there are none.
 pub fn strip_our_fields(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let header = &raw[..facteur_message::header_length(raw)];
-    // Each field is a slice of `header`: its offset is where it starts in the message.
-    let start = header.as_ptr() as usize;
-    let forged: Vec<std::ops::Range<usize>> = facteur_message::header_fields(header)
-        .filter(|field| OUR_FIELDS.iter().any(|name| field.name_is(name)))
-        .map(|field| {
-            let offset = field.raw.as_ptr() as usize - start;
-            offset..offset + field.raw.len()
-        })
-        .collect();
-    if forged.is_empty() {
-        return std::borrow::Cow::Borrowed(raw);
-    }
-    let mut kept = Vec::with_capacity(raw.len());
-    let mut offset = 0;
-    for span in forged {
-        kept.extend_from_slice(&raw[offset..span.start]);
-        offset = span.end;
-    }
-    kept.extend_from_slice(&raw[offset..]);
-    std::borrow::Cow::Owned(kept)
+    facteur_message::without_fields(raw, |field| OUR_FIELDS.iter().any(|name| field.name_is(name)))
 }
 
 #[cfg(test)]
