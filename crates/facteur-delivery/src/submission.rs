@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use facteur_mailauth::{MailAuthError, Signer};
-use facteur_primitives::{Address, unix_now};
+use facteur_primitives::{Address, domain_of, unix_now};
 use facteur_store::{Account, Store, StoreError};
 use tracing::{info, warn};
 
@@ -267,10 +267,6 @@ impl Submission {
 fn signing_domain(envelope: &Envelope, content: &[u8]) -> Option<String> {
     let from = from_header_addresses(content).into_iter().find_map(|address| domain_of(&address));
     from.or_else(|| domain_of(&envelope.return_path))
-}
-
-fn domain_of(address: &str) -> Option<String> {
-    address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
 }
 
 /// Every envelope recipient, as the user addressed them.

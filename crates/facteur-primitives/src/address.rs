@@ -121,6 +121,13 @@ impl Domain {
     }
 }
 
+/// The domain of an address as it was written (an envelope's, a header field's), lowercased: what SPF, DMARC,
+/// DNS lists and alignment look up. No syntax check beyond the last `@` and a non-empty domain, which suits
+/// addresses already accepted or only looked at; `None` for the null sender and for an address without one.
+pub fn domain_of(address: &str) -> Option<String> {
+    address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
+}
+
 /// `local@domain`, split at the last `@` (a quoted local part may hold one; the domain never does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {

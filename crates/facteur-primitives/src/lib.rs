@@ -25,7 +25,7 @@ pub mod size;
 /// The message identifiers that thread a conversation.
 pub mod thread;
 
-pub use address::{Address, AddressError, Domain, DomainName};
+pub use address::{Address, AddressError, Domain, DomainName, domain_of};
 pub use calendar::{
     CivilDate, asctime, days_from_civil, parse_rfc3339, parse_trailing_asctime, rfc3339_utc, rfc5322_date, unix_now,
 };

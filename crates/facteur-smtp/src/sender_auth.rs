@@ -14,6 +14,7 @@ use facteur_mailauth::{
     AuthResult, Authenticator, Disposition, Policy, SessionFacts, Signer, SpfIdentity, SpfOutcome, Verdict,
     strip_forged_results,
 };
+use facteur_primitives::domain_of;
 use tracing::info;
 
 use crate::envelope::{Envelope, ReversePath};
@@ -155,10 +156,6 @@ impl Session<'_> {
     fn client_ip(&self) -> IpAddr {
         self.connection.peer_addr().ip()
     }
-}
-
-fn domain_of(address: &str) -> Option<String> {
-    address.rsplit_once('@').map(|(_, domain)| domain.to_ascii_lowercase()).filter(|domain| !domain.is_empty())
 }
 
 /// SPF for an envelope MAIL did not check. Cannot happen (MAIL checks whenever DATA does, on one server),

@@ -120,7 +120,7 @@ impl Session<'_> {
         let mut reasons = content::check(&facts);
         let mut domains = content::link_domains(content, summary);
         domains.extend(self.helo_domain());
-        domains.extend(sender_domain(envelope));
+        domains.extend(facteur_primitives::domain_of(&envelope.sender.address()));
         domains.dedup();
         let queried = Queried { client: self.connection.peer_addr().ip(), domains, checks };
         reasons.extend(list_reasons(&queried).await);
@@ -299,10 +299,4 @@ fn local_accounts(envelope: &Envelope) -> Vec<facteur_store::AccountId> {
     accounts.sort();
     accounts.dedup();
     accounts
-}
-
-fn sender_domain(envelope: &Envelope) -> Option<String> {
-    let address = envelope.sender.address();
-    let (_, domain) = address.rsplit_once('@')?;
-    (!domain.is_empty()).then(|| domain.to_ascii_lowercase())
 }
