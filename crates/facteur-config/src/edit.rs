@@ -103,6 +103,7 @@ mod tests {
             url: "postgres://facteur@db.example:5432/mail".into(),
             password_file: "/etc/facteur/db-password".into(),
             ca_file: "/etc/facteur/db-ca.pem".into(),
+            full_text_index: true,
         }
     }
 
