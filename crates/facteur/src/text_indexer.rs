@@ -1,7 +1,9 @@
-//! The background indexer: reads the messages the full-text index lacks (stored before it existed, while it was
-//! off, or put back by `facteur reindex`) and gives the store their text, a batch at a time. The work list is in
-//! the store, so an indexer stopped half-way (a restart, a crash) goes on where it was; searches read the
-//! messages still listed, so results never wait for it.
+//! The background indexer. Every second it moves the text of messages just delivered into the full-text index,
+//! hundreds at a time (a delivery only stages it: `facteur-store/src/sqlite/text_index.rs` says why), then reads
+//! the messages the index lacks (stored before it existed, while it was off, or put back by `facteur reindex`)
+//! and gives the store their text, a batch at a time. The work lists are in the store, so an indexer stopped
+//! half-way (a restart, a crash) goes on where it was; searches read or check what is still listed, so results
+//! never wait for it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,18 +12,26 @@ use facteur_message::Searchable;
 use facteur_net::ShutdownSignal;
 use facteur_primitives::SearchText;
 use facteur_store::{BlobId, Store, StoreError};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Messages read and indexed per store transaction.
 const BATCH: usize = 64;
 
-/// How often a server looks for work once the list is empty (it only grows when the index was off, or by
-/// `facteur reindex` beside a running server).
-const LOOK_EVERY: Duration = Duration::from_secs(60);
+/// Staged texts moved into the index per store operation: one FTS5 segment each.
+const STAGED_BATCH: usize = 512;
 
-/// Runs until `stopping`: indexes whatever is pending, then looks again every [`LOOK_EVERY`].
+/// How often the indexer looks for work.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// Runs until `stopping`: indexes what was delivered and whatever is pending, then looks again every
+/// [`LOOK_EVERY`].
 pub async fn run(store: Arc<dyn Store>, mut stopping: ShutdownSignal) {
     loop {
+        match move_staged(store.as_ref()).await {
+            Ok(0) => {}
+            Ok(moved) => debug!(messages = moved, "full-text index: indexed new messages"),
+            Err(error) => warn!(%error, "full-text index: could not index new messages; trying again later"),
+        }
         match catch_up(store.as_ref(), Some(&stopping)).await {
             Ok(0) => {}
             Ok(indexed) => info!(messages = indexed, "full-text index: caught up"),
@@ -30,6 +40,18 @@ pub async fn run(store: Arc<dyn Store>, mut stopping: ShutdownSignal) {
         tokio::select! {
             () = stopping.triggered() => return,
             () = tokio::time::sleep(LOOK_EVERY) => {}
+        }
+    }
+}
+
+/// Moves every staged text into the index, [`STAGED_BATCH`] at a time; returns how many.
+pub async fn move_staged(store: &dyn Store) -> Result<usize, StoreError> {
+    let mut moved = 0;
+    loop {
+        let batch = store.index_staged(STAGED_BATCH).await?;
+        moved += batch;
+        if batch < STAGED_BATCH {
+            return Ok(moved);
         }
     }
 }

@@ -528,6 +528,10 @@ impl Store for SqliteStore {
         self.read(move |conn| text_index::pending(conn, limit)).await
     }
 
+    async fn index_staged(&self, limit: usize) -> Result<usize> {
+        self.write(move |conn, _| text_index::index_staged(conn, limit)).await
+    }
+
     async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {
         self.write(move |conn, _| texts.iter().try_for_each(|(blob, text)| text_index::insert(conn, *blob, text))).await
     }
