@@ -4,6 +4,7 @@
 #   bench/smtp_accept.sh [MESSAGES]        (default 5000 messages of 5 KB, with 10 then 50 parallel sessions)
 #   SPAM_CHECKS=compare bench/smtp_accept.sh   (then again with [spam] off: the cost of the spam verdict)
 #   SIEVE_RULES=50 bench/smtp_accept.sh     (then again with a Sieve script of 50 rules active for the account)
+#   FULL_TEXT_INDEX=compare bench/smtp_accept.sh   (then again with [store] full_text_index off: the index's cost)
 #
 # The client is Postfix's smtp-source, driven by ../shared/bench/clients/smtp_e2e.py (one message per connection).
 # Facteur runs from a plain `facteur init` data directory on disk (its 250 after DATA means the message is in the
@@ -24,6 +25,10 @@ SPAM_CHECKS=${SPAM_CHECKS:-}
 # With SIEVE_RULES=N, Facteur runs twice: without a script, then with N rules active (uploaded over
 # ManageSieve by sievelib), none of which matches, so that every test runs and every message ends in INBOX.
 SIEVE_RULES=${SIEVE_RULES:-0}
+# With FULL_TEXT_INDEX=compare, Facteur runs again with `[store] full_text_index = false`: the cost of indexing
+# each message's text in the delivery's transaction (SQLite FTS5, bench/search.sh measures what it buys) is the
+# difference. The second run's mailbox already holds the first run's messages, as the spam comparison's does.
+FULL_TEXT_INDEX=${FULL_TEXT_INDEX:-}
 RESULTS=$ROOT/bench/results/smtp_accept-$(date +%Y%m%d-%H%M%S).jsonl
 E2E=$SHARED/bench/clients/smtp_e2e.py
 mkdir -p "$(dirname "$RESULTS")"
@@ -91,6 +96,13 @@ if [ "$SPAM_CHECKS" = compare ]; then
     facteur_runs "-nospam"
     runs=$((runs + 1))
 fi
+if [ "$FULL_TEXT_INDEX" = compare ]; then
+    facteur_stop
+    facteur_set "$DATA" store full_text_index false
+    facteur_serve "$DATA" "$WORK/serve-noindex.log"
+    facteur_runs "-noindex"
+    runs=$((runs + 1))
+fi
 stored=$("$FACTEUR" --data-dir "$DATA" account list | awk '$1 == "bench@example.test" {print $2}')
 expected=$((MESSAGES * ${#SESSIONS[@]} * runs))
 echo "{\"label\": \"facteur-check\", \"stored\": $stored, \"expected\": $expected}" | tee -a "$RESULTS"
@@ -131,4 +143,9 @@ for sessions in (10, 50):
         cost = 1 - f["accept_msgs_per_sec"] / off["accept_msgs_per_sec"]
         print(f"  {sessions:>2} sessions: spam checks off {off['accept_msgs_per_sec']:>7}, on {f['accept_msgs_per_sec']:>7}"
               f"  (the checks cost {cost:+.1%})")
+    off = runs.get(f"facteur-noindex-{sessions}")
+    if f and off:
+        cost = 1 - f["accept_msgs_per_sec"] / off["accept_msgs_per_sec"]
+        print(f"  {sessions:>2} sessions: full-text index off {off['accept_msgs_per_sec']:>7}, on {f['accept_msgs_per_sec']:>7}"
+              f"  (the index costs {cost:+.1%})")
 PY
