@@ -20,9 +20,10 @@ pub struct Delivery {
     pub targets: Vec<DeliveryTarget>,
     /// Files the message in the conversation of any message of the same account it shares one with.
     pub thread: ThreadKeys,
-    /// What the full-text index finds it by, kept with the blob in the same transaction (ignored if the blob
-    /// already has it). `None` leaves the blob to the background indexer, and searches read it until then.
-    /// (SQLite's and PostgreSQL's indexes: `sqlite/text_index.rs`, `postgres/text_index.rs`.)
+    /// What the full-text index finds it by. PostgreSQL keeps it with the blob in the same transaction (ignored
+    /// if the blob already has it); SQLite lists the blob for its background indexer instead, which reads the
+    /// message itself (`sqlite/text_index.rs` says why), as PostgreSQL does for `None`. Searches read a listed
+    /// message until it is indexed.
     pub text: Option<SearchText>,
 }
 

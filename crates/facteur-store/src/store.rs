@@ -242,9 +242,6 @@ pub trait Store: Send + Sync {
     /// Blobs whose text the index still lacks (stored before it, or delivered without it), at most `limit`: the
     /// background indexer's work list.
     async fn text_pending(&self, limit: usize) -> Result<Vec<BlobId>>;
-    /// Moves the text of at most `limit` just-delivered messages into the index, all at once; returns how many (0
-    /// when none waits, or for a backend that indexes at delivery: PostgreSQL).
-    async fn index_staged(&self, limit: usize) -> Result<usize>;
     /// Keeps each blob's text in the index and takes it off the pending list (a blob gone meanwhile is skipped).
     async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()>;
     /// Puts the blobs of `account`'s messages (every account's, for `None`) back on the pending list with their

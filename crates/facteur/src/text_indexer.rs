@@ -1,9 +1,11 @@
-//! The background indexer. Every second it moves the text of messages just delivered into the full-text index,
-//! hundreds at a time (a delivery only stages it: `facteur-store/src/sqlite/text_index.rs` says why), then reads
-//! the messages the index lacks (stored before it existed, while it was off, or put back by `facteur reindex`)
-//! and gives the store their text, a batch at a time. The work lists are in the store, so an indexer stopped
-//! half-way (a restart, a crash) goes on where it was; searches read or check what is still listed, so results
-//! never wait for it.
+//! The background indexer: reads the messages the full-text index lacks (delivered since it last ran, stored
+//! before the index existed or while it was off, put back by `facteur reindex`) and gives the store their text,
+//! a batch at a time. The work list is in the store, written with each message, so an indexer stopped half-way
+//! (a restart, a crash) goes on where it was; searches read the messages still listed, so results never wait.
+//!
+//! It works when deliveries pause: indexing takes the store's one writer, which is what limits the rate mail is
+//! accepted at, so while the list grows (mail arriving) it waits, unless the list grows long, since every search
+//! reads the messages on it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,28 +16,29 @@ use facteur_primitives::SearchText;
 use facteur_store::{BlobId, Store, StoreError};
 use tracing::{debug, info, warn};
 
-/// Messages read and indexed per store transaction.
-const BATCH: usize = 64;
+/// Messages read and indexed per store operation: one FTS5 segment each.
+const BATCH: usize = 256;
 
-/// Staged texts moved into the index per store operation: one FTS5 segment each.
-const STAGED_BATCH: usize = 512;
-
-/// How often the indexer looks for work.
+/// How often the indexer looks at the list.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
-/// Runs until `stopping`: indexes what was delivered and whatever is pending, then looks again every
-/// [`LOOK_EVERY`].
+/// Messages waiting beyond which the indexer works even while mail arrives.
+const MAX_BACKLOG: usize = 5_000;
+
+/// Runs until `stopping`: every [`LOOK_EVERY`], indexes what is listed once the list stops growing.
 pub async fn run(store: Arc<dyn Store>, mut stopping: ShutdownSignal) {
+    let mut waiting_before = 0;
     loop {
-        match move_staged(store.as_ref()).await {
-            Ok(0) => {}
-            Ok(moved) => debug!(messages = moved, "full-text index: indexed new messages"),
-            Err(error) => warn!(%error, "full-text index: could not index new messages; trying again later"),
-        }
-        match catch_up(store.as_ref(), Some(&stopping)).await {
-            Ok(0) => {}
-            Ok(indexed) => info!(messages = indexed, "full-text index: caught up"),
-            Err(error) => warn!(%error, "full-text index: could not index pending messages; trying again later"),
+        match store.text_pending(MAX_BACKLOG).await {
+            Ok(waiting) if arriving(waiting.len(), waiting_before) => waiting_before = waiting.len(),
+            Ok(_) => {
+                waiting_before = 0;
+                match catch_up(store.as_ref(), Some(&stopping)).await {
+                    Ok(indexed) => debug!(messages = indexed, "full-text index: caught up"),
+                    Err(error) => warn!(%error, "full-text index: could not index new messages; trying again later"),
+                }
+            }
+            Err(error) => warn!(%error, "full-text index: cannot read its work list; trying again later"),
         }
         tokio::select! {
             () = stopping.triggered() => return,
@@ -44,16 +47,9 @@ pub async fn run(store: Arc<dyn Store>, mut stopping: ShutdownSignal) {
     }
 }
 
-/// Moves every staged text into the index, [`STAGED_BATCH`] at a time; returns how many.
-pub async fn move_staged(store: &dyn Store) -> Result<usize, StoreError> {
-    let mut moved = 0;
-    loop {
-        let batch = store.index_staged(STAGED_BATCH).await?;
-        moved += batch;
-        if batch < STAGED_BATCH {
-            return Ok(moved);
-        }
-    }
+/// Whether to wait: nothing to do, or the list grew since the last look (mail arriving) and is not long yet.
+fn arriving(waiting: usize, waiting_before: usize) -> bool {
+    waiting == 0 || (waiting > waiting_before && waiting < MAX_BACKLOG)
 }
 
 /// Indexes pending messages until none is left (or `stopping` is triggered between batches); returns how many.
@@ -73,7 +69,7 @@ pub async fn catch_up(store: &dyn Store, stopping: Option<&ShutdownSignal>) -> R
         }
         indexed += texts.len() as u64;
         store.index_texts(texts).await?;
-        if indexed % (BATCH as u64 * 64) == 0 {
+        if indexed % (BATCH as u64 * 16) == 0 {
             info!(messages = indexed, "full-text index: indexing pending messages");
         }
     }
@@ -92,4 +88,17 @@ async fn text_of(store: &dyn Store, blob: BlobId) -> Result<SearchText, StoreErr
         Searchable::for_index(&content, &summary.body)
     });
     text.await.map_err(|_| StoreError::Closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_indexer_waits_while_mail_arrives_unless_the_list_is_long() {
+        assert!(arriving(0, 0), "nothing to do");
+        assert!(arriving(10, 0), "ten more since the last look");
+        assert!(!arriving(10, 10), "none since: index now");
+        assert!(!arriving(MAX_BACKLOG, 10), "too many waiting: index even now");
+    }
 }

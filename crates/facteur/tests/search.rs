@@ -101,11 +101,10 @@ fn the_index_finds_what_the_scan_finds_and_both_find_the_decoded_text() {
         std::fs::write(&path, facteur_config::template::render(&config)).unwrap();
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !scanning.log().contains("full-text index: caught up") {
+    while !scanning.with_store(async |store| store.text_pending(1).await.unwrap().is_empty()) {
         assert!(Instant::now() < deadline, "the background indexer did not catch up:\n{}", scanning.log());
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(scanning.with_store(async |store| store.text_pending(1).await.unwrap().is_empty()));
     let port = scanning.addr("imaps").port();
     let said = search_py("search", port, &scanning.certificate(), ALICE, ALICE_PASSWORD);
     assert_eq!(serde_json::from_str::<Results>(said.trim()).unwrap(), expected());

@@ -372,12 +372,6 @@ impl Store for PostgresStore {
         self.read(limit, |tx, &limit| Box::pin(text_index::pending(tx, limit))).await
     }
 
-    /// PostgreSQL indexes at delivery: its GIN index gathers new entries in a pending list of its own
-    /// (`fastupdate`), which is what the staging does for SQLite.
-    async fn index_staged(&self, _limit: usize) -> Result<usize> {
-        Ok(0)
-    }
-
     async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {
         self.write(texts, |tx, _, texts| {
             Box::pin(async move {

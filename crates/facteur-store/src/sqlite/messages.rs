@@ -96,7 +96,7 @@ pub(crate) fn deliver(
     let size = blob_size(conn, blobs, delivery.blob)?;
     let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
     blobrefs::acquire(conn, blobs, delivery.blob, delivery.targets.len() as u64, Some(&delivery.summary))?;
-    text_index::keep(conn, delivery.blob, delivery.text.as_ref())?;
+    text_index::keep(conn, delivery.blob)?;
     insert_copies(conn, effects, delivery, size, mailboxes)
 }
 
@@ -114,7 +114,7 @@ pub(crate) fn deliver_content(
     let size = content.len();
     let mailboxes = resolve_targets(conn, &delivery.targets, size)?;
     content.acquire(conn, blobs, delivery.targets.len() as u64, Some(&delivery.summary))?;
-    text_index::keep(conn, delivery.blob, delivery.text.as_ref())?;
+    text_index::keep(conn, delivery.blob)?;
     insert_copies(conn, effects, delivery, size, mailboxes)
 }
 

@@ -157,11 +157,6 @@ impl SqliteStore {
         self.writer.write(move |conn, effects| op(conn, &blobs, effects)).await
     }
 
-    /// A delivery's text as the index takes it: none while the index is off (the blob is then listed pending).
-    fn indexed(&self, text: Option<SearchText>) -> Option<SearchText> {
-        text.filter(|_| self.options.full_text_index)
-    }
-
     /// Hashes content and decides where it goes, writing large content to its file (off the async threads;
     /// hashing small content costs less than the trip to a blocking thread).
     async fn place(&self, bytes: Arc<[u8]>) -> Result<Content> {
@@ -487,8 +482,7 @@ impl Store for SqliteStore {
         self.read_heavy(move |conn| changes::account_emails(conn, account)).await
     }
 
-    async fn deliver(&self, mut delivery: Delivery) -> Result<Vec<Delivered>> {
-        delivery.text = self.indexed(delivery.text);
+    async fn deliver(&self, delivery: Delivery) -> Result<Vec<Delivered>> {
         self.write_with_blobs(move |conn, blobs, effects| messages::deliver(conn, blobs, effects, &delivery)).await
     }
 
@@ -505,7 +499,6 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let content = self.place(content).await?;
-        let text = self.indexed(text);
         let delivery = Delivery { blob: content.id, summary, internal_date, targets, thread, text };
         self.write_with_blobs(move |conn, blobs, effects| {
             messages::deliver_content(conn, blobs, effects, &content, &delivery)
@@ -526,10 +519,6 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         self.read(move |conn| text_index::pending(conn, limit)).await
-    }
-
-    async fn index_staged(&self, limit: usize) -> Result<usize> {
-        self.write(move |conn, _| text_index::index_staged(conn, limit)).await
     }
 
     async fn index_texts(&self, texts: Vec<(BlobId, SearchText)>) -> Result<()> {

@@ -399,15 +399,6 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     INSERT INTO blob_text_pending (blob) SELECT id FROM blob_summaries;
     "#,
-    // 21: the text of messages just delivered, until the background indexer moves it into the index in bulk
-    // (sqlite/text_index.rs says why). A rowid table: its rows are a few kilobytes.
-    r#"
-    CREATE TABLE blob_text_staged (
-        blob     BLOB NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE,
-        text     TEXT NOT NULL,
-        complete INTEGER NOT NULL
-    );
-    "#,
 ];
 
 /// The schema version this program writes.
@@ -483,7 +474,7 @@ mod tests {
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let tables: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0)).unwrap();
-        assert_eq!(tables, 39, "30 tables, sqlite_sequence, the text index's 3 and its FTS5 table with 4 shadows");
+        assert_eq!(tables, 38, "30 tables, sqlite_sequence, the text index's 2 and its FTS5 table with 4 shadows");
     }
 
     #[test]

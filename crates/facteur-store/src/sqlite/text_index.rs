@@ -6,18 +6,17 @@
 //! reads and checks. The index therefore keeps trigrams only: no copy of the text (`content=''`) and no positions
 //! (`detail=none`). The text comes folded (`facteur_message::fold`), so the tokenizer folds nothing itself.
 //!
-//! Tables (schema steps 20 and 21): `blob_text` gives each indexed blob a document number, and says whether its
-//! text was cut at the size limit; `blob_text_index` is the FTS5 table, by document number; `blob_text_staged`
-//! holds the text of messages just delivered; `blob_text_pending` lists the blobs the background indexer has still
-//! to read (messages stored before the index, or delivered without their text). A message that is pending or cut
-//! is always a candidate, a staged one when its text contains the needle, so results never depend on the index
-//! being complete.
+//! Tables (schema step 20): `blob_text` gives each indexed blob a document number, and says whether its text was
+//! cut at the size limit; `blob_text_index` is the FTS5 table, by document number; `blob_text_pending` lists the
+//! blobs the background indexer has still to read. A message that is pending or cut is always a candidate, so
+//! results never depend on the index being complete.
 //!
-//! Why staged: a delivery runs in a savepoint of the writer's group commit, and FTS5 writes its pending terms out
-//! at every savepoint, so inserting into it at delivery made a new index segment per message, then merged them:
-//! it halved the rate SMTP accepts mail at. A delivery keeps its text in a plain table, in its own transaction
-//! (so the index is never out of step with the messages and survives a crash), and the background indexer moves
-//! hundreds at a time into FTS5 in one operation, one segment ([`index_staged`]).
+//! A delivery lists its message as pending, in its own transaction (so the index is never out of step with the
+//! messages, and survives a crash), and the background indexer (`facteur/src/text_indexer.rs`) indexes hundreds
+//! at a time once deliveries pause. Measured (`docs/search.md`): inserting into FTS5 at delivery halved the rate
+//! SMTP accepts mail at, because a delivery runs in a savepoint of the writer's group commit and FTS5 writes its
+//! terms out at every savepoint (a segment per message, then merges); staging the text for a bulk move still cost
+//! 16-24%, the text written twice on the writer thread that limits acceptance.
 
 use facteur_primitives::SearchText;
 use rusqlite::{Connection, params};
@@ -34,27 +33,14 @@ use crate::text_index::can_narrow;
 /// few already leave few candidates.
 const MAX_QUERY_TRIGRAMS: usize = 12;
 
-/// Keeps a delivered blob's text for the index (staged), or lists the blob as pending when the caller had none.
-/// Nothing to do when the blob was indexed before (the same content delivered again).
-pub(crate) fn keep(conn: &Connection, blob: BlobId, text: Option<&SearchText>) -> Result<()> {
-    match text {
-        Some(text) => {
-            conn.execute_cached(
-                "INSERT OR IGNORE INTO blob_text_staged (blob, text, complete)
-                 SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM blob_text WHERE blob = ?1)",
-                params![blob, text.text, text.complete],
-            )?;
-            Ok(())
-        }
-        None => {
-            conn.execute_cached(
-                "INSERT OR IGNORE INTO blob_text_pending (blob)
-                 SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM blob_text WHERE blob = ?1)",
-                [blob],
-            )?;
-            Ok(())
-        }
-    }
+/// Lists a delivered blob for the background indexer, unless it was indexed before (the same content delivered
+/// again).
+pub(crate) fn keep(conn: &Connection, blob: BlobId) -> Result<()> {
+    conn.execute_cached(
+        "INSERT OR IGNORE INTO blob_text_pending (blob) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM blob_text WHERE blob = ?1)",
+        [blob],
+    )?;
+    Ok(())
 }
 
 /// Indexes `text` for `blob` if it has no document yet and still exists, and takes it off the pending list.
@@ -68,22 +54,7 @@ pub(crate) fn insert(conn: &Connection, blob: BlobId, text: &SearchText) -> Resu
         conn.execute_cached("INSERT INTO blob_text_index (rowid, text) VALUES (?1, ?2)", params![doc, text.text])?;
     }
     conn.execute_cached("DELETE FROM blob_text_pending WHERE blob = ?1", [blob])?;
-    conn.execute_cached("DELETE FROM blob_text_staged WHERE blob = ?1", [blob])?;
     Ok(())
-}
-
-/// Moves the text of at most `limit` staged blobs into the index, in the caller's one operation (so FTS5 writes
-/// one segment for all of them); returns how many.
-pub(crate) fn index_staged(conn: &Connection, limit: usize) -> Result<usize> {
-    let mut statement = conn.prepare_cached("SELECT blob, text, complete FROM blob_text_staged LIMIT ?1")?;
-    let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-        Ok((row.get::<_, BlobId>(0)?, SearchText { text: row.get(1)?, complete: row.get(2)? }))
-    })?;
-    let staged: Vec<(BlobId, SearchText)> = rows.collect::<rusqlite::Result<_>>()?;
-    for (blob, text) in &staged {
-        insert(conn, *blob, text)?;
-    }
-    Ok(staged.len())
 }
 
 /// The blobs waiting for the background indexer, at most `limit`.
@@ -100,7 +71,6 @@ pub(crate) fn forget(conn: &Connection, account: Option<AccountId>) -> Result<u6
                  WHERE ?1 IS NULL OR b.account = ?1";
     let account = account.map(|account| account.0);
     conn.execute(&format!("DELETE FROM blob_text WHERE blob IN ({blobs})"), [account])?;
-    conn.execute(&format!("DELETE FROM blob_text_staged WHERE blob IN ({blobs})"), [account])?;
     let listed = conn.execute(&format!("INSERT OR IGNORE INTO blob_text_pending (blob) {blobs}"), [account])?;
     Ok(listed as u64)
 }
@@ -116,12 +86,11 @@ pub(crate) fn candidates(conn: &Connection, mailbox: MailboxId, needle: &str) ->
         "WITH candidate(blob) AS (
              SELECT t.blob FROM blob_text_index f JOIN blob_text t ON t.doc = f.rowid WHERE blob_text_index MATCH ?2
              UNION SELECT blob FROM blob_text WHERE complete = 0
-             UNION SELECT blob FROM blob_text_staged WHERE complete = 0 OR instr(text, ?3) > 0
              UNION SELECT blob FROM blob_text_pending)
          SELECT {columns} FROM candidate c CROSS JOIN messages m ON m.blob = c.blob WHERE m.mailbox = ?1
          ORDER BY m.uid"
     ))?;
-    let rows = statement.query_map(params![mailbox.0, query, needle], message_from_row)?;
+    let rows = statement.query_map(params![mailbox.0, query], message_from_row)?;
     Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
 }
 
