@@ -68,6 +68,30 @@ async fn idle_wakes_up_on_delivery_and_ends_with_done() {
 }
 
 #[tokio::test]
+async fn commands_pipelined_after_done_are_answered_after_idle() {
+    // IDLE reads in small pieces (64 bytes) while it waits: what follows DONE in the same packet, longer than
+    // one piece, must still reach the commands after it, and a large answer must still leave whole.
+    let server = start(|_| {}).await;
+    server.deliver(ALICE, "INBOX", SIMPLE).await;
+    let mut client = server.login(ALICE).await;
+    client.ok("SELECT INBOX").await;
+    client.send("I1 IDLE\r\n").await;
+    assert!(client.line().await.starts_with("+ "));
+    client
+        .send(
+            "DONE\r\nF1 FETCH 1 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE)])\r\nN1 NOOP\r\n",
+        )
+        .await;
+    let done = client.until_tagged("I1").await;
+    assert!(done.last().unwrap().starts_with("I1 OK"), "{done:?}");
+    let fetch = client.until_tagged("F1").await;
+    assert!(fetch.last().unwrap().starts_with("F1 OK"), "{fetch:?}");
+    assert!(has(&fetch, "* 1 FETCH (UID 1"), "{fetch:?}");
+    let noop = client.until_tagged("N1").await;
+    assert!(noop.last().unwrap().starts_with("N1 OK"), "{noop:?}");
+}
+
+#[tokio::test]
 async fn qresync_session_gets_vanished_instead_of_expunge() {
     let server = start(|_| {}).await;
     for _ in 0..2 {

@@ -27,6 +27,14 @@ use crate::cli::{Cli, Command};
 use crate::data_dir::DataDir;
 use crate::failure::Outcome;
 
+/// jemalloc, not glibc's malloc: memory freed after a burst (a 10 MB attachment parsed, a thousand sessions
+/// gone) goes back to the system within seconds, where glibc's per-thread arenas kept it for good (RSS 24 MB →
+/// 189 MB over five rounds of bench/memory_hostile.sh, never falling). Its background threads purge pages
+/// unused for the decay time (1 s, set in .cargo/config.toml) even when no allocation happens, so an idle
+/// server shrinks too.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2, as our own usage errors do.
     let cli = Cli::parse();

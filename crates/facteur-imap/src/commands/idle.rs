@@ -10,6 +10,14 @@ use crate::state::State;
 
 impl Session<'_> {
     pub(crate) async fn idle(&mut self) -> Result<StatusResponse, Ending> {
+        self.client.start_idle();
+        let result = self.wait_in_idle().await;
+        self.client.end_idle();
+        result
+    }
+
+    /// Reports changes until DONE.
+    async fn wait_in_idle(&mut self) -> Result<StatusResponse, Ending> {
         self.client.continue_request("idling");
         self.catch_up(true, true).await?;
         // RFC 9051 §5.4: the autologout timer runs through IDLE; clients re-issue it every 29 minutes.
@@ -24,6 +32,8 @@ impl Session<'_> {
                 Ok(None) => {}
             }
             self.client.flush().await?;
+            // What a wake-up sent is gone: an idling session holds no output buffer.
+            self.client.release_output();
             tokio::select! {
                 input = self.client.receive(&mut self.shutdown, deadline) => match input? {
                     Input::Received => {}
