@@ -68,8 +68,8 @@ pub struct StoreConfig {
     /// PostgreSQL only: a PEM file of CA certificates to trust, besides the public CAs, for the database
     /// server's TLS certificate (relative to the data directory); empty for none.
     pub ca_file: String,
-    /// SQLite: keep a full-text index of every message (trigrams of its decoded text, in the transaction that
-    /// stores it), so that IMAP SEARCH BODY/TEXT and JMAP's text filter read only the messages it names.
+    /// SQLite: keep a full-text index of every message (trigrams of its decoded text, made in the background),
+    /// so that IMAP SEARCH BODY/TEXT and JMAP's text filter read only the messages it names.
     /// PostgreSQL always keeps its own (pg_trgm).
     pub full_text_index: bool,
 }

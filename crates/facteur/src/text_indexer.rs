@@ -25,26 +25,45 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Messages waiting beyond which the indexer works even while mail arrives.
 const MAX_BACKLOG: usize = 5_000;
 
-/// Runs until `stopping`: every [`LOOK_EVERY`], indexes what is listed once the list stops growing.
+/// Runs until `stopping`: every [`LOOK_EVERY`], indexes what is listed once the list stops growing, and stops
+/// again as soon as it grows (mail arriving), unless it is long.
 pub async fn run(store: Arc<dyn Store>, mut stopping: ShutdownSignal) {
     let mut waiting_before = 0;
     loop {
-        match store.text_pending(MAX_BACKLOG).await {
-            Ok(waiting) if arriving(waiting.len(), waiting_before) => waiting_before = waiting.len(),
-            Ok(_) => {
-                waiting_before = 0;
-                match catch_up(store.as_ref(), Some(&stopping)).await {
-                    Ok(indexed) => debug!(messages = indexed, "full-text index: caught up"),
-                    Err(error) => warn!(%error, "full-text index: could not index new messages; trying again later"),
-                }
-            }
-            Err(error) => warn!(%error, "full-text index: cannot read its work list; trying again later"),
+        match index_while_quiet(store.as_ref(), &stopping, waiting_before).await {
+            Ok(waiting) => waiting_before = waiting,
+            Err(error) => warn!(%error, "full-text index: could not index new messages; trying again later"),
         }
         tokio::select! {
             () = stopping.triggered() => return,
             () = tokio::time::sleep(LOOK_EVERY) => {}
         }
     }
+}
+
+/// Indexes batch after batch while no mail arrives; returns how many messages the list holds then (capped at
+/// [`MAX_BACKLOG`]), for the next look to compare.
+async fn index_while_quiet(
+    store: &dyn Store,
+    stopping: &ShutdownSignal,
+    waiting_before: usize,
+) -> Result<usize, StoreError> {
+    let mut waiting = store.text_pending(MAX_BACKLOG).await?.len();
+    if arriving(waiting, waiting_before) {
+        return Ok(waiting);
+    }
+    let mut indexed = 0;
+    while !stopping.is_triggered() {
+        let batch = index_batch(store).await?;
+        indexed += batch;
+        let now = store.text_pending(MAX_BACKLOG).await?.len();
+        if batch == 0 || arriving(now, waiting.saturating_sub(batch)) {
+            debug!(messages = indexed, waiting = now, "full-text index: indexed new messages");
+            return Ok(now);
+        }
+        waiting = now;
+    }
+    Ok(waiting)
 }
 
 /// Whether to wait: nothing to do, or the list grew since the last look (mail arriving) and is not long yet.
@@ -55,24 +74,31 @@ fn arriving(waiting: usize, waiting_before: usize) -> bool {
 /// Indexes pending messages until none is left (or `stopping` is triggered between batches); returns how many.
 pub async fn catch_up(store: &dyn Store, stopping: Option<&ShutdownSignal>) -> Result<u64, StoreError> {
     let mut indexed = 0;
-    loop {
-        if stopping.is_some_and(ShutdownSignal::is_triggered) {
-            return Ok(indexed);
+    while !stopping.is_some_and(ShutdownSignal::is_triggered) {
+        let batch = index_batch(store).await?;
+        if batch == 0 {
+            break;
         }
-        let pending = store.text_pending(BATCH).await?;
-        if pending.is_empty() {
-            return Ok(indexed);
-        }
-        let mut texts = Vec::with_capacity(pending.len());
-        for blob in pending {
-            texts.push((blob, text_of(store, blob).await?));
-        }
-        indexed += texts.len() as u64;
-        store.index_texts(texts).await?;
+        indexed += batch as u64;
         if indexed % (BATCH as u64 * 16) == 0 {
             info!(messages = indexed, "full-text index: indexing pending messages");
         }
     }
+    Ok(indexed)
+}
+
+/// Indexes the next [`BATCH`] listed messages in one store operation; returns how many (0: none was listed).
+async fn index_batch(store: &dyn Store) -> Result<usize, StoreError> {
+    let pending = store.text_pending(BATCH).await?;
+    let mut texts = Vec::with_capacity(pending.len());
+    for blob in pending {
+        texts.push((blob, text_of(store, blob).await?));
+    }
+    let count = texts.len();
+    if count > 0 {
+        store.index_texts(texts).await?;
+    }
+    Ok(count)
 }
 
 /// The text of a stored message; a message gone meanwhile (its last copy expunged) has none, which takes it off
